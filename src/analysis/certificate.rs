@@ -1,0 +1,319 @@
+//! One certificate as the reports show it and the checks read it, parsed from DER.
+
+use std::net::IpAddr;
+
+use serde::Serialize;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS;
+use x509_parser::prelude::*;
+use x509_parser::public_key::PublicKey;
+
+/// Public key type and size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyInfo {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub bits: Option<u32>,
+}
+
+/// A subjectAltName entry that takes part in name matching.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SanEntry {
+    Dns(String),
+    Ip(IpAddr),
+    Other(String),
+}
+
+impl SanEntry {
+    pub fn display(&self) -> String {
+        match self {
+            SanEntry::Dns(name) => format!("DNS:{name}"),
+            SanEntry::Ip(ip) => format!("IP:{ip}"),
+            SanEntry::Other(text) => text.clone(),
+        }
+    }
+}
+
+/// What certscan knows about one served certificate.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertInfo {
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// Whole days from the evaluation time to notAfter (negative once expired).
+    pub days_left: i64,
+    pub sans: Vec<String>,
+    pub key: KeyInfo,
+    pub signature_algorithm: String,
+    pub sha256: String,
+    pub self_signed: bool,
+    pub is_ca: bool,
+    /// Why the certificate could not be parsed; the other fields are then empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parse_error: Option<String>,
+
+    #[serde(skip)]
+    pub der: Vec<u8>,
+    #[serde(skip)]
+    pub subject_raw: Vec<u8>,
+    #[serde(skip)]
+    pub issuer_raw: Vec<u8>,
+    #[serde(skip)]
+    pub authority_key_id: Option<Vec<u8>>,
+    #[serde(skip)]
+    pub subject_key_id: Option<Vec<u8>>,
+    #[serde(skip)]
+    pub san_entries: Vec<SanEntry>,
+    #[serde(skip)]
+    pub has_san_extension: bool,
+    #[serde(skip)]
+    pub common_names: Vec<String>,
+    #[serde(skip)]
+    pub ca_issuers_urls: Vec<String>,
+    #[serde(skip)]
+    pub not_before_unix: i64,
+    #[serde(skip)]
+    pub not_after_unix: i64,
+    #[serde(skip)]
+    pub signature_oid: String,
+}
+
+impl CertInfo {
+    /// Parses a certificate; a certificate that does not parse gives an entry with `parse_error`.
+    pub fn from_der(der: &[u8], at_unix: i64) -> CertInfo {
+        let sha256 = hex(
+            ring::digest::digest(&ring::digest::SHA256, der).as_ref(),
+            ":",
+        );
+        match X509Certificate::from_der(der) {
+            Ok((_, cert)) => describe(&cert, der, sha256, at_unix),
+            Err(e) => CertInfo::unparsable(der, sha256, e.to_string()),
+        }
+    }
+
+    fn unparsable(der: &[u8], sha256: String, error: String) -> CertInfo {
+        CertInfo {
+            subject: String::new(),
+            issuer: String::new(),
+            serial: String::new(),
+            not_before: String::new(),
+            not_after: String::new(),
+            days_left: 0,
+            sans: vec![],
+            key: KeyInfo {
+                kind: "unknown".into(),
+                bits: None,
+            },
+            signature_algorithm: String::new(),
+            sha256,
+            self_signed: false,
+            is_ca: false,
+            parse_error: Some(error),
+            der: der.to_vec(),
+            subject_raw: vec![],
+            issuer_raw: vec![],
+            authority_key_id: None,
+            subject_key_id: None,
+            san_entries: vec![],
+            has_san_extension: false,
+            common_names: vec![],
+            ca_issuers_urls: vec![],
+            not_before_unix: 0,
+            not_after_unix: 0,
+            signature_oid: String::new(),
+        }
+    }
+
+    pub fn parsed(&self) -> bool {
+        self.parse_error.is_none()
+    }
+
+    /// A short name for messages: the subject, or the fingerprint when it has none.
+    pub fn label(&self) -> String {
+        if !self.subject.is_empty() {
+            self.subject.clone()
+        } else {
+            format!("SHA-256 {}", &self.sha256[..self.sha256.len().min(23)])
+        }
+    }
+
+    /// Issued by `parent` as far as names and key identifiers tell (signatures are the
+    /// validator's business).
+    pub fn named_issuer_is(&self, parent: &CertInfo) -> bool {
+        self.parsed()
+            && parent.parsed()
+            && self.issuer_raw == parent.subject_raw
+            && match (&self.authority_key_id, &parent.subject_key_id) {
+                (Some(aki), Some(ski)) => aki == ski,
+                _ => true,
+            }
+    }
+}
+
+fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64) -> CertInfo {
+    let mut info = CertInfo::unparsable(der, sha256, String::new());
+    info.parse_error = None;
+    info.subject = cert.subject().to_string();
+    info.issuer = cert.issuer().to_string();
+    info.subject_raw = cert.subject().as_raw().to_vec();
+    info.issuer_raw = cert.issuer().as_raw().to_vec();
+    info.serial = cert.raw_serial_as_string();
+    let validity = cert.validity();
+    info.not_before_unix = validity.not_before.timestamp();
+    info.not_after_unix = validity.not_after.timestamp();
+    info.not_before = rfc3339(info.not_before_unix);
+    info.not_after = rfc3339(info.not_after_unix);
+    info.days_left = (info.not_after_unix - at_unix).div_euclid(86_400);
+    info.common_names = cert
+        .subject()
+        .iter_common_name()
+        .filter_map(|cn| cn.as_str().ok())
+        .map(str::to_string)
+        .collect();
+    let sig_oid = &cert.signature_algorithm.algorithm;
+    info.signature_oid = sig_oid.to_id_string();
+    info.signature_algorithm = oid2sn(sig_oid, oid_registry())
+        .map(str::to_string)
+        .unwrap_or_else(|_| sig_oid.to_id_string());
+    info.key = key_info(cert);
+
+    for ext in cert.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::SubjectAlternativeName(san) => {
+                info.has_san_extension = true;
+                for name in &san.general_names {
+                    info.san_entries.push(match name {
+                        GeneralName::DNSName(d) => SanEntry::Dns(d.to_string()),
+                        GeneralName::IPAddress(bytes) => match ip_from_bytes(bytes) {
+                            Some(ip) => SanEntry::Ip(ip),
+                            None => SanEntry::Other(format!("IP:{bytes:02x?}")),
+                        },
+                        other => SanEntry::Other(other.to_string()),
+                    });
+                }
+            }
+            ParsedExtension::BasicConstraints(bc) => info.is_ca = bc.ca,
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                info.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec())
+            }
+            ParsedExtension::SubjectKeyIdentifier(ski) => {
+                info.subject_key_id = Some(ski.0.to_vec())
+            }
+            ParsedExtension::AuthorityInfoAccess(aia) => {
+                for access in &aia.accessdescs {
+                    if access.access_method == OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS {
+                        if let GeneralName::URI(uri) = &access.access_location {
+                            info.ca_issuers_urls.push(uri.to_string());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    info.sans = info.san_entries.iter().map(SanEntry::display).collect();
+    info.self_signed = info.issuer_raw == info.subject_raw
+        && match (&info.authority_key_id, &info.subject_key_id) {
+            (Some(aki), Some(ski)) => aki == ski,
+            _ => true,
+        };
+    info
+}
+
+fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
+    let spki = cert.public_key();
+    let (kind, bits) = match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => ("RSA".to_string(), Some(rsa_bits(rsa.modulus))),
+        Ok(PublicKey::EC(ec)) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|oid| {
+                    oid2sn(&oid, oid_registry())
+                        .map(str::to_string)
+                        .unwrap_or_else(|_| oid.to_id_string())
+                });
+            (
+                format!("EC {}", curve.unwrap_or_default())
+                    .trim()
+                    .to_string(),
+                Some(ec.key_size() as u32),
+            )
+        }
+        Ok(PublicKey::DSA(y)) => ("DSA".to_string(), Some(rsa_bits(y))),
+        Ok(PublicKey::Unknown(_)) | Ok(_) | Err(_) => {
+            let oid = &spki.algorithm.algorithm;
+            let name = oid2sn(oid, oid_registry())
+                .map(str::to_string)
+                .unwrap_or_else(|_| oid.to_id_string());
+            let bits = match name.as_str() {
+                "ed25519" => Some(256),
+                "ed448" => Some(456),
+                _ => None,
+            };
+            (name, bits)
+        }
+    };
+    KeyInfo { kind, bits }
+}
+
+/// Bit length of a big-endian unsigned integer, ignoring leading zero bytes.
+fn rsa_bits(modulus: &[u8]) -> u32 {
+    let start = modulus
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(modulus.len());
+    let m = &modulus[start..];
+    m.first()
+        .map_or(0, |b| (m.len() * 8) as u32 - b.leading_zeros())
+}
+
+fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
+    match bytes.len() {
+        4 => <[u8; 4]>::try_from(bytes).ok().map(IpAddr::from),
+        16 => <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from),
+        _ => None,
+    }
+}
+
+pub fn hex(bytes: &[u8], separator: &str) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+/// Formats seconds since the epoch as RFC 3339 UTC.
+pub fn rfc3339(unix: i64) -> String {
+    ::time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&::time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsa_bit_count_ignores_leading_zero_bytes() {
+        assert_eq!(rsa_bits(&[0x00, 0x80, 0x00]), 16);
+        assert_eq!(rsa_bits(&[0x00, 0x00, 0x01]), 1);
+        assert_eq!(rsa_bits(&[]), 0);
+    }
+
+    #[test]
+    fn garbage_is_reported_not_panicked_on() {
+        let info = CertInfo::from_der(b"\x30\x03\x02\x01\x05", 0);
+        assert!(info.parse_error.is_some());
+        assert!(info.label().starts_with("SHA-256 "));
+    }
+}

@@ -1,0 +1,189 @@
+//! The served chain's shape (which certificate issued which, in what order, what is left over)
+//! and the specific cause when it does not lead to a trusted anchor.
+
+use super::certificate::CertInfo;
+use super::trust::{TrustStore, describe_error};
+use crate::finding::{CheckId, Finding};
+
+/// The issuing path through the served certificates, following names and key identifiers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    /// Served indices from the leaf upwards.
+    pub path: Vec<usize>,
+    /// Served certificates on no path from the leaf.
+    pub extra: Vec<usize>,
+    /// (duplicate, first occurrence) pairs of identical certificates.
+    pub duplicates: Vec<(usize, usize)>,
+}
+
+impl Shape {
+    /// The last certificate of the path.
+    pub fn top(&self) -> usize {
+        *self.path.last().unwrap_or(&0)
+    }
+}
+
+pub fn shape(served: &[CertInfo]) -> Shape {
+    let mut duplicates = Vec::new();
+    for (i, cert) in served.iter().enumerate() {
+        if let Some(first) = served[..i].iter().position(|c| c.der == cert.der) {
+            duplicates.push((i, first));
+        }
+    }
+    let is_duplicate = |i: usize| duplicates.iter().any(|&(d, _)| d == i);
+    let mut path = vec![0];
+    if !served.is_empty() {
+        let mut current = 0;
+        while !served[current].self_signed {
+            let next = (0..served.len()).find(|&j| {
+                !path.contains(&j)
+                    && !is_duplicate(j)
+                    && served[current].named_issuer_is(&served[j])
+            });
+            match next {
+                Some(j) => {
+                    path.push(j);
+                    current = j;
+                }
+                None => break,
+            }
+        }
+    }
+    let extra = (0..served.len())
+        .filter(|i| !path.contains(i) && !is_duplicate(*i))
+        .collect();
+    Shape {
+        path,
+        extra,
+        duplicates,
+    }
+}
+
+/// Order, root and leftover findings for a chain sent by a server (or stored in a file).
+pub fn shape_findings(
+    served: &[CertInfo],
+    shape: &Shape,
+    validated_path: Option<&[usize]>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    // The order that matters is the validated path's when there is one, else the named path's.
+    let order = validated_path.unwrap_or(&shape.path);
+    if order
+        .iter()
+        .enumerate()
+        .any(|(position, &index)| position != index)
+    {
+        let sent: Vec<String> = order.iter().map(|i| format!("#{i}")).collect();
+        findings.push(Finding::new(
+            CheckId::ChainOrder,
+            format!(
+                "the issuing order is {} but the certificates were sent as #0..#{}: each certificate must be followed by its issuer",
+                sent.join(" -> "),
+                served.len() - 1
+            ),
+        ));
+    }
+    let top = &served[shape.top()];
+    if shape.path.len() > 1 && top.self_signed {
+        findings.push(Finding::new(
+            CheckId::RootIncluded,
+            format!(
+                "certificate #{} is the self-signed root {}",
+                shape.top(),
+                top.label()
+            ),
+        ));
+    }
+    for &i in &shape.extra {
+        if validated_path.is_some_and(|p| p.contains(&i)) {
+            continue;
+        }
+        findings.push(Finding::new(
+            CheckId::ExtraCert,
+            format!(
+                "certificate #{i} ({}) issues nothing in the chain sent",
+                served[i].label()
+            ),
+        ));
+    }
+    for &(duplicate, first) in &shape.duplicates {
+        findings.push(Finding::new(
+            CheckId::ExtraCert,
+            format!(
+                "certificate #{duplicate} is sent twice (the same as #{first}: {})",
+                served[first].label()
+            ),
+        ));
+    }
+    findings
+}
+
+/// The finding that names why a chain does not validate (time problems excluded: the validity
+/// checks report those).
+pub fn trust_failure(
+    served: &[CertInfo],
+    shape: &Shape,
+    store: &TrustStore,
+    error: &webpki::Error,
+) -> Finding {
+    let leaf = &served[0];
+    let top_index = shape.top();
+    let top = &served[top_index];
+    let self_signed_leaf = leaf.self_signed && leaf.parsed();
+    let issuer_unknown = matches!(error, webpki::Error::UnknownIssuer);
+    if self_signed_leaf && (issuer_unknown || matches!(error, webpki::Error::CaUsedAsEndEntity)) {
+        return Finding::new(
+            CheckId::SelfSigned,
+            format!(
+                "the leaf {} is its own issuer; clients reject it unless they trust this exact certificate",
+                leaf.label()
+            ),
+        );
+    }
+    if !issuer_unknown {
+        return Finding::new(CheckId::Untrusted, describe_error(error));
+    }
+    if top.self_signed {
+        return Finding::new(
+            CheckId::UnknownRoot,
+            format!(
+                "the chain ends at the root {} (certificate #{top_index}), which is not in the trust store",
+                top.label()
+            ),
+        );
+    }
+    let missing = &top.issuer;
+    let known_elsewhere = store.has_subject(&top.issuer_raw);
+    if top_index == 0 {
+        let aia = match leaf.ca_issuers_urls.first() {
+            Some(url) => format!("; the leaf says it can be downloaded from {url}"),
+            None => String::new(),
+        };
+        let mut finding = Finding::new(
+            CheckId::ChainIncomplete,
+            format!(
+                "only the leaf was sent; its issuer {missing} is missing{aia}{}",
+                if served.len() > 1 {
+                    " (the other certificates sent do not issue it)"
+                } else {
+                    ""
+                }
+            ),
+        );
+        if let Some(url) = leaf.ca_issuers_urls.first() {
+            finding = finding.with_remediation(format!(
+                "Serve the full chain: append the intermediate {missing} after the leaf (with certbot, use fullchain.pem). It can be fetched from {url} (convert DER with: openssl x509 -inform DER -in FILE -out intermediate.pem)."
+            ));
+        }
+        return finding;
+    }
+    let detail = if known_elsewhere {
+        format!("certificate #{top_index} is issued by {missing}, which is not trusted here")
+    } else {
+        format!(
+            "certificate #{top_index} ({}) is issued by {missing}, which is neither sent nor in the trust store: if it is a root, trust it (--ca-file); if it is an intermediate, the server must send it",
+            top.label()
+        )
+    };
+    Finding::new(CheckId::UnknownRoot, detail)
+}

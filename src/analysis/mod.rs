@@ -1,0 +1,354 @@
+//! Pure analysis: turns evidence into per-target results with findings. No I/O happens here,
+//! so every check is unit-tested from certificates and observations alone.
+
+pub mod certificate;
+pub mod chain;
+pub mod connection;
+pub mod crypto;
+pub mod names;
+pub mod trust;
+pub mod validity;
+
+use std::collections::BTreeMap;
+
+use rustls::pki_types::ServerName;
+use serde::Serialize;
+
+use crate::evidence::{Evidence, Observation, Origin, TlsParameters};
+use crate::finding::{CheckId, Finding, sort_worst_first};
+use crate::status::Status;
+use crate::target::{Host, Protocol, host_port};
+use certificate::CertInfo;
+use trust::{PathCheck, TrustStore};
+use validity::Thresholds;
+
+/// What the analysis judges against.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub trust: TrustStore,
+    /// The evaluation time, seconds since the epoch (`--at`, else now).
+    pub at_unix: i64,
+    pub thresholds: Thresholds,
+    /// Names to check (`--name`); when empty, an endpoint's own host name is checked.
+    pub names: Vec<String>,
+}
+
+/// Whether the chain validates to a trusted anchor for the names at the evaluation time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// `None` when there was no chain to verify.
+    pub valid: Option<bool>,
+    pub error: Option<String>,
+    /// The trust anchor the validated path ends at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<String>,
+}
+
+/// Everything known about one target (one address of an endpoint, or one file).
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetResult {
+    pub input: String,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub address: Option<String>,
+    pub sni: Option<String>,
+    pub file: Option<String>,
+    pub protocol: Option<Protocol>,
+    pub status: Status,
+    pub tls: Option<TlsParameters>,
+    pub names_checked: Vec<String>,
+    pub chain: Vec<CertInfo>,
+    pub verification: Verification,
+    /// Days until the first certificate of the path expires (negative once expired).
+    pub days_left: Option<i64>,
+    pub findings: Vec<Finding>,
+}
+
+impl TargetResult {
+    /// `host:port` for endpoints, the path for files.
+    pub fn label(&self) -> String {
+        match (&self.host, self.port, &self.file) {
+            (Some(host), Some(port), _) => {
+                let host = host
+                    .parse()
+                    .map(Host::Ip)
+                    .unwrap_or_else(|_| Host::Dns(host.clone()));
+                host_port(&host, port)
+            }
+            (_, _, Some(file)) => file.clone(),
+            _ => self.input.clone(),
+        }
+    }
+
+    fn recompute_status(&mut self) {
+        sort_worst_first(&mut self.findings);
+        self.status = Status::worst_of(self.findings.iter().map(|f| f.severity.status()));
+    }
+}
+
+/// Analyses every piece of evidence, then what only shows across them (addresses of one name
+/// serving different certificates).
+pub fn assess_all(evidence: &[Evidence], policy: &Policy) -> Vec<TargetResult> {
+    let mut results: Vec<TargetResult> = evidence.iter().map(|e| assess(e, policy)).collect();
+    address_drift(&mut results);
+    results
+}
+
+/// Analyses one piece of evidence.
+pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
+    let mut result = TargetResult {
+        input: evidence.input.clone(),
+        host: None,
+        port: None,
+        address: None,
+        sni: None,
+        file: None,
+        protocol: None,
+        status: Status::Ok,
+        tls: None,
+        names_checked: vec![],
+        chain: vec![],
+        verification: Verification::default(),
+        days_left: None,
+        findings: vec![],
+    };
+    let own_name = match &evidence.origin {
+        Origin::Endpoint {
+            host,
+            port,
+            address,
+            sni,
+            protocol,
+        } => {
+            result.host = Some(host.to_string());
+            result.port = Some(*port);
+            result.address = address.map(|a| a.to_string());
+            result.sni = sni.clone();
+            result.protocol = Some(*protocol);
+            Some(host.to_string())
+        }
+        Origin::File { path } => {
+            result.file = Some(path.display().to_string());
+            None
+        }
+    };
+    result.names_checked = if policy.names.is_empty() {
+        own_name.into_iter().collect()
+    } else {
+        policy.names.clone()
+    };
+    match &evidence.observation {
+        Observation::Chain { tls, certificates } => {
+            result.tls = tls.clone();
+            if certificates.is_empty() {
+                result.verification = Verification {
+                    valid: Some(false),
+                    error: Some("no certificate was sent".into()),
+                    anchor: None,
+                };
+                result.findings.push(Finding::new(
+                    CheckId::Untrusted,
+                    "the server sent no certificate",
+                ));
+            } else {
+                result.chain = certificates
+                    .iter()
+                    .map(|c| CertInfo::from_der(c.as_ref(), policy.at_unix))
+                    .collect();
+                assess_chain(&mut result, policy);
+            }
+        }
+        other => result.findings.extend(connection::failure_finding(other)),
+    }
+    result.recompute_status();
+    result
+}
+
+/// The role of a served certificate in messages.
+fn role(served: &[CertInfo], index: usize) -> String {
+    match index {
+        0 => "the leaf".to_string(),
+        i if served[i].self_signed => format!("root #{i}"),
+        i => format!("intermediate #{i}"),
+    }
+}
+
+/// An instant at which every certificate of the named path is valid, to look for problems
+/// other than dates when the evaluation time is outside a validity period.
+fn reference_instant(served: &[CertInfo], path: &[usize]) -> i64 {
+    let parsed: Vec<&CertInfo> = path
+        .iter()
+        .map(|&i| &served[i])
+        .filter(|c| c.parsed())
+        .collect();
+    let latest_start = parsed.iter().map(|c| c.not_before_unix).max().unwrap_or(0);
+    let earliest_end = parsed.iter().map(|c| c.not_after_unix).min().unwrap_or(0);
+    if latest_start <= earliest_end {
+        latest_start + 1
+    } else {
+        served[0].not_before_unix + 1
+    }
+}
+
+fn assess_chain(result: &mut TargetResult, policy: &Policy) {
+    let served = &result.chain;
+    let mut findings = Vec::new();
+    for (i, cert) in served.iter().enumerate() {
+        if let Some(error) = &cert.parse_error {
+            findings.push(Finding::new(
+                CheckId::Unparsable,
+                format!("certificate #{i} does not parse: {error}"),
+            ));
+        }
+    }
+    let shape = chain::shape(served);
+
+    // Trust: at the evaluation time, and when that fails on dates alone, at an instant when the
+    // chain is in date, to tell apart "expired but otherwise fine" from a second problem.
+    let (chain_valid, validated_path, anchor, chain_error) =
+        match trust::validate(served, &policy.trust, policy.at_unix) {
+            PathCheck::Valid { path, anchor } => (true, Some(path), Some(anchor), None),
+            PathCheck::Invalid(error) => {
+                let description = trust::describe_error(&error);
+                let undated = if trust::is_time_error(&error) {
+                    trust::validate(
+                        served,
+                        &policy.trust,
+                        reference_instant(served, &shape.path),
+                    )
+                } else {
+                    PathCheck::Invalid(error)
+                };
+                match undated {
+                    PathCheck::Valid { path, .. } => (false, Some(path), None, Some(description)),
+                    PathCheck::Invalid(other) => {
+                        if !trust::is_time_error(&other) {
+                            findings.push(chain::trust_failure(
+                                served,
+                                &shape,
+                                &policy.trust,
+                                &other,
+                            ));
+                        }
+                        (false, None, None, Some(description))
+                    }
+                }
+            }
+        };
+    findings.extend(chain::shape_findings(
+        served,
+        &shape,
+        validated_path.as_deref(),
+    ));
+
+    // Dates, keys and signatures of every certificate a client may use.
+    let needed: Vec<usize> = validated_path.clone().unwrap_or_else(|| shape.path.clone());
+    let mut considered: Vec<usize> = needed.clone();
+    considered.extend(shape.path.iter().filter(|i| !needed.contains(i)));
+    let mut days_left: Option<i64> = None;
+    for &i in &considered {
+        let cert = &served[i];
+        let is_needed = needed.contains(&i);
+        findings.extend(validity::validity_findings(
+            cert,
+            &role(served, i),
+            policy.at_unix,
+            policy.thresholds,
+            is_needed,
+        ));
+        if is_needed && cert.parsed() {
+            days_left = Some(days_left.map_or(cert.days_left, |d: i64| d.min(cert.days_left)));
+        }
+        let anchor_self_signature = i > 0 && cert.self_signed;
+        if !anchor_self_signature {
+            findings.extend(crypto::weak_key(cert, &role(served, i)));
+            findings.extend(crypto::weak_signature(cert, &role(served, i)));
+        }
+    }
+
+    // Names.
+    let leaf = &served[0];
+    let mut name_error = None;
+    if leaf.parsed() && !leaf.has_san_extension {
+        let cn = leaf.common_names.first().cloned().unwrap_or_default();
+        findings.push(Finding::new(
+            CheckId::CnOnly,
+            format!("the leaf has no subjectAltName; its only name is the CN {cn:?}, which modern clients ignore"),
+        ));
+    }
+    for name in &result.names_checked {
+        let covered = match ServerName::try_from(name.as_str()) {
+            Ok(server_name) => trust::valid_for_name(leaf, &server_name).is_ok(),
+            Err(_) => false,
+        };
+        if covered {
+            continue;
+        }
+        let present = if leaf.sans.is_empty() {
+            "no subjectAltName entries".to_string()
+        } else {
+            leaf.sans.join(", ")
+        };
+        let hint = names::near_miss(&leaf.san_entries, name)
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
+        findings.push(Finding::new(
+            CheckId::NameMismatch,
+            format!("{name} is not covered by the certificate, which lists {present}{hint}"),
+        ));
+        name_error.get_or_insert_with(|| format!("the certificate is not valid for {name}"));
+    }
+
+    result.days_left = days_left;
+    result.verification = Verification {
+        valid: Some(chain_valid && name_error.is_none()),
+        error: chain_error.or(name_error),
+        anchor,
+    };
+    result.findings.extend(findings);
+}
+
+/// Endpoints of one host and port whose addresses serve different leaf certificates.
+fn address_drift(results: &mut [TargetResult]) {
+    let mut groups: BTreeMap<(String, u16), Vec<usize>> = BTreeMap::new();
+    for (i, r) in results.iter().enumerate() {
+        if let (Some(host), Some(port), Some(_), false) =
+            (&r.host, r.port, &r.address, r.chain.is_empty())
+        {
+            groups.entry((host.clone(), port)).or_default().push(i);
+        }
+    }
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let mut fingerprints: Vec<&str> = members
+            .iter()
+            .map(|&i| results[i].chain[0].sha256.as_str())
+            .collect();
+        fingerprints.sort();
+        fingerprints.dedup();
+        if fingerprints.len() < 2 {
+            continue;
+        }
+        let served: Vec<String> = members
+            .iter()
+            .map(|&i| {
+                let r = &results[i];
+                format!(
+                    "{} serves {} ({})",
+                    r.address.as_deref().unwrap_or("?"),
+                    r.chain[0].label(),
+                    &r.chain[0].sha256[..23]
+                )
+            })
+            .collect();
+        let detail = format!(
+            "the addresses of this name serve different leaf certificates: {}",
+            served.join("; ")
+        );
+        for &i in members {
+            results[i]
+                .findings
+                .push(Finding::new(CheckId::AddressDrift, detail.clone()));
+            results[i].recompute_status();
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! The command line: flags, their validation into a scan plan, and the run from targets to exit
+//! code. Usage errors are reported before anything is probed and exit with 3 (UNKNOWN).
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use rustls::pki_types::ServerName;
+
+use crate::analysis::trust::{TrustBase, TrustStore};
+use crate::analysis::validity::Thresholds;
+use crate::analysis::{Policy, assess_all};
+use crate::catalog;
+use crate::evidence::Observation;
+use crate::probe::{self, ProbeOptions};
+use crate::report::{self, Format, Run};
+use crate::status::Status;
+use crate::target::{self, ResolvePin, Target};
+
+const EXAMPLES: &str = "\
+Examples:
+  certscan wazo.example.com:443,9497
+  certscan --format json -f targets.txt > report.json
+  certscan --format nagios -w 30 -c 14 kazoo.example.com:8443
+  certscan --file /usr/share/xivo-certs/server.crt --name wazo.example.com
+  certscan --explain chain.incomplete
+
+Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the worst over all endpoints; 3 also for
+usage errors).";
+
+/// Which trust anchors to start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrustArg {
+    /// The Mozilla root program (built in).
+    Mozilla,
+    /// The operating system's CA bundle.
+    System,
+    /// No anchors: only those given with --ca-file.
+    None,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "certscan",
+    version,
+    about = "TLS certificate diagnostics: chains, names, expiry and connection problems, for endpoints and files",
+    after_help = EXAMPLES
+)]
+pub struct Args {
+    /// Endpoints: HOST, HOST:PORT, HOST:PORT1,PORT2, [IPv6]:PORT, https://HOST[:PORT][/PATH],
+    /// wss://HOST[:PORT][/PATH], sips:HOST[:PORT]. Default port 443 (5061 for sips).
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// Read targets from FILE (one or more per line, '#' starts a comment; '-' for stdin).
+    #[arg(short = 'f', long = "targets-file", value_name = "FILE")]
+    pub targets_files: Vec<PathBuf>,
+
+    /// Analyse a certificate chain file (PEM or DER, leaf first) as if a server had sent it.
+    #[arg(long = "file", value_name = "PEM")]
+    pub files: Vec<PathBuf>,
+
+    /// A name (DNS name or IP address) the certificate must be valid for; replaces the target's
+    /// host name. Repeatable.
+    #[arg(long = "name", value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Connect to ADDR for HOST:PORT, as curl does. Repeatable.
+    #[arg(long = "resolve", value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+
+    /// Send NAME as SNI instead of the target's host name (IP targets send none).
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+
+    /// Endpoints probed at once.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub concurrency: u32,
+
+    /// Seconds allowed per endpoint: connect, TLS handshake and protocol exchange together.
+    #[arg(short = 't', long, default_value_t = 5.0, value_name = "SECONDS")]
+    pub timeout: f64,
+
+    /// Trust anchors to start from.
+    #[arg(long, value_enum, default_value_t = TrustArg::Mozilla)]
+    pub trust: TrustArg,
+
+    /// Also trust the certificates in this PEM file (e.g. a private CA or a self-signed server
+    /// certificate). Repeatable.
+    #[arg(long = "ca-file", value_name = "PEM")]
+    pub ca_files: Vec<PathBuf>,
+
+    /// Evaluate every time-dependent check as of this RFC 3339 instant instead of now
+    /// (e.g. 2027-01-31T00:00:00Z).
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+
+    /// WARNING when a certificate expires in fewer than DAYS days.
+    #[arg(
+        short = 'w',
+        long = "warning",
+        default_value_t = 30,
+        value_name = "DAYS"
+    )]
+    pub warning_days: i64,
+
+    /// CRITICAL when a certificate expires in fewer than DAYS days.
+    #[arg(
+        short = 'c',
+        long = "critical",
+        default_value_t = 14,
+        value_name = "DAYS"
+    )]
+    pub critical_days: i64,
+
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Make no DNS queries of certscan's own (names are still resolved by the system resolver,
+    /// /etc/hosts first).
+    #[arg(long)]
+    pub no_dns: bool,
+
+    /// Print what a check id means, why it matters and how to fix it, then exit.
+    #[arg(long, value_name = "ID")]
+    pub explain: Option<String>,
+
+    /// List every check id with its default severity and title, then exit.
+    #[arg(long)]
+    pub list_checks: bool,
+}
+
+/// Everything a scan needs, validated.
+pub struct Plan {
+    pub targets: Vec<Target>,
+    pub files: Vec<PathBuf>,
+    pub probe: ProbeOptions,
+    pub policy: Policy,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub started_at: String,
+    pub evaluated_at: String,
+}
+
+fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn rfc3339(unix: i64) -> String {
+    crate::analysis::certificate::rfc3339(unix)
+}
+
+/// Reads a targets file or standard input, bounded.
+fn read_targets_file(path: &PathBuf) -> Result<String, String> {
+    const LIMIT: u64 = 16 * 1024 * 1024;
+    let mut text = String::new();
+    let result = if path.as_os_str() == "-" {
+        std::io::stdin().take(LIMIT).read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(LIMIT).read_to_string(&mut text))
+    };
+    result.map_err(|e| format!("cannot read targets file {}: {e}", path.display()))?;
+    Ok(text)
+}
+
+impl Plan {
+    pub fn from_args(args: Args) -> Result<Plan, String> {
+        let mut targets = Vec::new();
+        for text in &args.targets {
+            targets.extend(target::parse_target(text)?);
+        }
+        for path in &args.targets_files {
+            let text = read_targets_file(path)?;
+            targets.extend(target::parse_targets_text(
+                &text,
+                &path.display().to_string(),
+            )?);
+        }
+        let targets = target::dedup(targets);
+        if targets.is_empty() && args.files.is_empty() {
+            return Err(
+                "nothing to scan: give at least one TARGET, --targets-file or --file (see --help)"
+                    .into(),
+            );
+        }
+        for name in &args.names {
+            if ServerName::try_from(name.as_str()).is_err() {
+                return Err(format!(
+                    "--name {name:?} is neither a valid DNS name nor an IP address"
+                ));
+            }
+        }
+        if let Some(sni) = &args.sni {
+            if !matches!(
+                ServerName::try_from(sni.as_str()),
+                Ok(ServerName::DnsName(_))
+            ) {
+                return Err(format!("--sni {sni:?} is not a valid DNS name"));
+            }
+        }
+        let resolve_pins = args
+            .resolve
+            .iter()
+            .map(|r| ResolvePin::parse(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+            return Err(format!(
+                "--timeout {} must be a number of seconds between 0 and 3600",
+                args.timeout
+            ));
+        }
+        if args.critical_days < 0 || args.warning_days < args.critical_days {
+            return Err(format!(
+                "--warning ({}) must be at least --critical ({}), and both zero or more",
+                args.warning_days, args.critical_days
+            ));
+        }
+        let at_unix = match &args.at {
+            None => now_unix(),
+            Some(text) => time::OffsetDateTime::parse(
+                text,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_err(|e| {
+                format!("--at {text:?} is not an RFC 3339 time such as 2027-01-31T00:00:00Z ({e})")
+            })?
+            .unix_timestamp(),
+        };
+        let base = match args.trust {
+            TrustArg::Mozilla => TrustBase::Mozilla,
+            TrustArg::System => TrustBase::System,
+            TrustArg::None => TrustBase::None,
+        };
+        let mut trust = TrustStore::new(base)?;
+        for path in &args.ca_files {
+            let evidence = probe::file::read_chain_file(path);
+            let certificates = match evidence.observation {
+                Observation::Chain { certificates, .. } => certificates,
+                Observation::FileUnreadable { error } => return Err(format!("--ca-file: {error}")),
+                _ => {
+                    return Err(format!(
+                        "--ca-file {}: no certificate in the file",
+                        path.display()
+                    ));
+                }
+            };
+            trust
+                .add_certificates(certificates)
+                .map_err(|e| format!("--ca-file {}: {e}", path.display()))?;
+        }
+        Ok(Plan {
+            targets,
+            files: args.files,
+            probe: ProbeOptions {
+                timeout: Duration::from_secs_f64(args.timeout),
+                concurrency: args.concurrency as usize,
+                resolve_pins,
+                sni: args.sni,
+            },
+            policy: Policy {
+                trust,
+                at_unix,
+                thresholds: Thresholds {
+                    warning_days: args.warning_days,
+                    critical_days: args.critical_days,
+                },
+                names: args.names,
+            },
+            format: args.format,
+            output: args.output,
+            started_at: rfc3339(now_unix()),
+            evaluated_at: rfc3339(at_unix),
+        })
+    }
+}
+
+/// Probes, analyses and returns the finished run.
+pub async fn scan(plan: &Plan) -> Run {
+    let mut evidence = probe::probe_targets(&plan.targets, &plan.probe).await;
+    evidence.extend(
+        plan.files
+            .iter()
+            .map(|path| probe::file::read_chain_file(path)),
+    );
+    Run {
+        started_at: plan.started_at.clone(),
+        evaluated_at: plan.evaluated_at.clone(),
+        warning_days: plan.policy.thresholds.warning_days,
+        critical_days: plan.policy.thresholds.critical_days,
+        targets: assess_all(&evidence, &plan.policy),
+    }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("certscan: {message}");
+    ExitCode::from(Status::Unknown.exit_code())
+}
+
+/// Writes to standard output; a closed pipe (`certscan ... | head`) is not an error.
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// The whole program: parse, scan, report, exit code.
+pub fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                Status::Unknown.exit_code()
+            } else {
+                0
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    if let Some(id) = &args.explain {
+        return match catalog::lookup(id) {
+            Some(entry) => {
+                let _ = write_stdout(&catalog::explain(entry));
+                ExitCode::SUCCESS
+            }
+            None => usage_error(&format!(
+                "no check is called {id:?} (certscan --list-checks lists them)"
+            )),
+        };
+    }
+    if args.list_checks {
+        let lines: String = catalog::entries()
+            .iter()
+            .map(|e| format!("{:<24} {:<9} {}\n", e.id, e.severity.as_str(), e.title))
+            .collect();
+        let _ = write_stdout(&lines);
+        return ExitCode::SUCCESS;
+    }
+    let plan = match Plan::from_args(args) {
+        Ok(plan) => plan,
+        Err(message) => return usage_error(&message),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return usage_error(&format!("cannot start the async runtime: {e}")),
+    };
+    let run = runtime.block_on(scan(&plan));
+    let color = plan.format == Format::Table
+        && plan.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let text = report::render(&run, plan.format, color);
+    let written = match &plan.output {
+        Some(path) => {
+            std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => write_stdout(&text).map_err(|e| format!("cannot write the report: {e}")),
+    };
+    if let Err(message) = written {
+        return usage_error(&message);
+    }
+    ExitCode::from(run.status().exit_code())
+}

@@ -1,0 +1,108 @@
+//! What probing saw, recorded without judgement: the input for the analysis.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use rustls::pki_types::CertificateDer;
+
+use crate::target::{Host, Protocol};
+
+/// Where a chain came from.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    Endpoint {
+        host: Host,
+        port: u16,
+        address: Option<IpAddr>,
+        sni: Option<String>,
+        protocol: Protocol,
+    },
+    File {
+        path: PathBuf,
+    },
+}
+
+/// The negotiated TLS parameters of a completed handshake.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TlsParameters {
+    pub version: String,
+    pub cipher: String,
+    pub group: Option<String>,
+    pub alpn: Option<String>,
+}
+
+/// Which step a network exchange was in when it stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Resolve,
+    Connect,
+    Handshake,
+}
+
+impl Phase {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Phase::Resolve => "resolving the name",
+            Phase::Connect => "connecting",
+            Phase::Handshake => "the TLS handshake",
+        }
+    }
+}
+
+/// How a TLS handshake failed, as the TLS library and the socket reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandshakeError {
+    /// The server sent a fatal alert (its name, e.g. `HandshakeFailure`).
+    AlertReceived(String),
+    /// The server chose something the client cannot speak, e.g. a TLS 1.0 ServerHello.
+    PeerIncompatible(String),
+    /// The server's bytes were not valid TLS.
+    InvalidMessage(String),
+    Reset,
+    /// The server closed the connection before the handshake completed.
+    Closed,
+    Other(String),
+}
+
+/// What happened when certscan tried to get a chain from a source.
+#[derive(Debug, Clone)]
+pub enum Observation {
+    /// A chain was obtained, leaf first, exactly as served (or as stored in the file).
+    Chain {
+        tls: Option<TlsParameters>,
+        certificates: Vec<CertificateDer<'static>>,
+    },
+    /// No address could be found for the host.
+    Unresolved {
+        error: String,
+    },
+    Refused,
+    ConnectFailed {
+        error: String,
+    },
+    TimedOut {
+        phase: Phase,
+        seconds: f64,
+    },
+    /// The handshake failed; `first_bytes` is what the server sent first (bounded).
+    HandshakeFailed {
+        error: HandshakeError,
+        first_bytes: Vec<u8>,
+    },
+    FileUnreadable {
+        error: String,
+    },
+    /// The file was read but held no certificate; `note` says what it held instead, if anything.
+    NoCertificate {
+        note: String,
+    },
+}
+
+/// One source's evidence.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// The target or file as the user gave it.
+    pub input: String,
+    pub origin: Origin,
+    pub observation: Observation,
+}

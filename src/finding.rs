@@ -1,0 +1,130 @@
+//! Check ids and findings: the stable vocabulary shared by the analysis, the catalog and the reports.
+
+use std::fmt;
+
+use crate::catalog;
+use crate::status::Severity;
+
+macro_rules! check_ids {
+    ($($variant:ident => $id:literal,)*) => {
+        /// Every finding certscan can report. The string ids are an API (CI gates and dashboards
+        /// match on them); each has an entry in the `checks/` catalog.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum CheckId { $($variant,)* }
+
+        impl CheckId {
+            pub const ALL: &'static [CheckId] = &[$(CheckId::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(CheckId::$variant => $id,)* }
+            }
+
+            pub fn from_id(id: &str) -> Option<CheckId> {
+                match id { $($id => Some(CheckId::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+check_ids! {
+    ChainIncomplete => "chain.incomplete",
+    SelfSigned => "cert.self_signed",
+    UnknownRoot => "chain.unknown_root",
+    Untrusted => "chain.untrusted",
+    ChainOrder => "chain.order",
+    RootIncluded => "chain.root_included",
+    ExtraCert => "chain.extra_cert",
+    NameMismatch => "name.mismatch",
+    CnOnly => "name.cn_only",
+    Expired => "cert.expired",
+    NotYetValid => "cert.not_yet_valid",
+    ExpiresSoon => "cert.expires_soon",
+    WeakKey => "key.weak",
+    WeakSignature => "signature.weak",
+    Unparsable => "cert.unparsable",
+    ConnectionRefused => "connection.refused",
+    ConnectionTimeout => "connection.timeout",
+    ConnectionReset => "connection.reset",
+    ConnectionClosed => "connection.closed",
+    TlsAlert => "tls.alert",
+    Plaintext => "tls.plaintext",
+    HandshakeFailed => "tls.handshake_failed",
+    LegacyOnly => "tls.legacy_only",
+    Unresolvable => "name.unresolvable",
+    AddressDrift => "name.address_drift",
+    FileReadError => "file.read_error",
+    NoCertificate => "file.no_certificate",
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem found, with what is specific to this endpoint. Title, default severity and the
+/// generic remediation come from the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub id: CheckId,
+    pub severity: Severity,
+    /// What was seen here, in one or two sentences.
+    pub detail: String,
+    /// A remediation specific to this case; the catalog's when `None`.
+    pub remediation: Option<String>,
+}
+
+impl Finding {
+    /// A finding at the catalog's default severity.
+    pub fn new(id: CheckId, detail: impl Into<String>) -> Finding {
+        Finding {
+            id,
+            severity: catalog::entry(id).severity,
+            detail: detail.into(),
+            remediation: None,
+        }
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Finding {
+        self.severity = severity;
+        self
+    }
+
+    pub fn with_remediation(mut self, remediation: impl Into<String>) -> Finding {
+        self.remediation = Some(remediation.into());
+        self
+    }
+
+    pub fn title(&self) -> &'static str {
+        &catalog::entry(self.id).title
+    }
+
+    pub fn remediation(&self) -> &str {
+        self.remediation
+            .as_deref()
+            .unwrap_or(&catalog::entry(self.id).remediation)
+    }
+}
+
+/// Orders findings worst first, then by id, so reports are stable.
+pub fn sort_worst_first(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .rank()
+            .cmp(&a.severity.rank())
+            .then(a.id.cmp(&b.id))
+    });
+}
+
+impl serde::Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Finding", 5)?;
+        s.serialize_field("id", self.id.as_str())?;
+        s.serialize_field("severity", &self.severity)?;
+        s.serialize_field("title", self.title())?;
+        s.serialize_field("detail", &self.detail)?;
+        s.serialize_field("remediation", self.remediation())?;
+        s.end()
+    }
+}

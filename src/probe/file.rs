@@ -1,0 +1,134 @@
+//! Reading certificate chains from files on disk: PEM bundles (keys and other blocks ignored)
+//! and DER certificates, with a size bound.
+
+use std::io::Read;
+use std::path::Path;
+
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::{self, SectionKind};
+
+use crate::evidence::{Evidence, Observation, Origin};
+
+/// Files larger than this are not certificate files.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads one file into evidence; never fails, failures are observations.
+pub fn read_chain_file(path: &Path) -> Evidence {
+    let observation = match read_bounded(path) {
+        Err(error) => Observation::FileUnreadable { error },
+        Ok(bytes) => chain_from_bytes(&bytes),
+    };
+    Evidence {
+        input: path.display().to_string(),
+        origin: Origin::File {
+            path: path.to_path_buf(),
+        },
+        observation,
+    }
+}
+
+fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if meta.is_dir() {
+        return Err(format!(
+            "{} is a directory, not a certificate file",
+            path.display()
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "{} is larger than {} MiB",
+            path.display(),
+            MAX_FILE_BYTES / 1024 / 1024
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Extracts the certificates of a PEM bundle (in order) or a single DER certificate.
+pub fn chain_from_bytes(bytes: &[u8]) -> Observation {
+    let looks_pem = bytes.windows(11).any(|w| w == b"-----BEGIN ");
+    if !looks_pem {
+        // DER: a certificate is a SEQUENCE; the analysis reports it if it does not parse.
+        return if bytes.first() == Some(&0x30) && bytes.len() > 16 {
+            Observation::Chain {
+                tls: None,
+                certificates: vec![CertificateDer::from(bytes.to_vec())],
+            }
+        } else {
+            Observation::NoCertificate {
+                note: "neither PEM nor a DER certificate".into(),
+            }
+        };
+    }
+    let mut certificates = Vec::new();
+    let mut other = Vec::new();
+    let mut reader = std::io::Cursor::new(bytes);
+    loop {
+        match pem::from_buf(&mut reader) {
+            Ok(Some((SectionKind::Certificate, der))) => {
+                certificates.push(CertificateDer::from(der))
+            }
+            Ok(Some((kind, _))) => other.push(section_name(kind)),
+            Ok(None) => break,
+            Err(e) => {
+                if certificates.is_empty() {
+                    return Observation::NoCertificate {
+                        note: format!("a PEM block could not be read ({e})"),
+                    };
+                }
+                break;
+            }
+        }
+    }
+    if certificates.is_empty() {
+        let note = if other.is_empty() {
+            "no CERTIFICATE block".to_string()
+        } else {
+            format!("only {}", other.join(", "))
+        };
+        return Observation::NoCertificate { note };
+    }
+    Observation::Chain {
+        tls: None,
+        certificates,
+    }
+}
+
+fn section_name(kind: SectionKind) -> String {
+    match kind {
+        SectionKind::PrivateKey | SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey => {
+            "a private key".into()
+        }
+        SectionKind::Crl => "a CRL".into(),
+        SectionKind::Csr => "a certificate request (CSR)".into(),
+        SectionKind::PublicKey => "a public key".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_and_key_only_files_hold_no_certificate() {
+        assert!(matches!(
+            chain_from_bytes(b"hello"),
+            Observation::NoCertificate { .. }
+        ));
+        let key_only = b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF\n-----END PRIVATE KEY-----\n";
+        match chain_from_bytes(key_only) {
+            Observation::NoCertificate { note } => assert_eq!(note, "only a private key"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Network and file I/O: resolves targets, connects to every address concurrently, performs the
+//! TLS handshake and records what each endpoint served. Nothing here judges what it saw.
+
+pub mod file;
+pub mod tls;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::{Instant, timeout_at};
+
+use crate::evidence::{Evidence, Observation, Origin, Phase};
+use crate::target::{Host, Protocol, ResolvePin, Target};
+
+/// How to probe.
+#[derive(Debug, Clone)]
+pub struct ProbeOptions {
+    /// Bounds each endpoint: name resolution, connect, handshake and protocol exchange together.
+    pub timeout: Duration,
+    /// Endpoints probed at once.
+    pub concurrency: usize,
+    pub resolve_pins: Vec<ResolvePin>,
+    /// SNI to send instead of the target's host name.
+    pub sni: Option<String>,
+}
+
+/// One address of one target.
+struct Endpoint {
+    target: Target,
+    address: IpAddr,
+}
+
+/// Probes every target on every address it resolves to; the result has one entry per address
+/// (or one per target that could not be resolved), in target order.
+pub async fn probe_targets(targets: &[Target], options: &ProbeOptions) -> Vec<Evidence> {
+    let semaphore = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let options = Arc::new(options.clone());
+    // One task per target: it resolves the name, then probes each address in its own task, so a
+    // slow name or a dead address delays nothing but itself.
+    let mut tasks = JoinSet::new();
+    for (index, target) in targets.iter().enumerate() {
+        let (target, options, semaphore) = (target.clone(), options.clone(), semaphore.clone());
+        tasks.spawn(async move {
+            let addresses = {
+                let _permit = semaphore.acquire().await;
+                resolve(&target, &options).await
+            };
+            let addresses = match addresses {
+                Ok(addresses) => addresses,
+                Err(observation) => {
+                    return vec![(
+                        index,
+                        0,
+                        unresolved_evidence(&target, observation, options.sni.clone()),
+                    )];
+                }
+            };
+            let mut probes = JoinSet::new();
+            for (order, address) in addresses.into_iter().enumerate() {
+                let endpoint = Endpoint {
+                    target: target.clone(),
+                    address,
+                };
+                let (options, semaphore) = (options.clone(), semaphore.clone());
+                probes.spawn(async move {
+                    let _permit = semaphore.acquire_owned().await;
+                    (index, order, probe_endpoint(endpoint, &options).await)
+                });
+            }
+            probes.join_all().await
+        });
+    }
+    let mut results: Vec<(usize, usize, Evidence)> =
+        tasks.join_all().await.into_iter().flatten().collect();
+    results.sort_by_key(|(index, order, _)| (*index, *order));
+    results
+        .into_iter()
+        .map(|(_, _, evidence)| evidence)
+        .collect()
+}
+
+fn sni_for(target: &Target, sni: Option<String>) -> Option<String> {
+    match (&target.host, sni) {
+        (_, Some(sni)) => Some(sni),
+        (Host::Dns(name), None) => Some(name.clone()),
+        (Host::Ip(_), None) => None,
+    }
+}
+
+fn unresolved_evidence(target: &Target, observation: Observation, sni: Option<String>) -> Evidence {
+    Evidence {
+        input: target.input.clone(),
+        origin: Origin::Endpoint {
+            host: target.host.clone(),
+            port: target.port,
+            address: None,
+            sni: sni_for(target, sni),
+            protocol: target.protocol,
+        },
+        observation,
+    }
+}
+
+/// The addresses to probe for a target: an IP target itself, a `--resolve` pin, or what the
+/// system resolver (getaddrinfo: /etc/hosts, then DNS) returns, without duplicates.
+async fn resolve(target: &Target, options: &ProbeOptions) -> Result<Vec<IpAddr>, Observation> {
+    let name = match &target.host {
+        Host::Ip(ip) => return Ok(vec![*ip]),
+        Host::Dns(name) => name,
+    };
+    if let Some(pin) = options
+        .resolve_pins
+        .iter()
+        .find(|p| p.host == *name && p.port == target.port)
+    {
+        return Ok(pin.addresses.clone());
+    }
+    let lookup = tokio::net::lookup_host((name.as_str(), target.port));
+    match tokio::time::timeout(options.timeout, lookup).await {
+        Err(_) => Err(Observation::TimedOut {
+            phase: Phase::Resolve,
+            seconds: options.timeout.as_secs_f64(),
+        }),
+        Ok(Err(e)) => Err(Observation::Unresolved {
+            error: e.to_string(),
+        }),
+        Ok(Ok(addresses)) => {
+            let mut unique: Vec<IpAddr> = Vec::new();
+            for address in addresses.map(|a| a.ip()) {
+                if !unique.contains(&address) {
+                    unique.push(address);
+                }
+            }
+            if unique.is_empty() {
+                Err(Observation::Unresolved {
+                    error: "no address".into(),
+                })
+            } else {
+                Ok(unique)
+            }
+        }
+    }
+}
+
+/// ALPN offered per protocol: HTTP/2 and HTTP/1.1 for HTTPS, only HTTP/1.1 for WebSocket (an h2
+/// answer would need RFC 8441), nothing for SIP and plain TLS.
+fn alpn_for(protocol: Protocol) -> &'static [&'static [u8]] {
+    match protocol {
+        Protocol::Https => &[b"h2", b"http/1.1"],
+        Protocol::Wss => &[b"http/1.1"],
+        Protocol::Sips | Protocol::Tls => &[],
+    }
+}
+
+async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence {
+    let Endpoint { target, address } = endpoint;
+    let sni = sni_for(&target, options.sni.clone());
+    let observation =
+        connect_and_handshake(&target, address, sni.as_deref(), options.timeout).await;
+    Evidence {
+        input: target.input.clone(),
+        origin: Origin::Endpoint {
+            host: target.host,
+            port: target.port,
+            address: Some(address),
+            sni,
+            protocol: target.protocol,
+        },
+        observation,
+    }
+}
+
+async fn connect_and_handshake(
+    target: &Target,
+    address: IpAddr,
+    sni: Option<&str>,
+    limit: Duration,
+) -> Observation {
+    let deadline = Instant::now() + limit;
+    let timed_out = |phase| Observation::TimedOut {
+        phase,
+        seconds: limit.as_secs_f64(),
+    };
+    let tcp = match timeout_at(
+        deadline,
+        TcpStream::connect(SocketAddr::new(address, target.port)),
+    )
+    .await
+    {
+        Err(_) => return timed_out(Phase::Connect),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return Observation::Refused;
+        }
+        Ok(Err(e)) => {
+            return Observation::ConnectFailed {
+                error: e.to_string(),
+            };
+        }
+        Ok(Ok(tcp)) => tcp,
+    };
+    let server_name = match sni.map(|name| ServerName::try_from(name.to_string())) {
+        Some(Ok(name)) => name,
+        // No SNI for IP targets: rustls sends none for an IP address.
+        Some(Err(_)) | None => ServerName::IpAddress(address.into()),
+    };
+    match timeout_at(
+        deadline,
+        tls::handshake(tcp, server_name, alpn_for(target.protocol)),
+    )
+    .await
+    {
+        Err(_) => timed_out(Phase::Handshake),
+        Ok(tls::HandshakeOutcome::Completed { parameters, chain }) => Observation::Chain {
+            tls: Some(parameters),
+            certificates: chain,
+        },
+        Ok(tls::HandshakeOutcome::Failed { error, first_bytes }) => {
+            Observation::HandshakeFailed { error, first_bytes }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Rendering: the whole run as a table, a JSON document or a Nagios check result. Reports only
+//! format what the analysis decided.
+
+pub mod json;
+pub mod nagios;
+pub mod table;
+
+use serde::Serialize;
+
+use crate::analysis::TargetResult;
+use crate::status::Status;
+
+/// Version of the JSON document's layout (`schema/report.schema.json`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Nagios,
+}
+
+/// Counts of targets per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub ok: usize,
+    pub warning: usize,
+    pub critical: usize,
+    pub unknown: usize,
+}
+
+/// A finished run.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub started_at: String,
+    pub evaluated_at: String,
+    pub warning_days: i64,
+    pub critical_days: i64,
+    pub targets: Vec<TargetResult>,
+}
+
+impl Run {
+    /// The worst status over all targets; UNKNOWN when there was nothing to scan.
+    pub fn status(&self) -> Status {
+        if self.targets.is_empty() {
+            return Status::Unknown;
+        }
+        Status::worst_of(self.targets.iter().map(|t| t.status))
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for target in &self.targets {
+            match target.status {
+                Status::Ok => summary.ok += 1,
+                Status::Warning => summary.warning += 1,
+                Status::Critical => summary.critical += 1,
+                Status::Unknown => summary.unknown += 1,
+            }
+        }
+        summary
+    }
+}
+
+/// Renders a run in a format; `color` only affects the table.
+pub fn render(run: &Run, format: Format, color: bool) -> String {
+    match format {
+        Format::Table => table::render(run, color),
+        Format::Json => json::render(run),
+        Format::Nagios => nagios::render(run),
+    }
+}

@@ -1,0 +1,78 @@
+//! Nagios plugin output: a status line with perfdata, then one line per finding.
+
+use super::Run;
+use crate::status::Severity;
+
+pub fn render(run: &Run) -> String {
+    let status = run.status();
+    let summary = run.summary();
+    let total = run.targets.len();
+    let mut headline = match (summary.critical, summary.unknown, summary.warning) {
+        (0, 0, 0) => format!("{total} endpoint(s) OK"),
+        _ => {
+            let mut parts = Vec::new();
+            for (count, word) in [
+                (summary.critical, "critical"),
+                (summary.unknown, "unknown"),
+                (summary.warning, "warning"),
+            ] {
+                if count > 0 {
+                    parts.push(format!("{count} {word}"));
+                }
+            }
+            format!("{} of {total} endpoint(s)", parts.join(", "))
+        }
+    };
+    // Name the worst problem of the worst target, so the one line says what to look at.
+    if let Some(worst) = run
+        .targets
+        .iter()
+        .filter(|t| t.status == status)
+        .find_map(|t| t.findings.first().map(|f| (t, f)))
+    {
+        if worst.1.severity != Severity::Info {
+            headline.push_str(&format!(": {} {}", worst.0.label(), worst.1.id));
+        }
+    }
+    let perfdata: Vec<String> = run
+        .targets
+        .iter()
+        .filter_map(|t| {
+            let days = t.days_left?;
+            let label = match &t.address {
+                Some(address) if Some(address) != t.host.as_ref() => {
+                    format!("{}@{address}", t.label())
+                }
+                _ => t.label(),
+            };
+            Some(format!(
+                "'{}'={days};{};{};;",
+                label.replace('\'', "\""),
+                run.warning_days,
+                run.critical_days
+            ))
+        })
+        .collect();
+    let mut out = format!(
+        "CERTSCAN {} - {}",
+        status.label(),
+        headline.replace('|', "/")
+    );
+    if !perfdata.is_empty() {
+        out.push_str(" | ");
+        out.push_str(&perfdata.join(" "));
+    }
+    out.push('\n');
+    for target in &run.targets {
+        for finding in &target.findings {
+            out.push_str(&format!(
+                "[{}] {} {}: {}\n",
+                finding.severity.as_str().to_uppercase(),
+                target.label(),
+                finding.id,
+                finding.detail.replace('|', "/")
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,195 @@
+//! The human-readable report: one block per endpoint (TLS parameters, the chain, the findings
+//! worst first with their fixes) and a summary line.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, Color, ContentArrangement, Table};
+
+use super::Run;
+use crate::analysis::TargetResult;
+use crate::status::{Severity, Status};
+
+/// Width used when the output is not a terminal.
+const DEFAULT_WIDTH: u16 = 140;
+
+fn status_color(status: Status) -> Color {
+    match status {
+        Status::Ok => Color::Green,
+        Status::Warning => Color::Yellow,
+        Status::Critical => Color::Red,
+        Status::Unknown => Color::Magenta,
+    }
+}
+
+fn new_table(color: bool) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !color {
+        table.force_no_tty();
+    }
+    if !table.is_tty() {
+        table.set_width(DEFAULT_WIDTH);
+    }
+    table
+}
+
+fn paint(text: String, status: Status, color: bool) -> Cell {
+    let cell = Cell::new(text);
+    if color {
+        cell.fg(status_color(status))
+    } else {
+        cell
+    }
+}
+
+pub fn render(run: &Run, color: bool) -> String {
+    let mut out = String::new();
+    for target in &run.targets {
+        out.push_str(&render_target(target, color));
+        out.push('\n');
+    }
+    let summary = run.summary();
+    let status = run.status();
+    let headline = format!(
+        "{}: {} endpoint(s): {} OK, {} WARNING, {} CRITICAL, {} UNKNOWN (evaluated at {})",
+        status.label(),
+        run.targets.len(),
+        summary.ok,
+        summary.warning,
+        summary.critical,
+        summary.unknown,
+        run.evaluated_at
+    );
+    out.push_str(&if color {
+        format!("{}\n", paint_text(&headline, status))
+    } else {
+        format!("{headline}\n")
+    });
+    out
+}
+
+fn paint_text(text: &str, status: Status) -> String {
+    let code = match status {
+        Status::Ok => 32,
+        Status::Warning => 33,
+        Status::Critical => 31,
+        Status::Unknown => 35,
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+fn render_target(target: &TargetResult, color: bool) -> String {
+    let mut out = String::new();
+    let mut heading = target.label();
+    if let Some(address) = &target.address {
+        if target.host.as_deref() != Some(address) {
+            heading.push_str(&format!(" ({address})"));
+        }
+    }
+    if let Some(protocol) = target.protocol {
+        heading.push_str(&format!(" [{}]", protocol.as_str()));
+    }
+    let status = target.status.label();
+    out.push_str(&if color {
+        format!("{heading}  {}\n", paint_text(status, target.status))
+    } else {
+        format!("{heading}  {status}\n")
+    });
+    if let Some(tls) = &target.tls {
+        let mut line = format!("  {} {}", tls.version, tls.cipher);
+        if let Some(group) = &tls.group {
+            line.push_str(&format!(", group {group}"));
+        }
+        if let Some(alpn) = &tls.alpn {
+            line.push_str(&format!(", ALPN {alpn}"));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if !target.names_checked.is_empty() {
+        out.push_str(&format!(
+            "  names checked: {}\n",
+            target.names_checked.join(", ")
+        ));
+    }
+    if !target.chain.is_empty() {
+        let mut chain = new_table(color);
+        chain.set_header(vec![
+            "#",
+            "Subject / Issuer",
+            "SANs",
+            "Not after",
+            "Days",
+            "Key",
+            "Signature",
+        ]);
+        for (i, cert) in target.chain.iter().enumerate() {
+            if let Some(error) = &cert.parse_error {
+                chain.add_row(vec![
+                    Cell::new(i),
+                    Cell::new(format!("unparsable: {error}")),
+                    Cell::new(""),
+                    Cell::new(""),
+                    Cell::new(""),
+                    Cell::new(""),
+                    Cell::new(""),
+                ]);
+                continue;
+            }
+            let issuer = if cert.self_signed {
+                "(self-signed)"
+            } else {
+                cert.issuer.as_str()
+            };
+            let who = format!("{}\nissuer: {issuer}", cert.subject);
+            let days_status = if cert.days_left < 0 {
+                Status::Critical
+            } else {
+                Status::Ok
+            };
+            chain.add_row(vec![
+                Cell::new(i),
+                Cell::new(who),
+                Cell::new(cert.sans.join("\n")),
+                Cell::new(&cert.not_after),
+                paint(
+                    cert.days_left.to_string(),
+                    days_status,
+                    color && cert.days_left < 0,
+                ),
+                Cell::new(format!(
+                    "{} {}",
+                    cert.key.kind,
+                    cert.key.bits.map(|b| b.to_string()).unwrap_or_default()
+                )),
+                Cell::new(&cert.signature_algorithm),
+            ]);
+        }
+        out.push_str(&indent(&chain.to_string()));
+    }
+    if target.findings.is_empty() {
+        out.push_str("  no findings\n");
+    } else {
+        let mut findings = new_table(color);
+        findings.set_header(vec!["Severity", "Check", "What was found", "How to fix it"]);
+        for finding in &target.findings {
+            let status = match finding.severity {
+                Severity::Info => Status::Ok,
+                other => other.status(),
+            };
+            findings.add_row(vec![
+                paint(finding.severity.as_str().to_uppercase(), status, color),
+                Cell::new(format!("{}\n{}", finding.id, finding.title())),
+                Cell::new(&finding.detail),
+                Cell::new(finding.remediation()),
+            ]);
+        }
+        out.push_str(&indent(&findings.to_string()));
+    }
+    out
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|line| format!("  {line}\n")).collect()
+}

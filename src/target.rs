@@ -1,0 +1,403 @@
+//! What the user asked to scan: parsing of target strings (`host:443,9497`, URLs, `sips:`),
+//! targets files, `--resolve` pins, and the protocol each endpoint is scanned with.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use rustls::pki_types::ServerName;
+use serde::Serialize;
+
+/// The application protocol spoken on an endpoint after the TLS handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Https,
+    Wss,
+    Sips,
+    Tls,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Https => "https",
+            Protocol::Wss => "wss",
+            Protocol::Sips => "sips",
+            Protocol::Tls => "tls",
+        }
+    }
+
+    /// The protocol conventionally served on a port, for targets given without a scheme.
+    pub fn for_port(port: u16) -> Protocol {
+        match port {
+            5061 => Protocol::Sips,
+            8433 => Protocol::Wss,
+            443 | 8443 | 9443 | 9486 | 9489 | 9497 | 9500 | 9502 => Protocol::Https,
+            _ => Protocol::Tls,
+        }
+    }
+}
+
+/// A host as given: a DNS name (lower-cased, without a trailing dot) or an IP address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Host {
+    Dns(String),
+    Ip(IpAddr),
+}
+
+impl Host {
+    /// Parses a host name or an IP address (no brackets, no port).
+    pub fn parse(text: &str) -> Result<Host, String> {
+        if let Ok(ip) = text.parse::<IpAddr>() {
+            return Ok(Host::Ip(ip));
+        }
+        let name = text.trim_end_matches('.').to_ascii_lowercase();
+        if name.is_empty() {
+            return Err("the host name is empty".into());
+        }
+        match ServerName::try_from(name.as_str()) {
+            Ok(ServerName::DnsName(_)) => Ok(Host::Dns(name)),
+            _ => Err(format!(
+                "{text:?} is neither a valid host name nor an IP address"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Dns(name) => f.write_str(name),
+            Host::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+/// One endpoint to scan: a host, one port, and how to talk to it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Target {
+    /// The target text the user gave (before port lists were expanded).
+    pub input: String,
+    pub host: Host,
+    pub port: u16,
+    pub protocol: Protocol,
+    /// Request path for HTTPS and WSS.
+    pub path: String,
+}
+
+impl Target {
+    /// `host:port`, with brackets around IPv6 addresses.
+    pub fn host_port(&self) -> String {
+        host_port(&self.host, self.port)
+    }
+}
+
+pub fn host_port(host: &Host, port: u16) -> String {
+    match host {
+        Host::Ip(IpAddr::V6(ip)) => format!("[{ip}]:{port}"),
+        other => format!("{other}:{port}"),
+    }
+}
+
+/// Parses one target; a port list (`host:443,9497`) gives one target per port.
+pub fn parse_target(input: &str) -> Result<Vec<Target>, String> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err("empty target".into());
+    }
+    let lower = text.to_ascii_lowercase();
+    let (scheme, rest) = if let Some(i) = lower.find("://") {
+        (Some(&lower[..i]), &text[i + 3..])
+    } else if lower.starts_with("sips:") {
+        (Some("sips"), &text[5..])
+    } else {
+        (None, text)
+    };
+    let scheme_protocol = match scheme {
+        None => None,
+        Some("https") => Some(Protocol::Https),
+        Some("wss") => Some(Protocol::Wss),
+        Some("sips") => Some(Protocol::Sips),
+        Some("tls") => Some(Protocol::Tls),
+        Some("http" | "ws" | "sip") => {
+            return Err(format!(
+                "target {text:?}: {} is not encrypted; certscan checks TLS endpoints (use https://, wss:// or sips:)",
+                scheme.unwrap_or_default()
+            ));
+        }
+        Some(other) => {
+            return Err(format!(
+                "target {text:?}: unknown scheme {other:?} (use https://, wss://, sips: or tls://)"
+            ));
+        }
+    };
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) if scheme_protocol != Some(Protocol::Sips) => (&rest[..i], rest[i..].to_string()),
+        Some(i) => (&rest[..i], String::new()),
+        None => (rest, String::new()),
+    };
+    // sips:user@host;params — keep the host part.
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let authority = authority.split(';').next().unwrap_or(authority);
+    let path = if path.is_empty() || path.starts_with('?') {
+        format!("/{path}")
+    } else {
+        path
+    };
+
+    let (host_text, ports_text) =
+        split_host_ports(authority).map_err(|e| format!("target {text:?}: {e}"))?;
+    let host = Host::parse(host_text).map_err(|e| format!("target {text:?}: {e}"))?;
+    let default_port = if scheme_protocol == Some(Protocol::Sips) {
+        5061
+    } else {
+        443
+    };
+    let ports = match ports_text {
+        None => vec![default_port],
+        Some(list) => parse_ports(list).map_err(|e| format!("target {text:?}: {e}"))?,
+    };
+    Ok(ports
+        .into_iter()
+        .map(|port| Target {
+            input: text.to_string(),
+            host: host.clone(),
+            port,
+            protocol: scheme_protocol.unwrap_or_else(|| Protocol::for_port(port)),
+            path: path.clone(),
+        })
+        .collect())
+}
+
+/// Splits `host`, `host:ports`, `[v6]`, `[v6]:ports` or a bare IPv6 address.
+fn split_host_ports(authority: &str) -> Result<(&str, Option<&str>), String> {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let end = rest
+            .find(']')
+            .ok_or("an IPv6 address opened with '[' is not closed with ']'")?;
+        let host = &rest[..end];
+        return match &rest[end + 1..] {
+            "" => Ok((host, None)),
+            after => match after.strip_prefix(':') {
+                Some(ports) => Ok((host, Some(ports))),
+                None => Err(format!("unexpected {after:?} after the IPv6 address")),
+            },
+        };
+    }
+    match authority.matches(':').count() {
+        0 => Ok((authority, None)),
+        1 => {
+            let (host, ports) = authority.split_once(':').unwrap_or((authority, ""));
+            Ok((host, Some(ports)))
+        }
+        _ if authority.parse::<IpAddr>().is_ok() => Ok((authority, None)),
+        _ => Err(
+            "an IPv6 address with a port must be written in brackets, e.g. [2001:db8::1]:443"
+                .into(),
+        ),
+    }
+}
+
+fn parse_ports(list: &str) -> Result<Vec<u16>, String> {
+    let mut ports = Vec::new();
+    for part in list.split(',') {
+        let part = part.trim();
+        match part.parse::<u16>() {
+            Ok(port) if port > 0 => {
+                if !ports.contains(&port) {
+                    ports.push(port)
+                }
+            }
+            _ => return Err(format!("{part:?} is not a port number (1-65535)")),
+        }
+    }
+    Ok(ports)
+}
+
+/// Reads targets from the text of a targets file: one or more per line, `#` starts a comment.
+pub fn parse_targets_text(text: &str, source: &str) -> Result<Vec<Target>, String> {
+    let mut targets = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("");
+        for word in line.split_whitespace() {
+            targets.extend(
+                parse_target(word).map_err(|e| format!("{source}, line {}: {e}", number + 1))?,
+            );
+        }
+    }
+    Ok(targets)
+}
+
+/// Keeps the first of each (host, port, protocol, path).
+pub fn dedup(targets: Vec<Target>) -> Vec<Target> {
+    let mut seen = std::collections::HashSet::new();
+    targets
+        .into_iter()
+        .filter(|t| seen.insert((t.host.clone(), t.port, t.protocol, t.path.clone())))
+        .collect()
+}
+
+/// A `--resolve HOST:PORT:ADDR[,ADDR...]` pin, as curl takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvePin {
+    pub host: String,
+    pub port: u16,
+    pub addresses: Vec<IpAddr>,
+}
+
+impl ResolvePin {
+    pub fn parse(text: &str) -> Result<ResolvePin, String> {
+        let bad = || {
+            format!(
+                "--resolve {text:?}: expected HOST:PORT:ADDRESS, e.g. example.com:443:127.0.0.1"
+            )
+        };
+        let mut parts = text.splitn(3, ':');
+        let (host, port, addrs) = match (parts.next(), parts.next(), parts.next()) {
+            (Some(h), Some(p), Some(a)) if !h.is_empty() => (h, p, a),
+            _ => return Err(bad()),
+        };
+        let port = port.parse::<u16>().map_err(|_| bad())?;
+        let addresses = addrs
+            .split(',')
+            .map(|a| {
+                a.trim()
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<IpAddr>()
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| bad())?;
+        Ok(ResolvePin {
+            host: host.trim_end_matches('.').to_ascii_lowercase(),
+            port,
+            addresses,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Target {
+        let mut all = parse_target(text).unwrap();
+        assert_eq!(all.len(), 1, "{text}");
+        all.remove(0)
+    }
+
+    #[test]
+    fn plain_host_defaults_to_https_on_443() {
+        let t = one("Wazo.Example.com");
+        assert_eq!(
+            (t.host, t.port, t.protocol),
+            (Host::Dns("wazo.example.com".into()), 443, Protocol::Https)
+        );
+    }
+
+    #[test]
+    fn port_list_expands_and_picks_protocols_by_port() {
+        let all = parse_target("wazo.example.com:443,5061,8433,9999").unwrap();
+        let got: Vec<(u16, Protocol)> = all.iter().map(|t| (t.port, t.protocol)).collect();
+        assert_eq!(
+            got,
+            [
+                (443, Protocol::Https),
+                (5061, Protocol::Sips),
+                (8433, Protocol::Wss),
+                (9999, Protocol::Tls)
+            ]
+        );
+        assert!(
+            all.iter()
+                .all(|t| t.input == "wazo.example.com:443,5061,8433,9999")
+        );
+    }
+
+    #[test]
+    fn ip_literals_with_and_without_brackets() {
+        assert_eq!(
+            one("[2001:db8::1]:8443").host,
+            Host::Ip("2001:db8::1".parse().unwrap())
+        );
+        assert_eq!(one("[2001:db8::1]:8443").port, 8443);
+        assert_eq!(one("2001:db8::1").port, 443);
+        assert_eq!(
+            one("192.0.2.10:443").host,
+            Host::Ip("192.0.2.10".parse().unwrap())
+        );
+        assert_eq!(one("[::1]:443").host_port(), "[::1]:443");
+    }
+
+    #[test]
+    fn urls_carry_scheme_port_and_path() {
+        let t = one("wss://media.example.com:8433/kurento");
+        assert_eq!(
+            (t.protocol, t.port, t.path.as_str()),
+            (Protocol::Wss, 8433, "/kurento")
+        );
+        let t = one("https://api.example.com");
+        assert_eq!(
+            (t.protocol, t.port, t.path.as_str()),
+            (Protocol::Https, 443, "/")
+        );
+        let t = one("sips:pbx.example.com");
+        assert_eq!((t.protocol, t.port), (Protocol::Sips, 5061));
+        let t = one("sips:alice@pbx.example.com:5062;transport=tls");
+        assert_eq!(
+            (t.host, t.port),
+            (Host::Dns("pbx.example.com".into()), 5062)
+        );
+    }
+
+    #[test]
+    fn malformed_targets_name_the_problem() {
+        for (text, expect) in [
+            ("", "empty"),
+            ("host:0", "not a port"),
+            ("host:70000", "not a port"),
+            ("host:https", "not a port"),
+            ("http://host", "not encrypted"),
+            ("gopher://host", "unknown scheme"),
+            ("[::1", "not closed"),
+            ("2001:db8::1:443:x", "brackets"),
+            ("bad name!:443", "neither a valid host name"),
+        ] {
+            let err = parse_target(text).unwrap_err();
+            assert!(err.contains(expect), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn targets_file_skips_comments_and_blank_lines_and_names_the_line() {
+        let text =
+            "# platform\n\nwazo.example.com:443,9497  # web + auth\n  kazoo.example.com:8443\n";
+        let all = parse_targets_text(text, "targets.txt").unwrap();
+        assert_eq!(all.len(), 3);
+        let err = parse_targets_text("ok.example.com\nbad:port\n", "t.txt").unwrap_err();
+        assert!(err.starts_with("t.txt, line 2:"), "{err}");
+    }
+
+    #[test]
+    fn duplicates_are_scanned_once() {
+        let mut all = parse_target("a.example.com:443").unwrap();
+        all.extend(parse_target("A.example.com").unwrap());
+        all.extend(parse_target("a.example.com:443,8443").unwrap());
+        assert_eq!(dedup(all).len(), 2);
+    }
+
+    #[test]
+    fn resolve_pins_follow_curl_syntax() {
+        let pin = ResolvePin::parse("Example.com:443:127.0.0.1,[::1]").unwrap();
+        assert_eq!(pin.host, "example.com");
+        assert_eq!(
+            pin.addresses,
+            vec![
+                "127.0.0.1".parse::<IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
+        assert!(ResolvePin::parse("example.com:443").is_err());
+        assert!(ResolvePin::parse("example.com:x:127.0.0.1").is_err());
+    }
+}
