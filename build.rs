@@ -20,9 +20,5 @@ fn main() {
         out.push_str(&format!("    ({name:?}, include_str!({path:?})),\n"));
     }
     out.push_str("];\n");
-    fs::write(
-        Path::new(&env::var("OUT_DIR").unwrap()).join("catalog_sources.rs"),
-        out,
-    )
-    .unwrap();
+    fs::write(Path::new(&env::var("OUT_DIR").unwrap()).join("catalog_sources.rs"), out).unwrap();
 }

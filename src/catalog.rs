@@ -29,8 +29,7 @@ pub fn parse_all() -> Result<Vec<Entry>, String> {
     CATALOG_SOURCES
         .iter()
         .map(|(file, text)| {
-            let mut entry: Entry =
-                toml::from_str(text).map_err(|e| format!("checks/{file}: {e}"))?;
+            let mut entry: Entry = toml::from_str(text).map_err(|e| format!("checks/{file}: {e}"))?;
             for field in [
                 &mut entry.title,
                 &mut entry.why,
@@ -40,10 +39,7 @@ pub fn parse_all() -> Result<Vec<Entry>, String> {
                 *field = field.trim().to_string();
             }
             if format!("{}.toml", entry.id) != *file {
-                return Err(format!(
-                    "checks/{file}: id {:?} does not match the file name",
-                    entry.id
-                ));
+                return Err(format!("checks/{file}: id {:?} does not match the file name", entry.id));
             }
             Ok(entry)
         })

@@ -98,21 +98,11 @@ pub struct Args {
     pub at: Option<String>,
 
     /// WARNING when a certificate expires in fewer than DAYS days.
-    #[arg(
-        short = 'w',
-        long = "warning",
-        default_value_t = 30,
-        value_name = "DAYS"
-    )]
+    #[arg(short = 'w', long = "warning", default_value_t = 30, value_name = "DAYS")]
     pub warning_days: i64,
 
     /// CRITICAL when a certificate expires in fewer than DAYS days.
-    #[arg(
-        short = 'c',
-        long = "critical",
-        default_value_t = 14,
-        value_name = "DAYS"
-    )]
+    #[arg(short = 'c', long = "critical", default_value_t = 14, value_name = "DAYS")]
     pub critical_days: i64,
 
     /// Report format.
@@ -178,30 +168,19 @@ impl Plan {
         }
         for path in &args.targets_files {
             let text = read_targets_file(path)?;
-            targets.extend(target::parse_targets_text(
-                &text,
-                &path.display().to_string(),
-            )?);
+            targets.extend(target::parse_targets_text(&text, &path.display().to_string())?);
         }
         let targets = target::dedup(targets);
         if targets.is_empty() && args.files.is_empty() {
-            return Err(
-                "nothing to scan: give at least one TARGET, --targets-file or --file (see --help)"
-                    .into(),
-            );
+            return Err("nothing to scan: give at least one TARGET, --targets-file or --file (see --help)".into());
         }
         for name in &args.names {
             if ServerName::try_from(name.as_str()).is_err() {
-                return Err(format!(
-                    "--name {name:?} is neither a valid DNS name nor an IP address"
-                ));
+                return Err(format!("--name {name:?} is neither a valid DNS name nor an IP address"));
             }
         }
         if let Some(sni) = &args.sni {
-            if !matches!(
-                ServerName::try_from(sni.as_str()),
-                Ok(ServerName::DnsName(_))
-            ) {
+            if !matches!(ServerName::try_from(sni.as_str()), Ok(ServerName::DnsName(_))) {
                 return Err(format!("--sni {sni:?} is not a valid DNS name"));
             }
         }
@@ -224,14 +203,9 @@ impl Plan {
         }
         let at_unix = match &args.at {
             None => now_unix(),
-            Some(text) => time::OffsetDateTime::parse(
-                text,
-                &time::format_description::well_known::Rfc3339,
-            )
-            .map_err(|e| {
-                format!("--at {text:?} is not an RFC 3339 time such as 2027-01-31T00:00:00Z ({e})")
-            })?
-            .unix_timestamp(),
+            Some(text) => time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .map_err(|e| format!("--at {text:?} is not an RFC 3339 time such as 2027-01-31T00:00:00Z ({e})"))?
+                .unix_timestamp(),
         };
         let base = match args.trust {
             TrustArg::Mozilla => TrustBase::Mozilla,
@@ -245,10 +219,7 @@ impl Plan {
                 Observation::Chain { certificates, .. } => certificates,
                 Observation::FileUnreadable { error } => return Err(format!("--ca-file: {error}")),
                 _ => {
-                    return Err(format!(
-                        "--ca-file {}: no certificate in the file",
-                        path.display()
-                    ));
+                    return Err(format!("--ca-file {}: no certificate in the file", path.display()));
                 }
             };
             trust
@@ -284,11 +255,7 @@ impl Plan {
 /// Probes, analyses and returns the finished run.
 pub async fn scan(plan: &Plan) -> Run {
     let mut evidence = probe::probe_targets(&plan.targets, &plan.probe).await;
-    evidence.extend(
-        plan.files
-            .iter()
-            .map(|path| probe::file::read_chain_file(path)),
-    );
+    evidence.extend(plan.files.iter().map(|path| probe::file::read_chain_file(path)));
     Run {
         started_at: plan.started_at.clone(),
         evaluated_at: plan.evaluated_at.clone(),
@@ -306,10 +273,7 @@ fn usage_error(message: &str) -> ExitCode {
 /// Writes to standard output; a closed pipe (`certscan ... | head`) is not an error.
 fn write_stdout(text: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
+    match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
@@ -320,11 +284,7 @@ pub fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(e) => {
-            let code = if e.use_stderr() {
-                Status::Unknown.exit_code()
-            } else {
-                0
-            };
+            let code = if e.use_stderr() { Status::Unknown.exit_code() } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -352,10 +312,7 @@ pub fn main() -> ExitCode {
         Ok(plan) => plan,
         Err(message) => return usage_error(&message),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return usage_error(&format!("cannot start the async runtime: {e}")),
     };
@@ -366,9 +323,7 @@ pub fn main() -> ExitCode {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let text = report::render(&run, plan.format, color);
     let written = match &plan.output {
-        Some(path) => {
-            std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
+        Some(path) => std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => write_stdout(&text).map_err(|e| format!("cannot write the report: {e}")),
     };
     if let Err(message) = written {

@@ -108,12 +108,7 @@ impl Finding {
 
 /// Orders findings worst first, then by id, so reports are stable.
 pub fn sort_worst_first(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        b.severity
-            .rank()
-            .cmp(&a.severity.rank())
-            .then(a.id.cmp(&b.id))
-    });
+    findings.sort_by(|a, b| b.severity.rank().cmp(&a.severity.rank()).then(a.id.cmp(&b.id)));
 }
 
 impl serde::Serialize for Finding {

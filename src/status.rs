@@ -51,12 +51,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
-        Status::Ok,
-        Status::Warning,
-        Status::Critical,
-        Status::Unknown,
-    ];
+    pub const ALL: [Status; 4] = [Status::Ok, Status::Warning, Status::Critical, Status::Unknown];
 
     /// Nagios exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
     pub fn exit_code(self) -> u8 {
@@ -99,11 +94,7 @@ impl Status {
 
     /// The worse of two statuses.
     pub fn worst(self, other: Status) -> Status {
-        if other.rank() > self.rank() {
-            other
-        } else {
-            self
-        }
+        if other.rank() > self.rank() { other } else { self }
     }
 
     /// The worst of many statuses; OK when there are none.
@@ -118,18 +109,9 @@ mod tests {
 
     #[test]
     fn critical_outranks_unknown_which_outranks_warning() {
-        assert_eq!(
-            Status::worst_of([Status::Unknown, Status::Critical]),
-            Status::Critical
-        );
-        assert_eq!(
-            Status::worst_of([Status::Warning, Status::Unknown]),
-            Status::Unknown
-        );
-        assert_eq!(
-            Status::worst_of([Status::Ok, Status::Warning]),
-            Status::Warning
-        );
+        assert_eq!(Status::worst_of([Status::Unknown, Status::Critical]), Status::Critical);
+        assert_eq!(Status::worst_of([Status::Warning, Status::Unknown]), Status::Unknown);
+        assert_eq!(Status::worst_of([Status::Ok, Status::Warning]), Status::Warning);
         assert_eq!(Status::worst_of([]), Status::Ok);
     }
 

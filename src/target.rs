@@ -57,9 +57,7 @@ impl Host {
         }
         match ServerName::try_from(name.as_str()) {
             Ok(ServerName::DnsName(_)) => Ok(Host::Dns(name)),
-            _ => Err(format!(
-                "{text:?} is neither a valid host name nor an IP address"
-            )),
+            _ => Err(format!("{text:?} is neither a valid host name nor an IP address")),
         }
     }
 }
@@ -145,8 +143,7 @@ pub fn parse_target(input: &str) -> Result<Vec<Target>, String> {
         path
     };
 
-    let (host_text, ports_text) =
-        split_host_ports(authority).map_err(|e| format!("target {text:?}: {e}"))?;
+    let (host_text, ports_text) = split_host_ports(authority).map_err(|e| format!("target {text:?}: {e}"))?;
     let host = Host::parse(host_text).map_err(|e| format!("target {text:?}: {e}"))?;
     let default_port = if scheme_protocol == Some(Protocol::Sips) {
         5061
@@ -191,10 +188,7 @@ fn split_host_ports(authority: &str) -> Result<(&str, Option<&str>), String> {
             Ok((host, Some(ports)))
         }
         _ if authority.parse::<IpAddr>().is_ok() => Ok((authority, None)),
-        _ => Err(
-            "an IPv6 address with a port must be written in brackets, e.g. [2001:db8::1]:443"
-                .into(),
-        ),
+        _ => Err("an IPv6 address with a port must be written in brackets, e.g. [2001:db8::1]:443".into()),
     }
 }
 
@@ -220,9 +214,7 @@ pub fn parse_targets_text(text: &str, source: &str) -> Result<Vec<Target>, Strin
     for (number, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("");
         for word in line.split_whitespace() {
-            targets.extend(
-                parse_target(word).map_err(|e| format!("{source}, line {}: {e}", number + 1))?,
-            );
+            targets.extend(parse_target(word).map_err(|e| format!("{source}, line {}: {e}", number + 1))?);
         }
     }
     Ok(targets)
@@ -247,11 +239,7 @@ pub struct ResolvePin {
 
 impl ResolvePin {
     pub fn parse(text: &str) -> Result<ResolvePin, String> {
-        let bad = || {
-            format!(
-                "--resolve {text:?}: expected HOST:PORT:ADDRESS, e.g. example.com:443:127.0.0.1"
-            )
-        };
+        let bad = || format!("--resolve {text:?}: expected HOST:PORT:ADDRESS, e.g. example.com:443:127.0.0.1");
         let mut parts = text.splitn(3, ':');
         let (host, port, addrs) = match (parts.next(), parts.next(), parts.next()) {
             (Some(h), Some(p), Some(a)) if !h.is_empty() => (h, p, a),
@@ -260,12 +248,7 @@ impl ResolvePin {
         let port = port.parse::<u16>().map_err(|_| bad())?;
         let addresses = addrs
             .split(',')
-            .map(|a| {
-                a.trim()
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse::<IpAddr>()
-            })
+            .map(|a| a.trim().trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| bad())?;
         Ok(ResolvePin {
@@ -308,46 +291,28 @@ mod tests {
                 (9999, Protocol::Tls)
             ]
         );
-        assert!(
-            all.iter()
-                .all(|t| t.input == "wazo.example.com:443,5061,8433,9999")
-        );
+        assert!(all.iter().all(|t| t.input == "wazo.example.com:443,5061,8433,9999"));
     }
 
     #[test]
     fn ip_literals_with_and_without_brackets() {
-        assert_eq!(
-            one("[2001:db8::1]:8443").host,
-            Host::Ip("2001:db8::1".parse().unwrap())
-        );
+        assert_eq!(one("[2001:db8::1]:8443").host, Host::Ip("2001:db8::1".parse().unwrap()));
         assert_eq!(one("[2001:db8::1]:8443").port, 8443);
         assert_eq!(one("2001:db8::1").port, 443);
-        assert_eq!(
-            one("192.0.2.10:443").host,
-            Host::Ip("192.0.2.10".parse().unwrap())
-        );
+        assert_eq!(one("192.0.2.10:443").host, Host::Ip("192.0.2.10".parse().unwrap()));
         assert_eq!(one("[::1]:443").host_port(), "[::1]:443");
     }
 
     #[test]
     fn urls_carry_scheme_port_and_path() {
         let t = one("wss://media.example.com:8433/kurento");
-        assert_eq!(
-            (t.protocol, t.port, t.path.as_str()),
-            (Protocol::Wss, 8433, "/kurento")
-        );
+        assert_eq!((t.protocol, t.port, t.path.as_str()), (Protocol::Wss, 8433, "/kurento"));
         let t = one("https://api.example.com");
-        assert_eq!(
-            (t.protocol, t.port, t.path.as_str()),
-            (Protocol::Https, 443, "/")
-        );
+        assert_eq!((t.protocol, t.port, t.path.as_str()), (Protocol::Https, 443, "/"));
         let t = one("sips:pbx.example.com");
         assert_eq!((t.protocol, t.port), (Protocol::Sips, 5061));
         let t = one("sips:alice@pbx.example.com:5062;transport=tls");
-        assert_eq!(
-            (t.host, t.port),
-            (Host::Dns("pbx.example.com".into()), 5062)
-        );
+        assert_eq!((t.host, t.port), (Host::Dns("pbx.example.com".into()), 5062));
     }
 
     #[test]
@@ -370,8 +335,7 @@ mod tests {
 
     #[test]
     fn targets_file_skips_comments_and_blank_lines_and_names_the_line() {
-        let text =
-            "# platform\n\nwazo.example.com:443,9497  # web + auth\n  kazoo.example.com:8443\n";
+        let text = "# platform\n\nwazo.example.com:443,9497  # web + auth\n  kazoo.example.com:8443\n";
         let all = parse_targets_text(text, "targets.txt").unwrap();
         assert_eq!(all.len(), 3);
         let err = parse_targets_text("ok.example.com\nbad:port\n", "t.txt").unwrap_err();
@@ -392,10 +356,7 @@ mod tests {
         assert_eq!(pin.host, "example.com");
         assert_eq!(
             pin.addresses,
-            vec![
-                "127.0.0.1".parse::<IpAddr>().unwrap(),
-                "::1".parse().unwrap()
-            ]
+            vec!["127.0.0.1".parse::<IpAddr>().unwrap(), "::1".parse().unwrap()]
         );
         assert!(ResolvePin::parse("example.com:443").is_err());
         assert!(ResolvePin::parse("example.com:x:127.0.0.1").is_err());

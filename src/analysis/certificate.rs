@@ -83,10 +83,7 @@ pub struct CertInfo {
 impl CertInfo {
     /// Parses a certificate; a certificate that does not parse gives an entry with `parse_error`.
     pub fn from_der(der: &[u8], at_unix: i64) -> CertInfo {
-        let sha256 = hex(
-            ring::digest::digest(&ring::digest::SHA256, der).as_ref(),
-            ":",
-        );
+        let sha256 = hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref(), ":");
         match X509Certificate::from_der(der) {
             Ok((_, cert)) => describe(&cert, der, sha256, at_unix),
             Err(e) => CertInfo::unparsable(der, sha256, e.to_string()),
@@ -198,9 +195,7 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
             ParsedExtension::AuthorityKeyIdentifier(aki) => {
                 info.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec())
             }
-            ParsedExtension::SubjectKeyIdentifier(ski) => {
-                info.subject_key_id = Some(ski.0.to_vec())
-            }
+            ParsedExtension::SubjectKeyIdentifier(ski) => info.subject_key_id = Some(ski.0.to_vec()),
             ParsedExtension::AuthorityInfoAccess(aia) => {
                 for access in &aia.accessdescs {
                     if access.access_method == OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS {
@@ -238,9 +233,7 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
                         .unwrap_or_else(|_| oid.to_id_string())
                 });
             (
-                format!("EC {}", curve.unwrap_or_default())
-                    .trim()
-                    .to_string(),
+                format!("EC {}", curve.unwrap_or_default()).trim().to_string(),
                 Some(ec.key_size() as u32),
             )
         }
@@ -263,13 +256,9 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
 
 /// Bit length of a big-endian unsigned integer, ignoring leading zero bytes.
 fn rsa_bits(modulus: &[u8]) -> u32 {
-    let start = modulus
-        .iter()
-        .position(|&b| b != 0)
-        .unwrap_or(modulus.len());
+    let start = modulus.iter().position(|&b| b != 0).unwrap_or(modulus.len());
     let m = &modulus[start..];
-    m.first()
-        .map_or(0, |b| (m.len() * 8) as u32 - b.leading_zeros())
+    m.first().map_or(0, |b| (m.len() * 8) as u32 - b.leading_zeros())
 }
 
 fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
@@ -292,10 +281,7 @@ pub fn hex(bytes: &[u8], separator: &str) -> String {
 pub fn rfc3339(unix: i64) -> String {
     ::time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| {
-            t.format(&::time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+        .and_then(|t| t.format(&::time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_else(|| unix.to_string())
 }
 

@@ -35,11 +35,8 @@ pub fn shape(served: &[CertInfo]) -> Shape {
     if !served.is_empty() {
         let mut current = 0;
         while !served[current].self_signed {
-            let next = (0..served.len()).find(|&j| {
-                !path.contains(&j)
-                    && !is_duplicate(j)
-                    && served[current].named_issuer_is(&served[j])
-            });
+            let next = (0..served.len())
+                .find(|&j| !path.contains(&j) && !is_duplicate(j) && served[current].named_issuer_is(&served[j]));
             match next {
                 Some(j) => {
                     path.push(j);
@@ -60,19 +57,11 @@ pub fn shape(served: &[CertInfo]) -> Shape {
 }
 
 /// Order, root and leftover findings for a chain sent by a server (or stored in a file).
-pub fn shape_findings(
-    served: &[CertInfo],
-    shape: &Shape,
-    validated_path: Option<&[usize]>,
-) -> Vec<Finding> {
+pub fn shape_findings(served: &[CertInfo], shape: &Shape, validated_path: Option<&[usize]>) -> Vec<Finding> {
     let mut findings = Vec::new();
     // The order that matters is the validated path's when there is one, else the named path's.
     let order = validated_path.unwrap_or(&shape.path);
-    if order
-        .iter()
-        .enumerate()
-        .any(|(position, &index)| position != index)
-    {
+    if order.iter().enumerate().any(|(position, &index)| position != index) {
         let sent: Vec<String> = order.iter().map(|i| format!("#{i}")).collect();
         findings.push(Finding::new(
             CheckId::ChainOrder,
@@ -87,11 +76,7 @@ pub fn shape_findings(
     if shape.path.len() > 1 && top.self_signed {
         findings.push(Finding::new(
             CheckId::RootIncluded,
-            format!(
-                "certificate #{} is the self-signed root {}",
-                shape.top(),
-                top.label()
-            ),
+            format!("certificate #{} is the self-signed root {}", shape.top(), top.label()),
         ));
     }
     for &i in &shape.extra {
@@ -120,12 +105,7 @@ pub fn shape_findings(
 
 /// The finding that names why a chain does not validate (time problems excluded: the validity
 /// checks report those).
-pub fn trust_failure(
-    served: &[CertInfo],
-    shape: &Shape,
-    store: &TrustStore,
-    error: &webpki::Error,
-) -> Finding {
+pub fn trust_failure(served: &[CertInfo], shape: &Shape, store: &TrustStore, error: &webpki::Error) -> Finding {
     let leaf = &served[0];
     let top_index = shape.top();
     let top = &served[top_index];

@@ -8,13 +8,10 @@ use crate::finding::{CheckId, Finding};
 pub fn failure_finding(observation: &Observation) -> Option<Finding> {
     Some(match observation {
         Observation::Chain { .. } => return None,
-        Observation::Unresolved { error } => Finding::new(
-            CheckId::Unresolvable,
-            format!("the name has no address ({error})"),
-        ),
-        Observation::Refused => {
-            Finding::new(CheckId::ConnectionRefused, "the TCP connection was refused")
+        Observation::Unresolved { error } => {
+            Finding::new(CheckId::Unresolvable, format!("the name has no address ({error})"))
         }
+        Observation::Refused => Finding::new(CheckId::ConnectionRefused, "the TCP connection was refused"),
         Observation::ConnectFailed { error } => Finding::new(
             CheckId::ConnectionRefused,
             format!("the TCP connection failed: {error}"),
@@ -30,16 +27,11 @@ pub fn failure_finding(observation: &Observation) -> Option<Finding> {
             CheckId::ConnectionTimeout,
             format!("no answer during {} within {seconds} s", phase.describe()),
         ),
-        Observation::HandshakeFailed { error, first_bytes } => {
-            handshake_finding(error, first_bytes)
+        Observation::HandshakeFailed { error, first_bytes } => handshake_finding(error, first_bytes),
+        Observation::FileUnreadable { error } => Finding::new(CheckId::FileReadError, error.clone()),
+        Observation::NoCertificate { note } => {
+            Finding::new(CheckId::NoCertificate, format!("no certificate in the file: {note}"))
         }
-        Observation::FileUnreadable { error } => {
-            Finding::new(CheckId::FileReadError, error.clone())
-        }
-        Observation::NoCertificate { note } => Finding::new(
-            CheckId::NoCertificate,
-            format!("no certificate in the file: {note}"),
-        ),
     })
 }
 
@@ -96,12 +88,9 @@ fn handshake_finding(error: &HandshakeError, first_bytes: &[u8]) -> Finding {
             CheckId::ConnectionClosed,
             "the server closed the connection during the TLS handshake without an alert",
         ),
-        HandshakeError::PeerIncompatible(why)
-        | HandshakeError::InvalidMessage(why)
-        | HandshakeError::Other(why) => Finding::new(
-            CheckId::HandshakeFailed,
-            format!("the TLS handshake failed: {why}"),
-        ),
+        HandshakeError::PeerIncompatible(why) | HandshakeError::InvalidMessage(why) | HandshakeError::Other(why) => {
+            Finding::new(CheckId::HandshakeFailed, format!("the TLS handshake failed: {why}"))
+        }
     }
 }
 
@@ -133,8 +122,7 @@ mod tests {
         );
         assert_eq!(f.id, CheckId::Plaintext);
         assert!(
-            f.detail
-                .contains("plain HTTP (\"HTTP/1.1 400 Bad Request\")"),
+            f.detail.contains("plain HTTP (\"HTTP/1.1 400 Bad Request\")"),
             "{}",
             f.detail
         );
@@ -151,17 +139,11 @@ mod tests {
     fn tls_failures_map_to_their_ids() {
         let tls_alert = [21u8, 3, 3, 0, 2, 2, 40];
         assert_eq!(
-            id_for(
-                HandshakeError::AlertReceived("HandshakeFailure".into()),
-                &tls_alert
-            ),
+            id_for(HandshakeError::AlertReceived("HandshakeFailure".into()), &tls_alert),
             CheckId::TlsAlert
         );
         assert_eq!(
-            id_for(
-                HandshakeError::AlertReceived("ProtocolVersion".into()),
-                &tls_alert
-            ),
+            id_for(HandshakeError::AlertReceived("ProtocolVersion".into()), &tls_alert),
             CheckId::LegacyOnly
         );
         assert_eq!(
@@ -172,10 +154,7 @@ mod tests {
             CheckId::LegacyOnly
         );
         assert_eq!(id_for(HandshakeError::Reset, &[]), CheckId::ConnectionReset);
-        assert_eq!(
-            id_for(HandshakeError::Closed, &[]),
-            CheckId::ConnectionClosed
-        );
+        assert_eq!(id_for(HandshakeError::Closed, &[]), CheckId::ConnectionClosed);
         assert_eq!(
             id_for(HandshakeError::Other("x".into()), &[22, 3, 3]),
             CheckId::HandshakeFailed
@@ -200,9 +179,6 @@ mod tests {
             phase: Phase::Handshake,
             seconds: 1.0,
         };
-        assert_eq!(
-            failure_finding(&timeout).unwrap().id,
-            CheckId::ConnectionTimeout
-        );
+        assert_eq!(failure_finding(&timeout).unwrap().id, CheckId::ConnectionTimeout);
     }
 }

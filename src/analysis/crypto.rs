@@ -33,9 +33,7 @@ pub fn weak_key(cert: &CertInfo, role: &str) -> Option<Finding> {
 
 /// A weak signature, if this certificate carries one that clients check.
 pub fn weak_signature(cert: &CertInfo, role: &str) -> Option<Finding> {
-    let (_, name) = WEAK_SIGNATURES
-        .iter()
-        .find(|(oid, _)| *oid == cert.signature_oid)?;
+    let (_, name) = WEAK_SIGNATURES.iter().find(|(oid, _)| *oid == cert.signature_oid)?;
     Some(Finding::new(
         CheckId::WeakSignature,
         format!("{role} {} is signed with {name}", cert.label()),

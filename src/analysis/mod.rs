@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::evidence::{Evidence, Observation, Origin, TlsParameters};
 use crate::finding::{CheckId, Finding, sort_worst_first};
-use crate::status::Status;
+use crate::status::{Severity, Status};
 use crate::target::{Host, Protocol, host_port};
 use certificate::CertInfo;
 use trust::{PathCheck, TrustStore};
@@ -69,10 +69,7 @@ impl TargetResult {
     pub fn label(&self) -> String {
         match (&self.host, self.port, &self.file) {
             (Some(host), Some(port), _) => {
-                let host = host
-                    .parse()
-                    .map(Host::Ip)
-                    .unwrap_or_else(|_| Host::Dns(host.clone()));
+                let host = host.parse().map(Host::Ip).unwrap_or_else(|_| Host::Dns(host.clone()));
                 host_port(&host, port)
             }
             (_, _, Some(file)) => file.clone(),
@@ -146,10 +143,9 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
                     error: Some("no certificate was sent".into()),
                     anchor: None,
                 };
-                result.findings.push(Finding::new(
-                    CheckId::Untrusted,
-                    "the server sent no certificate",
-                ));
+                result
+                    .findings
+                    .push(Finding::new(CheckId::Untrusted, "the server sent no certificate"));
             } else {
                 result.chain = certificates
                     .iter()
@@ -176,11 +172,7 @@ fn role(served: &[CertInfo], index: usize) -> String {
 /// An instant at which every certificate of the named path is valid, to look for problems
 /// other than dates when the evaluation time is outside a validity period.
 fn reference_instant(served: &[CertInfo], path: &[usize]) -> i64 {
-    let parsed: Vec<&CertInfo> = path
-        .iter()
-        .map(|&i| &served[i])
-        .filter(|c| c.parsed())
-        .collect();
+    let parsed: Vec<&CertInfo> = path.iter().map(|&i| &served[i]).filter(|c| c.parsed()).collect();
     let latest_start = parsed.iter().map(|c| c.not_before_unix).max().unwrap_or(0);
     let earliest_end = parsed.iter().map(|c| c.not_after_unix).min().unwrap_or(0);
     if latest_start <= earliest_end {
@@ -205,17 +197,21 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
 
     // Trust: at the evaluation time, and when that fails on dates alone, at an instant when the
     // chain is in date, to tell apart "expired but otherwise fine" from a second problem.
+    let mut anchor_certificate = None;
     let (chain_valid, validated_path, anchor, chain_error) =
         match trust::validate(served, &policy.trust, policy.at_unix) {
-            PathCheck::Valid { path, anchor } => (true, Some(path), Some(anchor), None),
+            PathCheck::Valid {
+                path,
+                anchor,
+                anchor_certificate: certificate,
+            } => {
+                anchor_certificate = certificate;
+                (true, Some(path), Some(anchor), None)
+            }
             PathCheck::Invalid(error) => {
                 let description = trust::describe_error(&error);
                 let undated = if trust::is_time_error(&error) {
-                    trust::validate(
-                        served,
-                        &policy.trust,
-                        reference_instant(served, &shape.path),
-                    )
+                    trust::validate(served, &policy.trust, reference_instant(served, &shape.path))
                 } else {
                     PathCheck::Invalid(error)
                 };
@@ -223,23 +219,46 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
                     PathCheck::Valid { path, .. } => (false, Some(path), None, Some(description)),
                     PathCheck::Invalid(other) => {
                         if !trust::is_time_error(&other) {
-                            findings.push(chain::trust_failure(
-                                served,
-                                &shape,
-                                &policy.trust,
-                                &other,
-                            ));
+                            findings.push(chain::trust_failure(served, &shape, &policy.trust, &other));
                         }
                         (false, None, None, Some(description))
                     }
                 }
             }
         };
-    findings.extend(chain::shape_findings(
-        served,
-        &shape,
-        validated_path.as_deref(),
-    ));
+    findings.extend(chain::shape_findings(served, &shape, validated_path.as_deref()));
+
+    // Structure that clients refuse although the path validator let it through, in the served
+    // path and in the --ca-file anchor it ends at (the validator reads only an anchor's name and key).
+    let anchor_info = anchor_certificate.map(|der| CertInfo::from_der(&der, policy.at_unix));
+    let mut malformed = None;
+    let mut structural = |cert: &CertInfo, who: String| {
+        if cert.parsed() && cert.issuer_raw.len() <= 2 {
+            let detail = format!(
+                "{who} {} has an empty issuer name, which RFC 5280 forbids",
+                cert.label()
+            );
+            malformed.get_or_insert_with(|| detail.clone());
+            findings.push(Finding::new(CheckId::Untrusted, detail));
+        }
+    };
+    for &i in &shape.path {
+        structural(&served[i], role(served, i));
+    }
+    if let Some(anchor) = &anchor_info {
+        structural(anchor, "the trust anchor".to_string());
+    }
+    if let Some(anchor) = anchor_info.as_ref().filter(|a| a.parsed()) {
+        if policy.at_unix > anchor.not_after_unix || policy.at_unix < anchor.not_before_unix {
+            let detail = format!(
+                "the trust anchor {} is outside its validity period ({} to {}): rustls and browsers ignore an anchor's dates, but OpenSSL-based clients reject the chain",
+                anchor.label(),
+                anchor.not_before,
+                anchor.not_after
+            );
+            findings.push(Finding::new(CheckId::Expired, detail).with_severity(Severity::Warning));
+        }
+    }
 
     // Dates, keys and signatures of every certificate a client may use.
     let needed: Vec<usize> = validated_path.clone().unwrap_or_else(|| shape.path.clone());
@@ -299,9 +318,15 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
         name_error.get_or_insert_with(|| format!("the certificate is not valid for {name}"));
     }
 
+    // A weak key or signature on a certificate clients use fails them as surely as a bad path.
+    let refused = findings
+        .iter()
+        .find(|f| matches!(f.id, CheckId::WeakKey | CheckId::WeakSignature) && f.severity == Severity::Critical)
+        .map(|f| f.detail.clone());
+    let chain_error = chain_error.or(malformed).or(refused);
     result.days_left = days_left;
     result.verification = Verification {
-        valid: Some(chain_valid && name_error.is_none()),
+        valid: Some(chain_valid && chain_error.is_none() && name_error.is_none()),
         error: chain_error.or(name_error),
         anchor,
     };
@@ -312,17 +337,12 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
 fn address_drift(results: &mut [TargetResult]) {
     let mut groups: BTreeMap<(String, u16), Vec<usize>> = BTreeMap::new();
     for (i, r) in results.iter().enumerate() {
-        if let (Some(host), Some(port), Some(_), false) =
-            (&r.host, r.port, &r.address, r.chain.is_empty())
-        {
+        if let (Some(host), Some(port), Some(_), false) = (&r.host, r.port, &r.address, r.chain.is_empty()) {
             groups.entry((host.clone(), port)).or_default().push(i);
         }
     }
     for members in groups.values().filter(|m| m.len() > 1) {
-        let mut fingerprints: Vec<&str> = members
-            .iter()
-            .map(|&i| results[i].chain[0].sha256.as_str())
-            .collect();
+        let mut fingerprints: Vec<&str> = members.iter().map(|&i| results[i].chain[0].sha256.as_str()).collect();
         fingerprints.sort();
         fingerprints.dedup();
         if fingerprints.len() < 2 {

@@ -47,10 +47,7 @@ pub fn dns_name_matches(presented: &str, reference: &str) -> bool {
     if !valid_presented_dns(presented) || !valid_reference_dns(reference) {
         return false;
     }
-    let reference = reference
-        .strip_suffix('.')
-        .unwrap_or(reference)
-        .to_ascii_lowercase();
+    let reference = reference.strip_suffix('.').unwrap_or(reference).to_ascii_lowercase();
     let presented = presented.to_ascii_lowercase();
     match presented.strip_prefix("*.") {
         Some(suffix) => match reference.split_once('.') {
@@ -64,9 +61,7 @@ pub fn dns_name_matches(presented: &str, reference: &str) -> bool {
 /// Whether the SANs cover a name (a DNS name, or an IP address matched against IP SANs only).
 pub fn sans_cover(sans: &[SanEntry], name: &str) -> bool {
     match name.parse::<IpAddr>() {
-        Ok(ip) => sans
-            .iter()
-            .any(|san| matches!(san, SanEntry::Ip(s) if *s == ip)),
+        Ok(ip) => sans.iter().any(|san| matches!(san, SanEntry::Ip(s) if *s == ip)),
         Err(_) => sans
             .iter()
             .any(|san| matches!(san, SanEntry::Dns(p) if dns_name_matches(p, name))),
@@ -101,11 +96,7 @@ pub fn near_miss(sans: &[SanEntry], name: &str) -> Option<String> {
             if lower.ends_with(&format!(".{suffix}")) {
                 return Some(format!(
                     "{presented} covers exactly one label, but {lower} is {} labels below {suffix}",
-                    lower
-                        .trim_end_matches(suffix)
-                        .trim_end_matches('.')
-                        .split('.')
-                        .count()
+                    lower.trim_end_matches(suffix).trim_end_matches('.').split('.').count()
                 ));
             }
         } else if presented.contains('*') {
@@ -195,11 +186,7 @@ mod tests {
         ];
         assert!(sans_cover(&sans, "127.0.0.1"));
         assert!(!sans_cover(&sans, "10.0.0.1"));
-        assert!(
-            near_miss(&sans, "10.0.0.1")
-                .unwrap()
-                .contains("only match IP SAN")
-        );
+        assert!(near_miss(&sans, "10.0.0.1").unwrap().contains("only match IP SAN"));
     }
 
     #[test]
@@ -210,11 +197,7 @@ mod tests {
                 .unwrap()
                 .contains("exactly one label")
         );
-        assert!(
-            near_miss(&sans, "example.com")
-                .unwrap()
-                .contains("bare domain")
-        );
+        assert!(near_miss(&sans, "example.com").unwrap().contains("bare domain"));
         assert_eq!(near_miss(&sans, "other.test"), None);
     }
 }

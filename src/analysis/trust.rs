@@ -21,8 +21,8 @@ pub enum TrustBase {
 #[derive(Debug, Clone, Default)]
 pub struct TrustStore {
     anchors: Vec<TrustAnchor<'static>>,
-    /// Certificates given with `--ca-file`, kept whole.
-    explicit: Vec<CertificateDer<'static>>,
+    /// Certificates given with `--ca-file`, kept whole, with their index in `anchors`.
+    explicit: Vec<(usize, CertificateDer<'static>)>,
 }
 
 impl TrustStore {
@@ -31,9 +31,7 @@ impl TrustStore {
         let mut store = TrustStore::default();
         match base {
             TrustBase::None => {}
-            TrustBase::Mozilla => store
-                .anchors
-                .extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+            TrustBase::Mozilla => store.anchors.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
             TrustBase::System => {
                 let loaded = rustls_native_certs::load_native_certs();
                 if loaded.certs.is_empty() {
@@ -51,16 +49,12 @@ impl TrustStore {
     }
 
     /// Adds every certificate of a PEM (or DER) file as an anchor; returns how many.
-    pub fn add_certificates(
-        &mut self,
-        certificates: Vec<CertificateDer<'static>>,
-    ) -> Result<usize, String> {
+    pub fn add_certificates(&mut self, certificates: Vec<CertificateDer<'static>>) -> Result<usize, String> {
         let mut added = 0;
         for cert in certificates {
-            let anchor = anchor_from_trusted_cert(&cert)
-                .map_err(|e| format!("not a usable certificate: {e}"))?;
+            let anchor = anchor_from_trusted_cert(&cert).map_err(|e| format!("not a usable certificate: {e}"))?;
             self.anchors.push(anchor.to_owned());
-            self.explicit.push(cert);
+            self.explicit.push((self.anchors.len() - 1, cert));
             added += 1;
         }
         Ok(added)
@@ -80,29 +74,31 @@ impl TrustStore {
         self.anchors.iter().any(|a| a.subject.as_ref() == contents)
     }
 
-    /// Whether this exact certificate was given as an anchor.
-    pub fn is_explicit(&self, der: &[u8]) -> bool {
-        self.explicit.iter().any(|c| c.as_ref() == der)
+    /// The certificate behind an anchor, when it was given with `--ca-file`.
+    fn explicit_certificate(&self, anchor: &TrustAnchor<'_>) -> Option<Vec<u8>> {
+        self.explicit
+            .iter()
+            .find(|(index, _)| self.anchors[*index] == *anchor)
+            .map(|(_, der)| der.to_vec())
     }
 }
 
 /// The outcome of validating a served chain at one instant.
 #[derive(Debug, Clone)]
 pub enum PathCheck {
-    /// Valid: the served indices the path used (leaf first), and the anchor's subject.
+    /// Valid: the served indices the path used (leaf first), the anchor's subject, and the
+    /// anchor's certificate when it came from `--ca-file`.
     Valid {
         path: Vec<usize>,
         anchor: String,
+        anchor_certificate: Option<Vec<u8>>,
     },
     Invalid(webpki::Error),
 }
 
 /// Validates the served chain (leaf first) for TLS server use at `at_unix`.
 pub fn validate(served: &[CertInfo], store: &TrustStore, at_unix: i64) -> PathCheck {
-    let ders: Vec<CertificateDer<'_>> = served
-        .iter()
-        .map(|c| CertificateDer::from(c.der.as_slice()))
-        .collect();
+    let ders: Vec<CertificateDer<'_>> = served.iter().map(|c| CertificateDer::from(c.der.as_slice())).collect();
     let Some(leaf_der) = ders.first() else {
         return PathCheck::Invalid(webpki::Error::BadDer);
     };
@@ -132,6 +128,7 @@ pub fn validate(served: &[CertInfo], store: &TrustStore, at_unix: i64) -> PathCh
             PathCheck::Valid {
                 path: indices,
                 anchor: anchor_name(path.anchor()),
+                anchor_certificate: store.explicit_certificate(path.anchor()),
             }
         }
         Err(e) => PathCheck::Invalid(e),
@@ -139,10 +136,7 @@ pub fn validate(served: &[CertInfo], store: &TrustStore, at_unix: i64) -> PathCh
 }
 
 /// Whether the leaf is valid for a name (DNS name or IP address), as a TLS client decides it.
-pub fn valid_for_name(
-    leaf: &CertInfo,
-    name: &rustls::pki_types::ServerName<'_>,
-) -> Result<(), webpki::Error> {
+pub fn valid_for_name(leaf: &CertInfo, name: &rustls::pki_types::ServerName<'_>) -> Result<(), webpki::Error> {
     let der = CertificateDer::from(leaf.der.as_slice());
     EndEntityCert::try_from(&der)?.verify_is_valid_for_subject_name(name)
 }
@@ -151,9 +145,7 @@ pub fn valid_for_name(
 pub fn is_time_error(e: &webpki::Error) -> bool {
     matches!(
         e,
-        webpki::Error::CertExpired { .. }
-            | webpki::Error::CertNotValidYet { .. }
-            | webpki::Error::InvalidCertValidity
+        webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. } | webpki::Error::InvalidCertValidity
     )
 }
 
@@ -167,28 +159,20 @@ pub fn describe_error(e: &webpki::Error) -> String {
         CaUsedAsEndEntity => {
             "the leaf is a CA certificate (basicConstraints CA:TRUE), which TLS clients refuse as a server certificate"
         }
-        EndEntityUsedAsCa => {
-            "a certificate that is not a CA (no basicConstraints CA:TRUE) issued another certificate"
-        }
-        InvalidSignatureForPublicKey => {
-            "a signature in the chain does not verify with its issuer's key"
-        }
+        EndEntityUsedAsCa => "a certificate that is not a CA (no basicConstraints CA:TRUE) issued another certificate",
+        InvalidSignatureForPublicKey => "a signature in the chain does not verify with its issuer's key",
         NameConstraintViolation => "a name in the leaf violates a CA's name constraints",
         PathLenConstraintViolated => "the chain is longer than a CA's pathLenConstraint allows",
         RequiredEkuNotFound | RequiredEkuNotFoundContext(_) => {
             "the leaf's extended key usage does not allow TLS server authentication (serverAuth)"
         }
         EmptyEkuExtension => "a certificate has an empty extended key usage extension",
-        UnsupportedCriticalExtension => {
-            "a certificate has a critical extension that clients do not understand"
-        }
+        UnsupportedCriticalExtension => "a certificate has a critical extension that clients do not understand",
         ExtensionValueInvalid | MalformedExtensions => "a certificate has a malformed extension",
         InvalidSerialNumber => "a certificate has an invalid serial number",
         UnsupportedCertVersion => "a certificate is not X.509 version 3",
         SignatureAlgorithmMismatch => "a certificate's outer and inner signature algorithms differ",
-        MaximumPathDepthExceeded
-        | MaximumPathBuildCallsExceeded
-        | MaximumSignatureChecksExceeded => {
+        MaximumPathDepthExceeded | MaximumPathBuildCallsExceeded | MaximumSignatureChecksExceeded => {
             "the chain is too long or too tangled to build a path (a cycle or too many candidates)"
         }
         MalformedDnsIdentifier | MalformedNameConstraint | InvalidNetworkMaskConstraint => {
@@ -196,22 +180,14 @@ pub fn describe_error(e: &webpki::Error) -> String {
         }
         CertExpired { .. } => "a certificate in the path has expired",
         CertNotValidYet { .. } => "a certificate in the path is not valid yet",
-        InvalidCertValidity => {
-            "a certificate's validity period is invalid (notAfter before notBefore)"
-        }
+        InvalidCertValidity => "a certificate's validity period is invalid (notAfter before notBefore)",
         _ => "",
     };
     let debug = format!("{e:?}");
-    let variant = debug
-        .split([' ', '(', '{'])
-        .next()
-        .unwrap_or(&debug)
-        .to_string();
+    let variant = debug.split([' ', '(', '{']).next().unwrap_or(&debug).to_string();
     if text.is_empty() {
         if debug.starts_with("UnsupportedSignatureAlgorithm") {
-            return format!(
-                "a certificate uses a signature algorithm that current clients do not accept ({variant})"
-            );
+            return format!("a certificate uses a signature algorithm that current clients do not accept ({variant})");
         }
         return format!("path validation failed ({variant})");
     }

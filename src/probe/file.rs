@@ -28,16 +28,12 @@ pub fn read_chain_file(path: &Path) -> Evidence {
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let meta = file
         .metadata()
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if meta.is_dir() {
-        return Err(format!(
-            "{} is a directory, not a certificate file",
-            path.display()
-        ));
+        return Err(format!("{} is a directory, not a certificate file", path.display()));
     }
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
@@ -74,9 +70,7 @@ pub fn chain_from_bytes(bytes: &[u8]) -> Observation {
     let mut reader = std::io::Cursor::new(bytes);
     loop {
         match pem::from_buf(&mut reader) {
-            Ok(Some((SectionKind::Certificate, der))) => {
-                certificates.push(CertificateDer::from(der))
-            }
+            Ok(Some((SectionKind::Certificate, der))) => certificates.push(CertificateDer::from(der)),
             Ok(Some((kind, _))) => other.push(section_name(kind)),
             Ok(None) => break,
             Err(e) => {
@@ -105,9 +99,7 @@ pub fn chain_from_bytes(bytes: &[u8]) -> Observation {
 
 fn section_name(kind: SectionKind) -> String {
     match kind {
-        SectionKind::PrivateKey | SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey => {
-            "a private key".into()
-        }
+        SectionKind::PrivateKey | SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey => "a private key".into(),
         SectionKind::Crl => "a CRL".into(),
         SectionKind::Csr => "a certificate request (CSR)".into(),
         SectionKind::PublicKey => "a public key".into(),
@@ -121,10 +113,7 @@ mod tests {
 
     #[test]
     fn garbage_and_key_only_files_hold_no_certificate() {
-        assert!(matches!(
-            chain_from_bytes(b"hello"),
-            Observation::NoCertificate { .. }
-        ));
+        assert!(matches!(chain_from_bytes(b"hello"), Observation::NoCertificate { .. }));
         let key_only = b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF\n-----END PRIVATE KEY-----\n";
         match chain_from_bytes(key_only) {
             Observation::NoCertificate { note } => assert_eq!(note, "only a private key"),

@@ -53,11 +53,7 @@ pub async fn probe_targets(targets: &[Target], options: &ProbeOptions) -> Vec<Ev
             let addresses = match addresses {
                 Ok(addresses) => addresses,
                 Err(observation) => {
-                    return vec![(
-                        index,
-                        0,
-                        unresolved_evidence(&target, observation, options.sni.clone()),
-                    )];
+                    return vec![(index, 0, unresolved_evidence(&target, observation, options.sni.clone()))];
                 }
             };
             let mut probes = JoinSet::new();
@@ -75,13 +71,9 @@ pub async fn probe_targets(targets: &[Target], options: &ProbeOptions) -> Vec<Ev
             probes.join_all().await
         });
     }
-    let mut results: Vec<(usize, usize, Evidence)> =
-        tasks.join_all().await.into_iter().flatten().collect();
+    let mut results: Vec<(usize, usize, Evidence)> = tasks.join_all().await.into_iter().flatten().collect();
     results.sort_by_key(|(index, order, _)| (*index, *order));
-    results
-        .into_iter()
-        .map(|(_, _, evidence)| evidence)
-        .collect()
+    results.into_iter().map(|(_, _, evidence)| evidence).collect()
 }
 
 fn sni_for(target: &Target, sni: Option<String>) -> Option<String> {
@@ -126,9 +118,7 @@ async fn resolve(target: &Target, options: &ProbeOptions) -> Result<Vec<IpAddr>,
             phase: Phase::Resolve,
             seconds: options.timeout.as_secs_f64(),
         }),
-        Ok(Err(e)) => Err(Observation::Unresolved {
-            error: e.to_string(),
-        }),
+        Ok(Err(e)) => Err(Observation::Unresolved { error: e.to_string() }),
         Ok(Ok(addresses)) => {
             let mut unique: Vec<IpAddr> = Vec::new();
             for address in addresses.map(|a| a.ip()) {
@@ -160,8 +150,7 @@ fn alpn_for(protocol: Protocol) -> &'static [&'static [u8]] {
 async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence {
     let Endpoint { target, address } = endpoint;
     let sni = sni_for(&target, options.sni.clone());
-    let observation =
-        connect_and_handshake(&target, address, sni.as_deref(), options.timeout).await;
+    let observation = connect_and_handshake(&target, address, sni.as_deref(), options.timeout).await;
     Evidence {
         input: target.input.clone(),
         origin: Origin::Endpoint {
@@ -175,31 +164,19 @@ async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence 
     }
 }
 
-async fn connect_and_handshake(
-    target: &Target,
-    address: IpAddr,
-    sni: Option<&str>,
-    limit: Duration,
-) -> Observation {
+async fn connect_and_handshake(target: &Target, address: IpAddr, sni: Option<&str>, limit: Duration) -> Observation {
     let deadline = Instant::now() + limit;
     let timed_out = |phase| Observation::TimedOut {
         phase,
         seconds: limit.as_secs_f64(),
     };
-    let tcp = match timeout_at(
-        deadline,
-        TcpStream::connect(SocketAddr::new(address, target.port)),
-    )
-    .await
-    {
+    let tcp = match timeout_at(deadline, TcpStream::connect(SocketAddr::new(address, target.port))).await {
         Err(_) => return timed_out(Phase::Connect),
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
             return Observation::Refused;
         }
         Ok(Err(e)) => {
-            return Observation::ConnectFailed {
-                error: e.to_string(),
-            };
+            return Observation::ConnectFailed { error: e.to_string() };
         }
         Ok(Ok(tcp)) => tcp,
     };
@@ -208,19 +185,12 @@ async fn connect_and_handshake(
         // No SNI for IP targets: rustls sends none for an IP address.
         Some(Err(_)) | None => ServerName::IpAddress(address.into()),
     };
-    match timeout_at(
-        deadline,
-        tls::handshake(tcp, server_name, alpn_for(target.protocol)),
-    )
-    .await
-    {
+    match timeout_at(deadline, tls::handshake(tcp, server_name, alpn_for(target.protocol))).await {
         Err(_) => timed_out(Phase::Handshake),
         Ok(tls::HandshakeOutcome::Completed { parameters, chain }) => Observation::Chain {
             tls: Some(parameters),
             certificates: chain,
         },
-        Ok(tls::HandshakeOutcome::Failed { error, first_bytes }) => {
-            Observation::HandshakeFailed { error, first_bytes }
-        }
+        Ok(tls::HandshakeOutcome::Failed { error, first_bytes }) => Observation::HandshakeFailed { error, first_bytes },
     }
 }

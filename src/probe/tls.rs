@@ -71,9 +71,7 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }
 
@@ -84,11 +82,7 @@ struct RecordingStream {
 }
 
 impl AsyncRead for RecordingStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
         let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
@@ -102,11 +96,7 @@ impl AsyncRead for RecordingStream {
 }
 
 impl AsyncWrite for RecordingStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
     }
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -131,20 +121,14 @@ pub enum HandshakeOutcome {
 
 /// Runs one TLS 1.2/1.3 handshake over `tcp`. `server_name` decides the SNI: a DNS name is
 /// sent, an IP address is not. The caller bounds the time.
-pub async fn handshake(
-    tcp: TcpStream,
-    server_name: ServerName<'static>,
-    alpn: &[&[u8]],
-) -> HandshakeOutcome {
+pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &[&[u8]]) -> HandshakeOutcome {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let presented = Arc::new(Mutex::new(Presented::default()));
     let verifier = Arc::new(RecordingVerifier {
         provider: provider.clone(),
         presented: presented.clone(),
     });
-    let config = match rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-    {
+    let config = match rustls::ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions() {
         Ok(builder) => builder,
         Err(e) => {
             return HandshakeOutcome::Failed {
@@ -164,18 +148,13 @@ pub async fn handshake(
         inner: tcp,
         first_bytes: first_bytes.clone(),
     };
-    let result = TlsConnector::from(Arc::new(config))
-        .connect(server_name, stream)
-        .await;
+    let result = TlsConnector::from(Arc::new(config)).connect(server_name, stream).await;
     let seen_bytes = first_bytes.lock().map(|b| b.clone()).unwrap_or_default();
     match result {
         Ok(tls) => {
             let (_, connection) = tls.get_ref();
             let parameters = TlsParameters {
-                version: connection
-                    .protocol_version()
-                    .map(version_name)
-                    .unwrap_or_default(),
+                version: connection.protocol_version().map(version_name).unwrap_or_default(),
                 cipher: connection
                     .negotiated_cipher_suite()
                     .map(|s| {
@@ -192,10 +171,7 @@ pub async fn handshake(
                     .alpn_protocol()
                     .map(|p| String::from_utf8_lossy(p).into_owned()),
             };
-            let chain = presented
-                .lock()
-                .map(|p| p.chain.clone())
-                .unwrap_or_default();
+            let chain = presented.lock().map(|p| p.chain.clone()).unwrap_or_default();
             let chain = if chain.is_empty() {
                 connection
                     .peer_certificates()
@@ -222,27 +198,16 @@ fn version_name(version: rustls::ProtocolVersion) -> String {
 }
 
 fn classify_io_error(e: &std::io::Error) -> HandshakeError {
-    if let Some(tls) = e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    {
+    if let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
         return match tls {
-            rustls::Error::AlertReceived(alert) => {
-                HandshakeError::AlertReceived(format!("{alert:?}"))
-            }
-            rustls::Error::PeerIncompatible(why) => {
-                HandshakeError::PeerIncompatible(format!("{why:?}"))
-            }
-            rustls::Error::InvalidMessage(why) => {
-                HandshakeError::InvalidMessage(format!("{why:?}"))
-            }
+            rustls::Error::AlertReceived(alert) => HandshakeError::AlertReceived(format!("{alert:?}")),
+            rustls::Error::PeerIncompatible(why) => HandshakeError::PeerIncompatible(format!("{why:?}")),
+            rustls::Error::InvalidMessage(why) => HandshakeError::InvalidMessage(format!("{why:?}")),
             other => HandshakeError::Other(other.to_string()),
         };
     }
     match e.kind() {
-        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
-            HandshakeError::Reset
-        }
+        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => HandshakeError::Reset,
         std::io::ErrorKind::UnexpectedEof => HandshakeError::Closed,
         _ => HandshakeError::Other(e.to_string()),
     }

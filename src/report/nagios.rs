@@ -53,11 +53,7 @@ pub fn render(run: &Run) -> String {
             ))
         })
         .collect();
-    let mut out = format!(
-        "CERTSCAN {} - {}",
-        status.label(),
-        headline.replace('|', "/")
-    );
+    let mut out = format!("CERTSCAN {} - {}", status.label(), headline.replace('|', "/"));
     if !perfdata.is_empty() {
         out.push_str(" | ");
         out.push_str(&perfdata.join(" "));

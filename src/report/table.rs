@@ -36,11 +36,7 @@ fn new_table(color: bool) -> Table {
 
 fn paint(text: String, status: Status, color: bool) -> Cell {
     let cell = Cell::new(text);
-    if color {
-        cell.fg(status_color(status))
-    } else {
-        cell
-    }
+    if color { cell.fg(status_color(status)) } else { cell }
 }
 
 pub fn render(run: &Run, color: bool) -> String {
@@ -108,10 +104,7 @@ fn render_target(target: &TargetResult, color: bool) -> String {
         out.push('\n');
     }
     if !target.names_checked.is_empty() {
-        out.push_str(&format!(
-            "  names checked: {}\n",
-            target.names_checked.join(", ")
-        ));
+        out.push_str(&format!("  names checked: {}\n", target.names_checked.join(", ")));
     }
     if !target.chain.is_empty() {
         let mut chain = new_table(color);
@@ -153,11 +146,7 @@ fn render_target(target: &TargetResult, color: bool) -> String {
                 Cell::new(who),
                 Cell::new(cert.sans.join("\n")),
                 Cell::new(&cert.not_after),
-                paint(
-                    cert.days_left.to_string(),
-                    days_status,
-                    color && cert.days_left < 0,
-                ),
+                paint(cert.days_left.to_string(), days_status, color && cert.days_left < 0),
                 Cell::new(format!(
                     "{} {}",
                     cert.key.kind,
