@@ -39,10 +39,10 @@ pub fn render(run: &Run) -> String {
         .iter()
         .filter_map(|t| {
             let days = t.days_left?;
+            // An address is added only where one name and port has several.
+            let shared = run.targets.iter().filter(|other| other.label() == t.label()).count() > 1;
             let label = match &t.address {
-                Some(address) if Some(address) != t.host.as_ref() => {
-                    format!("{}@{address}", t.label())
-                }
+                Some(address) if shared => format!("{}@{address}", t.label()),
                 _ => t.label(),
             };
             Some(format!(

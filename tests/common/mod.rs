@@ -1,0 +1,85 @@
+//! Helpers shared by the integration tests: the test PKI, loopback servers, and running the
+//! real binary with its JSON checked against the published schema.
+
+#![allow(dead_code)]
+
+pub mod pki;
+pub mod servers;
+
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+pub use pki::{AT, Ca, Issued, LeafSpec, Pki};
+pub use servers::{Raw, Servers};
+
+/// What one run of the binary gave.
+pub struct RunOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the certscan binary with these arguments.
+pub fn certscan(args: &[&str]) -> RunOutput {
+    let output = Command::new(env!("CARGO_BIN_EXE_certscan"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    RunOutput {
+        code: output.status.code().expect("certscan exited by a signal"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn schema() -> &'static jsonschema::Validator {
+    static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/report.schema.json");
+        let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        jsonschema::validator_for(&schema).unwrap()
+    })
+}
+
+/// Runs with `--format json --at AT`, checks the document against the schema and that its
+/// `exit_code` is the process's, and returns it.
+pub fn scan_json(args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json", "--at", AT]);
+    let out = certscan(&all);
+    let doc: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", out.stdout, out.stderr));
+    let errors: Vec<String> = schema()
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "the report breaks the schema: {errors:#?}\n{doc:#}");
+    assert_eq!(doc["exit_code"], out.code, "exit_code field vs process exit status");
+    doc
+}
+
+/// The finding ids of target `index`, sorted.
+pub fn ids(doc: &Value, index: usize) -> Vec<String> {
+    let mut ids: Vec<String> = doc["targets"][index]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// The finding with this id on target `index`.
+pub fn finding<'a>(doc: &'a Value, index: usize, id: &str) -> &'a Value {
+    doc["targets"][index]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {:#}", doc["targets"][index]["findings"]))
+}

@@ -1,0 +1,243 @@
+//! The test PKI, generated with rcgen at test time with fixed dates around [`AT`], so that
+//! tests pass `--at AT` and never depend on today's date. What rcgen cannot make (SHA-1,
+//! RSA-1024) comes from `fixtures/legacy/`, made by `fixtures/make-legacy-fixtures.sh`.
+
+use std::path::PathBuf;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SubjectPublicKeyInfo,
+};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use time::{Duration, OffsetDateTime};
+
+/// The evaluation time of every test.
+pub const AT: &str = "2030-06-01T00:00:00Z";
+
+pub fn at() -> OffsetDateTime {
+    OffsetDateTime::parse(AT, &time::format_description::well_known::Rfc3339).unwrap()
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+}
+
+/// A certificate with its key, as a server would be configured with it.
+#[derive(Clone)]
+pub struct Issued {
+    pub der: CertificateDer<'static>,
+    pub pem: String,
+    pub key: Option<String>,
+}
+
+impl Issued {
+    pub fn key_der(&self) -> PrivateKeyDer<'static> {
+        PrivateKeyDer::from_pem_slice(self.key.as_ref().expect("has a key").as_bytes()).unwrap()
+    }
+}
+
+/// A CA that can issue.
+pub struct Ca {
+    pub cert: Issued,
+    issuer: Issuer<'static, KeyPair>,
+}
+
+/// What a leaf should look like; `Leaf::new` gives a valid, ordinary server certificate.
+#[derive(Clone)]
+pub struct LeafSpec {
+    pub sans: Vec<String>,
+    pub cn: String,
+    /// Days relative to [`AT`].
+    pub valid_from_days: i64,
+    pub valid_until_days: i64,
+    pub is_ca: bool,
+    pub server_auth: bool,
+}
+
+impl LeafSpec {
+    pub fn new(sans: &[&str]) -> LeafSpec {
+        LeafSpec {
+            sans: sans.iter().map(|s| s.to_string()).collect(),
+            cn: sans.first().copied().unwrap_or("localhost").to_string(),
+            valid_from_days: -30,
+            valid_until_days: 60,
+            is_ca: false,
+            server_auth: true,
+        }
+    }
+
+    pub fn validity(mut self, from_days: i64, until_days: i64) -> LeafSpec {
+        self.valid_from_days = from_days;
+        self.valid_until_days = until_days;
+        self
+    }
+
+    pub fn cn(mut self, cn: &str) -> LeafSpec {
+        self.cn = cn.to_string();
+        self
+    }
+
+    fn params(&self) -> CertificateParams {
+        let mut params = CertificateParams::new(self.sans.clone()).unwrap();
+        params.distinguished_name = DistinguishedName::new();
+        params.distinguished_name.push(DnType::CommonName, self.cn.as_str());
+        params.is_ca = if self.is_ca {
+            IsCa::Ca(BasicConstraints::Unconstrained)
+        } else {
+            IsCa::ExplicitNoCa
+        };
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![if self.server_auth {
+            ExtendedKeyUsagePurpose::ServerAuth
+        } else {
+            ExtendedKeyUsagePurpose::ClientAuth
+        }];
+        params.use_authority_key_identifier_extension = true;
+        params.not_before = at() + Duration::days(self.valid_from_days);
+        params.not_after = at() + Duration::days(self.valid_until_days);
+        params
+    }
+}
+
+fn ca_params(cn: &str, path_len: Option<u8>) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params.is_ca = IsCa::Ca(match path_len {
+        Some(n) => BasicConstraints::Constrained(n),
+        None => BasicConstraints::Unconstrained,
+    });
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params.use_authority_key_identifier_extension = path_len.is_some();
+    params.not_before = at() - Duration::days(365);
+    params.not_after = at() + Duration::days(3650);
+    params
+}
+
+impl Ca {
+    pub fn root(cn: &str) -> Ca {
+        let key = KeyPair::generate().unwrap();
+        let params = ca_params(cn, None);
+        let cert = params.self_signed(&key).unwrap();
+        Ca {
+            cert: Issued {
+                der: cert.der().clone(),
+                pem: cert.pem(),
+                key: None,
+            },
+            issuer: Issuer::new(params, key),
+        }
+    }
+
+    pub fn intermediate(&self, cn: &str) -> Ca {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
+        let params = ca_params(cn, Some(0));
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        Ca {
+            cert: Issued {
+                der: cert.der().clone(),
+                pem: cert.pem(),
+                key: None,
+            },
+            issuer: Issuer::new(params, key),
+        }
+    }
+
+    pub fn issue(&self, spec: &LeafSpec) -> Issued {
+        let key = KeyPair::generate().unwrap();
+        let cert = spec.params().signed_by(&key, &self.issuer).unwrap();
+        Issued {
+            der: cert.der().clone(),
+            pem: cert.pem(),
+            key: Some(key.serialize_pem()),
+        }
+    }
+
+    /// A leaf for the committed RSA-1024 public key (its private key was not kept).
+    pub fn issue_rsa1024(&self) -> Issued {
+        let pem = std::fs::read_to_string(fixture("legacy/rsa1024-pub.pem")).unwrap();
+        let spki = SubjectPublicKeyInfo::from_pem(&pem).unwrap();
+        let cert = LeafSpec::new(&["localhost"])
+            .params()
+            .signed_by(&spki, &self.issuer)
+            .unwrap();
+        Issued {
+            der: cert.der().clone(),
+            pem: cert.pem(),
+            key: None,
+        }
+    }
+}
+
+pub fn self_signed(spec: &LeafSpec) -> Issued {
+    let key = KeyPair::generate().unwrap();
+    let cert = spec.params().self_signed(&key).unwrap();
+    Issued {
+        der: cert.der().clone(),
+        pem: cert.pem(),
+        key: Some(key.serialize_pem()),
+    }
+}
+
+/// Root, intermediate, and files for them.
+pub struct Pki {
+    pub root: Ca,
+    pub intermediate: Ca,
+    pub dir: tempfile::TempDir,
+}
+
+impl Pki {
+    pub fn new() -> Pki {
+        let root = Ca::root("certscan Test Root CA");
+        let intermediate = root.intermediate("certscan Test Intermediate");
+        let pki = Pki {
+            root,
+            intermediate,
+            dir: tempfile::tempdir().unwrap(),
+        };
+        pki.write("root.pem", &pki.root.cert.pem);
+        pki
+    }
+
+    pub fn root_file(&self) -> String {
+        self.path("root.pem")
+    }
+
+    pub fn leaf(&self, spec: &LeafSpec) -> Issued {
+        self.intermediate.issue(spec)
+    }
+
+    pub fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> String {
+        std::fs::write(self.dir.path().join(name), text).unwrap();
+        self.path(name)
+    }
+
+    /// Writes the concatenation of certificates as a PEM chain file.
+    pub fn chain_file(&self, name: &str, chain: &[&Issued]) -> String {
+        let text: String = chain.iter().map(|c| c.pem.clone()).collect();
+        self.write(name, &text)
+    }
+}
+
+/// The committed SHA-1 leaf (with its key) and its RSA CA.
+pub fn legacy_sha1() -> (Issued, Issued) {
+    let read = |name: &str| std::fs::read_to_string(fixture(&format!("legacy/{name}"))).unwrap();
+    let leaf_pem = read("sha1leaf.pem");
+    let leaf = Issued {
+        der: CertificateDer::from_pem_slice(leaf_pem.as_bytes()).unwrap(),
+        pem: leaf_pem,
+        key: Some(read("sha1leaf.key")),
+    };
+    let ca_pem = read("rsaca.pem");
+    let ca = Issued {
+        der: CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap(),
+        pem: ca_pem,
+        key: None,
+    };
+    (leaf, ca)
+}
