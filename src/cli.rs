@@ -179,10 +179,10 @@ impl Plan {
                 return Err(format!("--name {name:?} is neither a valid DNS name nor an IP address"));
             }
         }
-        if let Some(sni) = &args.sni {
-            if !matches!(ServerName::try_from(sni.as_str()), Ok(ServerName::DnsName(_))) {
-                return Err(format!("--sni {sni:?} is not a valid DNS name"));
-            }
+        if let Some(sni) = &args.sni
+            && !matches!(ServerName::try_from(sni.as_str()), Ok(ServerName::DnsName(_)))
+        {
+            return Err(format!("--sni {sni:?} is not a valid DNS name"));
         }
         let resolve_pins = args
             .resolve

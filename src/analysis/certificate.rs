@@ -198,10 +198,10 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
             ParsedExtension::SubjectKeyIdentifier(ski) => info.subject_key_id = Some(ski.0.to_vec()),
             ParsedExtension::AuthorityInfoAccess(aia) => {
                 for access in &aia.accessdescs {
-                    if access.access_method == OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS {
-                        if let GeneralName::URI(uri) = &access.access_location {
-                            info.ca_issuers_urls.push(uri.to_string());
-                        }
+                    if access.access_method == OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS
+                        && let GeneralName::URI(uri) = &access.access_location
+                    {
+                        info.ca_issuers_urls.push(uri.to_string());
                     }
                 }
             }

@@ -248,16 +248,16 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
     if let Some(anchor) = &anchor_info {
         structural(anchor, "the trust anchor".to_string());
     }
-    if let Some(anchor) = anchor_info.as_ref().filter(|a| a.parsed()) {
-        if policy.at_unix > anchor.not_after_unix || policy.at_unix < anchor.not_before_unix {
-            let detail = format!(
-                "the trust anchor {} is outside its validity period ({} to {}): rustls and browsers ignore an anchor's dates, but OpenSSL-based clients reject the chain",
-                anchor.label(),
-                anchor.not_before,
-                anchor.not_after
-            );
-            findings.push(Finding::new(CheckId::Expired, detail).with_severity(Severity::Warning));
-        }
+    if let Some(anchor) = anchor_info.as_ref().filter(|a| a.parsed())
+        && (policy.at_unix > anchor.not_after_unix || policy.at_unix < anchor.not_before_unix)
+    {
+        let detail = format!(
+            "the trust anchor {} is outside its validity period ({} to {}): rustls and browsers ignore an anchor's dates, but OpenSSL-based clients reject the chain",
+            anchor.label(),
+            anchor.not_before,
+            anchor.not_after
+        );
+        findings.push(Finding::new(CheckId::Expired, detail).with_severity(Severity::Warning));
     }
 
     // Dates, keys and signatures of every certificate a client may use.

@@ -29,10 +29,9 @@ pub fn render(run: &Run) -> String {
         .iter()
         .filter(|t| t.status == status)
         .find_map(|t| t.findings.first().map(|f| (t, f)))
+        && worst.1.severity != Severity::Info
     {
-        if worst.1.severity != Severity::Info {
-            headline.push_str(&format!(": {} {}", worst.0.label(), worst.1.id));
-        }
+        headline.push_str(&format!(": {} {}", worst.0.label(), worst.1.id));
     }
     let perfdata: Vec<String> = run
         .targets

@@ -78,10 +78,10 @@ fn paint_text(text: &str, status: Status) -> String {
 fn render_target(target: &TargetResult, color: bool) -> String {
     let mut out = String::new();
     let mut heading = target.label();
-    if let Some(address) = &target.address {
-        if target.host.as_deref() != Some(address) {
-            heading.push_str(&format!(" ({address})"));
-        }
+    if let Some(address) = &target.address
+        && target.host.as_deref() != Some(address)
+    {
+        heading.push_str(&format!(" ({address})"));
     }
     if let Some(protocol) = target.protocol {
         heading.push_str(&format!(" [{}]", protocol.as_str()));

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: the test PKI, loopback servers, and running the
 //! real binary with its JSON checked against the published schema.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod pki;
 pub mod servers;

@@ -189,8 +189,13 @@ pub struct Pki {
 
 impl Pki {
     pub fn new() -> Pki {
-        let root = Ca::root("certscan Test Root CA");
-        let intermediate = root.intermediate("certscan Test Intermediate");
+        Pki::named("certscan Test")
+    }
+
+    /// A PKI whose CAs are called "PREFIX Root CA" and "PREFIX Intermediate".
+    pub fn named(prefix: &str) -> Pki {
+        let root = Ca::root(&format!("{prefix} Root CA"));
+        let intermediate = root.intermediate(&format!("{prefix} Intermediate"));
         let pki = Pki {
             root,
             intermediate,

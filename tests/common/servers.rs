@@ -120,7 +120,7 @@ async fn answer(mut tcp: TcpStream, behaviour: Raw) {
         Raw::PlainHttp => b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
         Raw::PlainSip => b"SIP/2.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n".to_vec(),
         Raw::Reset => {
-            let _ = tcp.set_linger(Some(std::time::Duration::ZERO));
+            let _ = tcp.set_zero_linger();
             drop(tcp);
             return;
         }

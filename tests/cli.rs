@@ -1,0 +1,137 @@
+//! The command line itself: usage errors, --explain, targets files, output files, and the
+//! README's check reference staying in step with the catalog.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn usage_errors_exit_3_and_name_the_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.txt").display().to_string();
+    for (args, expected) in [
+        (vec![], "nothing to scan"),
+        (vec!["host:99999"], "\"99999\" is not a port"),
+        (vec!["http://example.test"], "not encrypted"),
+        (vec!["--bogus-flag", "example.test"], "--bogus-flag"),
+        (vec!["-f", missing.as_str()], "cannot read targets file"),
+        (vec!["example.test", "--at", "yesterday"], "--at \"yesterday\""),
+        (vec!["example.test", "--name", "bad name"], "--name \"bad name\""),
+        (vec!["example.test", "--resolve", "example.test:443"], "--resolve"),
+        (vec!["example.test", "--timeout", "0"], "--timeout"),
+        (
+            vec!["example.test", "-w", "5", "-c", "10"],
+            "--warning (5) must be at least --critical (10)",
+        ),
+        (vec!["example.test", "--ca-file", missing.as_str()], "--ca-file"),
+        (vec!["--explain", "no.such_check"], "no check is called"),
+    ] {
+        let out = certscan(&args);
+        assert_eq!(out.code, 3, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(expected), "{args:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?} printed a report: {}", out.stdout);
+    }
+}
+
+#[test]
+fn version_and_help_exit_0() {
+    let out = certscan(&["-V"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stdout.trim(), format!("certscan {}", env!("CARGO_PKG_VERSION")));
+    let out = certscan(&["--help"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("--ca-file") && out.stdout.contains("Exit status"));
+}
+
+#[test]
+fn explain_prints_the_catalog_entry() {
+    let out = certscan(&["--explain", "chain.incomplete"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.starts_with("chain.incomplete: "));
+    assert!(out.stdout.contains("fullchain.pem") && out.stdout.contains("openssl s_client"));
+    let out = certscan(&["--list-checks"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stdout.lines().count(), certscan::finding::CheckId::ALL.len());
+}
+
+#[test]
+fn targets_file_and_stdin_combine_with_positional_targets_and_dedupe() {
+    let servers = Servers::new();
+    let closed = servers.closed_port();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("targets.txt");
+    std::fs::write(&list, format!("# comment\n\n127.0.0.1:{closed}  # again\n")).unwrap();
+    let list = list.display().to_string();
+    let target = format!("127.0.0.1:{closed}");
+    let doc = scan_json(&["-f", &list, &target]);
+    assert_eq!(
+        doc["targets"].as_array().unwrap().len(),
+        1,
+        "duplicates are scanned once"
+    );
+    assert_eq!(ids(&doc, 0), ["connection.refused"]);
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_certscan"))
+        .args(["-f", "-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{target}\n").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc["targets"][0]["input"], target);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn output_file_holds_the_report() {
+    let servers = Servers::new();
+    let target = format!("127.0.0.1:{}", servers.closed_port());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json").display().to_string();
+    let out = certscan(&[&target, "--format", "json", "-o", &path]);
+    assert_eq!(out.code, 2);
+    assert!(out.stdout.is_empty());
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(doc["status"], "critical");
+}
+
+/// The check reference in README.md, generated from the catalog.
+fn check_reference() -> String {
+    let mut text = String::from("| Check id | Default severity | Meaning |\n|---|---|---|\n");
+    for entry in certscan::catalog::entries() {
+        text.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            entry.id,
+            entry.severity.as_str(),
+            entry.title
+        ));
+    }
+    text
+}
+
+#[test]
+fn readme_check_reference_matches_the_catalog() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = std::fs::read_to_string(path).unwrap();
+    let (start, end) = ("<!-- checks:begin -->\n", "<!-- checks:end -->");
+    let from = readme.find(start).expect("README has a checks:begin marker") + start.len();
+    let to = readme.find(end).expect("README has a checks:end marker");
+    let expected = check_reference();
+    if readme[from..to] != expected && std::env::var_os("CERTSCAN_BLESS").is_some() {
+        std::fs::write(path, format!("{}{expected}{}", &readme[..from], &readme[to..])).unwrap();
+        return;
+    }
+    assert_eq!(
+        readme[from..to],
+        expected,
+        "README's check reference is stale: rerun with CERTSCAN_BLESS=1"
+    );
+}

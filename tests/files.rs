@@ -1,0 +1,229 @@
+//! Certificate files on disk: the same checks as for served chains, without a network.
+
+mod common;
+
+use common::*;
+
+fn scan_file(pki: &Pki, file: &str, extra: &[&str]) -> serde_json::Value {
+    let root = pki.root_file();
+    let mut args = vec!["--file", file, "--trust", "none", "--ca-file", &root];
+    args.extend(extra);
+    scan_json(&args)
+}
+
+#[test]
+fn full_chain_file_checked_against_a_name() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&LeafSpec::new(&["wazo.example.test"]));
+    let file = pki.chain_file("fullchain.pem", &[&leaf, &pki.intermediate.cert]);
+    let doc = scan_file(&pki, &file, &["--name", "wazo.example.test"]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new());
+    assert_eq!(doc["targets"][0]["file"], file);
+    assert_eq!(doc["targets"][0]["verification"]["valid"], true);
+    let doc = scan_file(
+        &pki,
+        &file,
+        &["--name", "wazo.example.test", "--name", "other.example.test"],
+    );
+    assert_eq!(ids(&doc, 0), ["name.mismatch"]);
+    // Without --name, only the chain is judged.
+    let doc = scan_file(&pki, &file, &[]);
+    assert_eq!(doc["targets"][0]["names_checked"], serde_json::json!([]));
+    assert_eq!(ids(&doc, 0), Vec::<String>::new());
+}
+
+#[test]
+fn cert_pem_instead_of_fullchain_names_the_missing_issuer() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&LeafSpec::new(&["wazo.example.test"]));
+    let file = pki.chain_file("cert.pem", &[&leaf]);
+    let doc = scan_file(&pki, &file, &[]);
+    assert_eq!(ids(&doc, 0), ["chain.incomplete"]);
+    assert!(
+        finding(&doc, 0, "chain.incomplete")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("certscan Test Intermediate")
+    );
+}
+
+#[test]
+fn rsa_1024_leaf_has_a_weak_key() {
+    let pki = Pki::new();
+    let leaf = pki.intermediate.issue_rsa1024();
+    let file = pki.chain_file("rsa1024.pem", &[&leaf, &pki.intermediate.cert]);
+    let doc = scan_file(&pki, &file, &["--name", "localhost"]);
+    assert_eq!(ids(&doc, 0), ["key.weak"]);
+    assert_eq!(
+        doc["targets"][0]["chain"][0]["key"],
+        serde_json::json!({"type": "RSA", "bits": 1024})
+    );
+    assert_eq!(doc["targets"][0]["verification"]["valid"], false);
+}
+
+#[test]
+fn unknown_root_whether_sent_or_not() {
+    let pki = Pki::new();
+    let other = Pki::named("Other Private");
+    let leaf = other.leaf(&LeafSpec::new(&["a.example.test"]));
+    let with_root = pki.chain_file("with-root.pem", &[&leaf, &other.intermediate.cert, &other.root.cert]);
+    let doc = scan_file(&pki, &with_root, &[]);
+    assert_eq!(ids(&doc, 0), ["chain.root_included", "chain.unknown_root"]);
+    let without_root = pki.chain_file("no-root.pem", &[&leaf, &other.intermediate.cert]);
+    let doc = scan_file(&pki, &without_root, &[]);
+    assert_eq!(ids(&doc, 0), ["chain.unknown_root"]);
+}
+
+#[test]
+fn same_named_ca_with_another_key_is_a_bad_signature() {
+    let pki = Pki::new();
+    let impostor = Pki::new();
+    let leaf = impostor.leaf(&LeafSpec::new(&["a.example.test"]));
+    let file = pki.chain_file("impostor.pem", &[&leaf, &impostor.intermediate.cert]);
+    let doc = scan_file(&pki, &file, &[]);
+    assert_eq!(ids(&doc, 0), ["chain.untrusted"]);
+    assert!(
+        finding(&doc, 0, "chain.untrusted")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("does not verify")
+    );
+}
+
+#[test]
+fn leaf_that_is_a_ca_or_lacks_server_auth_is_untrusted() {
+    let pki = Pki::new();
+    let mut spec = LeafSpec::new(&["a.example.test"]);
+    spec.is_ca = true;
+    let ca_leaf = pki.leaf(&spec);
+    let file = pki.chain_file("ca-leaf.pem", &[&ca_leaf, &pki.intermediate.cert]);
+    let doc = scan_file(&pki, &file, &[]);
+    assert_eq!(ids(&doc, 0), ["chain.untrusted"]);
+    assert!(
+        finding(&doc, 0, "chain.untrusted")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("CA certificate")
+    );
+    let mut spec = LeafSpec::new(&["a.example.test"]);
+    spec.server_auth = false;
+    let client_leaf = pki.leaf(&spec);
+    let file = pki.chain_file("client-leaf.pem", &[&client_leaf, &pki.intermediate.cert]);
+    let doc = scan_file(&pki, &file, &[]);
+    assert_eq!(ids(&doc, 0), ["chain.untrusted"]);
+    assert!(
+        finding(&doc, 0, "chain.untrusted")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("serverAuth")
+    );
+}
+
+#[test]
+fn extra_and_duplicate_certificates() {
+    let pki = Pki::new();
+    let other = Pki::named("Other Private");
+    let leaf = pki.leaf(&LeafSpec::new(&["a.example.test"]));
+    let file = pki.chain_file("extra.pem", &[&leaf, &pki.intermediate.cert, &other.intermediate.cert]);
+    let doc = scan_file(&pki, &file, &[]);
+    assert_eq!(ids(&doc, 0), ["chain.extra_cert"]);
+    let file = pki.chain_file("dup.pem", &[&leaf, &pki.intermediate.cert, &pki.intermediate.cert]);
+    let doc = scan_file(&pki, &file, &[]);
+    assert_eq!(ids(&doc, 0), ["chain.extra_cert"]);
+    assert!(
+        finding(&doc, 0, "chain.extra_cert")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("sent twice")
+    );
+}
+
+#[test]
+fn expired_intermediate_is_reported_even_when_the_leaf_is_fine() {
+    let pki = Pki::new();
+    // The intermediate ends 3650 days after AT; this leaf outlives it.
+    let leaf = pki.leaf(&LeafSpec::new(&["a.example.test"]).validity(-30, 4000));
+    let file = pki.chain_file("long.pem", &[&leaf, &pki.intermediate.cert]);
+    let root = pki.root_file();
+    let base = [
+        "--file",
+        file.as_str(),
+        "--trust",
+        "none",
+        "--ca-file",
+        root.as_str(),
+        "--format",
+        "json",
+    ];
+    let out = certscan(&[base.as_slice(), &["--at", "2040-06-01T00:00:00Z"]].concat());
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(ids(&doc, 0), ["cert.expired"]);
+    let detail = finding(&doc, 0, "cert.expired")["detail"].as_str().unwrap();
+    assert!(detail.starts_with("intermediate #1"), "{detail}");
+    // AT + 3650 days is 2040-05-29: three days before the evaluation time.
+    assert_eq!(doc["targets"][0]["days_left"], -3);
+    let doc = scan_file(&pki, &file, &[]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new());
+}
+
+#[test]
+fn der_files_and_combined_certificate_and_key_files_are_read() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&LeafSpec::new(&["a.example.test"]));
+    let der_path = pki.path("leaf.der");
+    std::fs::write(&der_path, leaf.der.as_ref()).unwrap();
+    let doc = scan_file(&pki, &der_path, &[]);
+    assert_eq!(ids(&doc, 0), ["chain.incomplete"]);
+    let combined = format!("{}{}{}", leaf.key.clone().unwrap(), leaf.pem, pki.intermediate.cert.pem);
+    let file = pki.write("cert+key.pem", &combined);
+    let doc = scan_file(&pki, &file, &["--name", "a.example.test"]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new());
+    assert_eq!(doc["targets"][0]["chain"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn bad_files_are_reported_and_do_not_hide_the_others() {
+    let pki = Pki::new();
+    let good = pki.leaf(&LeafSpec::new(&["a.example.test"]));
+    let good_file = pki.chain_file("good.pem", &[&good, &pki.intermediate.cert]);
+    let key_only = pki.write("key.pem", good.key.as_ref().unwrap());
+    let garbage = pki.write(
+        "garbage.pem",
+        "-----BEGIN CERTIFICATE-----\nMIIBAAAAAAAA\n-----END CERTIFICATE-----\n",
+    );
+    let missing = pki.path("missing.pem");
+    let root = pki.root_file();
+    let doc = scan_json(&[
+        "--file",
+        &good_file,
+        "--file",
+        &key_only,
+        "--file",
+        &garbage,
+        "--file",
+        &missing,
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+    ]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new());
+    assert_eq!(ids(&doc, 1), ["file.no_certificate"]);
+    assert!(
+        finding(&doc, 1, "file.no_certificate")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("private key")
+    );
+    assert!(
+        ids(&doc, 2).contains(&"cert.unparsable".to_string()),
+        "{:?}",
+        ids(&doc, 2)
+    );
+    assert_eq!(ids(&doc, 3), ["file.read_error"]);
+    assert_eq!(doc["targets"][3]["status"], "unknown");
+    assert_eq!(
+        doc["status"], "critical",
+        "the unparsable certificate is critical and outranks unknown"
+    );
+}
