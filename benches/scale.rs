@@ -32,7 +32,10 @@ fn run(args: &[String]) -> Measure {
     let output = command.args(args).output().expect("run certscan");
     let seconds = start.elapsed().as_secs_f64();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let peak_kib = stderr.lines().find_map(|l| l.strip_prefix("peak_kib=")).and_then(|v| v.trim().parse().ok());
+    let peak_kib = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak_kib="))
+        .and_then(|v| v.trim().parse().ok());
     let doc: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
     Measure {
         seconds,
@@ -49,11 +52,26 @@ fn scenario(name: &str, good: usize, silent: usize, concurrency: usize) {
     let chain = vec![leaf.der.clone(), pki.intermediate.cert.der.clone()];
     let mut ports: Vec<u16> = (0..good).map(|_| servers.tls(chain.clone(), leaf.key_der())).collect();
     ports.extend((0..silent).map(|_| servers.raw(Raw::Silent)));
-    let list = pki.write("targets.txt", &ports.iter().map(|p| format!("127.0.0.1:{p}\n")).collect::<String>());
+    let list = pki.write(
+        "targets.txt",
+        &ports.iter().map(|p| format!("127.0.0.1:{p}\n")).collect::<String>(),
+    );
     let root = pki.root_file();
     let args: Vec<String> = [
-        "-f", &list, "--trust", "none", "--ca-file", &root, "--at", AT, "--format", "json",
-        "--timeout", &TIMEOUT_SECONDS.to_string(), "--concurrency", &concurrency.to_string(),
+        "-f",
+        &list,
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+        "--at",
+        AT,
+        "--format",
+        "json",
+        "--timeout",
+        &TIMEOUT_SECONDS.to_string(),
+        "--concurrency",
+        &concurrency.to_string(),
     ]
     .iter()
     .map(|s| s.to_string())
@@ -65,7 +83,8 @@ fn scenario(name: &str, good: usize, silent: usize, concurrency: usize) {
         m.seconds,
         m.seconds / TIMEOUT_SECONDS,
         m.seconds * 1000.0 / m.endpoints.max(1) as f64,
-        m.peak_kib.map_or("n/a".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0)),
+        m.peak_kib
+            .map_or("n/a".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0)),
         m.exit
     );
 }

@@ -265,6 +265,11 @@ pub async fn scan(plan: &Plan) -> Run {
     }
 }
 
+/// Colour only for a table written to a terminal, and never when NO_COLOR is set.
+fn use_color(format: Format, to_file: bool, stdout_is_terminal: bool, no_color: bool) -> bool {
+    format == Format::Table && !to_file && stdout_is_terminal && !no_color
+}
+
 fn usage_error(message: &str) -> ExitCode {
     eprintln!("certscan: {message}");
     ExitCode::from(Status::Unknown.exit_code())
@@ -317,10 +322,13 @@ pub fn main() -> ExitCode {
         Err(e) => return usage_error(&format!("cannot start the async runtime: {e}")),
     };
     let run = runtime.block_on(scan(&plan));
-    let color = plan.format == Format::Table
-        && plan.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = use_color(
+        plan.format,
+        plan.output.is_some(),
+        std::io::stdout().is_terminal(),
+        no_color,
+    );
     let text = report::render(&run, plan.format, color);
     let written = match &plan.output {
         Some(path) => std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display())),
@@ -330,4 +338,18 @@ pub fn main() -> ExitCode {
         return usage_error(&message);
     }
     ExitCode::from(run.status().exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_for_tables_on_a_terminal_without_no_color() {
+        assert!(use_color(Format::Table, false, true, false));
+        assert!(!use_color(Format::Table, false, true, true));
+        assert!(!use_color(Format::Table, false, false, false));
+        assert!(!use_color(Format::Table, true, true, false));
+        assert!(!use_color(Format::Json, false, true, false));
+    }
 }

@@ -443,3 +443,61 @@ fn mixed_run_reports_every_endpoint_and_exits_with_the_worst() {
     assert!(first.contains(&format!("'{NAME}:{good_port}'=60;30;14;;")), "{first}");
     assert!(first.contains(&format!("'{NAME}:{warn_port}'=20;30;14;;")), "{first}");
 }
+
+#[test]
+fn sni_override_selects_the_certificate_the_server_serves_for_that_name() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let provider = rustls::crypto::ring::default_provider();
+    let mut resolver = rustls::server::ResolvesServerCertUsingSni::new();
+    for name in ["a.example.test", "b.example.test"] {
+        let leaf = pki.leaf(&LeafSpec::new(&[name]));
+        let chain = vec![leaf.der.clone(), pki.intermediate.cert.der.clone()];
+        let key = rustls::sign::CertifiedKey::from_der(chain, leaf.key_der(), &provider).unwrap();
+        resolver.add(name, key).unwrap();
+    }
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_cert_resolver(std::sync::Arc::new(resolver));
+    let port = servers.tls_with_config(config, "127.0.0.1:0").port();
+    let root = pki.root_file();
+    let target = format!("127.0.0.1:{port}");
+    let base = [
+        target.as_str(),
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+        "--name",
+        "b.example.test",
+    ];
+    let doc = scan_json(&[base.as_slice(), &["--sni", "b.example.test"]].concat());
+    assert_eq!(ids(&doc, 0), Vec::<String>::new());
+    assert_eq!(doc["targets"][0]["sni"], "b.example.test");
+    let doc = scan_json(&[base.as_slice(), &["--sni", "a.example.test"]].concat());
+    assert_eq!(ids(&doc, 0), ["name.mismatch"]);
+    // An IP target sends no SNI, and this server has no certificate without one.
+    let doc = scan_json(&base);
+    assert_eq!(ids(&doc, 0), ["tls.alert"]);
+}
+
+#[test]
+fn ipv6_loopback_target_in_brackets() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = pki.leaf(&LeafSpec::new(&["::1"]));
+    let config = common::servers::server_config(
+        vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
+        leaf.key_der(),
+        vec![],
+    );
+    let port = servers.tls_with_config(config, "[::1]:0").port();
+    let target = format!("[::1]:{port}");
+    let args: Vec<String> = [target.as_str(), "--trust", "none", "--ca-file", &pki.root_file()]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let doc = expect(&args, &[], "ok");
+    assert_eq!(doc["targets"][0]["address"], "::1");
+    assert_eq!(doc["targets"][0]["names_checked"][0], "::1");
+}

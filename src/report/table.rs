@@ -182,3 +182,49 @@ fn render_target(target: &TargetResult, color: bool) -> String {
 fn indent(text: &str) -> String {
     text.lines().map(|line| format!("  {line}\n")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{TargetResult, Verification};
+    use crate::finding::{CheckId, Finding};
+
+    fn run_with_one_finding() -> Run {
+        let target = TargetResult {
+            input: "example.test".into(),
+            host: Some("example.test".into()),
+            port: Some(443),
+            address: Some("192.0.2.1".into()),
+            sni: Some("example.test".into()),
+            file: None,
+            protocol: None,
+            status: Status::Critical,
+            tls: None,
+            names_checked: vec!["example.test".into()],
+            chain: vec![],
+            verification: Verification::default(),
+            days_left: None,
+            findings: vec![Finding::new(
+                CheckId::ConnectionRefused,
+                "the TCP connection was refused",
+            )],
+        };
+        Run {
+            started_at: "2030-01-01T00:00:00Z".into(),
+            evaluated_at: "2030-01-01T00:00:00Z".into(),
+            warning_days: 30,
+            critical_days: 14,
+            targets: vec![target],
+        }
+    }
+
+    #[test]
+    fn colour_codes_appear_only_when_asked_for() {
+        let run = run_with_one_finding();
+        let plain = render(&run, false);
+        assert!(!plain.contains('\x1b'), "{plain}");
+        assert!(plain.contains("connection.refused") && plain.contains("example.test:443 (192.0.2.1)"));
+        assert!(plain.trim_end().ends_with("(evaluated at 2030-01-01T00:00:00Z)"));
+        assert!(render(&run, true).contains("\x1b[31m"));
+    }
+}
