@@ -9,11 +9,14 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use rustls::pki_types::ServerName;
 
+use crate::analysis::caa;
+use crate::analysis::certificate::CertInfo;
 use crate::analysis::trust::{TrustBase, TrustStore};
 use crate::analysis::validity::Thresholds;
 use crate::analysis::{Policy, assess_all};
 use crate::catalog;
-use crate::evidence::Observation;
+use crate::evidence::{Evidence, Observation};
+use crate::probe::dns::DnsOptions;
 use crate::probe::{self, ProbeOptions};
 use crate::report::{self, Format, Run};
 use crate::status::Status;
@@ -113,10 +116,19 @@ pub struct Args {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Make no DNS queries of certscan's own (names are still resolved by the system resolver,
-    /// /etc/hosts first).
-    #[arg(long)]
+    /// Make no DNS queries of certscan's own, CAA included (names are still resolved by the
+    /// system resolver, /etc/hosts first). For air-gapped hosts.
+    #[arg(long, conflicts_with = "dns_server")]
     pub no_dns: bool,
+
+    /// Send certscan's own DNS queries (CAA) to this server instead of the system's.
+    #[arg(long, value_name = "ADDR[:PORT]")]
+    pub dns_server: Option<String>,
+
+    /// Check CAA for this CA's issuer domain (e.g. letsencrypt.org) instead of the CA that
+    /// issued the certificate: the pre-flight check before a renewal or a change of CA. Repeatable.
+    #[arg(long = "caa-issuer", value_name = "DOMAIN")]
+    pub caa_issuers: Vec<String>,
 
     /// Print what a check id means, why it matters and how to fix it, then exit.
     #[arg(long, value_name = "ID")]
@@ -132,6 +144,8 @@ pub struct Plan {
     pub targets: Vec<Target>,
     pub files: Vec<PathBuf>,
     pub probe: ProbeOptions,
+    /// Where certscan's own DNS queries go; `None` with --no-dns.
+    pub dns: Option<DnsOptions>,
     pub policy: Policy,
     pub format: Format,
     pub output: Option<PathBuf>,
@@ -226,6 +240,25 @@ impl Plan {
                 .add_certificates(certificates)
                 .map_err(|e| format!("--ca-file {}: {e}", path.display()))?;
         }
+        let dns = if args.no_dns {
+            None
+        } else {
+            let server = args.dns_server.as_deref().map(parse_dns_server).transpose()?;
+            Some(DnsOptions {
+                server,
+                timeout: Duration::from_secs_f64(args.timeout),
+            })
+        };
+        let mut caa_issuers = Vec::new();
+        for issuer in &args.caa_issuers {
+            let domain = issuer.trim().trim_end_matches('.').to_ascii_lowercase();
+            if crate::analysis::caa::parse_issue_value(domain.as_bytes()) != Ok(Some(domain.clone())) {
+                return Err(format!(
+                    "--caa-issuer {issuer:?} is not a CAA issuer domain such as letsencrypt.org"
+                ));
+            }
+            caa_issuers.push(domain);
+        }
         Ok(Plan {
             targets,
             files: args.files,
@@ -235,6 +268,7 @@ impl Plan {
                 resolve_pins,
                 sni: args.sni,
             },
+            dns,
             policy: Policy {
                 trust,
                 at_unix,
@@ -243,6 +277,7 @@ impl Plan {
                     critical_days: args.critical_days,
                 },
                 names: args.names,
+                caa_issuers,
             },
             format: args.format,
             output: args.output,
@@ -252,10 +287,55 @@ impl Plan {
     }
 }
 
+/// `ADDR`, `ADDR:PORT`, `[IPv6]:PORT`; port 53 by default.
+fn parse_dns_server(text: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(address) = text.parse::<std::net::SocketAddr>() {
+        return Ok(address);
+    }
+    text.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+        .map(|ip| std::net::SocketAddr::new(ip, 53))
+        .map_err(|_| format!("--dns-server {text:?} is not an IP address with an optional port, e.g. 127.0.0.1:5353"))
+}
+
+/// Looks up CAA for the leaf names of every chain (each name once) and attaches the lookups.
+async fn add_caa_evidence(evidence: &mut [Evidence], plan: &Plan) {
+    let Some(dns) = &plan.dns else { return };
+    let issuer_given = !plan.policy.caa_issuers.is_empty();
+    let per_source: Vec<Vec<String>> = evidence
+        .iter()
+        .map(|e| match &e.observation {
+            Observation::Chain { certificates, .. } => certificates
+                .first()
+                .map(|leaf| caa::names_to_look_up(&CertInfo::from_der(leaf, plan.policy.at_unix), issuer_given))
+                .unwrap_or_default(),
+            _ => vec![],
+        })
+        .collect();
+    let mut unique: Vec<String> = Vec::new();
+    for name in per_source.iter().flatten() {
+        if !unique.contains(name) {
+            unique.push(name.clone());
+        }
+    }
+    if unique.is_empty() {
+        return;
+    }
+    let lookups = probe::dns::lookup_caa(&unique, dns).await;
+    for (source, names) in evidence.iter_mut().zip(per_source) {
+        source.caa = names
+            .iter()
+            .filter_map(|name| lookups.iter().find(|l| l.name == *name).cloned())
+            .collect();
+    }
+}
+
 /// Probes, analyses and returns the finished run.
 pub async fn scan(plan: &Plan) -> Run {
     let mut evidence = probe::probe_targets(&plan.targets, &plan.probe).await;
     evidence.extend(plan.files.iter().map(|path| probe::file::read_chain_file(path)));
+    add_caa_evidence(&mut evidence, plan).await;
     Run {
         started_at: plan.started_at.clone(),
         evaluated_at: plan.evaluated_at.clone(),

@@ -98,6 +98,33 @@ pub enum Observation {
     },
 }
 
+/// One CAA resource record as served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaaRecord {
+    pub flags: u8,
+    /// The property tag exactly as served (tags compare case-insensitively).
+    pub tag: String,
+    pub value: Vec<u8>,
+}
+
+/// What the RFC 8659 tree climb found for one name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaaOutcome {
+    /// The relevant RRset, at the name where it was found (no trailing dot).
+    Found { at: String, records: Vec<CaaRecord> },
+    /// No CAA RRset at the name or any parent.
+    NotFound,
+    /// A lookup failed (SERVFAIL, timeout, refused): nothing can be concluded.
+    Failed { error: String },
+}
+
+/// The CAA lookup for one certificate name (`*.example.com` is looked up at `example.com`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaaLookup {
+    pub name: String,
+    pub outcome: CaaOutcome,
+}
+
 /// One source's evidence.
 #[derive(Debug, Clone)]
 pub struct Evidence {
@@ -105,4 +132,6 @@ pub struct Evidence {
     pub input: String,
     pub origin: Origin,
     pub observation: Observation,
+    /// CAA lookups for the leaf's names; empty when none were made.
+    pub caa: Vec<CaaLookup>,
 }

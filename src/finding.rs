@@ -54,6 +54,11 @@ check_ids! {
     AddressDrift => "name.address_drift",
     FileReadError => "file.read_error",
     NoCertificate => "file.no_certificate",
+    CaaForbidsIssuer => "caa.forbids_issuer",
+    CaaMissing => "caa.missing",
+    CaaCriticalUnknown => "caa.critical_unknown",
+    CaaMalformed => "caa.malformed",
+    CaaLookupFailed => "caa.lookup_failed",
 }
 
 impl fmt::Display for CheckId {

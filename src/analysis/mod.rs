@@ -1,6 +1,7 @@
 //! Pure analysis: turns evidence into per-target results with findings. No I/O happens here,
 //! so every check is unit-tested from certificates and observations alone.
 
+pub mod caa;
 pub mod certificate;
 pub mod chain;
 pub mod connection;
@@ -31,6 +32,8 @@ pub struct Policy {
     pub thresholds: Thresholds,
     /// Names to check (`--name`); when empty, an endpoint's own host name is checked.
     pub names: Vec<String>,
+    /// CAA identifiers to ask about (`--caa-issuer`); when empty, the issuing CA's.
+    pub caa_issuers: Vec<String>,
 }
 
 /// Whether the chain validates to a trusted anchor for the names at the evaluation time.
@@ -61,6 +64,8 @@ pub struct TargetResult {
     pub verification: Verification,
     /// Days until the first certificate of the path expires (negative once expired).
     pub days_left: Option<i64>,
+    /// CAA verdicts, one per certificate name looked up.
+    pub caa: Vec<caa::CaaReport>,
     pub findings: Vec<Finding>,
 }
 
@@ -107,6 +112,7 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         chain: vec![],
         verification: Verification::default(),
         days_left: None,
+        caa: vec![],
         findings: vec![],
     };
     let own_name = match &evidence.origin {
@@ -155,6 +161,20 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
             }
         }
         other => result.findings.extend(connection::failure_finding(other)),
+    }
+    if !evidence.caa.is_empty() {
+        let issuers = match (policy.caa_issuers.is_empty(), result.chain.first()) {
+            (false, _) => policy.caa_issuers.clone(),
+            (true, Some(leaf)) => caa::issuer_domains(leaf)
+                .map(|(_, domains)| domains)
+                .unwrap_or_default(),
+            (true, None) => vec![],
+        };
+        for lookup in &evidence.caa {
+            let (report, findings) = caa::evaluate(lookup, &issuers);
+            result.caa.push(report);
+            result.findings.extend(findings);
+        }
     }
     result.recompute_status();
     result

@@ -24,6 +24,7 @@ pub fn read_chain_file(path: &Path) -> Evidence {
             path: path.to_path_buf(),
         },
         observation,
+        caa: vec![],
     }
 }
 

@@ -1,6 +1,8 @@
 //! Network and file I/O: resolves targets, connects to every address concurrently, performs the
 //! TLS handshake and records what each endpoint served. Nothing here judges what it saw.
 
+pub mod dns;
+pub mod dns_wire;
 pub mod file;
 pub mod tls;
 
@@ -95,6 +97,7 @@ fn unresolved_evidence(target: &Target, observation: Observation, sni: Option<St
             protocol: target.protocol,
         },
         observation,
+        caa: vec![],
     }
 }
 
@@ -161,6 +164,7 @@ async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence 
             protocol: target.protocol,
         },
         observation,
+        caa: vec![],
     }
 }
 

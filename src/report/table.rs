@@ -204,6 +204,7 @@ mod tests {
             chain: vec![],
             verification: Verification::default(),
             days_left: None,
+            caa: vec![],
             findings: vec![Finding::new(
                 CheckId::ConnectionRefused,
                 "the TCP connection was refused",

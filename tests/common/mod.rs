@@ -21,10 +21,15 @@ pub struct RunOutput {
     pub stderr: String,
 }
 
-/// Runs the certscan binary with these arguments.
+/// Runs the certscan binary with these arguments. Tests never query the machine's DNS servers:
+/// `--no-dns` is added unless the test points certscan at its own with `--dns-server`.
 pub fn certscan(args: &[&str]) -> RunOutput {
+    let mut all = args.to_vec();
+    if !args.contains(&"--dns-server") && !args.contains(&"--no-dns") {
+        all.push("--no-dns");
+    }
     let output = Command::new(env!("CARGO_BIN_EXE_certscan"))
-        .args(args)
+        .args(&all)
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
