@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod dns;
 pub mod pki;
 pub mod servers;
 

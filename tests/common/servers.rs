@@ -89,6 +89,10 @@ impl Servers {
         port
     }
 
+    pub fn runtime(&self) -> &tokio::runtime::Runtime {
+        &self.runtime
+    }
+
     /// A port on 127.0.0.1 where nothing listens.
     pub fn closed_port(&self) -> u16 {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -1,0 +1,164 @@
+//! A small authoritative DNS responder on 127.0.0.1 (UDP and TCP on one port) built on
+//! hickory-proto, answering like a recursive resolver that knows only the test zone: CNAMEs are
+//! chased, DNAME is synthesised below its owner, answers too large for UDP are truncated, and
+//! names can be made to SERVFAIL or to go unanswered.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::rdata::{CAA, CNAME};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, UdpSocket};
+
+use super::Servers;
+
+/// The records served.
+#[derive(Default, Clone)]
+pub struct Zone {
+    caa: HashMap<String, Vec<CAA>>,
+    cname: HashMap<String, String>,
+    dname: HashMap<String, String>,
+    servfail: HashSet<String>,
+    silent: HashSet<String>,
+}
+
+/// A CAA record with any flags, tag and value (even ones a zone parser would refuse).
+pub fn caa(flags: u8, tag: &str, value: &str) -> CAA {
+    let mut record = CAA::new_issue(false, None, vec![]);
+    record.issuer_critical = flags & 0x80 != 0;
+    record.reserved_flags = flags & 0x7f;
+    record.tag = tag.to_string();
+    record.value = value.as_bytes().to_vec();
+    record
+}
+
+fn key(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+impl Zone {
+    pub fn caa(mut self, name: &str, records: Vec<CAA>) -> Zone {
+        self.caa.entry(key(name)).or_default().extend(records);
+        self
+    }
+    pub fn cname(mut self, alias: &str, target: &str) -> Zone {
+        self.cname.insert(key(alias), key(target));
+        self
+    }
+    pub fn dname(mut self, owner: &str, target: &str) -> Zone {
+        self.dname.insert(key(owner), key(target));
+        self
+    }
+    pub fn servfail(mut self, name: &str) -> Zone {
+        self.servfail.insert(key(name));
+        self
+    }
+    pub fn silent(mut self, name: &str) -> Zone {
+        self.silent.insert(key(name));
+        self
+    }
+
+    /// The next name in a CNAME chain, real or synthesised from a DNAME above it.
+    fn alias_of(&self, name: &str) -> Option<String> {
+        if let Some(target) = self.cname.get(name) {
+            return Some(target.clone());
+        }
+        self.dname.iter().find_map(|(owner, target)| {
+            name.strip_suffix(&format!(".{owner}"))
+                .map(|prefix| format!("{prefix}.{target}"))
+        })
+    }
+
+    /// The answer to a request; `None` means stay silent.
+    fn answer(&self, request: &Message) -> Option<Message> {
+        let query = request.queries.first()?.clone();
+        let asked = key(&query.name().to_ascii());
+        if self.silent.contains(&asked) {
+            return None;
+        }
+        let mut response = Message::response(request.metadata.id, request.metadata.op_code);
+        response.metadata.authoritative = true;
+        response.metadata.recursion_desired = request.metadata.recursion_desired;
+        response.metadata.recursion_available = true;
+        response.add_query(query.clone());
+        if self.servfail.contains(&asked) {
+            response.metadata.response_code = ResponseCode::ServFail;
+            return Some(response);
+        }
+        let fqdn = |n: &str| Name::from_ascii(format!("{n}.")).unwrap();
+        let mut current = asked;
+        for _ in 0..8 {
+            let Some(target) = self.alias_of(&current) else { break };
+            response.add_answer(Record::from_rdata(
+                fqdn(&current),
+                60,
+                RData::CNAME(CNAME(fqdn(&target))),
+            ));
+            current = target;
+        }
+        if query.query_type() == RecordType::CAA {
+            for record in self.caa.get(&current).into_iter().flatten() {
+                response.add_answer(Record::from_rdata(fqdn(&current), 60, RData::CAA(record.clone())));
+            }
+        }
+        Some(response)
+    }
+}
+
+/// Starts the responder; it runs as long as `servers` does.
+pub fn start(servers: &Servers, zone: Zone) -> SocketAddr {
+    let zone = Arc::new(zone);
+    let runtime = servers.runtime();
+    let udp = runtime.block_on(UdpSocket::bind("127.0.0.1:0")).unwrap();
+    let address = udp.local_addr().unwrap();
+    let tcp = runtime.block_on(TcpListener::bind(address)).unwrap();
+    let udp_zone = zone.clone();
+    runtime.spawn(async move {
+        let mut buffer = vec![0u8; 4096];
+        while let Ok((n, peer)) = udp.recv_from(&mut buffer).await {
+            let Ok(request) = Message::from_vec(&buffer[..n]) else {
+                continue;
+            };
+            let Some(mut response) = udp_zone.answer(&request) else {
+                continue;
+            };
+            let limit = request.edns.as_ref().map_or(512, |e| e.max_payload().max(512)) as usize;
+            let mut bytes = response.to_vec().unwrap();
+            if bytes.len() > limit {
+                response.answers.clear();
+                response.metadata.truncation = true;
+                bytes = response.to_vec().unwrap();
+            }
+            let _ = udp.send_to(&bytes, peer).await;
+        }
+    });
+    runtime.spawn(async move {
+        while let Ok((mut stream, _)) = tcp.accept().await {
+            let zone = zone.clone();
+            tokio::spawn(async move {
+                while let Ok(length) = stream.read_u16().await {
+                    let mut request = vec![0u8; length as usize];
+                    if stream.read_exact(&mut request).await.is_err() {
+                        return;
+                    }
+                    let Ok(request) = Message::from_vec(&request) else {
+                        return;
+                    };
+                    let Some(response) = zone.answer(&request) else {
+                        continue;
+                    };
+                    let bytes = response.to_vec().unwrap();
+                    let mut framed = (bytes.len() as u16).to_be_bytes().to_vec();
+                    framed.extend(bytes);
+                    if stream.write_all(&framed).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    address
+}
