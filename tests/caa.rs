@@ -73,8 +73,32 @@ fn caa_ids(doc: &Value) -> Vec<String> {
     ids(doc, 0).into_iter().filter(|id| id.starts_with("caa.")).collect()
 }
 
-/// (san, issuer, expected found_at, expected permitted, expected caa.* ids)
-const CASES: &[(&str, &str, Option<&str>, Option<bool>, &[&str])] = &[
+/// One CAA case: the certificate name, the CA asked about, and what must come out.
+struct Case {
+    san: &'static str,
+    issuer: &'static str,
+    found_at: Option<&'static str>,
+    permitted: Option<bool>,
+    findings: &'static [&'static str],
+}
+
+const fn case(
+    san: &'static str,
+    issuer: &'static str,
+    found_at: Option<&'static str>,
+    permitted: Option<bool>,
+    findings: &'static [&'static str],
+) -> Case {
+    Case {
+        san,
+        issuer,
+        found_at,
+        permitted,
+        findings,
+    }
+}
+
+const CASES: &[Case] = &[
     (
         "www.zone.test-caa.com",
         "letsencrypt.org",
@@ -224,7 +248,14 @@ const CASES: &[(&str, &str, Option<&str>, Option<bool>, &[&str])] = &[
 fn rfc_8659_cases_against_a_loopback_dns_server() {
     let servers = Servers::new();
     let dns = start(&servers, zone());
-    for &(san, issuer, found_at, permitted, expected) in CASES {
+    for &Case {
+        san,
+        issuer,
+        found_at,
+        permitted,
+        findings: expected,
+    } in CASES
+    {
         let doc = check(dns, san, issuer, &[]);
         let entry = caa_entry(&doc);
         let context = format!("{san} / {issuer}: {entry:#}");
