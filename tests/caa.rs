@@ -99,105 +99,105 @@ const fn case(
 }
 
 const CASES: &[Case] = &[
-    (
+    case(
         "www.zone.test-caa.com",
         "letsencrypt.org",
         Some("zone.test-caa.com"),
         Some(true),
         &[],
     ),
-    (
+    case(
         "zone.test-caa.com",
         "digicert.com",
         Some("zone.test-caa.com"),
         Some(false),
         &["caa.forbids_issuer"],
     ),
-    (
+    case(
         "a.b.deny.zone.test-caa.com",
         "letsencrypt.org",
         Some("deny.zone.test-caa.com"),
         Some(false),
         &["caa.forbids_issuer"],
     ),
-    (
+    case(
         "deny.zone.test-caa.com",
         "digicert.com",
         Some("deny.zone.test-caa.com"),
         Some(true),
         &[],
     ),
-    (
+    case(
         "nobody.zone.test-caa.com",
         "letsencrypt.org",
         Some("nobody.zone.test-caa.com"),
         Some(false),
         &["caa.forbids_issuer"],
     ),
-    (
+    case(
         "*.wild.zone.test-caa.com",
         "letsencrypt.org",
         Some("wild.zone.test-caa.com"),
         Some(false),
         &["caa.forbids_issuer"],
     ),
-    (
+    case(
         "*.wild.zone.test-caa.com",
         "digicert.com",
         Some("wild.zone.test-caa.com"),
         Some(true),
         &[],
     ),
-    (
+    case(
         "wild.zone.test-caa.com",
         "letsencrypt.org",
         Some("wild.zone.test-caa.com"),
         Some(true),
         &[],
     ),
-    (
+    case(
         "critical.zone.test-caa.com",
         "letsencrypt.org",
         Some("critical.zone.test-caa.com"),
         Some(false),
         &["caa.critical_unknown"],
     ),
-    (
+    case(
         "longtag.zone.test-caa.com",
         "letsencrypt.org",
         Some("longtag.zone.test-caa.com"),
         Some(false),
         &["caa.critical_unknown"],
     ),
-    (
+    case(
         "mixed.zone.test-caa.com",
         "letsencrypt.org",
         Some("mixed.zone.test-caa.com"),
         Some(false),
         &["caa.forbids_issuer"],
     ),
-    (
+    case(
         "mixed.zone.test-caa.com",
         "digicert.com",
         Some("mixed.zone.test-caa.com"),
         Some(true),
         &[],
     ),
-    (
+    case(
         "malformed.zone.test-caa.com",
         "letsencrypt.org",
         Some("malformed.zone.test-caa.com"),
         Some(false),
         &["caa.forbids_issuer", "caa.malformed"],
     ),
-    (
+    case(
         "big.zone.test-caa.com",
         "letsencrypt.org",
         Some("big.zone.test-caa.com"),
         Some(true),
         &[],
     ),
-    (
+    case(
         "big.zone.test-caa.com",
         "digicert.com",
         Some("big.zone.test-caa.com"),
@@ -205,7 +205,7 @@ const CASES: &[Case] = &[
         &["caa.forbids_issuer"],
     ),
     // A CNAME on the name is followed: the target's RRset applies.
-    (
+    case(
         "alias.zone.test-caa.com",
         "letsencrypt.org",
         Some("alias.zone.test-caa.com"),
@@ -213,7 +213,7 @@ const CASES: &[Case] = &[
         &["caa.forbids_issuer"],
     ),
     // The target (sub.deny) has no CAA: climb from the alias, never from the target's parent.
-    (
+    case(
         "alias-sub.zone.test-caa.com",
         "letsencrypt.org",
         Some("zone.test-caa.com"),
@@ -221,21 +221,21 @@ const CASES: &[Case] = &[
         &[],
     ),
     // A DNAME owner is not an alias of itself: climb to deny.
-    (
+    case(
         "dname.deny.zone.test-caa.com",
         "letsencrypt.org",
         Some("deny.zone.test-caa.com"),
         Some(false),
         &["caa.forbids_issuer"],
     ),
-    (
+    case(
         "nothing.test-caa-none.com",
         "letsencrypt.org",
         None,
         Some(true),
         &["caa.missing"],
     ),
-    (
+    case(
         "broken.zone.test-caa.com",
         "letsencrypt.org",
         None,
