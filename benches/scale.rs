@@ -72,6 +72,9 @@ fn scenario(name: &str, good: usize, silent: usize, concurrency: usize) {
         &TIMEOUT_SECONDS.to_string(),
         "--concurrency",
         &concurrency.to_string(),
+        "--no-dns",
+        "--hosts-file",
+        "/dev/null",
     ]
     .iter()
     .map(|s| s.to_string())

@@ -9,18 +9,20 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use rustls::pki_types::ServerName;
 
-use crate::analysis::caa;
 use crate::analysis::certificate::CertInfo;
 use crate::analysis::trust::{TrustBase, TrustStore};
 use crate::analysis::validity::Thresholds;
 use crate::analysis::{Policy, assess_all};
+use crate::analysis::{caa, resolution};
 use crate::catalog;
-use crate::evidence::{Evidence, Observation};
+use crate::evidence::{Evidence, Observation, Origin};
 use crate::probe::dns::DnsOptions;
+use crate::probe::hosts::HostsFile;
+use crate::probe::names::ResolutionOptions;
 use crate::probe::{self, ProbeOptions};
 use crate::report::{self, Format, Run};
 use crate::status::Status;
-use crate::target::{self, ResolvePin, Target};
+use crate::target::{self, Host, ResolvePin, Target};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -130,6 +132,17 @@ pub struct Args {
     #[arg(long = "caa-issuer", value_name = "DOMAIN")]
     pub caa_issuers: Vec<String>,
 
+    /// Read this hosts file instead of /etc/hosts (e.g. one copied from the server). The system
+    /// resolver, which reads /etc/hosts, is then not consulted for certificate names.
+    #[arg(long, value_name = "PATH")]
+    pub hosts_file: Option<PathBuf>,
+
+    /// The scanned services run on this machine: every certificate name must resolve to
+    /// 127.0.0.1 through the hosts file (as Wazo's services require). Inferred for loopback and
+    /// local addresses, where only a name mapped elsewhere is reported.
+    #[arg(long)]
+    pub local: bool,
+
     /// Print what a check id means, why it matters and how to fix it, then exit.
     #[arg(long, value_name = "ID")]
     pub explain: Option<String>,
@@ -146,6 +159,8 @@ pub struct Plan {
     pub probe: ProbeOptions,
     /// Where certscan's own DNS queries go; `None` with --no-dns.
     pub dns: Option<DnsOptions>,
+    /// How names are resolved for the hosts and DNS checks.
+    pub resolution: ResolutionOptions,
     pub policy: Policy,
     pub format: Format,
     pub output: Option<PathBuf>,
@@ -249,6 +264,21 @@ impl Plan {
                 timeout: Duration::from_secs_f64(args.timeout),
             })
         };
+        let hosts = match &args.hosts_file {
+            Some(path) => HostsFile::read(path).map_err(|e| format!("--hosts-file: {e}"))?,
+            None => HostsFile::read(std::path::Path::new("/etc/hosts")).unwrap_or_default(),
+        };
+        // The system resolver answers for this machine as configured; any override (another hosts
+        // file, another DNS server, no DNS) asks for a different view, in which it has no place.
+        let resolution = ResolutionOptions {
+            hosts,
+            system: args.hosts_file.is_none() && args.dns_server.is_none() && !args.no_dns,
+            dns: dns.clone(),
+            timeout: Duration::from_secs_f64(args.timeout),
+        };
+        let local_addresses = if_addrs::get_if_addrs()
+            .map(|all| all.iter().map(|i| i.ip()).collect())
+            .unwrap_or_default();
         let mut caa_issuers = Vec::new();
         for issuer in &args.caa_issuers {
             let domain = issuer.trim().trim_end_matches('.').to_ascii_lowercase();
@@ -269,6 +299,7 @@ impl Plan {
                 sni: args.sni,
             },
             dns,
+            resolution,
             policy: Policy {
                 trust,
                 at_unix,
@@ -278,6 +309,8 @@ impl Plan {
                 },
                 names: args.names,
                 caa_issuers,
+                local_addresses,
+                assume_local: args.local,
             },
             format: args.format,
             output: args.output,
@@ -331,11 +364,60 @@ async fn add_caa_evidence(evidence: &mut [Evidence], plan: &Plan) {
     }
 }
 
+/// Resolves the target's name and the leaf's names of every source (each name once) and
+/// attaches the resolutions.
+async fn add_name_evidence(evidence: &mut [Evidence], plan: &Plan) {
+    let per_source: Vec<Vec<String>> = evidence
+        .iter()
+        .map(|e| {
+            let mut names: Vec<String> = match &e.origin {
+                Origin::Endpoint {
+                    host: Host::Dns(name), ..
+                } => vec![name.clone()],
+                Origin::Endpoint { .. } => vec![],
+                Origin::File { .. } => plan
+                    .policy
+                    .names
+                    .iter()
+                    .filter(|n| n.parse::<std::net::IpAddr>().is_err())
+                    .cloned()
+                    .collect(),
+            };
+            if let Observation::Chain { certificates, .. } = &e.observation
+                && let Some(leaf) = certificates.first()
+            {
+                let leaf = CertInfo::from_der(leaf, plan.policy.at_unix);
+                names.extend(
+                    resolution::certificate_names(&leaf)
+                        .into_iter()
+                        .filter(|n| !names.contains(n))
+                        .collect::<Vec<_>>(),
+                );
+            }
+            names
+        })
+        .collect();
+    let mut unique: Vec<String> = Vec::new();
+    for name in per_source.iter().flatten() {
+        if !unique.contains(name) {
+            unique.push(name.clone());
+        }
+    }
+    let resolved = probe::names::resolve_names(&unique, &plan.resolution).await;
+    for (source, names) in evidence.iter_mut().zip(per_source) {
+        source.names = names
+            .iter()
+            .filter_map(|name| resolved.iter().find(|r| r.name == *name).cloned())
+            .collect();
+    }
+}
+
 /// Probes, analyses and returns the finished run.
 pub async fn scan(plan: &Plan) -> Run {
     let mut evidence = probe::probe_targets(&plan.targets, &plan.probe).await;
     evidence.extend(plan.files.iter().map(|path| probe::file::read_chain_file(path)));
     add_caa_evidence(&mut evidence, plan).await;
+    add_name_evidence(&mut evidence, plan).await;
     Run {
         started_at: plan.started_at.clone(),
         evaluated_at: plan.evaluated_at.clone(),

@@ -125,6 +125,18 @@ pub struct CaaLookup {
     pub outcome: CaaOutcome,
 }
 
+/// How one name resolves, three ways.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameResolution {
+    pub name: String,
+    /// What the hosts file alone says (empty when it does not list the name).
+    pub hosts_file: Vec<IpAddr>,
+    /// What the system resolver (getaddrinfo: hosts file, then DNS) gives; `None` when not asked.
+    pub system: Option<Result<Vec<IpAddr>, String>>,
+    /// What DNS alone gives; `None` when not asked (--no-dns).
+    pub dns: Option<Result<Vec<IpAddr>, String>>,
+}
+
 /// One source's evidence.
 #[derive(Debug, Clone)]
 pub struct Evidence {
@@ -134,4 +146,6 @@ pub struct Evidence {
     pub observation: Observation,
     /// CAA lookups for the leaf's names; empty when none were made.
     pub caa: Vec<CaaLookup>,
+    /// Resolution of the target's name and the leaf's names.
+    pub names: Vec<NameResolution>,
 }

@@ -59,6 +59,9 @@ check_ids! {
     CaaCriticalUnknown => "caa.critical_unknown",
     CaaMalformed => "caa.malformed",
     CaaLookupFailed => "caa.lookup_failed",
+    HostsLoopbackMismatch => "hosts.loopback_mismatch",
+    HostsOverridesDns => "hosts.overrides_dns",
+    CertNameUnresolvable => "name.cert_name_unresolvable",
 }
 
 impl fmt::Display for CheckId {

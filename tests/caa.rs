@@ -43,6 +43,8 @@ fn zone() -> Zone {
         .cname("alias-sub.zone.test-caa.com", "sub.deny.zone.test-caa.com")
         .dname("dname.deny.zone.test-caa.com", "zone.test-caa.com")
         .caa("other.test-caa.com", vec![caa(0, "issue", ";")])
+        .address("deny.zone.test-caa.com", "192.0.2.20")
+        .address("www.zone.test-caa.com", "192.0.2.21")
         .servfail("broken.zone.test-caa.com")
         .silent("silent.zone.test-caa.com")
 }

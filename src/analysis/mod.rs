@@ -7,6 +7,7 @@ pub mod chain;
 pub mod connection;
 pub mod crypto;
 pub mod names;
+pub mod resolution;
 pub mod trust;
 pub mod validity;
 
@@ -34,6 +35,10 @@ pub struct Policy {
     pub names: Vec<String>,
     /// CAA identifiers to ask about (`--caa-issuer`); when empty, the issuing CA's.
     pub caa_issuers: Vec<String>,
+    /// This machine's addresses, to tell when an endpoint is local.
+    pub local_addresses: Vec<std::net::IpAddr>,
+    /// `--local`: the scanned services run on this machine.
+    pub assume_local: bool,
 }
 
 /// Whether the chain validates to a trusted anchor for the names at the evaluation time.
@@ -64,6 +69,8 @@ pub struct TargetResult {
     pub verification: Verification,
     /// Days until the first certificate of the path expires (negative once expired).
     pub days_left: Option<i64>,
+    /// How the target's name and the certificate's names resolve.
+    pub resolution: Vec<resolution::ResolutionView>,
     /// CAA verdicts, one per certificate name looked up.
     pub caa: Vec<caa::CaaReport>,
     pub findings: Vec<Finding>,
@@ -112,6 +119,7 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         chain: vec![],
         verification: Verification::default(),
         days_left: None,
+        resolution: vec![],
         caa: vec![],
         findings: vec![],
     };
@@ -161,6 +169,27 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
             }
         }
         other => result.findings.extend(connection::failure_finding(other)),
+    }
+    if !evidence.names.is_empty() {
+        let locality = if policy.assume_local {
+            resolution::Locality::Declared
+        } else {
+            match &evidence.origin {
+                Origin::Endpoint { address: Some(a), .. } if a.is_loopback() || policy.local_addresses.contains(a) => {
+                    resolution::Locality::Inferred
+                }
+                _ => resolution::Locality::Remote,
+            }
+        };
+        let certificate_names = result
+            .chain
+            .first()
+            .map(resolution::certificate_names)
+            .unwrap_or_default();
+        result.resolution = evidence.names.iter().map(resolution::view).collect();
+        result
+            .findings
+            .extend(resolution::findings(&evidence.names, &certificate_names, locality));
     }
     if !evidence.caa.is_empty() {
         let issuers = match (policy.caa_issuers.is_empty(), result.chain.first()) {

@@ -25,6 +25,7 @@ pub fn read_chain_file(path: &Path) -> Evidence {
         },
         observation,
         caa: vec![],
+        names: vec![],
     }
 }
 

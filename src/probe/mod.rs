@@ -4,6 +4,8 @@
 pub mod dns;
 pub mod dns_wire;
 pub mod file;
+pub mod hosts;
+pub mod names;
 pub mod tls;
 
 use std::net::{IpAddr, SocketAddr};
@@ -98,6 +100,7 @@ fn unresolved_evidence(target: &Target, observation: Observation, sni: Option<St
         },
         observation,
         caa: vec![],
+        names: vec![],
     }
 }
 
@@ -165,6 +168,7 @@ async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence 
         },
         observation,
         caa: vec![],
+        names: vec![],
     }
 }
 

@@ -204,6 +204,7 @@ mod tests {
             chain: vec![],
             verification: Verification::default(),
             days_left: None,
+            resolution: vec![],
             caa: vec![],
             findings: vec![Finding::new(
                 CheckId::ConnectionRefused,

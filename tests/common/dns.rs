@@ -19,6 +19,7 @@ use super::Servers;
 #[derive(Default, Clone)]
 pub struct Zone {
     caa: HashMap<String, Vec<CAA>>,
+    addresses: HashMap<String, Vec<std::net::IpAddr>>,
     cname: HashMap<String, String>,
     dname: HashMap<String, String>,
     servfail: HashSet<String>,
@@ -42,6 +43,13 @@ fn key(name: &str) -> String {
 impl Zone {
     pub fn caa(mut self, name: &str, records: Vec<CAA>) -> Zone {
         self.caa.entry(key(name)).or_default().extend(records);
+        self
+    }
+    pub fn address(mut self, name: &str, address: &str) -> Zone {
+        self.addresses
+            .entry(key(name))
+            .or_default()
+            .push(address.parse().unwrap());
         self
     }
     pub fn cname(mut self, alias: &str, target: &str) -> Zone {
@@ -98,6 +106,14 @@ impl Zone {
                 RData::CNAME(CNAME(fqdn(&target))),
             ));
             current = target;
+        }
+        for address in self.addresses.get(&current).into_iter().flatten() {
+            let rdata = match (address, query.query_type()) {
+                (std::net::IpAddr::V4(v4), RecordType::A) => RData::A((*v4).into()),
+                (std::net::IpAddr::V6(v6), RecordType::AAAA) => RData::AAAA((*v6).into()),
+                _ => continue,
+            };
+            response.add_answer(Record::from_rdata(fqdn(&current), 60, rdata));
         }
         if query.query_type() == RecordType::CAA {
             for record in self.caa.get(&current).into_iter().flatten() {

@@ -23,11 +23,16 @@ pub struct RunOutput {
 }
 
 /// Runs the certscan binary with these arguments. Tests never query the machine's DNS servers:
-/// `--no-dns` is added unless the test points certscan at its own with `--dns-server`.
+/// `--no-dns` is added unless the test points certscan at its own with `--dns-server`, and an
+/// empty hosts file is used unless the test gives one (which also keeps the system resolver out).
 pub fn certscan(args: &[&str]) -> RunOutput {
     let mut all = args.to_vec();
     if !args.contains(&"--dns-server") && !args.contains(&"--no-dns") {
         all.push("--no-dns");
+    }
+    // The machine's own /etc/hosts must not change what a test sees.
+    if !args.contains(&"--hosts-file") {
+        all.extend(["--hosts-file", "/dev/null"]);
     }
     let output = Command::new(env!("CARGO_BIN_EXE_certscan"))
         .args(&all)
