@@ -19,7 +19,7 @@ use crate::evidence::{Evidence, Observation, Origin};
 use crate::probe::dns::DnsOptions;
 use crate::probe::hosts::HostsFile;
 use crate::probe::names::ResolutionOptions;
-use crate::probe::{self, ProbeOptions};
+use crate::probe::{self, NameSource, ProbeOptions};
 use crate::report::{self, Format, Run};
 use crate::status::Status;
 use crate::target::{self, Host, ResolvePin, Target};
@@ -297,6 +297,14 @@ impl Plan {
                 concurrency: args.concurrency as usize,
                 resolve_pins,
                 sni: args.sni,
+                name_source: if args.hosts_file.is_some() || args.dns_server.is_some() {
+                    NameSource::Emulated {
+                        hosts: resolution.hosts.clone(),
+                        dns: dns.clone(),
+                    }
+                } else {
+                    NameSource::System
+                },
             },
             dns,
             resolution,

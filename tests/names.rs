@@ -162,3 +162,31 @@ fn certificate_name_that_resolves_nowhere() {
     assert_eq!(ids(&doc, 0), Vec::<String>::new());
     assert_eq!(doc["targets"][0]["resolution"][1]["dns"], Value::Null);
 }
+
+#[test]
+fn a_target_that_resolves_nowhere_is_critical_and_the_hosts_file_is_followed() {
+    let doc = scan_json(&["ghost.example.test:443", "--hosts-file", &hosts("no-entry")]);
+    assert_eq!(ids(&doc, 0), ["name.unresolvable"]);
+    assert_eq!(doc["status"], "critical");
+    assert_eq!(doc["targets"][0]["address"], Value::Null);
+    // The hosts file given is where target names are looked up first, as the system would.
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = pki.leaf(&LeafSpec::new(&["wazo.example.test"]));
+    let port = servers.tls(
+        vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
+        leaf.key_der(),
+    );
+    let target = format!("wazo.example.test:{port}");
+    let root = pki.root_file();
+    let doc = scan_json(&[
+        &target,
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+        "--hosts-file",
+        &hosts("loopback-ok"),
+    ]);
+    assert_eq!(doc["targets"][0]["address"], "127.0.0.1");
+    assert_eq!(ids(&doc, 0), Vec::<String>::new());
+}

@@ -31,6 +31,21 @@ pub struct ProbeOptions {
     pub resolve_pins: Vec<ResolvePin>,
     /// SNI to send instead of the target's host name.
     pub sni: Option<String>,
+    /// How target names become addresses.
+    pub name_source: NameSource,
+}
+
+/// Where target addresses come from (after `--resolve` pins and IP targets).
+#[derive(Debug, Clone)]
+pub enum NameSource {
+    /// The system resolver (getaddrinfo: /etc/hosts, then DNS, per nsswitch).
+    System,
+    /// As the system would with other settings: this hosts file first, then DNS through these
+    /// options (none with --no-dns). Used with --hosts-file or --dns-server.
+    Emulated {
+        hosts: hosts::HostsFile,
+        dns: Option<dns::DnsOptions>,
+    },
 }
 
 /// One address of one target.
@@ -117,6 +132,29 @@ async fn resolve(target: &Target, options: &ProbeOptions) -> Result<Vec<IpAddr>,
         .find(|p| p.host == *name && p.port == target.port)
     {
         return Ok(pin.addresses.clone());
+    }
+    if let NameSource::Emulated { hosts, dns } = &options.name_source {
+        let pinned = hosts.lookup(name);
+        if !pinned.is_empty() {
+            return Ok(pinned);
+        }
+        let Some(dns) = dns else {
+            return Err(Observation::Unresolved {
+                error: "not in the hosts file (DNS not asked: --no-dns)".into(),
+            });
+        };
+        let resolver = dns::resolver(dns).map_err(|error| Observation::Unresolved { error })?;
+        return match tokio::time::timeout(options.timeout, resolver.lookup_ip(format!("{name}."))).await {
+            Err(_) => Err(Observation::TimedOut {
+                phase: Phase::Resolve,
+                seconds: options.timeout.as_secs_f64(),
+            }),
+            Ok(Err(e)) if e.is_no_records_found() => Err(Observation::Unresolved {
+                error: "no address in the hosts file or DNS".into(),
+            }),
+            Ok(Err(e)) => Err(Observation::Unresolved { error: e.to_string() }),
+            Ok(Ok(found)) => Ok(found.iter().collect()),
+        };
     }
     let lookup = tokio::net::lookup_host((name.as_str(), target.port));
     match tokio::time::timeout(options.timeout, lookup).await {
