@@ -64,13 +64,65 @@ pub enum HandshakeError {
     Other(String),
 }
 
+/// An HTTP or SIP answer: its status line and headers, as received (bounded).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answer {
+    /// `HTTP/1.1`, `HTTP/2`, `SIP/2.0`, or whatever the first word of the answer was.
+    pub version: String,
+    pub status: Option<u16>,
+    /// The first line as received (for HTTP/2, made up from the status).
+    pub first_line: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Answer {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The application-protocol exchange made after the handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exchange {
+    /// `GET path` (HTTP/2 when the server chose it through ALPN, else HTTP/1.1).
+    Http {
+        path: String,
+        answer: Result<Answer, String>,
+    },
+    /// An RFC 6455 upgrade request with this `Sec-WebSocket-Key`.
+    WebSocket {
+        path: String,
+        key: String,
+        answer: Result<Answer, String>,
+    },
+    /// A SIP `OPTIONS` request.
+    Sip { answer: Result<Answer, String> },
+}
+
+/// What a server answered to a ClientHello that offers only TLS 1.0 and 1.1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LegacyHello {
+    /// A ServerHello with this version (0x0301 TLS 1.0, 0x0302 TLS 1.1).
+    Accepted { version: u16 },
+    /// A TLS alert (its description code).
+    Alert { description: u8 },
+    /// Anything else: no answer, a closed connection, bytes that are not TLS.
+    Nothing { note: String },
+}
+
 /// What happened when certscan tried to get a chain from a source.
 #[derive(Debug, Clone)]
 pub enum Observation {
-    /// A chain was obtained, leaf first, exactly as served (or as stored in the file).
+    /// A chain was obtained, leaf first, exactly as served (or as stored in the file), and what
+    /// the protocol exchange after the handshake saw.
     Chain {
         tls: Option<TlsParameters>,
         certificates: Vec<CertificateDer<'static>>,
+        exchange: Option<Exchange>,
     },
     /// No address could be found for the host.
     Unresolved {
@@ -84,10 +136,12 @@ pub enum Observation {
         phase: Phase,
         seconds: f64,
     },
-    /// The handshake failed; `first_bytes` is what the server sent first (bounded).
+    /// The handshake failed; `first_bytes` is what the server sent first (bounded), and
+    /// `legacy` what it said to a TLS 1.0/1.1 ClientHello, when one was sent.
     HandshakeFailed {
         error: HandshakeError,
         first_bytes: Vec<u8>,
+        legacy: Option<LegacyHello>,
     },
     FileUnreadable {
         error: String,

@@ -62,6 +62,16 @@ check_ids! {
     HostsLoopbackMismatch => "hosts.loopback_mismatch",
     HostsOverridesDns => "hosts.overrides_dns",
     CertNameUnresolvable => "name.cert_name_unresolvable",
+    HttpNoAnswer => "http.no_answer",
+    HstsMissing => "http.hsts_missing",
+    HstsShort => "http.hsts_short",
+    WssUpgradeRefused => "wss.upgrade_refused",
+    WssNotWebsocket => "wss.not_websocket",
+    WssBadAccept => "wss.bad_accept",
+    WssNoAnswer => "wss.no_answer",
+    SipNoAnswer => "sip.no_answer",
+    SipNotSip => "sip.not_sip",
+    NoTls13 => "tls.no_tls13",
 }
 
 impl fmt::Display for CheckId {

@@ -1,7 +1,7 @@
 //! Findings for endpoints and files that gave no chain: refused, timed out, reset, alerts,
 //! plaintext answers, legacy-only TLS, unreadable files.
 
-use crate::evidence::{HandshakeError, Observation, Phase};
+use crate::evidence::{HandshakeError, LegacyHello, Observation, Phase};
 use crate::finding::{CheckId, Finding};
 
 /// The finding for an observation that is not a chain; `None` for a chain.
@@ -27,7 +27,11 @@ pub fn failure_finding(observation: &Observation) -> Option<Finding> {
             CheckId::ConnectionTimeout,
             format!("no answer during {} within {seconds} s", phase.describe()),
         ),
-        Observation::HandshakeFailed { error, first_bytes } => handshake_finding(error, first_bytes),
+        Observation::HandshakeFailed {
+            error,
+            first_bytes,
+            legacy,
+        } => handshake_finding(error, first_bytes, legacy.as_ref()),
         Observation::FileUnreadable { error } => Finding::new(CheckId::FileReadError, error.clone()),
         Observation::NoCertificate { note } => {
             Finding::new(CheckId::NoCertificate, format!("no certificate in the file: {note}"))
@@ -57,7 +61,17 @@ fn plaintext_kind(bytes: &[u8]) -> String {
     }
 }
 
-fn handshake_finding(error: &HandshakeError, first_bytes: &[u8]) -> Finding {
+fn version_name(version: u16) -> String {
+    match version {
+        0x0300 => "SSL 3.0".into(),
+        0x0301 => "TLS 1.0".into(),
+        0x0302 => "TLS 1.1".into(),
+        0x0303 => "TLS 1.2".into(),
+        other => format!("version 0x{other:04x}"),
+    }
+}
+
+fn handshake_finding(error: &HandshakeError, first_bytes: &[u8], legacy: Option<&LegacyHello>) -> Finding {
     if !looks_like_tls(first_bytes) {
         return Finding::new(
             CheckId::Plaintext,
@@ -67,19 +81,34 @@ fn handshake_finding(error: &HandshakeError, first_bytes: &[u8]) -> Finding {
             ),
         );
     }
+    if let Some(LegacyHello::Accepted { version }) = legacy {
+        return Finding::new(
+            CheckId::LegacyOnly,
+            format!(
+                "the server refused TLS 1.2 and 1.3 but answered a ClientHello offering TLS 1.0/1.1 with a {} ServerHello",
+                version_name(*version)
+            ),
+        );
+    }
+    let refused_modern = matches!(error, HandshakeError::AlertReceived(alert) if alert == "ProtocolVersion")
+        || matches!(error, HandshakeError::PeerIncompatible(why) if why.contains("Tls12Or13"));
     match error {
-        HandshakeError::AlertReceived(alert) if alert == "ProtocolVersion" => Finding::new(
+        _ if refused_modern && legacy.is_none() => Finding::new(
             CheckId::LegacyOnly,
-            "the server refused TLS 1.2 and 1.3 with a protocol_version alert: it only speaks older versions",
+            "the server refused TLS 1.2 and 1.3 (a protocol_version alert or an older ServerHello): it only speaks older versions",
         ),
-        HandshakeError::PeerIncompatible(why) if why.contains("Tls12Or13") => Finding::new(
-            CheckId::LegacyOnly,
-            "the server answered with a TLS version older than 1.2",
-        ),
-        HandshakeError::AlertReceived(alert) => Finding::new(
-            CheckId::TlsAlert,
-            format!("the server sent the fatal alert {}", alert_name(alert)),
-        ),
+        HandshakeError::AlertReceived(alert) => {
+            let also = match legacy {
+                Some(LegacyHello::Alert { .. }) | Some(LegacyHello::Nothing { .. }) => {
+                    ", and refused TLS 1.0/1.1 as well"
+                }
+                _ => "",
+            };
+            Finding::new(
+                CheckId::TlsAlert,
+                format!("the server sent the fatal alert {}{also}", alert_name(alert)),
+            )
+        }
         HandshakeError::Reset => Finding::new(
             CheckId::ConnectionReset,
             "the connection was reset during the TLS handshake",
@@ -111,7 +140,7 @@ mod tests {
     use super::*;
 
     fn id_for(error: HandshakeError, bytes: &[u8]) -> CheckId {
-        handshake_finding(&error, bytes).id
+        handshake_finding(&error, bytes, None).id
     }
 
     #[test]
@@ -119,6 +148,7 @@ mod tests {
         let f = handshake_finding(
             &HandshakeError::InvalidMessage("x".into()),
             b"HTTP/1.1 400 Bad Request\r\n\r\n",
+            None,
         );
         assert_eq!(f.id, CheckId::Plaintext);
         assert!(
@@ -129,9 +159,10 @@ mod tests {
         let f = handshake_finding(
             &HandshakeError::InvalidMessage("x".into()),
             b"SIP/2.0 400 Bad Request\r\n",
+            None,
         );
         assert!(f.detail.contains("plain SIP"));
-        let f = handshake_finding(&HandshakeError::Other("x".into()), &[0, 1, 2, 3]);
+        let f = handshake_finding(&HandshakeError::Other("x".into()), &[0, 1, 2, 3], None);
         assert!(f.detail.contains("00 01 02 03"));
     }
 
@@ -163,11 +194,24 @@ mod tests {
     }
 
     #[test]
+    fn the_legacy_hello_confirms_or_refutes_legacy_only() {
+        let alert = HandshakeError::AlertReceived("ProtocolVersion".into());
+        let tls = [21u8, 3, 3, 0, 2, 2, 70];
+        let accepted = handshake_finding(&alert, &tls, Some(&LegacyHello::Accepted { version: 0x0301 }));
+        assert_eq!(accepted.id, CheckId::LegacyOnly);
+        assert!(accepted.detail.contains("TLS 1.0 ServerHello"), "{}", accepted.detail);
+        let refused = handshake_finding(&alert, &tls, Some(&LegacyHello::Alert { description: 70 }));
+        assert_eq!(refused.id, CheckId::TlsAlert);
+        assert!(refused.detail.contains("refused TLS 1.0/1.1 as well"));
+    }
+
+    #[test]
     fn a_chain_is_not_a_failure() {
         assert!(
             failure_finding(&Observation::Chain {
                 tls: None,
-                certificates: vec![]
+                certificates: vec![],
+                exchange: None
             })
             .is_none()
         );

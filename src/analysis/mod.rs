@@ -7,6 +7,7 @@ pub mod chain;
 pub mod connection;
 pub mod crypto;
 pub mod names;
+pub mod protocol;
 pub mod resolution;
 pub mod trust;
 pub mod validity;
@@ -64,6 +65,8 @@ pub struct TargetResult {
     pub protocol: Option<Protocol>,
     pub status: Status,
     pub tls: Option<TlsParameters>,
+    /// What the application protocol exchange after the handshake saw.
+    pub exchange: Option<protocol::ExchangeView>,
     pub names_checked: Vec<String>,
     pub chain: Vec<CertInfo>,
     pub verification: Verification,
@@ -115,6 +118,7 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         protocol: None,
         status: Status::Ok,
         tls: None,
+        exchange: None,
         names_checked: vec![],
         chain: vec![],
         verification: Verification::default(),
@@ -149,8 +153,19 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         policy.names.clone()
     };
     match &evidence.observation {
-        Observation::Chain { tls, certificates } => {
+        Observation::Chain {
+            tls,
+            certificates,
+            exchange,
+        } => {
             result.tls = tls.clone();
+            if let Some(tls) = tls {
+                result.findings.extend(protocol::version_findings(tls));
+            }
+            if let Some(exchange) = exchange {
+                result.exchange = Some(protocol::view(exchange));
+                result.findings.extend(protocol::exchange_findings(exchange));
+            }
             if certificates.is_empty() {
                 result.verification = Verification {
                     valid: Some(false),

@@ -60,6 +60,7 @@ pub fn chain_from_bytes(bytes: &[u8]) -> Observation {
             Observation::Chain {
                 tls: None,
                 certificates: vec![CertificateDer::from(bytes.to_vec())],
+                exchange: None,
             }
         } else {
             Observation::NoCertificate {
@@ -96,6 +97,7 @@ pub fn chain_from_bytes(bytes: &[u8]) -> Observation {
     Observation::Chain {
         tls: None,
         certificates,
+        exchange: None,
     }
 }
 

@@ -3,8 +3,10 @@
 
 pub mod dns;
 pub mod dns_wire;
+pub mod exchange;
 pub mod file;
 pub mod hosts;
+pub mod legacy;
 pub mod names;
 pub mod tls;
 
@@ -18,7 +20,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout_at};
 
-use crate::evidence::{Evidence, Observation, Origin, Phase};
+use crate::evidence::{Evidence, Exchange, HandshakeError, Observation, Origin, Phase};
 use crate::target::{Host, Protocol, ResolvePin, Target};
 
 /// How to probe.
@@ -181,20 +183,21 @@ async fn resolve(target: &Target, options: &ProbeOptions) -> Result<Vec<IpAddr>,
     }
 }
 
-/// ALPN offered per protocol: HTTP/2 and HTTP/1.1 for HTTPS, only HTTP/1.1 for WebSocket (an h2
-/// answer would need RFC 8441), nothing for SIP and plain TLS.
+/// ALPN offered per protocol: HTTP/2 and HTTP/1.1 for HTTPS and for plain TLS (a server that
+/// picks one speaks HTTP), only HTTP/1.1 for WebSocket (an h2 answer would need RFC 8441), nothing
+/// for SIP.
 fn alpn_for(protocol: Protocol) -> &'static [&'static [u8]] {
     match protocol {
-        Protocol::Https => &[b"h2", b"http/1.1"],
+        Protocol::Https | Protocol::Tls => &[b"h2", b"http/1.1"],
         Protocol::Wss => &[b"http/1.1"],
-        Protocol::Sips | Protocol::Tls => &[],
+        Protocol::Sips => &[],
     }
 }
 
 async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence {
     let Endpoint { target, address } = endpoint;
     let sni = sni_for(&target, options.sni.clone());
-    let observation = connect_and_handshake(&target, address, sni.as_deref(), options.timeout).await;
+    let (observation, protocol) = connect_and_exchange(&target, address, sni.as_deref(), options.timeout).await;
     Evidence {
         input: target.input.clone(),
         origin: Origin::Endpoint {
@@ -202,7 +205,7 @@ async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence 
             port: target.port,
             address: Some(address),
             sni,
-            protocol: target.protocol,
+            protocol,
         },
         observation,
         caa: vec![],
@@ -210,20 +213,36 @@ async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence 
     }
 }
 
-async fn connect_and_handshake(target: &Target, address: IpAddr, sni: Option<&str>, limit: Duration) -> Observation {
+/// Whether a failed handshake is worth a second try with a TLS 1.0/1.1 ClientHello.
+fn may_be_legacy(error: &HandshakeError) -> bool {
+    match error {
+        HandshakeError::AlertReceived(alert) => alert == "ProtocolVersion" || alert == "HandshakeFailure",
+        HandshakeError::PeerIncompatible(_) => true,
+        _ => false,
+    }
+}
+
+/// Connects, shakes hands, and speaks the endpoint's protocol, all before one deadline; returns
+/// what was seen and the protocol spoken (a plain TLS port whose server picks HTTP through ALPN
+/// is spoken to as HTTPS).
+async fn connect_and_exchange(
+    target: &Target,
+    address: IpAddr,
+    sni: Option<&str>,
+    limit: Duration,
+) -> (Observation, Protocol) {
     let deadline = Instant::now() + limit;
     let timed_out = |phase| Observation::TimedOut {
         phase,
         seconds: limit.as_secs_f64(),
     };
-    let tcp = match timeout_at(deadline, TcpStream::connect(SocketAddr::new(address, target.port))).await {
-        Err(_) => return timed_out(Phase::Connect),
+    let socket = SocketAddr::new(address, target.port);
+    let tcp = match timeout_at(deadline, TcpStream::connect(socket)).await {
+        Err(_) => return (timed_out(Phase::Connect), target.protocol),
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            return Observation::Refused;
+            return (Observation::Refused, target.protocol);
         }
-        Ok(Err(e)) => {
-            return Observation::ConnectFailed { error: e.to_string() };
-        }
+        Ok(Err(e)) => return (Observation::ConnectFailed { error: e.to_string() }, target.protocol),
         Ok(Ok(tcp)) => tcp,
     };
     let server_name = match sni.map(|name| ServerName::try_from(name.to_string())) {
@@ -231,12 +250,66 @@ async fn connect_and_handshake(target: &Target, address: IpAddr, sni: Option<&st
         // No SNI for IP targets: rustls sends none for an IP address.
         Some(Err(_)) | None => ServerName::IpAddress(address.into()),
     };
-    match timeout_at(deadline, tls::handshake(tcp, server_name, alpn_for(target.protocol))).await {
-        Err(_) => timed_out(Phase::Handshake),
-        Ok(tls::HandshakeOutcome::Completed { parameters, chain }) => Observation::Chain {
+    let (parameters, chain, stream) =
+        match timeout_at(deadline, tls::handshake(tcp, server_name, alpn_for(target.protocol))).await {
+            Err(_) => return (timed_out(Phase::Handshake), target.protocol),
+            Ok(tls::HandshakeOutcome::Completed {
+                parameters,
+                chain,
+                stream,
+            }) => (parameters, chain, stream),
+            Ok(tls::HandshakeOutcome::Failed { error, first_bytes }) => {
+                let legacy = if may_be_legacy(&error) {
+                    timeout_at(deadline, legacy::probe(socket, sni)).await.ok()
+                } else {
+                    None
+                };
+                return (
+                    Observation::HandshakeFailed {
+                        error,
+                        first_bytes,
+                        legacy,
+                    },
+                    target.protocol,
+                );
+            }
+        };
+    let host = sni.map(str::to_string).unwrap_or_else(|| address.to_string());
+    let speaks_http = matches!(parameters.alpn.as_deref(), Some("h2" | "http/1.1"));
+    let protocol = match target.protocol {
+        Protocol::Tls if speaks_http => Protocol::Https,
+        other => other,
+    };
+    let silent = || Err(format!("no answer within {} s", limit.as_secs_f64()));
+    let path = target.path.clone();
+    let exchange = match protocol {
+        Protocol::Https => Some(
+            timeout_at(deadline, exchange::http(*stream, &host, target.port, &path))
+                .await
+                .unwrap_or(Exchange::Http { path, answer: silent() }),
+        ),
+        Protocol::Wss => Some(
+            timeout_at(deadline, exchange::websocket(*stream, &host, target.port, &path))
+                .await
+                .unwrap_or(Exchange::WebSocket {
+                    path,
+                    key: String::new(),
+                    answer: silent(),
+                }),
+        ),
+        Protocol::Sips => Some(
+            timeout_at(deadline, exchange::sip_options(*stream, &host, target.port))
+                .await
+                .unwrap_or(Exchange::Sip { answer: silent() }),
+        ),
+        Protocol::Tls => None,
+    };
+    (
+        Observation::Chain {
             tls: Some(parameters),
             certificates: chain,
+            exchange,
         },
-        Ok(tls::HandshakeOutcome::Failed { error, first_bytes }) => Observation::HandshakeFailed { error, first_bytes },
-    }
+        protocol,
+    )
 }

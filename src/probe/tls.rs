@@ -76,10 +76,20 @@ impl ServerCertVerifier for RecordingVerifier {
 }
 
 /// A TCP stream that keeps a copy of the first bytes read from it.
-struct RecordingStream {
+pub struct RecordingStream {
     inner: TcpStream,
     first_bytes: Arc<Mutex<Vec<u8>>>,
 }
+
+impl RecordingStream {
+    /// The local end of the connection (for SIP's Via header).
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.inner.local_addr()
+    }
+}
+
+/// An established TLS connection to a server.
+pub type Stream = tokio_rustls::client::TlsStream<RecordingStream>;
 
 impl AsyncRead for RecordingStream {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
@@ -112,6 +122,7 @@ pub enum HandshakeOutcome {
     Completed {
         parameters: TlsParameters,
         chain: Vec<CertificateDer<'static>>,
+        stream: Box<Stream>,
     },
     Failed {
         error: HandshakeError,
@@ -180,7 +191,11 @@ pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &
             } else {
                 chain
             };
-            HandshakeOutcome::Completed { parameters, chain }
+            HandshakeOutcome::Completed {
+                parameters,
+                chain,
+                stream: Box::new(tls),
+            }
         }
         Err(e) => HandshakeOutcome::Failed {
             error: classify_io_error(&e),

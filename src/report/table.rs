@@ -200,6 +200,7 @@ mod tests {
             protocol: None,
             status: Status::Critical,
             tls: None,
+            exchange: None,
             names_checked: vec!["example.test".into()],
             chain: vec![],
             verification: Verification::default(),
