@@ -20,9 +20,10 @@ use crate::probe::dns::DnsOptions;
 use crate::probe::hosts::HostsFile;
 use crate::probe::names::ResolutionOptions;
 use crate::probe::{self, NameSource, ProbeOptions};
+use crate::profile;
 use crate::report::{self, Format, Run};
 use crate::status::Status;
-use crate::target::{self, Host, ResolvePin, Target};
+use crate::target::{self, Host, Protocol, ResolvePin, Target};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -143,6 +144,19 @@ pub struct Args {
     #[arg(long)]
     pub local: bool,
 
+    /// Expand each bare host into a platform's TLS ports (wazo, kazoo, kurento, or a profile
+    /// file); see --list-profiles.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+
+    /// Speak this protocol on targets given without a scheme, instead of choosing by port.
+    #[arg(long, value_enum)]
+    pub protocol: Option<Protocol>,
+
+    /// List the built-in platform profiles and their ports, then exit.
+    #[arg(long)]
+    pub list_profiles: bool,
+
     /// Print what a check id means, why it matters and how to fix it, then exit.
     #[arg(long, value_name = "ID")]
     pub explain: Option<String>,
@@ -198,6 +212,14 @@ impl Plan {
         for path in &args.targets_files {
             let text = read_targets_file(path)?;
             targets.extend(target::parse_targets_text(&text, &path.display().to_string())?);
+        }
+        if let Some(protocol) = args.protocol {
+            for target in targets.iter_mut().filter(|t| !t.scheme_given) {
+                target.protocol = protocol;
+            }
+        }
+        if let Some(name) = &args.profile {
+            targets = profile::apply(&profile::load(name)?, targets);
         }
         let targets = target::dedup(targets);
         if targets.is_empty() && args.files.is_empty() {
@@ -474,6 +496,10 @@ pub fn main() -> ExitCode {
                 "no check is called {id:?} (certscan --list-checks lists them)"
             )),
         };
+    }
+    if args.list_profiles {
+        let _ = write_stdout(&profile::list());
+        return ExitCode::SUCCESS;
     }
     if args.list_checks {
         let lines: String = catalog::entries()

@@ -16,6 +16,9 @@ pub enum Origin {
         address: Option<IpAddr>,
         sni: Option<String>,
         protocol: Protocol,
+        /// What runs there and how much a refused connection matters, from a profile.
+        service: Option<String>,
+        if_refused: Option<crate::status::Severity>,
     },
     File {
         path: PathBuf,

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod evidence;
 pub mod finding;
 pub mod probe;
+pub mod profile;
 pub mod report;
 pub mod status;
 pub mod target;

@@ -8,7 +8,7 @@ use rustls::pki_types::ServerName;
 use serde::Serialize;
 
 /// The application protocol spoken on an endpoint after the TLS handshake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Https,
@@ -81,6 +81,14 @@ pub struct Target {
     pub protocol: Protocol,
     /// Request path for HTTPS and WSS.
     pub path: String,
+    /// Whether the protocol came from a scheme (`https://`, `wss://`, `sips:`).
+    pub scheme_given: bool,
+    /// Whether the port was written out.
+    pub port_given: bool,
+    /// What runs there, from a platform profile.
+    pub service: Option<String>,
+    /// How much a refused connection matters, from a platform profile.
+    pub if_refused: Option<crate::status::Severity>,
 }
 
 impl Target {
@@ -162,6 +170,10 @@ pub fn parse_target(input: &str) -> Result<Vec<Target>, String> {
             port,
             protocol: scheme_protocol.unwrap_or_else(|| Protocol::for_port(port)),
             path: path.clone(),
+            scheme_given: scheme_protocol.is_some(),
+            port_given: ports_text.is_some(),
+            service: None,
+            if_refused: None,
         })
         .collect())
 }

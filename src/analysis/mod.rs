@@ -63,6 +63,8 @@ pub struct TargetResult {
     pub sni: Option<String>,
     pub file: Option<String>,
     pub protocol: Option<Protocol>,
+    /// What runs on the port, from a platform profile.
+    pub service: Option<String>,
     pub status: Status,
     pub tls: Option<TlsParameters>,
     /// What the application protocol exchange after the handshake saw.
@@ -116,6 +118,7 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         sni: None,
         file: None,
         protocol: None,
+        service: None,
         status: Status::Ok,
         tls: None,
         exchange: None,
@@ -134,7 +137,10 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
             address,
             sni,
             protocol,
+            service,
+            ..
         } => {
+            result.service = service.clone();
             result.host = Some(host.to_string());
             result.port = Some(*port);
             result.address = address.map(|a| a.to_string());
@@ -183,7 +189,28 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
                 assess_chain(&mut result, policy);
             }
         }
-        other => result.findings.extend(connection::failure_finding(other)),
+        other => {
+            let finding = connection::failure_finding(other);
+            // A profile says how much a closed port matters: an optional service may be off.
+            let finding = match (finding, &evidence.origin) {
+                (
+                    Some(f),
+                    Origin::Endpoint {
+                        service: Some(service),
+                        if_refused: Some(severity),
+                        ..
+                    },
+                ) if f.id == CheckId::ConnectionRefused => Some(
+                    Finding {
+                        detail: format!("{service} is not listening ({})", f.detail),
+                        ..f
+                    }
+                    .with_severity(*severity),
+                ),
+                (finding, _) => finding,
+            };
+            result.findings.extend(finding);
+        }
     }
     if !evidence.names.is_empty() {
         let locality = if policy.assume_local {

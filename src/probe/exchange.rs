@@ -3,7 +3,7 @@
 //! the caller bounds them in time. Records the answer; judging it is the analysis's job.
 
 use base64::Engine;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
 use super::tls::Stream;
 use crate::evidence::{Answer, Exchange};
@@ -27,26 +27,29 @@ fn token() -> String {
     random_bytes::<8>().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads a head up to the blank line (CRLF CRLF), at most [`MAX_HEAD_BYTES`].
-pub async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Result<String, String> {
+/// Reads a head up to the blank line, at most [`MAX_HEAD_BYTES`]; bytes after it stay in the
+/// reader for the next message.
+pub async fn read_head<S: AsyncBufRead + Unpin>(stream: &mut S) -> Result<String, String> {
     let mut head = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
-    loop {
-        if let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
-            head.truncate(end);
-            break;
-        }
-        if head.len() >= MAX_HEAD_BYTES {
-            break;
-        }
-        let room = (MAX_HEAD_BYTES - head.len()).min(chunk.len());
-        match stream.read(&mut chunk[..room]).await {
+    while head.len() < MAX_HEAD_BYTES {
+        let line_start = head.len();
+        let room = (MAX_HEAD_BYTES - head.len()) as u64;
+        match (&mut *stream).take(room).read_until(b'\n', &mut head).await {
             Ok(0) if head.is_empty() => return Err("the server closed the connection without answering".into()),
             Ok(0) => break,
-            Ok(n) => head.extend_from_slice(&chunk[..n]),
+            Ok(_) => {
+                let line = &head[line_start..];
+                if line == b"\r\n" || line == b"\n" {
+                    head.truncate(line_start);
+                    break;
+                }
+            }
             Err(e) if head.is_empty() => return Err(format!("no answer: {e}")),
             Err(_) => break,
         }
+    }
+    while head.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        head.pop();
     }
     Ok(String::from_utf8_lossy(&head).into_owned())
 }
@@ -110,7 +113,9 @@ pub async fn http(mut stream: Stream, host: &str, port: u16, path: &str) -> Exch
             authority(host, port, 443)
         );
         match send(&mut stream, &request).await {
-            Ok(()) => read_head(&mut stream).await.map(|head| parse_head(&head)),
+            Ok(()) => read_head(&mut BufReader::new(stream))
+                .await
+                .map(|head| parse_head(&head)),
             Err(e) => Err(e),
         }
     };
@@ -160,16 +165,18 @@ async fn http2_get(stream: Stream, authority: &str, path: &str) -> Result<Answer
 }
 
 /// An RFC 6455 opening handshake on `path`; a completed upgrade is closed with a close frame.
-pub async fn websocket(mut stream: Stream, host: &str, port: u16, path: &str) -> Exchange {
+pub async fn websocket(stream: Stream, host: &str, port: u16, path: &str) -> Exchange {
     let key = base64::engine::general_purpose::STANDARD.encode(random_bytes::<16>());
     let host_header = authority(host, port, 443);
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: https://{host_header}\r\nUser-Agent: {USER_AGENT}\r\n\r\n"
     );
-    let answer = match send(&mut stream, &request).await {
+    let mut stream = BufReader::new(stream);
+    let answer = match send(stream.get_mut(), &request).await {
         Ok(()) => read_head(&mut stream).await.map(|head| parse_head(&head)),
         Err(e) => Err(e),
     };
+    let mut stream = stream.into_inner();
     if matches!(&answer, Ok(a) if a.status == Some(101)) {
         // A masked close frame with status 1000 (normal closure).
         let mask = random_bytes::<4>();
@@ -188,7 +195,7 @@ pub async fn websocket(mut stream: Stream, host: &str, port: u16, path: &str) ->
 }
 
 /// A SIP OPTIONS request (RFC 3261) for `sips:host`; provisional answers are skipped.
-pub async fn sip_options(mut stream: Stream, host: &str, port: u16) -> Exchange {
+pub async fn sip_options(stream: Stream, host: &str, port: u16) -> Exchange {
     let local = stream
         .get_ref()
         .0
@@ -210,8 +217,9 @@ pub async fn sip_options(mut stream: Stream, host: &str, port: u16) -> Exchange 
          User-Agent: {USER_AGENT}\r\n\
          Content-Length: 0\r\n\r\n"
     );
+    let mut stream = BufReader::new(stream);
     let answer = async {
-        send(&mut stream, &request).await?;
+        send(stream.get_mut(), &request).await?;
         for _ in 0..4 {
             let answer = parse_head(&read_head(&mut stream).await?);
             let provisional = answer.version == "SIP/2.0" && answer.status.is_some_and(|s| s < 200);
@@ -262,10 +270,10 @@ mod tests {
         let head = read_head(&mut long.as_slice()).await.unwrap();
         assert_eq!(head.len(), MAX_HEAD_BYTES);
         assert!(read_head(&mut &b""[..]).await.unwrap_err().contains("closed"));
-        let head = read_head(&mut &b"HTTP/1.1 200 OK\r\nA: b\r\n\r\nbody"[..])
-            .await
-            .unwrap();
-        assert_eq!(head, "HTTP/1.1 200 OK\r\nA: b");
+        let mut two = &b"SIP/2.0 100 Trying\r\n\r\nSIP/2.0 200 OK\r\nA: b\r\n\r\nbody"[..];
+        assert_eq!(read_head(&mut two).await.unwrap(), "SIP/2.0 100 Trying");
+        assert_eq!(read_head(&mut two).await.unwrap(), "SIP/2.0 200 OK\r\nA: b");
+        assert_eq!(two, b"body", "what follows a head is left for the next read");
     }
 
     #[test]

@@ -114,6 +114,8 @@ fn unresolved_evidence(target: &Target, observation: Observation, sni: Option<St
             address: None,
             sni: sni_for(target, sni),
             protocol: target.protocol,
+            service: target.service.clone(),
+            if_refused: target.if_refused,
         },
         observation,
         caa: vec![],
@@ -201,11 +203,13 @@ async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence 
     Evidence {
         input: target.input.clone(),
         origin: Origin::Endpoint {
-            host: target.host,
+            host: target.host.clone(),
             port: target.port,
             address: Some(address),
             sni,
             protocol,
+            service: target.service.clone(),
+            if_refused: target.if_refused,
         },
         observation,
         caa: vec![],

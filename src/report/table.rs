@@ -86,6 +86,9 @@ fn render_target(target: &TargetResult, color: bool) -> String {
     if let Some(protocol) = target.protocol {
         heading.push_str(&format!(" [{}]", protocol.as_str()));
     }
+    if let Some(service) = &target.service {
+        heading.push_str(&format!(" {service}"));
+    }
     let status = target.status.label();
     out.push_str(&if color {
         format!("{heading}  {}\n", paint_text(status, target.status))
@@ -102,6 +105,19 @@ fn render_target(target: &TargetResult, color: bool) -> String {
         }
         out.push_str(&line);
         out.push('\n');
+    }
+    if let Some(exchange) = &target.exchange {
+        let answer = match (&exchange.first_line, &exchange.error) {
+            (Some(line), _) => line.clone(),
+            (None, Some(error)) => error.clone(),
+            (None, None) => String::new(),
+        };
+        let server = exchange
+            .headers
+            .get("server")
+            .or_else(|| exchange.headers.get("user-agent"));
+        let server = server.map(|s| format!(" ({s})")).unwrap_or_default();
+        out.push_str(&format!("  {} -> {answer}{server}\n", exchange.request));
     }
     if !target.names_checked.is_empty() {
         out.push_str(&format!("  names checked: {}\n", target.names_checked.join(", ")));
@@ -198,6 +214,7 @@ mod tests {
             sni: Some("example.test".into()),
             file: None,
             protocol: None,
+            service: None,
             status: Status::Critical,
             tls: None,
             exchange: None,

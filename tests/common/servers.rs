@@ -28,6 +28,22 @@ pub enum Raw {
     GarbageHandshake,
 }
 
+/// What a TLS server does after the handshake.
+#[derive(Clone, Debug)]
+pub enum App {
+    /// Reads the request head and answers with this text verbatim.
+    Reply(String),
+    /// Answers a WebSocket upgrade, with the right accept hash or a wrong one.
+    WebSocket { correct_accept: bool },
+    /// Speaks HTTP/2 (the server must offer h2 through ALPN) and answers with this status and headers.
+    Http2 {
+        status: u16,
+        headers: Vec<(String, String)>,
+    },
+    /// Reads the request and never answers.
+    Silent,
+}
+
 pub struct Servers {
     runtime: tokio::runtime::Runtime,
 }
@@ -70,6 +86,24 @@ impl Servers {
             }
         });
         address
+    }
+
+    /// A TLS server that runs `app` on each connection.
+    pub fn tls_app(&self, config: rustls::ServerConfig, app: App) -> u16 {
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let listener = self.runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        self.runtime.spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, app) = (acceptor.clone(), app.clone());
+                tokio::spawn(async move {
+                    if let Ok(tls) = acceptor.accept(tcp).await {
+                        serve_app(tls, app).await;
+                    }
+                });
+            }
+        });
+        port
     }
 
     /// A server that misbehaves as told.
@@ -146,4 +180,65 @@ async fn answer(mut tcp: TcpStream, behaviour: Raw) {
     };
     let _ = tcp.write_all(&reply).await;
     let _ = tcp.shutdown().await;
+}
+
+async fn read_request_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match stream.read(&mut byte).await {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+async fn serve_app(mut tls: tokio_rustls::server::TlsStream<TcpStream>, app: App) {
+    match app {
+        App::Reply(text) => {
+            let _ = read_request_head(&mut tls).await;
+            let _ = tls.write_all(text.as_bytes()).await;
+            let _ = tls.shutdown().await;
+        }
+        App::Silent => {
+            let _ = read_request_head(&mut tls).await;
+            std::future::pending::<()>().await;
+        }
+        App::WebSocket { correct_accept } => {
+            let head = read_request_head(&mut tls).await;
+            let key = head
+                .lines()
+                .find_map(|l| {
+                    l.split_once(':')
+                        .filter(|(k, _)| k.trim().eq_ignore_ascii_case("sec-websocket-key"))
+                })
+                .map(|(_, v)| v.trim().to_string())
+                .unwrap_or_default();
+            let accept = if correct_accept {
+                certscan::analysis::protocol::websocket_accept(&key)
+            } else {
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".into()
+            };
+            let reply = format!(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+            );
+            let _ = tls.write_all(reply.as_bytes()).await;
+            // Wait for the client's close frame (or the end of the connection).
+            let mut frame = [0u8; 64];
+            let _ = tls.read(&mut frame).await;
+        }
+        App::Http2 { status, headers } => {
+            let Ok(mut connection) = h2::server::handshake(tls).await else {
+                return;
+            };
+            while let Some(Ok((_request, mut respond))) = connection.accept().await {
+                let mut response = http::Response::builder().status(status);
+                for (name, value) in &headers {
+                    response = response.header(name, value);
+                }
+                let _ = respond.send_response(response.body(()).unwrap(), true);
+            }
+        }
+    }
 }
