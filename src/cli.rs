@@ -10,12 +10,14 @@ use clap::{Parser, ValueEnum};
 use rustls::pki_types::ServerName;
 
 use crate::analysis::certificate::CertInfo;
+use crate::analysis::deploy::Account;
 use crate::analysis::trust::{TrustBase, TrustStore};
 use crate::analysis::validity::Thresholds;
 use crate::analysis::{Policy, assess_all};
 use crate::analysis::{caa, resolution};
 use crate::catalog;
 use crate::evidence::{Evidence, Observation, Origin};
+use crate::probe::disk::Accounts;
 use crate::probe::dns::DnsOptions;
 use crate::probe::hosts::HostsFile;
 use crate::probe::names::ResolutionOptions;
@@ -144,6 +146,21 @@ pub struct Args {
     #[arg(long)]
     pub local: bool,
 
+    /// The private key for the --file of the same position (PEM); checked against its leaf. A
+    /// key inside the chain file itself is found without it. Repeatable.
+    #[arg(long = "key", value_name = "PEM")]
+    pub keys: Vec<PathBuf>,
+
+    /// A user or group (name, or UID[:GID]) that must be able to read the certificate and key
+    /// files, e.g. www-data. Repeatable.
+    #[arg(long = "readable-by", value_name = "USER|GROUP")]
+    pub readable_by: Vec<String>,
+
+    /// The certificate file the scanned endpoints should be serving: a different served
+    /// certificate is reported as deploy.stale.
+    #[arg(long, value_name = "PEM")]
+    pub compare: Option<PathBuf>,
+
     /// Expand each bare host into a platform's TLS ports (wazo, kazoo, kurento, or a profile
     /// file); see --list-profiles.
     #[arg(long, value_name = "NAME|FILE")]
@@ -170,6 +187,9 @@ pub struct Args {
 pub struct Plan {
     pub targets: Vec<Target>,
     pub files: Vec<PathBuf>,
+    /// `--key` files, by the position of their `--file`.
+    pub keys: Vec<PathBuf>,
+    pub compare: Option<PathBuf>,
     pub probe: ProbeOptions,
     /// Where certscan's own DNS queries go; `None` with --no-dns.
     pub dns: Option<DnsOptions>,
@@ -301,6 +321,29 @@ impl Plan {
         let local_addresses = if_addrs::get_if_addrs()
             .map(|all| all.iter().map(|i| i.ip()).collect())
             .unwrap_or_default();
+        if args.keys.len() > args.files.len() {
+            return Err(format!(
+                "{} --key given for {} --file: each --key goes with the --file of the same position",
+                args.keys.len(),
+                args.files.len()
+            ));
+        }
+        let readable_by = if args.readable_by.is_empty() {
+            vec![]
+        } else {
+            let known = Accounts::from_system();
+            args.readable_by
+                .iter()
+                .map(|name| account(name, &known))
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let reload_command = match args.profile.as_deref() {
+            Some("wazo") => "wazo-service restart all (xivo-service restart all on older releases)",
+            Some("kazoo") => "sup whapps_controller restart_app crossbar",
+            Some("kurento") => "systemctl restart kurento-media-server",
+            _ => "systemctl reload nginx (or restart the service that serves this port)",
+        }
+        .to_string();
         let mut caa_issuers = Vec::new();
         for issuer in &args.caa_issuers {
             let domain = issuer.trim().trim_end_matches('.').to_ascii_lowercase();
@@ -314,6 +357,8 @@ impl Plan {
         Ok(Plan {
             targets,
             files: args.files,
+            keys: args.keys,
+            compare: args.compare,
             probe: ProbeOptions {
                 timeout: Duration::from_secs_f64(args.timeout),
                 concurrency: args.concurrency as usize,
@@ -341,6 +386,8 @@ impl Plan {
                 caa_issuers,
                 local_addresses,
                 assume_local: args.local,
+                readable_by,
+                reload_command,
             },
             format: args.format,
             output: args.output,
@@ -442,10 +489,80 @@ async fn add_name_evidence(evidence: &mut [Evidence], plan: &Plan) {
     }
 }
 
+/// An account named on the command line: `UID[:GID]`, a user (with its groups), or a group.
+fn account(name: &str, known: &Accounts) -> Result<Account, String> {
+    let numeric = |text: &str| text.parse::<u32>().ok();
+    if let Some(uid) = numeric(name.split(':').next().unwrap_or("")) {
+        let gids = match name.split_once(':') {
+            Some((_, gid)) => vec![numeric(gid).ok_or_else(|| format!("--readable-by {name:?}: expected UID[:GID]"))?],
+            None => vec![],
+        };
+        return Ok(Account {
+            label: name.to_string(),
+            uid: Some(uid),
+            gids,
+        });
+    }
+    if let Some(&(uid, gid)) = known.users.get(name) {
+        let mut gids = vec![gid];
+        gids.extend(
+            known
+                .groups
+                .values()
+                .filter(|(_, members)| members.iter().any(|m| m == name))
+                .map(|(g, _)| *g),
+        );
+        return Ok(Account {
+            label: format!("user {name}"),
+            uid: Some(uid),
+            gids,
+        });
+    }
+    if let Some((gid, _)) = known.groups.get(name) {
+        return Ok(Account {
+            label: format!("group {name}"),
+            uid: None,
+            gids: vec![*gid],
+        });
+    }
+    Err(format!(
+        "--readable-by {name:?} is neither a local user nor a group (nor UID[:GID])"
+    ))
+}
+
+/// Attaches the on-disk facts: `--key` files with their ownership, and the `--compare` leaf.
+fn add_disk_evidence(evidence: &mut [Evidence], plan: &Plan) {
+    let mut file_index = 0;
+    let expected = plan.compare.as_ref().map(|path| {
+        let leaf = match probe::file::read_chain_file(path).observation {
+            Observation::Chain { certificates, .. } if !certificates.is_empty() => Ok(certificates[0].clone()),
+            Observation::FileUnreadable { error } => Err(error),
+            _ => Err(format!("{} holds no certificate", path.display())),
+        };
+        (path.clone(), leaf)
+    });
+    for source in evidence.iter_mut() {
+        match &source.origin {
+            Origin::File { .. } => {
+                if let Some(key_path) = plan.keys.get(file_index) {
+                    source.deploy.key = Some((key_path.clone(), probe::disk::read_key_file(key_path)));
+                    source
+                        .deploy
+                        .files
+                        .extend(probe::disk::file_facts(key_path, "private key"));
+                }
+                file_index += 1;
+            }
+            Origin::Endpoint { .. } => source.deploy.expected_leaf = expected.clone(),
+        }
+    }
+}
+
 /// Probes, analyses and returns the finished run.
 pub async fn scan(plan: &Plan) -> Run {
     let mut evidence = probe::probe_targets(&plan.targets, &plan.probe).await;
     evidence.extend(plan.files.iter().map(|path| probe::file::read_chain_file(path)));
+    add_disk_evidence(&mut evidence, plan);
     add_caa_evidence(&mut evidence, plan).await;
     add_name_evidence(&mut evidence, plan).await;
     Run {

@@ -194,6 +194,18 @@ pub struct NameResolution {
     pub dns: Option<Result<Vec<IpAddr>, String>>,
 }
 
+/// What is on disk around a chain: its private key, file ownership, and the certificate an
+/// endpoint should be serving (`--compare`).
+#[derive(Debug, Clone, Default)]
+pub struct DeployEvidence {
+    /// Where the key came from (the --key file or the chain file itself), and what was found.
+    pub key: Option<(PathBuf, Result<Option<crate::probe::disk::KeyFound>, String>)>,
+    /// Ownership of the chain file, the key file, and the folders above them.
+    pub files: Vec<crate::probe::disk::FileFacts>,
+    /// The `--compare` file and the leaf it holds.
+    pub expected_leaf: Option<(PathBuf, Result<CertificateDer<'static>, String>)>,
+}
+
 /// One source's evidence.
 #[derive(Debug, Clone)]
 pub struct Evidence {
@@ -205,4 +217,5 @@ pub struct Evidence {
     pub caa: Vec<CaaLookup>,
     /// Resolution of the target's name and the leaf's names.
     pub names: Vec<NameResolution>,
+    pub deploy: DeployEvidence,
 }

@@ -72,6 +72,11 @@ check_ids! {
     SipNoAnswer => "sip.no_answer",
     SipNotSip => "sip.not_sip",
     NoTls13 => "tls.no_tls13",
+    KeyMismatch => "key.mismatch",
+    KeyEncrypted => "key.encrypted",
+    KeyWorldReadable => "key.world_readable",
+    FileUnreadable => "file.unreadable",
+    DeployStale => "deploy.stale",
 }
 
 impl fmt::Display for CheckId {

@@ -176,6 +176,7 @@ fn der_files_and_combined_certificate_and_key_files_are_read() {
     assert_eq!(ids(&doc, 0), ["chain.incomplete"]);
     let combined = format!("{}{}{}", leaf.key.clone().unwrap(), leaf.pem, pki.intermediate.cert.pem);
     let file = pki.write("cert+key.pem", &combined);
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let doc = scan_file(&pki, &file, &["--name", "a.example.test"]);
     assert_eq!(ids(&doc, 0), Vec::<String>::new());
     assert_eq!(doc["targets"][0]["chain"].as_array().unwrap().len(), 2);
@@ -187,6 +188,7 @@ fn bad_files_are_reported_and_do_not_hide_the_others() {
     let good = pki.leaf(&LeafSpec::new(&["a.example.test"]));
     let good_file = pki.chain_file("good.pem", &[&good, &pki.intermediate.cert]);
     let key_only = pki.write("key.pem", good.key.as_ref().unwrap());
+    std::fs::set_permissions(&key_only, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let garbage = pki.write(
         "garbage.pem",
         "-----BEGIN CERTIFICATE-----\nMIIBAAAAAAAA\n-----END CERTIFICATE-----\n",

@@ -78,6 +78,12 @@ pub struct CertInfo {
     pub not_after_unix: i64,
     #[serde(skip)]
     pub signature_oid: String,
+    /// The SubjectPublicKeyInfo, DER.
+    #[serde(skip)]
+    pub spki_der: Vec<u8>,
+    /// The RSA modulus without leading zeros, for RSA keys.
+    #[serde(skip)]
+    pub rsa_modulus: Option<Vec<u8>>,
 }
 
 impl CertInfo {
@@ -120,6 +126,8 @@ impl CertInfo {
             not_before_unix: 0,
             not_after_unix: 0,
             signature_oid: String::new(),
+            spki_der: vec![],
+            rsa_modulus: None,
         }
     }
 
@@ -175,6 +183,10 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
         .map(str::to_string)
         .unwrap_or_else(|_| sig_oid.to_id_string());
     info.key = key_info(cert);
+    info.spki_der = cert.public_key().raw.to_vec();
+    if let Ok(PublicKey::RSA(rsa)) = cert.public_key().parsed() {
+        info.rsa_modulus = Some(strip_zeros(rsa.modulus).to_vec());
+    }
 
     for ext in cert.extensions() {
         match ext.parsed_extension() {
@@ -252,6 +264,11 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
         }
     };
     KeyInfo { kind, bits }
+}
+
+/// A big-endian unsigned integer without its leading zero bytes.
+pub fn strip_zeros(bytes: &[u8]) -> &[u8] {
+    &bytes[bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len())..]
 }
 
 /// Bit length of a big-endian unsigned integer, ignoring leading zero bytes.

@@ -6,6 +6,7 @@ pub mod certificate;
 pub mod chain;
 pub mod connection;
 pub mod crypto;
+pub mod deploy;
 pub mod names;
 pub mod protocol;
 pub mod resolution;
@@ -40,6 +41,10 @@ pub struct Policy {
     pub local_addresses: Vec<std::net::IpAddr>,
     /// `--local`: the scanned services run on this machine.
     pub assume_local: bool,
+    /// Accounts that must be able to read certificate and key files (`--readable-by`).
+    pub readable_by: Vec<deploy::Account>,
+    /// The command that makes the service load a renewed certificate.
+    pub reload_command: String,
 }
 
 /// Whether the chain validates to a trusted anchor for the names at the evaluation time.
@@ -210,6 +215,21 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
                 (finding, _) => finding,
             };
             result.findings.extend(finding);
+        }
+    }
+    result.findings.extend(deploy::findings(
+        &evidence.deploy,
+        result.chain.first(),
+        &policy.readable_by,
+        &policy.reload_command,
+        policy.at_unix,
+    ));
+    if let Origin::File { path } = &evidence.origin {
+        for finding in result.findings.iter_mut().filter(|f| f.id == CheckId::ChainIncomplete) {
+            let file = path.display();
+            finding.remediation = Some(format!(
+                "{file} holds the certificate without its intermediate: configure the service with the full chain instead (with certbot, fullchain.pem beside cert.pem), or append the intermediate to {file} (cat {file} intermediate.pem > fullchain.pem)."
+            ));
         }
     }
     if !evidence.names.is_empty() {

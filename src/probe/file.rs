@@ -7,16 +7,24 @@ use std::path::Path;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::{self, SectionKind};
 
-use crate::evidence::{Evidence, Observation, Origin};
+use crate::evidence::{DeployEvidence, Evidence, Observation, Origin};
 
 /// Files larger than this are not certificate files.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Reads one file into evidence; never fails, failures are observations.
+/// Reads one chain file into evidence, with its ownership and any private key it holds (a
+/// combined certificate+key file); never fails, failures are observations.
 pub fn read_chain_file(path: &Path) -> Evidence {
-    let observation = match read_bounded(path) {
-        Err(error) => Observation::FileUnreadable { error },
-        Ok(bytes) => chain_from_bytes(&bytes),
+    let (observation, key) = match read_bounded(path) {
+        Err(error) => (Observation::FileUnreadable { error }, None),
+        Ok(bytes) => (chain_from_bytes(&bytes), super::disk::key_from_pem(&bytes)),
+    };
+    let deploy = DeployEvidence {
+        files: super::disk::file_facts(path, if key.is_some() { "private key" } else { "certificate" })
+            .into_iter()
+            .collect(),
+        key: key.map(|k| (path.to_path_buf(), Ok(Some(k)))),
+        expected_leaf: None,
     };
     Evidence {
         input: path.display().to_string(),
@@ -26,10 +34,11 @@ pub fn read_chain_file(path: &Path) -> Evidence {
         observation,
         caa: vec![],
         names: vec![],
+        deploy,
     }
 }
 
-fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let meta = file
         .metadata()

@@ -1,6 +1,7 @@
 //! Network and file I/O: resolves targets, connects to every address concurrently, performs the
 //! TLS handshake and records what each endpoint served. Nothing here judges what it saw.
 
+pub mod disk;
 pub mod dns;
 pub mod dns_wire;
 pub mod exchange;
@@ -120,6 +121,7 @@ fn unresolved_evidence(target: &Target, observation: Observation, sni: Option<St
         observation,
         caa: vec![],
         names: vec![],
+        deploy: Default::default(),
     }
 }
 
@@ -214,6 +216,7 @@ async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence 
         observation,
         caa: vec![],
         names: vec![],
+        deploy: Default::default(),
     }
 }
 

@@ -170,6 +170,20 @@ impl Ca {
     }
 }
 
+/// A leaf with a key of the given algorithm, and that key as PEM.
+pub fn leaf_with_key(ca: &Ca, spec: &LeafSpec, algorithm: &'static rcgen::SignatureAlgorithm) -> (Issued, String) {
+    let key = KeyPair::generate_for(algorithm).unwrap();
+    let cert = spec.params().signed_by(&key, &ca.issuer).unwrap();
+    (
+        Issued {
+            der: cert.der().clone(),
+            pem: cert.pem(),
+            key: Some(key.serialize_pem()),
+        },
+        key.serialize_pem(),
+    )
+}
+
 pub fn self_signed(spec: &LeafSpec) -> Issued {
     let key = KeyPair::generate().unwrap();
     let cert = spec.params().self_signed(&key).unwrap();

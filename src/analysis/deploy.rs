@@ -1,0 +1,298 @@
+//! The deployment around a certificate: whether the private key belongs to it, whether it is
+//! encrypted or readable by everyone, whether the service accounts can read the files, and
+//! whether an endpoint serves the certificate it should.
+
+use rustls::pki_types::PrivateKeyDer;
+
+use super::certificate::{CertInfo, strip_zeros};
+use crate::evidence::DeployEvidence;
+use crate::finding::{CheckId, Finding};
+use crate::probe::disk::{FileFacts, KeyFound, Ownership};
+
+/// An account that must be able to read the files (`--readable-by`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// As the user wrote it.
+    pub label: String,
+    /// The user id, or `None` for a group.
+    pub uid: Option<u32>,
+    /// Its primary group and every group it is a member of.
+    pub gids: Vec<u32>,
+}
+
+/// Whether the key belongs to the certificate: `None` when it cannot be told.
+pub fn key_matches(leaf: &CertInfo, key: &PrivateKeyDer<'_>) -> Option<bool> {
+    if let Ok(signing) = rustls::crypto::ring::sign::any_supported_type(key)
+        && let Some(spki) = signing.public_key()
+    {
+        return Some(spki.as_ref() == leaf.spki_der.as_slice());
+    }
+    // RSA keys the crypto library refuses (under 2048 bits): compare the modulus.
+    let modulus = rsa_private_modulus(key)?;
+    Some(leaf.rsa_modulus.as_deref() == Some(strip_zeros(&modulus)))
+}
+
+/// A DER element: (tag, contents, rest).
+fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (length, rest) = match first {
+        n if n < 0x80 => (n as usize, rest),
+        0x81 => (*rest.first()? as usize, &rest[1..]),
+        0x82 => (
+            u16::from_be_bytes([*rest.first()?, *rest.get(1)?]) as usize,
+            rest.get(2..)?,
+        ),
+        _ => return None,
+    };
+    Some((tag, rest.get(..length)?, rest.get(length..)?))
+}
+
+/// The modulus of an RSA private key (PKCS#1, or PKCS#8 wrapping PKCS#1).
+fn rsa_private_modulus(key: &PrivateKeyDer<'_>) -> Option<Vec<u8>> {
+    let pkcs1 = match key {
+        PrivateKeyDer::Pkcs1(k) => k.secret_pkcs1_der().to_vec(),
+        PrivateKeyDer::Pkcs8(k) => {
+            let (_, info, _) = der_element(k.secret_pkcs8_der())?;
+            let (_, _version, rest) = der_element(info)?;
+            let (_, _algorithm, rest) = der_element(rest)?;
+            let (tag, inner, _) = der_element(rest)?;
+            (tag == 0x04).then(|| inner.to_vec())?
+        }
+        _ => return None,
+    };
+    let (_, sequence, _) = der_element(&pkcs1)?;
+    let (_, _version, rest) = der_element(sequence)?;
+    let (tag, modulus, _) = der_element(rest)?;
+    (tag == 0x02).then(|| modulus.to_vec())
+}
+
+fn describe(o: &Ownership) -> String {
+    format!("mode {:04o}, owner {}, group {}", o.mode, o.uid, o.gid)
+}
+
+/// Whether `account` has permission `bit` (4 read, 1 search) on a path, as POSIX decides it.
+fn allowed(account: &Account, o: &Ownership, bit: u32) -> bool {
+    if account.uid == Some(0) {
+        return true;
+    }
+    if account.uid == Some(o.uid) {
+        return o.mode & (bit << 6) != 0;
+    }
+    if account.gids.contains(&o.gid) {
+        return o.mode & (bit << 3) != 0;
+    }
+    o.mode & bit != 0
+}
+
+/// Why `account` cannot read the file, if it cannot.
+pub fn unreadable_reason(account: &Account, facts: &FileFacts) -> Option<String> {
+    for (dir, o) in facts.parents.iter().rev() {
+        if !allowed(account, o, 1) {
+            return Some(format!("it cannot enter {} ({})", dir.display(), describe(o)));
+        }
+    }
+    (!allowed(account, &facts.file, 4)).then(|| format!("the file does not allow it ({})", describe(&facts.file)))
+}
+
+/// Findings for the deployment evidence of one target. `reload` is the command that makes the
+/// service pick up a new certificate, for `deploy.stale`.
+pub fn findings(
+    deploy: &DeployEvidence,
+    leaf: Option<&CertInfo>,
+    accounts: &[Account],
+    reload: &str,
+    at_unix: i64,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let (Some((path, found)), Some(leaf)) = (&deploy.key, leaf) {
+        match found {
+            Ok(Some(KeyFound::Plain(key))) => {
+                if key_matches(leaf, key) == Some(false) {
+                    findings.push(Finding::new(
+                        CheckId::KeyMismatch,
+                        format!(
+                            "the private key in {} does not belong to the certificate {} (their public keys differ)",
+                            path.display(),
+                            leaf.label()
+                        ),
+                    ));
+                }
+            }
+            Ok(Some(KeyFound::Encrypted)) => findings.push(Finding::new(
+                CheckId::KeyEncrypted,
+                format!(
+                    "the private key in {} is encrypted with a passphrase; it could not be matched to the certificate",
+                    path.display()
+                ),
+            )),
+            Ok(None) => {}
+            Err(error) => findings.push(Finding::new(CheckId::FileReadError, format!("the key file: {error}"))),
+        }
+    }
+    for facts in &deploy.files {
+        if facts.role == "private key" && facts.file.mode & 0o004 != 0 {
+            findings.push(Finding::new(
+                CheckId::KeyWorldReadable,
+                format!(
+                    "the private key {} can be read by every local user ({})",
+                    facts.path.display(),
+                    describe(&facts.file)
+                ),
+            ));
+        }
+        for account in accounts {
+            if let Some(why) = unreadable_reason(account, facts) {
+                findings.push(Finding::new(
+                    CheckId::FileUnreadable,
+                    format!(
+                        "{} cannot read the {} {}: {why}",
+                        account.label,
+                        facts.role,
+                        facts.path.display()
+                    ),
+                ));
+            }
+        }
+    }
+    if let (Some((path, expected)), Some(served)) = (&deploy.expected_leaf, leaf) {
+        match expected {
+            Err(error) => findings.push(Finding::new(CheckId::FileReadError, format!("--compare: {error}"))),
+            Ok(der) => {
+                let expected = CertInfo::from_der(der.as_ref(), at_unix);
+                if expected.sha256 != served.sha256 {
+                    let newer = if expected.not_before_unix > served.not_before_unix {
+                        format!(
+                            "the file's certificate is the newer one (issued {} against {}): the service was not reloaded after the renewal",
+                            expected.not_before, served.not_before
+                        )
+                    } else {
+                        format!(
+                            "the served certificate is the newer one (issued {} against {}): the file is out of date",
+                            served.not_before, expected.not_before
+                        )
+                    };
+                    findings.push(
+                        Finding::new(
+                            CheckId::DeployStale,
+                            format!(
+                                "the endpoint serves {} (SHA-256 {}…) but {} holds {} (SHA-256 {}…); {newer}",
+                                served.label(),
+                                &served.sha256[..11],
+                                path.display(),
+                                expected.label(),
+                                &expected.sha256[..11]
+                            ),
+                        )
+                        .with_remediation(format!(
+                            "Make the service load the current files: {reload}. Then rescan."
+                        )),
+                    );
+                }
+            }
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn facts(file_mode: u32, dir_mode: u32) -> FileFacts {
+        FileFacts {
+            path: PathBuf::from("/etc/ssl/private/server.key"),
+            role: "private key",
+            file: Ownership {
+                uid: 0,
+                gid: 33,
+                mode: file_mode,
+            },
+            parents: vec![
+                (
+                    PathBuf::from("/etc/ssl/private"),
+                    Ownership {
+                        uid: 0,
+                        gid: 33,
+                        mode: dir_mode,
+                    },
+                ),
+                (
+                    PathBuf::from("/etc/ssl"),
+                    Ownership {
+                        uid: 0,
+                        gid: 0,
+                        mode: 0o755,
+                    },
+                ),
+            ],
+        }
+    }
+
+    fn account(uid: Option<u32>, gids: &[u32]) -> Account {
+        Account {
+            label: "svc".into(),
+            uid,
+            gids: gids.to_vec(),
+        }
+    }
+
+    #[test]
+    fn read_permission_follows_posix_classes() {
+        let www_data = account(Some(33), &[33]);
+        let other = account(Some(1000), &[1000]);
+        assert_eq!(unreadable_reason(&www_data, &facts(0o640, 0o750)), None);
+        assert!(
+            unreadable_reason(&other, &facts(0o640, 0o755))
+                .unwrap()
+                .contains("does not allow")
+        );
+        assert!(
+            unreadable_reason(&other, &facts(0o644, 0o750))
+                .unwrap()
+                .contains("cannot enter /etc/ssl/private")
+        );
+        assert_eq!(unreadable_reason(&other, &facts(0o644, 0o755)), None);
+        assert!(unreadable_reason(&www_data, &facts(0o600, 0o755)).is_some());
+        assert_eq!(
+            unreadable_reason(&account(Some(0), &[0]), &facts(0o000, 0o700)),
+            None,
+            "root reads everything"
+        );
+        assert_eq!(
+            unreadable_reason(&account(None, &[33]), &facts(0o640, 0o750)),
+            None,
+            "a group alone"
+        );
+        let owner_without_read = Account {
+            label: "x".into(),
+            uid: Some(0),
+            gids: vec![],
+        };
+        assert_eq!(
+            unreadable_reason(&owner_without_read, &facts(0o040, 0o755)),
+            None,
+            "root again"
+        );
+        let owner = account(Some(5), &[33]);
+        let mut f = facts(0o040, 0o755);
+        f.file.uid = 5;
+        assert!(
+            unreadable_reason(&owner, &f).is_some(),
+            "the owner class decides, even when the group could read"
+        );
+    }
+
+    #[test]
+    fn der_walk_reads_an_rsa_modulus() {
+        // SEQUENCE { INTEGER 0, INTEGER 0x00C5, INTEGER 3 }
+        let pkcs1 = vec![0x30, 0x0a, 0x02, 0x01, 0x00, 0x02, 0x02, 0x00, 0xc5, 0x02, 0x01, 0x03];
+        let key = PrivateKeyDer::Pkcs1(pkcs1.into());
+        assert_eq!(rsa_private_modulus(&key), Some(vec![0x00, 0xc5]));
+        assert_eq!(
+            rsa_private_modulus(&PrivateKeyDer::Pkcs1(vec![0x30, 0x05].into())),
+            None
+        );
+    }
+}

@@ -1,0 +1,260 @@
+//! The deployed setup: keys that belong (or not) to their certificates, encrypted keys, file
+//! modes and the accounts that must read them, and endpoints serving another certificate than
+//! the one on disk.
+
+mod common;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+use common::*;
+use serde_json::Value;
+
+fn legacy(name: &str) -> String {
+    common::pki::fixture(&format!("legacy/{name}")).display().to_string()
+}
+
+/// Writes a private key readable by its owner only, as keys are deployed.
+fn write_key(pki: &Pki, name: &str, pem: &str) -> String {
+    let path = pki.write(name, pem);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+/// A committed key, copied with owner-only permissions (a checkout does not keep modes).
+fn legacy_key(pki: &Pki, name: &str) -> String {
+    write_key(pki, name, &std::fs::read_to_string(legacy(name)).unwrap())
+}
+
+fn scan_with_key(pki: &Pki, chain: &str, key: &str, extra: &[&str]) -> Value {
+    let root = pki.root_file();
+    let mut args = vec!["--file", chain, "--key", key, "--trust", "none", "--ca-file", &root];
+    args.extend(extra);
+    scan_json(&args)
+}
+
+#[test]
+fn ecdsa_and_ed25519_keys_match_their_certificates_and_not_others() {
+    let pki = Pki::new();
+    for algorithm in [
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+        &rcgen::PKCS_ECDSA_P384_SHA384,
+        &rcgen::PKCS_ED25519,
+    ] {
+        let (leaf, key) = common::pki::leaf_with_key(&pki.intermediate, &LeafSpec::new(&["a.example.test"]), algorithm);
+        let other = pki.leaf(&LeafSpec::new(&["a.example.test"]));
+        let chain = pki.chain_file("chain.pem", &[&leaf, &pki.intermediate.cert]);
+        let right = write_key(&pki, "right.key", &key);
+        let wrong = write_key(&pki, "wrong.key", other.key.as_ref().unwrap());
+        assert_eq!(
+            ids(&scan_with_key(&pki, &chain, &right, &[]), 0),
+            Vec::<String>::new(),
+            "{algorithm:?}"
+        );
+        let doc = scan_with_key(&pki, &chain, &wrong, &[]);
+        assert_eq!(ids(&doc, 0), ["key.mismatch"], "{algorithm:?}");
+        assert!(
+            finding(&doc, 0, "key.mismatch")["detail"]
+                .as_str()
+                .unwrap()
+                .contains("wrong.key")
+        );
+        assert_eq!(doc["exit_code"], 2);
+    }
+}
+
+#[test]
+fn rsa_keys_match_including_those_too_small_for_the_crypto_library() {
+    let pki = Pki::new();
+    let rsa = |name| std::fs::read_to_string(legacy(name)).unwrap();
+    let sha1 = pki.write("sha1.pem", &rsa("sha1leaf.pem"));
+    let ca = pki.write("rsaca.pem", &rsa("rsaca.pem"));
+    let key_ids = |chain: &str, key: &str| {
+        ids(&scan_with_key(&pki, chain, &legacy_key(&pki, key), &[]), 0)
+            .into_iter()
+            .filter(|id| id.starts_with("key."))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(key_ids(&sha1, "sha1leaf.key"), Vec::<String>::new());
+    assert_eq!(key_ids(&sha1, "rsaca.key"), ["key.mismatch"]);
+    assert_eq!(key_ids(&ca, "rsaca.key"), Vec::<String>::new());
+    let small = pki.chain_file(
+        "rsa1024.pem",
+        &[&pki.intermediate.issue_rsa1024(), &pki.intermediate.cert],
+    );
+    assert_eq!(key_ids(&small, "rsa1024.key"), ["key.weak"]);
+    assert_eq!(key_ids(&small, "rsaca.key"), ["key.mismatch", "key.weak"]);
+}
+
+#[test]
+fn combined_files_encrypted_keys_and_key_count() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&LeafSpec::new(&["a.example.test"]));
+    let other = pki.leaf(&LeafSpec::new(&["a.example.test"]));
+    let root = pki.root_file();
+    let combined = pki.write(
+        "cert+key.pem",
+        &format!("{}{}{}", leaf.pem, pki.intermediate.cert.pem, leaf.key.clone().unwrap()),
+    );
+    std::fs::set_permissions(&combined, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(
+        ids(
+            &scan_json(&["--file", &combined, "--trust", "none", "--ca-file", &root]),
+            0
+        ),
+        Vec::<String>::new()
+    );
+    let mixed = pki.write(
+        "mixed.pem",
+        &format!(
+            "{}{}{}",
+            leaf.pem,
+            pki.intermediate.cert.pem,
+            other.key.clone().unwrap()
+        ),
+    );
+    std::fs::set_permissions(&mixed, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(
+        ids(
+            &scan_json(&["--file", &mixed, "--trust", "none", "--ca-file", &root]),
+            0
+        ),
+        ["key.mismatch"]
+    );
+    let chain = pki.chain_file("chain.pem", &[&leaf, &pki.intermediate.cert]);
+    let doc = scan_with_key(&pki, &chain, &legacy_key(&pki, "encrypted.key"), &[]);
+    assert_eq!(ids(&doc, 0), ["key.encrypted"]);
+    assert_eq!(doc["exit_code"], 0, "an encrypted key is worth knowing, not an error");
+    let out = certscan(&[
+        "--file",
+        &chain,
+        "--key",
+        &legacy("encrypted.key"),
+        "--key",
+        &legacy("rsaca.key"),
+    ]);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("each --key goes with the --file"));
+}
+
+#[test]
+fn modes_owners_and_the_accounts_that_must_read() {
+    let pki = Pki::new();
+    std::fs::set_permissions(pki.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let leaf = pki.leaf(&LeafSpec::new(&["a.example.test"]));
+    let chain = pki.chain_file("chain.pem", &[&leaf, &pki.intermediate.cert]);
+    let key = write_key(&pki, "server.key", leaf.key.as_ref().unwrap());
+    let meta = std::fs::metadata(&key).unwrap();
+    let (uid, gid) = (meta.uid(), meta.gid());
+    // Accounts other than the files' owner; never root, which reads everything.
+    let (other_uid, other_gid) = (uid.max(1) + 4242, gid.max(1) + 4242);
+    let owner = format!("{uid}:{gid}");
+    let group_member = format!("{other_uid}:{gid}");
+    let stranger = format!("{other_uid}:{other_gid}");
+    let run = |mode: u32, account: &str| {
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
+        let doc = scan_with_key(&pki, &chain, &key, &["--readable-by", account]);
+        ids(&doc, 0)
+    };
+    assert_eq!(run(0o600, &owner), Vec::<String>::new());
+    if uid != 0 {
+        assert_eq!(run(0o600, &group_member), ["file.unreadable"]);
+    }
+    assert_eq!(run(0o640, &group_member), Vec::<String>::new());
+    assert_eq!(run(0o640, &stranger), ["file.unreadable"]);
+    assert_eq!(run(0o644, &stranger), ["key.world_readable"]);
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let doc = scan_with_key(&pki, &chain, &key, &["--readable-by", &stranger]);
+    let detail = finding(&doc, 0, "file.unreadable")["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        detail.contains(&stranger) && detail.contains("server.key") && detail.contains("mode 0640"),
+        "{detail}"
+    );
+    // A folder the account cannot enter hides even a world-readable file.
+    std::fs::set_permissions(pki.dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::set_permissions(&chain, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let doc = scan_json(&[
+        "--file",
+        &chain,
+        "--readable-by",
+        &stranger,
+        "--trust",
+        "none",
+        "--ca-file",
+        &pki.root_file(),
+    ]);
+    assert!(
+        finding(&doc, 0, "file.unreadable")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("cannot enter")
+    );
+    std::fs::set_permissions(pki.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = certscan(&["--file", &chain, "--readable-by", "no-such-account-here"]);
+    assert_eq!(out.code, 3);
+}
+
+#[test]
+fn an_endpoint_still_serving_the_old_certificate_is_stale() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let old = pki.leaf(&LeafSpec::new(&["www.example.test"]).validity(-80, 10));
+    let new = pki.leaf(&LeafSpec::new(&["www.example.test"]).validity(-1, 89));
+    let port = servers.tls(vec![old.der.clone(), pki.intermediate.cert.der.clone()], old.key_der());
+    let on_disk = pki.chain_file("fullchain.pem", &[&new, &pki.intermediate.cert]);
+    let target = format!("www.example.test:{port}");
+    let pin = format!("www.example.test:{port}:127.0.0.1");
+    let root = pki.root_file();
+    let base = [
+        target.as_str(),
+        "--resolve",
+        &pin,
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+        "--compare",
+        &on_disk,
+    ];
+    let doc = scan_json(&[base.as_slice(), &["--profile", "kazoo"]].concat());
+    assert_eq!(ids(&doc, 0), ["cert.expires_soon", "deploy.stale"]);
+    let stale = finding(&doc, 0, "deploy.stale");
+    assert!(
+        stale["detail"]
+            .as_str()
+            .unwrap()
+            .contains("file's certificate is the newer one"),
+        "{stale:#}"
+    );
+    assert!(stale["remediation"].as_str().unwrap().contains("restart_app crossbar"));
+    let current = pki.chain_file("current.pem", &[&old, &pki.intermediate.cert]);
+    let doc = scan_json(&[
+        target.as_str(),
+        "--resolve",
+        &pin,
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+        "--compare",
+        &current,
+    ]);
+    assert_eq!(ids(&doc, 0), ["cert.expires_soon"]);
+}
+
+#[test]
+fn a_leaf_only_file_names_itself_in_the_remediation() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&LeafSpec::new(&["a.example.test"]));
+    let file = pki.chain_file("cert.pem", &[&leaf]);
+    let doc = scan_json(&["--file", &file, "--trust", "none", "--ca-file", &pki.root_file()]);
+    let remediation = finding(&doc, 0, "chain.incomplete")["remediation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        remediation.contains(&file) && remediation.contains("fullchain.pem"),
+        "{remediation}"
+    );
+}
