@@ -25,7 +25,7 @@ use crate::probe::{self, NameSource, ProbeOptions};
 use crate::profile;
 use crate::report::{self, Format, Run};
 use crate::status::Status;
-use crate::target::{self, Host, Protocol, ResolvePin, Target};
+use crate::target::{self, Extra, FileTarget, Host, Protocol, ResolvePin, Target};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -186,10 +186,7 @@ pub struct Args {
 /// Everything a scan needs, validated.
 pub struct Plan {
     pub targets: Vec<Target>,
-    pub files: Vec<PathBuf>,
-    /// `--key` files, by the position of their `--file`.
-    pub keys: Vec<PathBuf>,
-    pub compare: Option<PathBuf>,
+    pub files: Vec<FileTarget>,
     pub probe: ProbeOptions,
     /// Where certscan's own DNS queries go; `None` with --no-dns.
     pub dns: Option<DnsOptions>,
@@ -354,11 +351,25 @@ impl Plan {
             }
             caa_issuers.push(domain);
         }
+        let mut targets = targets;
+        for target in &mut targets {
+            target.extra.compare = args.compare.clone();
+        }
+        let files = args
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, path)| FileTarget {
+                path: path.clone(),
+                extra: Extra {
+                    key: args.keys.get(i).cloned(),
+                    ..Extra::default()
+                },
+            })
+            .collect();
         Ok(Plan {
             targets,
-            files: args.files,
-            keys: args.keys,
-            compare: args.compare,
+            files,
             probe: ProbeOptions {
                 timeout: Duration::from_secs_f64(args.timeout),
                 concurrency: args.concurrency as usize,
@@ -530,30 +541,24 @@ fn account(name: &str, known: &Accounts) -> Result<Account, String> {
     ))
 }
 
-/// Attaches the on-disk facts: `--key` files with their ownership, and the `--compare` leaf.
-fn add_disk_evidence(evidence: &mut [Evidence], plan: &Plan) {
-    let mut file_index = 0;
-    let expected = plan.compare.as_ref().map(|path| {
-        let leaf = match probe::file::read_chain_file(path).observation {
-            Observation::Chain { certificates, .. } if !certificates.is_empty() => Ok(certificates[0].clone()),
-            Observation::FileUnreadable { error } => Err(error),
-            _ => Err(format!("{} holds no certificate", path.display())),
-        };
-        (path.clone(), leaf)
-    });
+/// Attaches the on-disk facts: key files with their ownership, and the leaf of the file an
+/// endpoint should be serving.
+fn add_disk_evidence(evidence: &mut [Evidence]) {
     for source in evidence.iter_mut() {
-        match &source.origin {
-            Origin::File { .. } => {
-                if let Some(key_path) = plan.keys.get(file_index) {
-                    source.deploy.key = Some((key_path.clone(), probe::disk::read_key_file(key_path)));
-                    source
-                        .deploy
-                        .files
-                        .extend(probe::disk::file_facts(key_path, "private key"));
-                }
-                file_index += 1;
-            }
-            Origin::Endpoint { .. } => source.deploy.expected_leaf = expected.clone(),
+        if let Some(key_path) = source.extra.key.clone() {
+            source.deploy.key = Some((key_path.clone(), probe::disk::read_key_file(&key_path)));
+            source
+                .deploy
+                .files
+                .extend(probe::disk::file_facts(&key_path, "private key"));
+        }
+        if let Some(path) = source.extra.compare.clone() {
+            let leaf = match probe::file::read_chain_file(&path).observation {
+                Observation::Chain { certificates, .. } if !certificates.is_empty() => Ok(certificates[0].clone()),
+                Observation::FileUnreadable { error } => Err(error),
+                _ => Err(format!("{} holds no certificate", path.display())),
+            };
+            source.deploy.expected_leaf = Some((path, leaf));
         }
     }
 }
@@ -561,8 +566,12 @@ fn add_disk_evidence(evidence: &mut [Evidence], plan: &Plan) {
 /// Probes, analyses and returns the finished run.
 pub async fn scan(plan: &Plan) -> Run {
     let mut evidence = probe::probe_targets(&plan.targets, &plan.probe).await;
-    evidence.extend(plan.files.iter().map(|path| probe::file::read_chain_file(path)));
-    add_disk_evidence(&mut evidence, plan);
+    evidence.extend(plan.files.iter().map(|file| {
+        let mut read = probe::file::read_chain_file(&file.path);
+        read.extra = file.extra.clone();
+        read
+    }));
+    add_disk_evidence(&mut evidence);
     add_caa_evidence(&mut evidence, plan).await;
     add_name_evidence(&mut evidence, plan).await;
     Run {

@@ -218,4 +218,6 @@ pub struct Evidence {
     /// Resolution of the target's name and the leaf's names.
     pub names: Vec<NameResolution>,
     pub deploy: DeployEvidence,
+    /// What was asked of this source beyond the defaults.
+    pub extra: crate::target::Extra,
 }

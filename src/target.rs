@@ -89,6 +89,29 @@ pub struct Target {
     pub service: Option<String>,
     /// How much a refused connection matters, from a platform profile.
     pub if_refused: Option<crate::status::Severity>,
+    /// What else the user asked of this target.
+    pub extra: Extra,
+}
+
+/// Per-target requests beyond the defaults: set by `--compare`, or by configurations read
+/// (nginx server blocks, certbot lineages).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Extra {
+    /// Names to check instead of the target's host (or the global `--name`s).
+    pub names: Option<Vec<String>>,
+    /// The private key that goes with a chain file.
+    pub key: Option<std::path::PathBuf>,
+    /// The certificate file an endpoint should be serving.
+    pub compare: Option<std::path::PathBuf>,
+    /// Where the target came from, e.g. `nginx /etc/nginx/sites-enabled/default:12`.
+    pub source: Option<String>,
+}
+
+/// A chain file to analyse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileTarget {
+    pub path: std::path::PathBuf,
+    pub extra: Extra,
 }
 
 impl Target {
@@ -174,6 +197,7 @@ pub fn parse_target(input: &str) -> Result<Vec<Target>, String> {
             port_given: ports_text.is_some(),
             service: None,
             if_refused: None,
+            extra: Extra::default(),
         })
         .collect())
 }

@@ -70,6 +70,8 @@ pub struct TargetResult {
     pub protocol: Option<Protocol>,
     /// What runs on the port, from a platform profile.
     pub service: Option<String>,
+    /// Where the target came from when it was read from a configuration (nginx, certbot).
+    pub source: Option<String>,
     pub status: Status,
     pub tls: Option<TlsParameters>,
     /// What the application protocol exchange after the handshake saw.
@@ -124,6 +126,7 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         file: None,
         protocol: None,
         service: None,
+        source: None,
         status: Status::Ok,
         tls: None,
         exchange: None,
@@ -158,11 +161,12 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
             None
         }
     };
-    result.names_checked = if policy.names.is_empty() {
-        own_name.into_iter().collect()
-    } else {
-        policy.names.clone()
+    result.names_checked = match (&evidence.extra.names, policy.names.is_empty()) {
+        (Some(names), _) => names.clone(),
+        (None, true) => own_name.into_iter().collect(),
+        (None, false) => policy.names.clone(),
     };
+    result.source = evidence.extra.source.clone();
     match &evidence.observation {
         Observation::Chain {
             tls,

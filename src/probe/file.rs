@@ -35,6 +35,7 @@ pub fn read_chain_file(path: &Path) -> Evidence {
         caa: vec![],
         names: vec![],
         deploy,
+        extra: Default::default(),
     }
 }
 

@@ -122,6 +122,7 @@ fn unresolved_evidence(target: &Target, observation: Observation, sni: Option<St
         caa: vec![],
         names: vec![],
         deploy: Default::default(),
+        extra: target.extra.clone(),
     }
 }
 
@@ -217,6 +218,7 @@ async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence 
         caa: vec![],
         names: vec![],
         deploy: Default::default(),
+        extra: target.extra.clone(),
     }
 }
 

@@ -89,6 +89,9 @@ fn render_target(target: &TargetResult, color: bool) -> String {
     if let Some(service) = &target.service {
         heading.push_str(&format!(" {service}"));
     }
+    if let Some(source) = &target.source {
+        heading.push_str(&format!(" (from {source})"));
+    }
     let status = target.status.label();
     out.push_str(&if color {
         format!("{heading}  {}\n", paint_text(status, target.status))
@@ -215,6 +218,7 @@ mod tests {
             file: None,
             protocol: None,
             service: None,
+            source: None,
             status: Status::Critical,
             tls: None,
             exchange: None,
