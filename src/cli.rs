@@ -161,6 +161,13 @@ pub struct Args {
     #[arg(long, value_name = "PEM")]
     pub compare: Option<PathBuf>,
 
+    /// nginx configuration (a file or a folder such as /etc/nginx/sites-enabled, with its
+    /// includes): every TLS server block's certificate and key are checked, and each TLS port on
+    /// this machine is compared with the certificate it is configured with. With --local,
+    /// /etc/nginx/sites-enabled is read when it exists.
+    #[arg(long, value_name = "PATH")]
+    pub nginx_conf: Option<PathBuf>,
+
     /// Expand each bare host into a platform's TLS ports (wazo, kazoo, kurento, or a profile
     /// file); see --list-profiles.
     #[arg(long, value_name = "NAME|FILE")]
@@ -238,8 +245,43 @@ impl Plan {
         if let Some(name) = &args.profile {
             targets = profile::apply(&profile::load(name)?, targets);
         }
+        let mut files: Vec<FileTarget> = args
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, path)| FileTarget {
+                path: path.clone(),
+                extra: Extra {
+                    key: args.keys.get(i).cloned(),
+                    ..Extra::default()
+                },
+            })
+            .collect();
+        for target in &mut targets {
+            target.extra.compare = args.compare.clone();
+        }
+        let mut resolve_pins = args
+            .resolve
+            .iter()
+            .map(|r| ResolvePin::parse(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        let nginx = match (&args.nginx_conf, args.local) {
+            (Some(path), _) => Some(path.clone()),
+            (None, true) => Some(PathBuf::from("/etc/nginx/sites-enabled")).filter(|p| p.is_dir()),
+            (None, false) => None,
+        };
+        if let Some(path) = nginx {
+            let (site_files, site_targets, pins) = nginx_targets(&path)?;
+            files.extend(site_files);
+            targets.extend(site_targets);
+            for pin in pins {
+                if !resolve_pins.iter().any(|r| r.host == pin.host && r.port == pin.port) {
+                    resolve_pins.push(pin);
+                }
+            }
+        }
         let targets = target::dedup(targets);
-        if targets.is_empty() && args.files.is_empty() {
+        if targets.is_empty() && files.is_empty() {
             return Err("nothing to scan: give at least one TARGET, --targets-file or --file (see --help)".into());
         }
         for name in &args.names {
@@ -252,11 +294,6 @@ impl Plan {
         {
             return Err(format!("--sni {sni:?} is not a valid DNS name"));
         }
-        let resolve_pins = args
-            .resolve
-            .iter()
-            .map(|r| ResolvePin::parse(r))
-            .collect::<Result<Vec<_>, _>>()?;
         if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
             return Err(format!(
                 "--timeout {} must be a number of seconds between 0 and 3600",
@@ -351,22 +388,6 @@ impl Plan {
             }
             caa_issuers.push(domain);
         }
-        let mut targets = targets;
-        for target in &mut targets {
-            target.extra.compare = args.compare.clone();
-        }
-        let files = args
-            .files
-            .iter()
-            .enumerate()
-            .map(|(i, path)| FileTarget {
-                path: path.clone(),
-                extra: Extra {
-                    key: args.keys.get(i).cloned(),
-                    ..Extra::default()
-                },
-            })
-            .collect();
         Ok(Plan {
             targets,
             files,
@@ -498,6 +519,60 @@ async fn add_name_evidence(evidence: &mut [Evidence], plan: &Plan) {
             .filter_map(|name| resolved.iter().find(|r| r.name == *name).cloned())
             .collect();
     }
+}
+
+/// The targets an nginx configuration defines: per TLS server block, its certificate file (with
+/// its key and server names) and each TLS port on this machine, which should serve that file.
+fn nginx_targets(path: &std::path::Path) -> Result<(Vec<FileTarget>, Vec<Target>, Vec<ResolvePin>), String> {
+    // Relative includes resolve against nginx's folder: the parent of sites-enabled, or the
+    // folder of nginx.conf.
+    let root = if path.is_dir() {
+        path.parent().unwrap_or(path)
+    } else {
+        path.parent().unwrap_or(path)
+    };
+    let directives = crate::configs::nginx::load(path, root).map_err(|e| format!("--nginx-conf: {e}"))?;
+    let (mut files, mut targets, mut pins) = (Vec::new(), Vec::new(), Vec::new());
+    for site in crate::configs::nginx::sites(&directives) {
+        let source = format!("nginx {}", site.place);
+        let names: Vec<String> = site.names.iter().filter(|n| !n.contains('*')).cloned().collect();
+        let Some(certificate) = site.certificate.clone() else {
+            continue;
+        };
+        files.push(FileTarget {
+            path: certificate.clone(),
+            extra: Extra {
+                names: Some(names.clone()),
+                key: site.key.clone(),
+                compare: None,
+                source: Some(source.clone()),
+            },
+        });
+        let host = match names.first() {
+            Some(name) => Host::parse(name)?,
+            None => Host::Ip(std::net::Ipv4Addr::LOCALHOST.into()),
+        };
+        for &port in &site.ports {
+            let mut parsed = target::parse_target(&format!("https://{}/", target::host_port(&host, port)))?;
+            for t in &mut parsed {
+                t.extra = Extra {
+                    names: Some(names.clone()),
+                    key: None,
+                    compare: Some(certificate.clone()),
+                    source: Some(source.clone()),
+                };
+            }
+            if let Host::Dns(name) = &host {
+                pins.push(ResolvePin {
+                    host: name.clone(),
+                    port,
+                    addresses: vec![std::net::Ipv4Addr::LOCALHOST.into()],
+                });
+            }
+            targets.extend(parsed);
+        }
+    }
+    Ok((files, targets, pins))
 }
 
 /// An account named on the command line: `UID[:GID]`, a user (with its groups), or a group.

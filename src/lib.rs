@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod catalog;
 pub mod cli;
+pub mod configs;
 pub mod evidence;
 pub mod finding;
 pub mod probe;

@@ -258,3 +258,88 @@ fn a_leaf_only_file_names_itself_in_the_remediation() {
         "{remediation}"
     );
 }
+
+#[test]
+fn nginx_server_blocks_are_checked_on_disk_and_against_what_their_ports_serve() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let name = "www.example.test";
+    // A certbot-like lineage: cert.pem (leaf only) and fullchain.pem.
+    let live = pki.dir.path().join("live/www");
+    std::fs::create_dir_all(&live).unwrap();
+    let current = pki.leaf(&LeafSpec::new(&[name]));
+    let old = pki.leaf(&LeafSpec::new(&[name]).validity(-80, 40));
+    std::fs::write(live.join("cert.pem"), &current.pem).unwrap();
+    std::fs::write(
+        live.join("fullchain.pem"),
+        format!("{}{}", current.pem, pki.intermediate.cert.pem),
+    )
+    .unwrap();
+    let key = write_key(&pki, "privkey.pem", current.key.as_ref().unwrap());
+    let reply = common::servers::App::Reply(
+        "HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=31536000\r\nContent-Length: 0\r\n\r\n".into(),
+    );
+    let config = |leaf: &Issued| {
+        common::servers::server_config(
+            vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
+            leaf.key_der(),
+            vec![b"http/1.1".to_vec()],
+        )
+    };
+    let serving_current = servers.tls_app(config(&current), reply.clone());
+    let serving_old = servers.tls_app(config(&old), reply);
+    let sites = pki.dir.path().join("sites-enabled");
+    std::fs::create_dir_all(&sites).unwrap();
+    std::fs::write(
+        sites.join("platform"),
+        format!(
+            "server {{\n  listen {serving_current} ssl;\n  server_name {name};\n  ssl_certificate {}/cert.pem;\n  ssl_certificate_key {key};\n}}\n\
+             server {{\n  listen {serving_old} ssl;\n  server_name {name};\n  ssl_certificate {}/fullchain.pem;\n  ssl_certificate_key {key};\n}}\n",
+            live.display(),
+            live.display()
+        ),
+    )
+    .unwrap();
+    let root = pki.root_file();
+    let doc = scan_json(&[
+        "--nginx-conf",
+        sites.to_str().unwrap(),
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+    ]);
+    let targets = doc["targets"].as_array().unwrap();
+    let summary: Vec<(String, Vec<String>)> = (0..targets.len())
+        .map(|i| {
+            let t = &targets[i];
+            let what = t["file"]
+                .as_str()
+                .map(|f| f.rsplit('/').next().unwrap().to_string())
+                .unwrap_or_else(|| t["port"].to_string());
+            (what, ids(&doc, i))
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (serving_current.to_string(), vec![]),
+            (serving_old.to_string(), vec!["deploy.stale".to_string()]),
+            ("cert.pem".to_string(), vec!["chain.incomplete".to_string()]),
+            ("fullchain.pem".to_string(), vec![]),
+        ]
+    );
+    let file_target = targets
+        .iter()
+        .position(|t| t["file"].as_str().is_some_and(|f| f.ends_with("cert.pem")))
+        .unwrap();
+    let remediation = finding(&doc, file_target, "chain.incomplete")["remediation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        remediation.contains("certbot's leaf-only file") && remediation.contains("fullchain.pem"),
+        "{remediation}"
+    );
+    assert!(targets[file_target]["source"].as_str().unwrap().starts_with("nginx "));
+    assert_eq!(targets[file_target]["names_checked"], serde_json::json!([name]));
+}

@@ -229,13 +229,29 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         policy.at_unix,
     ));
     if let Origin::File { path } = &evidence.origin {
+        let file = path.display();
+        let certbot_leaf = path.file_name().is_some_and(|n| n == "cert.pem")
+            && path
+                .parent()
+                .and_then(|p| p.parent())
+                .and_then(|p| p.file_name())
+                .is_some_and(|n| n == "live");
         for finding in result.findings.iter_mut().filter(|f| f.id == CheckId::ChainIncomplete) {
-            let file = path.display();
-            finding.remediation = Some(format!(
-                "{file} holds the certificate without its intermediate: configure the service with the full chain instead (with certbot, fullchain.pem beside cert.pem), or append the intermediate to {file} (cat {file} intermediate.pem > fullchain.pem)."
-            ));
+            finding.remediation = Some(if certbot_leaf {
+                let full = path.with_file_name("fullchain.pem");
+                format!(
+                    "{file} is certbot's leaf-only file; it belongs where only the certificate is wanted. Configure {} instead (nginx: ssl_certificate {};), then reload.",
+                    full.display(),
+                    full.display()
+                )
+            } else {
+                format!(
+                    "{file} holds the certificate without its intermediate: configure the service with the full chain instead (with certbot, fullchain.pem beside cert.pem), or append the intermediate to {file} (cat {file} intermediate.pem > fullchain.pem)."
+                )
+            });
         }
     }
+
     if !evidence.names.is_empty() {
         let locality = if policy.assume_local {
             resolution::Locality::Declared
