@@ -168,6 +168,17 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub nginx_conf: Option<PathBuf>,
 
+    /// certbot's folder: each lineage's chain and key are checked, and a lineage without a hook
+    /// that reloads or copies after renewal is reported. With --local, /etc/letsencrypt is read
+    /// when it exists.
+    #[arg(long, value_name = "DIR")]
+    pub letsencrypt_dir: Option<PathBuf>,
+
+    /// A file a service uses as a copy of a certbot certificate (e.g. Kazoo's crossbar.crt): it
+    /// must match the lineage's current certificate. Repeatable.
+    #[arg(long = "copy", value_name = "PEM")]
+    pub copies: Vec<PathBuf>,
+
     /// Expand each bare host into a platform's TLS ports (wazo, kazoo, kurento, or a profile
     /// file); see --list-profiles.
     #[arg(long, value_name = "NAME|FILE")]
@@ -271,14 +282,35 @@ impl Plan {
             (None, false) => None,
         };
         if let Some(path) = nginx {
-            let (site_files, site_targets, pins) = nginx_targets(&path)?;
-            files.extend(site_files);
-            targets.extend(site_targets);
-            for pin in pins {
+            let configured = crate::configs::nginx::targets(&path).map_err(|e| format!("--nginx-conf: {e}"))?;
+            files.extend(configured.files);
+            targets.extend(configured.targets);
+            for pin in configured.pins {
                 if !resolve_pins.iter().any(|r| r.host == pin.host && r.port == pin.port) {
                     resolve_pins.push(pin);
                 }
             }
+        }
+        let letsencrypt = match (&args.letsencrypt_dir, args.local) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, true) => Some(PathBuf::from("/etc/letsencrypt")).filter(|p| p.join("live").is_dir()),
+            (None, false) => None,
+        };
+        if let Some(dir) = letsencrypt {
+            for lineage in crate::configs::certbot::lineages(&dir).map_err(|e| format!("--letsencrypt-dir: {e}"))? {
+                files.push(FileTarget {
+                    path: lineage.fullchain.clone(),
+                    extra: Extra {
+                        key: Some(lineage.key.clone()),
+                        source: Some(format!("certbot lineage {}", lineage.name)),
+                        copies: args.copies.clone(),
+                        lineage: Some(lineage),
+                        ..Extra::default()
+                    },
+                });
+            }
+        } else if !args.copies.is_empty() {
+            return Err("--copy compares files with certbot lineages: give --letsencrypt-dir too".into());
         }
         let targets = target::dedup(targets);
         if targets.is_empty() && files.is_empty() {
@@ -521,60 +553,6 @@ async fn add_name_evidence(evidence: &mut [Evidence], plan: &Plan) {
     }
 }
 
-/// The targets an nginx configuration defines: per TLS server block, its certificate file (with
-/// its key and server names) and each TLS port on this machine, which should serve that file.
-fn nginx_targets(path: &std::path::Path) -> Result<(Vec<FileTarget>, Vec<Target>, Vec<ResolvePin>), String> {
-    // Relative includes resolve against nginx's folder: the parent of sites-enabled, or the
-    // folder of nginx.conf.
-    let root = if path.is_dir() {
-        path.parent().unwrap_or(path)
-    } else {
-        path.parent().unwrap_or(path)
-    };
-    let directives = crate::configs::nginx::load(path, root).map_err(|e| format!("--nginx-conf: {e}"))?;
-    let (mut files, mut targets, mut pins) = (Vec::new(), Vec::new(), Vec::new());
-    for site in crate::configs::nginx::sites(&directives) {
-        let source = format!("nginx {}", site.place);
-        let names: Vec<String> = site.names.iter().filter(|n| !n.contains('*')).cloned().collect();
-        let Some(certificate) = site.certificate.clone() else {
-            continue;
-        };
-        files.push(FileTarget {
-            path: certificate.clone(),
-            extra: Extra {
-                names: Some(names.clone()),
-                key: site.key.clone(),
-                compare: None,
-                source: Some(source.clone()),
-            },
-        });
-        let host = match names.first() {
-            Some(name) => Host::parse(name)?,
-            None => Host::Ip(std::net::Ipv4Addr::LOCALHOST.into()),
-        };
-        for &port in &site.ports {
-            let mut parsed = target::parse_target(&format!("https://{}/", target::host_port(&host, port)))?;
-            for t in &mut parsed {
-                t.extra = Extra {
-                    names: Some(names.clone()),
-                    key: None,
-                    compare: Some(certificate.clone()),
-                    source: Some(source.clone()),
-                };
-            }
-            if let Host::Dns(name) = &host {
-                pins.push(ResolvePin {
-                    host: name.clone(),
-                    port,
-                    addresses: vec![std::net::Ipv4Addr::LOCALHOST.into()],
-                });
-            }
-            targets.extend(parsed);
-        }
-    }
-    Ok((files, targets, pins))
-}
-
 /// An account named on the command line: `UID[:GID]`, a user (with its groups), or a group.
 fn account(name: &str, known: &Accounts) -> Result<Account, String> {
     let numeric = |text: &str| text.parse::<u32>().ok();
@@ -626,6 +604,14 @@ fn add_disk_evidence(evidence: &mut [Evidence]) {
                 .deploy
                 .files
                 .extend(probe::disk::file_facts(&key_path, "private key"));
+        }
+        for copy in source.extra.copies.clone() {
+            let leaf = match probe::file::read_chain_file(&copy).observation {
+                Observation::Chain { certificates, .. } if !certificates.is_empty() => Ok(certificates[0].clone()),
+                Observation::FileUnreadable { error } => Err(error),
+                _ => Err(format!("{} holds no certificate", copy.display())),
+            };
+            source.deploy.copies.push((copy, leaf));
         }
         if let Some(path) = source.extra.compare.clone() {
             let leaf = match probe::file::read_chain_file(&path).observation {

@@ -204,6 +204,8 @@ pub struct DeployEvidence {
     pub files: Vec<crate::probe::disk::FileFacts>,
     /// The `--compare` file and the leaf it holds.
     pub expected_leaf: Option<(PathBuf, Result<CertificateDer<'static>, String>)>,
+    /// Copies of the certificate that services use (`--copy`), and the leaf each holds.
+    pub copies: Vec<(PathBuf, Result<CertificateDer<'static>, String>)>,
 }
 
 /// One source's evidence.

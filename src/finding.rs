@@ -77,6 +77,8 @@ check_ids! {
     KeyWorldReadable => "key.world_readable",
     FileUnreadable => "file.unreadable",
     DeployStale => "deploy.stale",
+    DeployStaleCopy => "deploy.stale_copy",
+    CertbotNoDeployHook => "certbot.no_deploy_hook",
 }
 
 impl fmt::Display for CheckId {

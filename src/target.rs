@@ -105,6 +105,10 @@ pub struct Extra {
     pub compare: Option<std::path::PathBuf>,
     /// Where the target came from, e.g. `nginx /etc/nginx/sites-enabled/default:12`.
     pub source: Option<String>,
+    /// The certbot lineage a chain file belongs to.
+    pub lineage: Option<crate::configs::certbot::Lineage>,
+    /// Files that services use as copies of this certificate (`--copy`).
+    pub copies: Vec<std::path::PathBuf>,
 }
 
 /// A chain file to analyse.

@@ -343,3 +343,88 @@ fn nginx_server_blocks_are_checked_on_disk_and_against_what_their_ports_serve() 
     assert!(targets[file_target]["source"].as_str().unwrap().starts_with("nginx "));
     assert_eq!(targets[file_target]["names_checked"], serde_json::json!([name]));
 }
+
+#[test]
+fn certbot_lineages_hooks_and_stale_copies() {
+    let pki = Pki::new();
+    let le = pki.dir.path().join("letsencrypt");
+    let make_lineage = |name: &str, host: &str, hook: Option<&str>| -> (Issued, Issued) {
+        let current = pki.leaf(&LeafSpec::new(&[host]));
+        let previous = pki.leaf(&LeafSpec::new(&[host]).validity(-100, 10));
+        let live = le.join("live").join(name);
+        std::fs::create_dir_all(&live).unwrap();
+        std::fs::write(
+            live.join("fullchain.pem"),
+            format!("{}{}", current.pem, pki.intermediate.cert.pem),
+        )
+        .unwrap();
+        let key = live.join("privkey.pem");
+        std::fs::write(&key, current.key.as_ref().unwrap()).unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::create_dir_all(le.join("renewal")).unwrap();
+        let hook_line = hook.map(|h| format!("deploy_hook = {h}\n")).unwrap_or_default();
+        std::fs::write(
+            le.join("renewal").join(format!("{name}.conf")),
+            format!("version = 2.9.0\n[renewalparams]\nauthenticator = webroot\n{hook_line}"),
+        )
+        .unwrap();
+        (current, previous)
+    };
+    make_lineage("web", "web.example.test", Some("systemctl reload nginx"));
+    let (api_current, api_previous) = make_lineage("api", "api.example.test", None);
+    let stale_copy = pki.write("crossbar.crt", &api_previous.pem);
+    let fresh_copy = pki.write("fresh.crt", &api_current.pem);
+    let root = pki.root_file();
+    let le_dir = le.display().to_string();
+    let doc = scan_json(&[
+        "--letsencrypt-dir",
+        &le_dir,
+        "--copy",
+        &stale_copy,
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+    ]);
+    let sources: Vec<&str> = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["certbot lineage api", "certbot lineage web"]);
+    assert_eq!(ids(&doc, 0), ["certbot.no_deploy_hook", "deploy.stale_copy"]);
+    assert!(
+        finding(&doc, 0, "deploy.stale_copy")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("crossbar.crt")
+    );
+    assert_eq!(
+        ids(&doc, 1),
+        Vec::<String>::new(),
+        "the web lineage has its hook, and the copy is not one of its names"
+    );
+    let doc = scan_json(&[
+        "--letsencrypt-dir",
+        &le_dir,
+        "--copy",
+        &fresh_copy,
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+    ]);
+    assert_eq!(ids(&doc, 0), ["certbot.no_deploy_hook"]);
+    // A global deploy hook covers every lineage.
+    std::fs::create_dir_all(le.join("renewal-hooks/deploy")).unwrap();
+    std::fs::write(
+        le.join("renewal-hooks/deploy/reload.sh"),
+        "#!/bin/sh\nsystemctl reload nginx\n",
+    )
+    .unwrap();
+    let doc = scan_json(&["--letsencrypt-dir", &le_dir, "--trust", "none", "--ca-file", &root]);
+    assert_eq!((ids(&doc, 0), ids(&doc, 1)), (vec![], vec![]));
+    let out = certscan(&["--copy", &stale_copy]);
+    assert_eq!(out.code, 3);
+}

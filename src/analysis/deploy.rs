@@ -5,6 +5,7 @@
 use rustls::pki_types::PrivateKeyDer;
 
 use super::certificate::{CertInfo, strip_zeros};
+use crate::configs::certbot::Lineage;
 use crate::evidence::DeployEvidence;
 use crate::finding::{CheckId, Finding};
 use crate::probe::disk::{FileFacts, KeyFound, Ownership};
@@ -99,6 +100,7 @@ pub fn unreadable_reason(account: &Account, facts: &FileFacts) -> Option<String>
 /// service pick up a new certificate, for `deploy.stale`.
 pub fn findings(
     deploy: &DeployEvidence,
+    lineage: Option<&Lineage>,
     leaf: Option<&CertInfo>,
     accounts: &[Account],
     reload: &str,
@@ -152,6 +154,34 @@ pub fn findings(
                         facts.path.display()
                     ),
                 ));
+            }
+        }
+    }
+    if let (Some(lineage), Some(leaf)) = (lineage, leaf) {
+        if lineage.hooks.is_empty() {
+            findings.push(Finding::new(
+                CheckId::CertbotNoDeployHook,
+                format!("the certbot lineage {} has no deploy, renew or post hook: renewals replace the files but nothing reloads or copies them", lineage.name),
+            ).with_remediation(format!(
+                "Add a deploy hook that reloads the service (and copies the files where a service keeps its own copy): certbot reconfigure --cert-name {} --deploy-hook 'systemctl reload nginx', or an executable script in /etc/letsencrypt/renewal-hooks/deploy/.",
+                lineage.name
+            )));
+        }
+        for (copy, held) in &deploy.copies {
+            let Ok(held) = held else { continue };
+            let held = CertInfo::from_der(held.as_ref(), at_unix);
+            let shares_a_name = held.san_entries.iter().any(|n| leaf.san_entries.contains(n));
+            if shares_a_name && held.sha256 != leaf.sha256 {
+                findings.push(Finding::new(
+                    CheckId::DeployStaleCopy,
+                    format!(
+                        "{} is a copy of the certbot lineage {} but holds another certificate (issued {}, the lineage's is from {}): the renewal happened, the copy and the restart did not",
+                        copy.display(), lineage.name, held.not_before, leaf.not_before
+                    ),
+                ).with_remediation(format!(
+                    "Copy the lineage's files again and restart the service (Kazoo: cp {} {}; sup whapps_controller restart_app crossbar), and do both in a certbot deploy hook so the next renewal does it.",
+                    lineage.fullchain.display(), copy.display()
+                )));
             }
         }
     }

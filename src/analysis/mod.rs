@@ -223,6 +223,7 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
     }
     result.findings.extend(deploy::findings(
         &evidence.deploy,
+        evidence.extra.lineage.as_ref(),
         result.chain.first(),
         &policy.readable_by,
         &policy.reload_command,

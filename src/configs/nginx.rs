@@ -3,6 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use super::ConfiguredTargets;
+use crate::target::{self, Extra, FileTarget, Host, ResolvePin};
+
 /// One directive, with its block when it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
@@ -327,6 +330,56 @@ fn collect(block: &[Directive], certificate: Option<&str>, key: Option<&str>, fo
             key: value(inner, "ssl_certificate_key").or(key).map(PathBuf::from),
         });
     }
+}
+
+/// The targets an nginx configuration defines: per TLS server block, its certificate file (with
+/// its key and server names) and each TLS port on this machine, which should serve that file.
+pub fn targets(path: &Path) -> Result<ConfiguredTargets, String> {
+    // Relative includes resolve against nginx's folder: the parent of sites-enabled, or the
+    // folder of nginx.conf.
+    let root = path.parent().unwrap_or(path);
+    let directives = load(path, root)?;
+    let (mut files, mut targets, mut pins) = (Vec::new(), Vec::new(), Vec::new());
+    for site in sites(&directives) {
+        let source = format!("nginx {}", site.place);
+        let names: Vec<String> = site.names.iter().filter(|n| !n.contains('*')).cloned().collect();
+        let Some(certificate) = site.certificate.clone() else {
+            continue;
+        };
+        files.push(FileTarget {
+            path: certificate.clone(),
+            extra: Extra {
+                names: Some(names.clone()),
+                key: site.key.clone(),
+                source: Some(source.clone()),
+                ..Extra::default()
+            },
+        });
+        let host = match names.first() {
+            Some(name) => Host::parse(name)?,
+            None => Host::Ip(std::net::Ipv4Addr::LOCALHOST.into()),
+        };
+        for &port in &site.ports {
+            let mut parsed = target::parse_target(&format!("https://{}/", target::host_port(&host, port)))?;
+            for t in &mut parsed {
+                t.extra = Extra {
+                    names: Some(names.clone()),
+                    compare: Some(certificate.clone()),
+                    source: Some(source.clone()),
+                    ..Extra::default()
+                };
+            }
+            if let Host::Dns(name) = &host {
+                pins.push(ResolvePin {
+                    host: name.clone(),
+                    port,
+                    addresses: vec![std::net::Ipv4Addr::LOCALHOST.into()],
+                });
+            }
+            targets.extend(parsed);
+        }
+    }
+    Ok(ConfiguredTargets { files, targets, pins })
 }
 
 #[cfg(test)]

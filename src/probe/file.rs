@@ -25,6 +25,7 @@ pub fn read_chain_file(path: &Path) -> Evidence {
             .collect(),
         key: key.map(|k| (path.to_path_buf(), Ok(Some(k)))),
         expected_leaf: None,
+        copies: vec![],
     };
     Evidence {
         input: path.display().to_string(),
