@@ -168,6 +168,11 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub nginx_conf: Option<PathBuf>,
 
+    /// The environment variable that holds the password of PKCS#12 (.p12, .pfx) files; the
+    /// empty password is tried without it. Never give a password on the command line.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+
     /// certbot's folder: each lineage's chain and key are checked, and a lineage without a hook
     /// that reloads or copies after renewal is reported. With --local, /etc/letsencrypt is read
     /// when it exists.
@@ -205,6 +210,8 @@ pub struct Args {
 pub struct Plan {
     pub targets: Vec<Target>,
     pub files: Vec<FileTarget>,
+    /// The password for PKCS#12 files, from `--password-env`.
+    pub pkcs12_password: Option<String>,
     pub probe: ProbeOptions,
     /// Where certscan's own DNS queries go; `None` with --no-dns.
     pub dns: Option<DnsOptions>,
@@ -351,7 +358,7 @@ impl Plan {
         };
         let mut trust = TrustStore::new(base)?;
         for path in &args.ca_files {
-            let evidence = probe::file::read_chain_file(path);
+            let evidence = probe::file::read_chain_file(path, None);
             let certificates = match evidence.observation {
                 Observation::Chain { certificates, .. } => certificates,
                 Observation::FileUnreadable { error } => return Err(format!("--ca-file: {error}")),
@@ -420,9 +427,16 @@ impl Plan {
             }
             caa_issuers.push(domain);
         }
+        let pkcs12_password = match &args.password_env {
+            None => None,
+            Some(var) => Some(std::env::var(var).map_err(|_| {
+                format!("--password-env {var}: the environment variable {var} is not set (or not UTF-8)")
+            })?),
+        };
         Ok(Plan {
             targets,
             files,
+            pkcs12_password,
             probe: ProbeOptions {
                 timeout: Duration::from_secs_f64(args.timeout),
                 concurrency: args.concurrency as usize,
@@ -596,7 +610,7 @@ fn account(name: &str, known: &Accounts) -> Result<Account, String> {
 
 /// Attaches the on-disk facts: key files with their ownership, and the leaf of the file an
 /// endpoint should be serving.
-fn add_disk_evidence(evidence: &mut [Evidence]) {
+fn add_disk_evidence(evidence: &mut [Evidence], password: Option<&str>) {
     for source in evidence.iter_mut() {
         if let Some(key_path) = source.extra.key.clone() {
             source.deploy.key = Some((key_path.clone(), probe::disk::read_key_file(&key_path)));
@@ -606,7 +620,7 @@ fn add_disk_evidence(evidence: &mut [Evidence]) {
                 .extend(probe::disk::file_facts(&key_path, "private key"));
         }
         for copy in source.extra.copies.clone() {
-            let leaf = match probe::file::read_chain_file(&copy).observation {
+            let leaf = match probe::file::read_chain_file(&copy, password).observation {
                 Observation::Chain { certificates, .. } if !certificates.is_empty() => Ok(certificates[0].clone()),
                 Observation::FileUnreadable { error } => Err(error),
                 _ => Err(format!("{} holds no certificate", copy.display())),
@@ -614,7 +628,7 @@ fn add_disk_evidence(evidence: &mut [Evidence]) {
             source.deploy.copies.push((copy, leaf));
         }
         if let Some(path) = source.extra.compare.clone() {
-            let leaf = match probe::file::read_chain_file(&path).observation {
+            let leaf = match probe::file::read_chain_file(&path, password).observation {
                 Observation::Chain { certificates, .. } if !certificates.is_empty() => Ok(certificates[0].clone()),
                 Observation::FileUnreadable { error } => Err(error),
                 _ => Err(format!("{} holds no certificate", path.display())),
@@ -628,11 +642,11 @@ fn add_disk_evidence(evidence: &mut [Evidence]) {
 pub async fn scan(plan: &Plan) -> Run {
     let mut evidence = probe::probe_targets(&plan.targets, &plan.probe).await;
     evidence.extend(plan.files.iter().map(|file| {
-        let mut read = probe::file::read_chain_file(&file.path);
+        let mut read = probe::file::read_chain_file(&file.path, plan.pkcs12_password.as_deref());
         read.extra = file.extra.clone();
         read
     }));
-    add_disk_evidence(&mut evidence);
+    add_disk_evidence(&mut evidence, plan.pkcs12_password.as_deref());
     add_caa_evidence(&mut evidence, plan).await;
     add_name_evidence(&mut evidence, plan).await;
     Run {

@@ -153,6 +153,10 @@ pub enum Observation {
     NoCertificate {
         note: String,
     },
+    /// A PKCS#12 file that the password given does not open.
+    Pkcs12BadPassword {
+        error: String,
+    },
 }
 
 /// One CAA resource record as served.

@@ -79,6 +79,7 @@ check_ids! {
     DeployStale => "deploy.stale",
     DeployStaleCopy => "deploy.stale_copy",
     CertbotNoDeployHook => "certbot.no_deploy_hook",
+    Pkcs12BadPassword => "pkcs12.bad_password",
 }
 
 impl fmt::Display for CheckId {

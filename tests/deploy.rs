@@ -428,3 +428,89 @@ fn certbot_lineages_hooks_and_stale_copies() {
     let out = certscan(&["--copy", &stale_copy]);
     assert_eq!(out.code, 3);
 }
+
+/// A PKCS#12 keystore holding `chain` with `key` (PKCS#8 PEM), written with `password`.
+fn keystore(chain: &[&Issued], key_pem: &str, password: &str) -> Vec<u8> {
+    use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
+    use rustls::pki_types::pem::PemObject;
+    let key_der = rustls::pki_types::PrivatePkcs8KeyDer::from_pem_slice(key_pem.as_bytes()).unwrap();
+    let certs: Vec<Certificate> = chain
+        .iter()
+        .map(|c| Certificate::from_der(c.der.as_ref()).unwrap())
+        .collect();
+    let entry = PrivateKeyChain::new(
+        vec![1u8; 20],
+        PrivateKey::from_der(key_der.secret_pkcs8_der()).unwrap(),
+        certs,
+    );
+    let mut store = KeyStore::new();
+    store.add_entry("server", KeyStoreEntry::PrivateKeyChain(entry));
+    store.writer(password).write().unwrap()
+}
+
+/// Runs certscan with P12_PASSWORD set in its environment.
+fn scan_with_password(args: &[&str], password: &str) -> (i32, Value) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_certscan"))
+        .args(args)
+        .args([
+            "--password-env",
+            "P12_PASSWORD",
+            "--no-dns",
+            "--hosts-file",
+            "/dev/null",
+            "--format",
+            "json",
+            "--at",
+            AT,
+        ])
+        .env("P12_PASSWORD", password)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        serde_json::from_slice(&output.stdout).unwrap_or(Value::Null),
+    )
+}
+
+#[test]
+fn pkcs12_keystores_open_with_the_password_from_the_environment() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&LeafSpec::new(&["media.example.test"]));
+    let other = pki.leaf(&LeafSpec::new(&["media.example.test"]));
+    let root = pki.root_file();
+    let good = pki.dir.path().join("kurento.p12");
+    std::fs::write(
+        &good,
+        keystore(&[&leaf, &pki.intermediate.cert], leaf.key.as_ref().unwrap(), "s3cret"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&good, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let good = good.display().to_string();
+    let (code, doc) = scan_with_password(&["--file", &good, "--trust", "none", "--ca-file", &root], "s3cret");
+    assert_eq!((code, ids(&doc, 0)), (0, vec![]), "{doc:#}");
+    assert_eq!(doc["targets"][0]["chain"].as_array().unwrap().len(), 2);
+    let (code, doc) = scan_with_password(&["--file", &good, "--trust", "none", "--ca-file", &root], "wrong");
+    assert_eq!((code, ids(&doc, 0)), (3, vec!["pkcs12.bad_password".to_string()]));
+    let mismatched = pki.dir.path().join("mismatched.pfx");
+    std::fs::write(
+        &mismatched,
+        keystore(&[&leaf, &pki.intermediate.cert], other.key.as_ref().unwrap(), "s3cret"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&mismatched, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (_, doc) = scan_with_password(
+        &[
+            "--file",
+            mismatched.to_str().unwrap(),
+            "--trust",
+            "none",
+            "--ca-file",
+            &root,
+        ],
+        "s3cret",
+    );
+    assert_eq!(ids(&doc, 0), ["key.mismatch"]);
+    let out = certscan(&["--file", &good, "--password-env", "CERTSCAN_TEST_UNSET_VARIABLE"]);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("CERTSCAN_TEST_UNSET_VARIABLE"));
+}

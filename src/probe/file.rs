@@ -13,10 +13,12 @@ use crate::evidence::{DeployEvidence, Evidence, Observation, Origin};
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Reads one chain file into evidence, with its ownership and any private key it holds (a
-/// combined certificate+key file); never fails, failures are observations.
-pub fn read_chain_file(path: &Path) -> Evidence {
+/// combined certificate+key file, or a PKCS#12 keystore opened with `pkcs12_password`); never
+/// fails, failures are observations.
+pub fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
     let (observation, key) = match read_bounded(path) {
         Err(error) => (Observation::FileUnreadable { error }, None),
+        Ok(bytes) if is_pkcs12(path) => read_pkcs12(&bytes, pkcs12_password.unwrap_or("")),
         Ok(bytes) => (chain_from_bytes(&bytes), super::disk::key_from_pem(&bytes)),
     };
     let deploy = DeployEvidence {
@@ -38,6 +40,71 @@ pub fn read_chain_file(path: &Path) -> Evidence {
         deploy,
         extra: Default::default(),
     }
+}
+
+/// `.p12` and `.pfx` files are PKCS#12 keystores.
+fn is_pkcs12(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("p12") || e.eq_ignore_ascii_case("pfx"))
+}
+
+/// The chain (leaf first) and key of a PKCS#12 keystore.
+fn read_pkcs12(bytes: &[u8], password: &str) -> (Observation, Option<super::disk::KeyFound>) {
+    use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
+    let store = match KeyStore::from_pkcs12(bytes, password, Pkcs12ImportPolicy::Relaxed) {
+        Ok(store) => store,
+        Err(p12_keystore::error::Error::MacError(_)) => {
+            return (
+                Observation::Pkcs12BadPassword {
+                    error: "the password does not open it (MAC check failed)".into(),
+                },
+                None,
+            );
+        }
+        Err(e) => {
+            return (
+                Observation::NoCertificate {
+                    note: format!("not a readable PKCS#12 file ({e})"),
+                },
+                None,
+            );
+        }
+    };
+    let mut certificates = Vec::new();
+    let mut key = None;
+    for (_, entry) in store.entries() {
+        match entry {
+            KeyStoreEntry::PrivateKeyChain(chain) if key.is_none() => {
+                let der = rustls::pki_types::PrivatePkcs8KeyDer::from(chain.key().as_der().to_vec());
+                key = Some(super::disk::KeyFound::Plain(der.into()));
+                let mut chain_certs: Vec<CertificateDer<'static>> = chain
+                    .certs()
+                    .iter()
+                    .map(|c| CertificateDer::from(c.as_der().to_vec()))
+                    .collect();
+                chain_certs.append(&mut certificates);
+                certificates = chain_certs;
+            }
+            KeyStoreEntry::Certificate(cert) => certificates.push(CertificateDer::from(cert.as_der().to_vec())),
+            _ => {}
+        }
+    }
+    if certificates.is_empty() {
+        return (
+            Observation::NoCertificate {
+                note: "a PKCS#12 file without a certificate".into(),
+            },
+            key,
+        );
+    }
+    (
+        Observation::Chain {
+            tls: None,
+            certificates,
+            exchange: None,
+        },
+        key,
+    )
 }
 
 pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
