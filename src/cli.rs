@@ -184,6 +184,13 @@ pub struct Args {
     #[arg(long = "copy", value_name = "PEM")]
     pub copies: Vec<PathBuf>,
 
+    /// Where the platform's configuration lives (default /, with --local): with --profile wazo,
+    /// the services' YAML (etc/wazo-*/conf.d, etc/xivo/custom) is checked against the
+    /// certificate (usr/share/xivo-certs/server.crt, or the first --file); with --profile kazoo,
+    /// Monster UI's js/config.js API URLs are checked and scanned.
+    #[arg(long, value_name = "DIR")]
+    pub config_root: Option<PathBuf>,
+
     /// Expand each bare host into a platform's TLS ports (wazo, kazoo, kurento, or a profile
     /// file); see --list-profiles.
     #[arg(long, value_name = "NAME|FILE")]
@@ -209,6 +216,8 @@ pub struct Args {
 /// Everything a scan needs, validated.
 pub struct Plan {
     pub targets: Vec<Target>,
+    /// Plain-HTTP API URLs found in Kazoo's UI configuration, with the file.
+    pub kazoo_insecure: Vec<(PathBuf, String)>,
     pub files: Vec<FileTarget>,
     /// The password for PKCS#12 files, from `--password-env`.
     pub pkcs12_password: Option<String>,
@@ -263,6 +272,7 @@ impl Plan {
         if let Some(name) = &args.profile {
             targets = profile::apply(&profile::load(name)?, targets);
         }
+        let mut kazoo_insecure: Vec<(PathBuf, String)> = Vec::new();
         let mut files: Vec<FileTarget> = args
             .files
             .iter()
@@ -319,8 +329,57 @@ impl Plan {
         } else if !args.copies.is_empty() {
             return Err("--copy compares files with certbot lineages: give --letsencrypt-dir too".into());
         }
+        let config_root = args
+            .config_root
+            .clone()
+            .or_else(|| args.local.then(|| PathBuf::from("/")));
+        match (args.profile.as_deref(), &config_root) {
+            (Some("wazo"), Some(root)) => {
+                let settings = crate::configs::wazo::settings(root).map_err(|e| format!("--config-root: {e}"))?;
+                let certificate = root.join(crate::configs::wazo::DEFAULT_CERTIFICATE);
+                match files.first_mut() {
+                    Some(first) => first.extra.wazo = settings,
+                    None if certificate.exists() => files.push(FileTarget {
+                        path: certificate,
+                        extra: Extra {
+                            wazo: settings,
+                            source: Some("wazo".into()),
+                            ..Extra::default()
+                        },
+                    }),
+                    None => {}
+                }
+            }
+            (Some("kazoo"), Some(root)) => {
+                for candidate in [
+                    "var/www/html/monster-ui/js/config.js",
+                    "var/www/monster-ui/js/config.js",
+                ] {
+                    let path = root.join(candidate);
+                    let Ok(bytes) = probe::file::read_bounded(&path) else {
+                        continue;
+                    };
+                    for url in crate::configs::kazoo::api_urls(&String::from_utf8_lossy(&bytes)) {
+                        let source = Some(format!("kazoo {}", path.display()));
+                        match target::parse_target(&url) {
+                            Ok(mut parsed) => {
+                                for t in &mut parsed {
+                                    t.extra = Extra {
+                                        source: source.clone(),
+                                        ..Extra::default()
+                                    };
+                                }
+                                targets.extend(parsed);
+                            }
+                            Err(_) => kazoo_insecure.push((path.clone(), url)),
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
         let targets = target::dedup(targets);
-        if targets.is_empty() && files.is_empty() {
+        if targets.is_empty() && files.is_empty() && kazoo_insecure.is_empty() {
             return Err("nothing to scan: give at least one TARGET, --targets-file or --file (see --help)".into());
         }
         for name in &args.names {
@@ -435,6 +494,7 @@ impl Plan {
         };
         Ok(Plan {
             targets,
+            kazoo_insecure,
             files,
             pkcs12_password,
             probe: ProbeOptions {
@@ -619,6 +679,18 @@ fn add_disk_evidence(evidence: &mut [Evidence], password: Option<&str>) {
                 .files
                 .extend(probe::disk::file_facts(&key_path, "private key"));
         }
+        for setting in source.extra.wazo.clone() {
+            let Some(path) = setting.verify_file else { continue };
+            if source.deploy.verify_files.iter().any(|(p, _)| *p == path) {
+                continue;
+            }
+            let certificates = match probe::file::read_chain_file(&path, None).observation {
+                Observation::Chain { certificates, .. } => Ok(certificates),
+                Observation::FileUnreadable { error } => Err(error),
+                _ => Err(format!("{} holds no certificate", path.display())),
+            };
+            source.deploy.verify_files.push((path, certificates));
+        }
         for copy in source.extra.copies.clone() {
             let leaf = match probe::file::read_chain_file(&copy, password).observation {
                 Observation::Chain { certificates, .. } if !certificates.is_empty() => Ok(certificates[0].clone()),
@@ -646,6 +718,20 @@ pub async fn scan(plan: &Plan) -> Run {
         read.extra = file.extra.clone();
         read
     }));
+    for (path, url) in &plan.kazoo_insecure {
+        evidence.push(Evidence {
+            input: url.clone(),
+            origin: Origin::File { path: path.clone() },
+            observation: Observation::PlainHttpUrl { url: url.clone() },
+            caa: vec![],
+            names: vec![],
+            deploy: Default::default(),
+            extra: Extra {
+                source: Some(format!("kazoo {}", path.display())),
+                ..Extra::default()
+            },
+        });
+    }
     add_disk_evidence(&mut evidence, plan.pkcs12_password.as_deref());
     add_caa_evidence(&mut evidence, plan).await;
     add_name_evidence(&mut evidence, plan).await;

@@ -157,6 +157,10 @@ pub enum Observation {
     Pkcs12BadPassword {
         error: String,
     },
+    /// A configuration sends clients to a plain-HTTP URL (Kazoo's UI API URL).
+    PlainHttpUrl {
+        url: String,
+    },
 }
 
 /// One CAA resource record as served.
@@ -210,6 +214,8 @@ pub struct DeployEvidence {
     pub expected_leaf: Option<(PathBuf, Result<CertificateDer<'static>, String>)>,
     /// Copies of the certificate that services use (`--copy`), and the leaf each holds.
     pub copies: Vec<(PathBuf, Result<CertificateDer<'static>, String>)>,
+    /// CA files named by Wazo's `verify_certificate`, and the certificates each holds.
+    pub verify_files: Vec<(PathBuf, Result<Vec<CertificateDer<'static>>, String>)>,
 }
 
 /// One source's evidence.

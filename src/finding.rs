@@ -80,6 +80,10 @@ check_ids! {
     DeployStaleCopy => "deploy.stale_copy",
     CertbotNoDeployHook => "certbot.no_deploy_hook",
     Pkcs12BadPassword => "pkcs12.bad_password",
+    WazoHostMismatch => "wazo.host_mismatch",
+    WazoVerifyMismatch => "wazo.verify_mismatch",
+    WazoVerifyDisabled => "wazo.verify_disabled",
+    KazooApiNotHttps => "kazoo.api_not_https",
 }
 
 impl fmt::Display for CheckId {

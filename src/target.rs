@@ -109,6 +109,8 @@ pub struct Extra {
     pub lineage: Option<crate::configs::certbot::Lineage>,
     /// Files that services use as copies of this certificate (`--copy`).
     pub copies: Vec<std::path::PathBuf>,
+    /// Wazo services' client settings that must fit this certificate.
+    pub wazo: Vec<crate::configs::wazo::ClientSetting>,
 }
 
 /// A chain file to analyse.

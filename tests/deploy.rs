@@ -514,3 +514,131 @@ fn pkcs12_keystores_open_with_the_password_from_the_environment() {
     assert_eq!(out.code, 3);
     assert!(out.stderr.contains("CERTSCAN_TEST_UNSET_VARIABLE"));
 }
+
+/// Copies a committed fixture tree into a fresh folder.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn wazo_services_hosts_and_verification_fit_the_certificate() {
+    let pki = Pki::new();
+    let root = pki.dir.path().join("root");
+    copy_tree(&common::pki::fixture("wazo-root"), &root);
+    let certificate = common::pki::self_signed(&LeafSpec::new(&["wazo.example.test"]));
+    std::fs::create_dir_all(root.join("usr/share/xivo-certs")).unwrap();
+    std::fs::write(root.join("usr/share/xivo-certs/server.crt"), &certificate.pem).unwrap();
+    let root_arg = root.display().to_string();
+    let doc = scan_json(&["--profile", "wazo", "--config-root", &root_arg, "--trust", "none"]);
+    assert_eq!(doc["targets"][0]["source"], "wazo");
+    let wazo: Vec<(String, String)> = doc["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"].as_str().unwrap().starts_with("wazo."))
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["detail"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let has = |id: &str, words: &[&str]| wazo.iter().any(|(i, d)| i == id && words.iter().all(|w| d.contains(w)));
+    assert!(
+        has("wazo.host_mismatch", &["auth section", "wazo-calld", "localhost"]),
+        "{wazo:#?}"
+    );
+    assert!(
+        has(
+            "wazo.host_mismatch",
+            &["confd section", "wazo-dird", "pbx2.example.test"]
+        ),
+        "{wazo:#?}"
+    );
+    assert!(
+        has("wazo.verify_mismatch", &["confd section", "wazo-calld", "system's CAs"]),
+        "{wazo:#?}"
+    );
+    assert!(has("wazo.verify_disabled", &["pbx2.example.test"]), "{wazo:#?}");
+    assert_eq!(
+        wazo.len(),
+        4,
+        "the dird auth section fits, and bus and rest_api are not client sections: {wazo:#?}"
+    );
+    let remediation = finding(&doc, 0, "wazo.host_mismatch")["remediation"].as_str().unwrap();
+    assert!(remediation.contains("host: wazo.example.test"), "{remediation}");
+
+    // With the hosts fixed and verification pointing at the certificate, nothing Wazo-specific remains.
+    for service in ["wazo-calld", "wazo-dird"] {
+        std::fs::write(
+            root.join(format!("etc/{service}/conf.d/50-certificate.yml")),
+            "auth:\n  host: wazo.example.test\n  verify_certificate: /usr/share/xivo-certs/server.crt\n",
+        )
+        .unwrap();
+    }
+    let doc = scan_json(&["--profile", "wazo", "--config-root", &root_arg, "--trust", "none"]);
+    assert!(
+        ids(&doc, 0).iter().all(|id| !id.starts_with("wazo.")),
+        "{:?}",
+        ids(&doc, 0)
+    );
+}
+
+#[test]
+fn kazoo_ui_api_urls_must_be_https_and_are_scanned() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let root = pki.dir.path().join("root");
+    copy_tree(&common::pki::fixture("kazoo-root"), &root);
+    let root_arg = root.display().to_string();
+    let doc = scan_json(&["--profile", "kazoo", "--config-root", &root_arg]);
+    assert_eq!(ids(&doc, 0), ["kazoo.api_not_https"]);
+    assert!(
+        finding(&doc, 0, "kazoo.api_not_https")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("http://kazoo.example.test:8000/v2/")
+    );
+    // An https API URL is scanned like any endpoint.
+    let leaf = pki.leaf(&LeafSpec::new(&["kazoo.example.test"]));
+    let reply = common::servers::App::Reply(
+        "HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=31536000\r\nContent-Length: 0\r\n\r\n".into(),
+    );
+    let config = common::servers::server_config(
+        vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
+        leaf.key_der(),
+        vec![],
+    );
+    let port = servers.tls_app(config, reply);
+    std::fs::write(
+        root.join("var/www/html/monster-ui/js/config.js"),
+        format!("define({{ api: {{ default: 'https://kazoo.example.test:{port}/v2/' }} }});\n"),
+    )
+    .unwrap();
+    let pin = format!("kazoo.example.test:{port}:127.0.0.1");
+    let ca = pki.root_file();
+    let doc = scan_json(&[
+        "--profile",
+        "kazoo",
+        "--config-root",
+        &root_arg,
+        "--resolve",
+        &pin,
+        "--trust",
+        "none",
+        "--ca-file",
+        &ca,
+    ]);
+    assert_eq!(doc["targets"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["targets"][0]["port"], port);
+    assert_eq!(doc["targets"][0]["exchange"]["request"], "GET /v2/");
+    assert_eq!(ids(&doc, 0), Vec::<String>::new());
+}

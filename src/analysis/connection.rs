@@ -33,6 +33,10 @@ pub fn failure_finding(observation: &Observation) -> Option<Finding> {
             legacy,
         } => handshake_finding(error, first_bytes, legacy.as_ref()),
         Observation::FileUnreadable { error } => Finding::new(CheckId::FileReadError, error.clone()),
+        Observation::PlainHttpUrl { url } => Finding::new(
+            CheckId::KazooApiNotHttps,
+            format!("the UI sends browsers to the API at {url}, which is not HTTPS"),
+        ),
         Observation::Pkcs12BadPassword { error } => Finding::new(
             CheckId::Pkcs12BadPassword,
             format!("the PKCS#12 file could not be opened: {error}"),

@@ -8,6 +8,7 @@ pub mod connection;
 pub mod crypto;
 pub mod deploy;
 pub mod names;
+pub mod platform;
 pub mod protocol;
 pub mod resolution;
 pub mod trust;
@@ -229,6 +230,14 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         &policy.reload_command,
         policy.at_unix,
     ));
+    if let (false, Some(leaf)) = (evidence.extra.wazo.is_empty(), result.chain.first()) {
+        result.findings.extend(platform::wazo_findings(
+            &evidence.extra.wazo,
+            leaf,
+            &evidence.deploy,
+            policy.at_unix,
+        ));
+    }
     if let Origin::File { path } = &evidence.origin {
         let file = path.display();
         let certbot_leaf = path.file_name().is_some_and(|n| n == "cert.pem")

@@ -2,7 +2,9 @@
 //! certificate files they name, and the ports that should serve them), so every check applies.
 
 pub mod certbot;
+pub mod kazoo;
 pub mod nginx;
+pub mod wazo;
 
 use crate::target::{FileTarget, ResolvePin, Target};
 
