@@ -460,7 +460,7 @@ impl Plan {
                 args.files.len()
             ));
         }
-        let readable_by = if args.readable_by.is_empty() {
+        let mut readable_by = if args.readable_by.is_empty() {
             vec![]
         } else {
             let known = Accounts::from_system();
@@ -469,6 +469,10 @@ impl Plan {
                 .map(|name| account(name, &known))
                 .collect::<Result<Vec<_>, _>>()?
         };
+        // Wazo's web services run as www-data and must read the certificate and key.
+        if args.profile.as_deref() == Some("wazo") && !args.readable_by.iter().any(|a| a == "www-data") {
+            readable_by.extend(account("www-data", &Accounts::from_system()).ok());
+        }
         let reload_command = match args.profile.as_deref() {
             Some("wazo") => "wazo-service restart all (xivo-service restart all on older releases)",
             Some("kazoo") => "sup whapps_controller restart_app crossbar",

@@ -160,6 +160,13 @@ fn modes_owners_and_the_accounts_that_must_read() {
         assert_eq!(run(0o600, &group_member), ["file.unreadable"]);
     }
     assert_eq!(run(0o640, &group_member), Vec::<String>::new());
+    let doc = scan_with_key(&pki, &chain, &key, &[]);
+    let files = doc["targets"][0]["files"].as_array().unwrap();
+    let key_view = files.iter().find(|f| f["role"] == "private key").unwrap();
+    assert_eq!(
+        (key_view["mode"].as_str(), key_view["uid"].as_u64()),
+        (Some("0640"), Some(uid as u64))
+    );
     assert_eq!(run(0o640, &stranger), ["file.unreadable"]);
     assert_eq!(run(0o644, &stranger), ["key.world_readable"]);
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();

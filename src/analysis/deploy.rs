@@ -21,6 +21,32 @@ pub struct Account {
     pub gids: Vec<u32>,
 }
 
+/// A file's ownership as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FileView {
+    pub path: String,
+    /// `certificate` or `private key`.
+    pub role: &'static str,
+    pub uid: u32,
+    pub gid: u32,
+    /// Permission bits in octal, e.g. `0640`.
+    pub mode: String,
+}
+
+pub fn file_views(deploy: &DeployEvidence) -> Vec<FileView> {
+    deploy
+        .files
+        .iter()
+        .map(|f| FileView {
+            path: f.path.display().to_string(),
+            role: f.role,
+            uid: f.file.uid,
+            gid: f.file.gid,
+            mode: format!("{:04o}", f.file.mode),
+        })
+        .collect()
+}
+
 /// Whether the key belongs to the certificate: `None` when it cannot be told.
 pub fn key_matches(leaf: &CertInfo, key: &PrivateKeyDer<'_>) -> Option<bool> {
     if let Ok(signing) = rustls::crypto::ring::sign::any_supported_type(key)

@@ -82,6 +82,8 @@ pub struct TargetResult {
     pub verification: Verification,
     /// Days until the first certificate of the path expires (negative once expired).
     pub days_left: Option<i64>,
+    /// Owner, group and mode of the certificate and key files.
+    pub files: Vec<deploy::FileView>,
     /// How the target's name and the certificate's names resolve.
     pub resolution: Vec<resolution::ResolutionView>,
     /// CAA verdicts, one per certificate name looked up.
@@ -135,6 +137,7 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         chain: vec![],
         verification: Verification::default(),
         days_left: None,
+        files: vec![],
         resolution: vec![],
         caa: vec![],
         findings: vec![],
@@ -222,6 +225,7 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
             result.findings.extend(finding);
         }
     }
+    result.files = deploy::file_views(&evidence.deploy);
     result.findings.extend(deploy::findings(
         &evidence.deploy,
         evidence.extra.lineage.as_ref(),

@@ -122,6 +122,12 @@ fn render_target(target: &TargetResult, color: bool) -> String {
         let server = server.map(|s| format!(" ({s})")).unwrap_or_default();
         out.push_str(&format!("  {} -> {answer}{server}\n", exchange.request));
     }
+    for file in &target.files {
+        out.push_str(&format!(
+            "  {} {}: mode {}, owner {}, group {}\n",
+            file.role, file.path, file.mode, file.uid, file.gid
+        ));
+    }
     if !target.names_checked.is_empty() {
         out.push_str(&format!("  names checked: {}\n", target.names_checked.join(", ")));
     }
@@ -226,6 +232,7 @@ mod tests {
             chain: vec![],
             verification: Verification::default(),
             days_left: None,
+            files: vec![],
             resolution: vec![],
             caa: vec![],
             findings: vec![Finding::new(
