@@ -417,14 +417,7 @@ impl Plan {
         };
         let mut trust = TrustStore::new(base)?;
         for path in &args.ca_files {
-            let evidence = probe::file::read_chain_file(path, None);
-            let certificates = match evidence.observation {
-                Observation::Chain { certificates, .. } => certificates,
-                Observation::FileUnreadable { error } => return Err(format!("--ca-file: {error}")),
-                _ => {
-                    return Err(format!("--ca-file {}: no certificate in the file", path.display()));
-                }
-            };
+            let certificates = probe::file::read_certificates(path, None).map_err(|e| format!("--ca-file: {e}"))?;
             trust
                 .add_certificates(certificates)
                 .map_err(|e| format!("--ca-file {}: {e}", path.display()))?;
@@ -672,48 +665,6 @@ fn account(name: &str, known: &Accounts) -> Result<Account, String> {
     ))
 }
 
-/// Attaches the on-disk facts: key files with their ownership, and the leaf of the file an
-/// endpoint should be serving.
-fn add_disk_evidence(evidence: &mut [Evidence], password: Option<&str>) {
-    for source in evidence.iter_mut() {
-        if let Some(key_path) = source.extra.key.clone() {
-            source.deploy.key = Some((key_path.clone(), probe::disk::read_key_file(&key_path)));
-            source
-                .deploy
-                .files
-                .extend(probe::disk::file_facts(&key_path, "private key"));
-        }
-        for setting in source.extra.wazo.clone() {
-            let Some(path) = setting.verify_file else { continue };
-            if source.deploy.verify_files.iter().any(|(p, _)| *p == path) {
-                continue;
-            }
-            let certificates = match probe::file::read_chain_file(&path, None).observation {
-                Observation::Chain { certificates, .. } => Ok(certificates),
-                Observation::FileUnreadable { error } => Err(error),
-                _ => Err(format!("{} holds no certificate", path.display())),
-            };
-            source.deploy.verify_files.push((path, certificates));
-        }
-        for copy in source.extra.copies.clone() {
-            let leaf = match probe::file::read_chain_file(&copy, password).observation {
-                Observation::Chain { certificates, .. } if !certificates.is_empty() => Ok(certificates[0].clone()),
-                Observation::FileUnreadable { error } => Err(error),
-                _ => Err(format!("{} holds no certificate", copy.display())),
-            };
-            source.deploy.copies.push((copy, leaf));
-        }
-        if let Some(path) = source.extra.compare.clone() {
-            let leaf = match probe::file::read_chain_file(&path, password).observation {
-                Observation::Chain { certificates, .. } if !certificates.is_empty() => Ok(certificates[0].clone()),
-                Observation::FileUnreadable { error } => Err(error),
-                _ => Err(format!("{} holds no certificate", path.display())),
-            };
-            source.deploy.expected_leaf = Some((path, leaf));
-        }
-    }
-}
-
 /// Probes, analyses and returns the finished run.
 pub async fn scan(plan: &Plan) -> Run {
     let mut evidence = probe::probe_targets(&plan.targets, &plan.probe).await;
@@ -736,7 +687,7 @@ pub async fn scan(plan: &Plan) -> Run {
             },
         });
     }
-    add_disk_evidence(&mut evidence, plan.pkcs12_password.as_deref());
+    probe::disk::add_disk_evidence(&mut evidence, plan.pkcs12_password.as_deref());
     add_caa_evidence(&mut evidence, plan).await;
     add_name_evidence(&mut evidence, plan).await;
     Run {

@@ -7,6 +7,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use rustls::pki_types::pem::{self, SectionKind};
+
+use super::file::read_certificates;
+use crate::evidence::Evidence;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
 
 /// A private key as found in a file.
@@ -139,6 +142,34 @@ impl Accounts {
                 .unwrap_or_default()
         };
         Accounts::parse(&read("/etc/passwd"), &read("/etc/group"))
+    }
+}
+
+/// Attaches the on-disk facts each source asks for: its key file with the file's ownership,
+/// the leaf of the file an endpoint should be serving, copies of a lineage's certificate, and the
+/// CA files Wazo's services verify with.
+pub fn add_disk_evidence(evidence: &mut [Evidence], pkcs12_password: Option<&str>) {
+    let first = |path: &Path| read_certificates(path, pkcs12_password).map(|mut certs| certs.swap_remove(0));
+    for source in evidence.iter_mut() {
+        if let Some(key_path) = source.extra.key.clone() {
+            source.deploy.key = Some((key_path.clone(), read_key_file(&key_path)));
+            source.deploy.files.extend(file_facts(&key_path, "private key"));
+        }
+        for setting in &source.extra.wazo {
+            let Some(path) = &setting.verify_file else { continue };
+            if !source.deploy.verify_files.iter().any(|(p, _)| p == path) {
+                source
+                    .deploy
+                    .verify_files
+                    .push((path.clone(), read_certificates(path, None)));
+            }
+        }
+        for copy in &source.extra.copies {
+            source.deploy.copies.push((copy.clone(), first(copy)));
+        }
+        if let Some(path) = &source.extra.compare {
+            source.deploy.expected_leaf = Some((path.clone(), first(path)));
+        }
     }
 }
 

@@ -43,6 +43,16 @@ pub fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
     }
 }
 
+/// The certificates of a file, for files that only serve as references (`--ca-file`,
+/// `--compare`, `--copy`, CA files named in configurations).
+pub fn read_certificates(path: &Path, pkcs12_password: Option<&str>) -> Result<Vec<CertificateDer<'static>>, String> {
+    match read_chain_file(path, pkcs12_password).observation {
+        Observation::Chain { certificates, .. } if !certificates.is_empty() => Ok(certificates),
+        Observation::FileUnreadable { error } | Observation::Pkcs12BadPassword { error } => Err(error),
+        _ => Err(format!("{} holds no certificate", path.display())),
+    }
+}
+
 /// `.p12` and `.pfx` files are PKCS#12 keystores.
 fn is_pkcs12(path: &Path) -> bool {
     path.extension()

@@ -107,14 +107,25 @@ fn sni_for(target: &Target, sni: Option<String>) -> Option<String> {
 }
 
 fn unresolved_evidence(target: &Target, observation: Observation, sni: Option<String>) -> Evidence {
+    endpoint_evidence(target, None, sni_for(target, sni), target.protocol, observation)
+}
+
+/// Evidence for one endpoint of a target.
+fn endpoint_evidence(
+    target: &Target,
+    address: Option<IpAddr>,
+    sni: Option<String>,
+    protocol: Protocol,
+    observation: Observation,
+) -> Evidence {
     Evidence {
         input: target.input.clone(),
         origin: Origin::Endpoint {
             host: target.host.clone(),
             port: target.port,
-            address: None,
-            sni: sni_for(target, sni),
-            protocol: target.protocol,
+            address,
+            sni,
+            protocol,
             service: target.service.clone(),
             if_refused: target.if_refused,
         },
@@ -203,23 +214,7 @@ async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence 
     let Endpoint { target, address } = endpoint;
     let sni = sni_for(&target, options.sni.clone());
     let (observation, protocol) = connect_and_exchange(&target, address, sni.as_deref(), options.timeout).await;
-    Evidence {
-        input: target.input.clone(),
-        origin: Origin::Endpoint {
-            host: target.host.clone(),
-            port: target.port,
-            address: Some(address),
-            sni,
-            protocol,
-            service: target.service.clone(),
-            if_refused: target.if_refused,
-        },
-        observation,
-        caa: vec![],
-        names: vec![],
-        deploy: Default::default(),
-        extra: target.extra.clone(),
-    }
+    endpoint_evidence(&target, Some(address), sni, protocol, observation)
 }
 
 /// Whether a failed handshake is worth a second try with a TLS 1.0/1.1 ClientHello.
