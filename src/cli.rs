@@ -9,23 +9,21 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use rustls::pki_types::ServerName;
 
-use crate::analysis::certificate::CertInfo;
+use crate::analysis::Policy;
 use crate::analysis::deploy::Account;
 use crate::analysis::trust::{TrustBase, TrustStore};
 use crate::analysis::validity::Thresholds;
-use crate::analysis::{Policy, assess_all};
-use crate::analysis::{caa, resolution};
 use crate::catalog;
-use crate::evidence::{Evidence, Observation, Origin};
 use crate::probe::disk::Accounts;
 use crate::probe::dns::DnsOptions;
 use crate::probe::hosts::HostsFile;
 use crate::probe::names::ResolutionOptions;
 use crate::probe::{self, NameSource, ProbeOptions};
 use crate::profile;
-use crate::report::{self, Format, Run};
+use crate::report::{self, Format};
+use crate::scan::{self, Plan};
 use crate::status::Status;
-use crate::target::{self, Extra, FileTarget, Host, Protocol, ResolvePin, Target};
+use crate::target::{self, Extra, FileTarget, Protocol, ResolvePin};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -213,26 +211,6 @@ pub struct Args {
     pub list_checks: bool,
 }
 
-/// Everything a scan needs, validated.
-pub struct Plan {
-    pub targets: Vec<Target>,
-    /// Plain-HTTP API URLs found in Kazoo's UI configuration, with the file.
-    pub kazoo_insecure: Vec<(PathBuf, String)>,
-    pub files: Vec<FileTarget>,
-    /// The password for PKCS#12 files, from `--password-env`.
-    pub pkcs12_password: Option<String>,
-    pub probe: ProbeOptions,
-    /// Where certscan's own DNS queries go; `None` with --no-dns.
-    pub dns: Option<DnsOptions>,
-    /// How names are resolved for the hosts and DNS checks.
-    pub resolution: ResolutionOptions,
-    pub policy: Policy,
-    pub format: Format,
-    pub output: Option<PathBuf>,
-    pub started_at: String,
-    pub evaluated_at: String,
-}
-
 fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
@@ -254,8 +232,10 @@ fn read_targets_file(path: &PathBuf) -> Result<String, String> {
     Ok(text)
 }
 
-impl Plan {
-    pub fn from_args(args: Args) -> Result<Plan, String> {
+impl Args {
+    /// Validates the flags into a scan plan; errors name the bad input.
+    pub fn into_plan(self) -> Result<Plan, String> {
+        let args = self;
         let mut targets = Vec::new();
         for text in &args.targets {
             targets.extend(target::parse_target(text)?);
@@ -544,86 +524,6 @@ fn parse_dns_server(text: &str) -> Result<std::net::SocketAddr, String> {
         .map_err(|_| format!("--dns-server {text:?} is not an IP address with an optional port, e.g. 127.0.0.1:5353"))
 }
 
-/// Looks up CAA for the leaf names of every chain (each name once) and attaches the lookups.
-async fn add_caa_evidence(evidence: &mut [Evidence], plan: &Plan) {
-    let Some(dns) = &plan.dns else { return };
-    let issuer_given = !plan.policy.caa_issuers.is_empty();
-    let per_source: Vec<Vec<String>> = evidence
-        .iter()
-        .map(|e| match &e.observation {
-            Observation::Chain { certificates, .. } => certificates
-                .first()
-                .map(|leaf| caa::names_to_look_up(&CertInfo::from_der(leaf, plan.policy.at_unix), issuer_given))
-                .unwrap_or_default(),
-            _ => vec![],
-        })
-        .collect();
-    let mut unique: Vec<String> = Vec::new();
-    for name in per_source.iter().flatten() {
-        if !unique.contains(name) {
-            unique.push(name.clone());
-        }
-    }
-    if unique.is_empty() {
-        return;
-    }
-    let lookups = probe::dns::lookup_caa(&unique, dns).await;
-    for (source, names) in evidence.iter_mut().zip(per_source) {
-        source.caa = names
-            .iter()
-            .filter_map(|name| lookups.iter().find(|l| l.name == *name).cloned())
-            .collect();
-    }
-}
-
-/// Resolves the target's name and the leaf's names of every source (each name once) and
-/// attaches the resolutions.
-async fn add_name_evidence(evidence: &mut [Evidence], plan: &Plan) {
-    let per_source: Vec<Vec<String>> = evidence
-        .iter()
-        .map(|e| {
-            let mut names: Vec<String> = match &e.origin {
-                Origin::Endpoint {
-                    host: Host::Dns(name), ..
-                } => vec![name.clone()],
-                Origin::Endpoint { .. } => vec![],
-                Origin::File { .. } => plan
-                    .policy
-                    .names
-                    .iter()
-                    .filter(|n| n.parse::<std::net::IpAddr>().is_err())
-                    .cloned()
-                    .collect(),
-            };
-            if let Observation::Chain { certificates, .. } = &e.observation
-                && let Some(leaf) = certificates.first()
-            {
-                let leaf = CertInfo::from_der(leaf, plan.policy.at_unix);
-                names.extend(
-                    resolution::certificate_names(&leaf)
-                        .into_iter()
-                        .filter(|n| !names.contains(n))
-                        .collect::<Vec<_>>(),
-                );
-            }
-            names
-        })
-        .collect();
-    let mut unique: Vec<String> = Vec::new();
-    for name in per_source.iter().flatten() {
-        if !unique.contains(name) {
-            unique.push(name.clone());
-        }
-    }
-    let resolved = probe::names::resolve_names(&unique, &plan.resolution).await;
-    for (source, names) in evidence.iter_mut().zip(per_source) {
-        source.names = names
-            .iter()
-            .filter_map(|name| resolved.iter().find(|r| r.name == *name).cloned())
-            .collect();
-    }
-}
-
 /// An account named on the command line: `UID[:GID]`, a user (with its groups), or a group.
 fn account(name: &str, known: &Accounts) -> Result<Account, String> {
     let numeric = |text: &str| text.parse::<u32>().ok();
@@ -663,40 +563,6 @@ fn account(name: &str, known: &Accounts) -> Result<Account, String> {
     Err(format!(
         "--readable-by {name:?} is neither a local user nor a group (nor UID[:GID])"
     ))
-}
-
-/// Probes, analyses and returns the finished run.
-pub async fn scan(plan: &Plan) -> Run {
-    let mut evidence = probe::probe_targets(&plan.targets, &plan.probe).await;
-    evidence.extend(plan.files.iter().map(|file| {
-        let mut read = probe::file::read_chain_file(&file.path, plan.pkcs12_password.as_deref());
-        read.extra = file.extra.clone();
-        read
-    }));
-    for (path, url) in &plan.kazoo_insecure {
-        evidence.push(Evidence {
-            input: url.clone(),
-            origin: Origin::File { path: path.clone() },
-            observation: Observation::PlainHttpUrl { url: url.clone() },
-            caa: vec![],
-            names: vec![],
-            deploy: Default::default(),
-            extra: Extra {
-                source: Some(format!("kazoo {}", path.display())),
-                ..Extra::default()
-            },
-        });
-    }
-    probe::disk::add_disk_evidence(&mut evidence, plan.pkcs12_password.as_deref());
-    add_caa_evidence(&mut evidence, plan).await;
-    add_name_evidence(&mut evidence, plan).await;
-    Run {
-        started_at: plan.started_at.clone(),
-        evaluated_at: plan.evaluated_at.clone(),
-        warning_days: plan.policy.thresholds.warning_days,
-        critical_days: plan.policy.thresholds.critical_days,
-        targets: assess_all(&evidence, &plan.policy),
-    }
 }
 
 /// Colour only for a table written to a terminal, and never when NO_COLOR is set.
@@ -751,7 +617,7 @@ pub fn main() -> ExitCode {
         let _ = write_stdout(&lines);
         return ExitCode::SUCCESS;
     }
-    let plan = match Plan::from_args(args) {
+    let plan = match args.into_plan() {
         Ok(plan) => plan,
         Err(message) => return usage_error(&message),
     };
@@ -759,7 +625,7 @@ pub fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return usage_error(&format!("cannot start the async runtime: {e}")),
     };
-    let run = runtime.block_on(scan(&plan));
+    let run = runtime.block_on(scan::scan(&plan));
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let color = use_color(
         plan.format,
