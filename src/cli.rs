@@ -61,153 +61,171 @@ pub struct Args {
     pub targets: Vec<String>,
 
     /// Read targets from FILE (one or more per line, '#' starts a comment; '-' for stdin).
-    #[arg(short = 'f', long = "targets-file", value_name = "FILE")]
+    #[arg(help_heading = "Targets", short = 'f', long = "targets-file", value_name = "FILE")]
     pub targets_files: Vec<PathBuf>,
 
     /// Analyse a certificate chain file (PEM or DER, leaf first) as if a server had sent it.
-    #[arg(long = "file", value_name = "PEM")]
+    #[arg(help_heading = "Targets", long = "file", value_name = "PEM")]
     pub files: Vec<PathBuf>,
 
     /// A name (DNS name or IP address) the certificate must be valid for; replaces the target's
     /// host name. Repeatable.
-    #[arg(long = "name", value_name = "NAME")]
+    #[arg(help_heading = "Targets", long = "name", value_name = "NAME")]
     pub names: Vec<String>,
 
     /// Connect to ADDR for HOST:PORT, as curl does. Repeatable.
-    #[arg(long = "resolve", value_name = "HOST:PORT:ADDR")]
+    #[arg(help_heading = "Targets", long = "resolve", value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
 
     /// Send NAME as SNI instead of the target's host name (IP targets send none).
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = "Targets", long, value_name = "NAME")]
     pub sni: Option<String>,
 
     /// Endpoints probed at once.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(help_heading = "Targets", long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub concurrency: u32,
 
     /// Seconds allowed per endpoint: connect, TLS handshake and protocol exchange together.
-    #[arg(short = 't', long, default_value_t = 5.0, value_name = "SECONDS")]
+    #[arg(
+        help_heading = "Targets",
+        short = 't',
+        long,
+        default_value_t = 5.0,
+        value_name = "SECONDS"
+    )]
     pub timeout: f64,
 
     /// Trust anchors to start from.
-    #[arg(long, value_enum, default_value_t = TrustArg::Mozilla)]
+    #[arg(help_heading = "Trust and time", long, value_enum, default_value_t = TrustArg::Mozilla)]
     pub trust: TrustArg,
 
     /// Also trust the certificates in this PEM file (e.g. a private CA or a self-signed server
     /// certificate). Repeatable.
-    #[arg(long = "ca-file", value_name = "PEM")]
+    #[arg(help_heading = "Trust and time", long = "ca-file", value_name = "PEM")]
     pub ca_files: Vec<PathBuf>,
 
     /// Evaluate every time-dependent check as of this RFC 3339 instant instead of now
     /// (e.g. 2027-01-31T00:00:00Z).
-    #[arg(long, value_name = "RFC3339")]
+    #[arg(help_heading = "Trust and time", long, value_name = "RFC3339")]
     pub at: Option<String>,
 
     /// WARNING when a certificate expires in fewer than DAYS days.
-    #[arg(short = 'w', long = "warning", default_value_t = 30, value_name = "DAYS")]
+    #[arg(
+        help_heading = "Trust and time",
+        short = 'w',
+        long = "warning",
+        default_value_t = 30,
+        value_name = "DAYS"
+    )]
     pub warning_days: i64,
 
     /// CRITICAL when a certificate expires in fewer than DAYS days.
-    #[arg(short = 'c', long = "critical", default_value_t = 14, value_name = "DAYS")]
+    #[arg(
+        help_heading = "Trust and time",
+        short = 'c',
+        long = "critical",
+        default_value_t = 14,
+        value_name = "DAYS"
+    )]
     pub critical_days: i64,
 
     /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
     /// Write the report to FILE instead of standard output.
-    #[arg(short = 'o', long, value_name = "FILE")]
+    #[arg(help_heading = "Output", short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
     /// Make no DNS queries of certscan's own, CAA included (names are still resolved by the
     /// system resolver, /etc/hosts first). For air-gapped hosts.
-    #[arg(long, conflicts_with = "dns_server")]
+    #[arg(help_heading = "Names, DNS and CAA", long, conflicts_with = "dns_server")]
     pub no_dns: bool,
 
     /// Send certscan's own DNS queries (CAA) to this server instead of the system's.
-    #[arg(long, value_name = "ADDR[:PORT]")]
+    #[arg(help_heading = "Names, DNS and CAA", long, value_name = "ADDR[:PORT]")]
     pub dns_server: Option<String>,
 
     /// Check CAA for this CA's issuer domain (e.g. letsencrypt.org) instead of the CA that
     /// issued the certificate: the pre-flight check before a renewal or a change of CA. Repeatable.
-    #[arg(long = "caa-issuer", value_name = "DOMAIN")]
+    #[arg(help_heading = "Names, DNS and CAA", long = "caa-issuer", value_name = "DOMAIN")]
     pub caa_issuers: Vec<String>,
 
     /// Read this hosts file instead of /etc/hosts (e.g. one copied from the server). The system
     /// resolver, which reads /etc/hosts, is then not consulted for certificate names.
-    #[arg(long, value_name = "PATH")]
+    #[arg(help_heading = "Names, DNS and CAA", long, value_name = "PATH")]
     pub hosts_file: Option<PathBuf>,
 
     /// The scanned services run on this machine: every certificate name must resolve to
     /// 127.0.0.1 through the hosts file (as Wazo's services require). Inferred for loopback and
     /// local addresses, where only a name mapped elsewhere is reported.
-    #[arg(long)]
+    #[arg(help_heading = "Names, DNS and CAA", long)]
     pub local: bool,
 
     /// The private key for the --file of the same position (PEM); checked against its leaf. A
     /// key inside the chain file itself is found without it. Repeatable.
-    #[arg(long = "key", value_name = "PEM")]
+    #[arg(help_heading = "Deployment", long = "key", value_name = "PEM")]
     pub keys: Vec<PathBuf>,
 
     /// A user or group (name, or UID[:GID]) that must be able to read the certificate and key
     /// files, e.g. www-data. Repeatable.
-    #[arg(long = "readable-by", value_name = "USER|GROUP")]
+    #[arg(help_heading = "Deployment", long = "readable-by", value_name = "USER|GROUP")]
     pub readable_by: Vec<String>,
 
     /// The certificate file the scanned endpoints should be serving: a different served
     /// certificate is reported as deploy.stale.
-    #[arg(long, value_name = "PEM")]
+    #[arg(help_heading = "Deployment", long, value_name = "PEM")]
     pub compare: Option<PathBuf>,
 
     /// nginx configuration (a file or a folder such as /etc/nginx/sites-enabled, with its
     /// includes): every TLS server block's certificate and key are checked, and each TLS port on
     /// this machine is compared with the certificate it is configured with. With --local,
     /// /etc/nginx/sites-enabled is read when it exists.
-    #[arg(long, value_name = "PATH")]
+    #[arg(help_heading = "Deployment", long, value_name = "PATH")]
     pub nginx_conf: Option<PathBuf>,
 
     /// The environment variable that holds the password of PKCS#12 (.p12, .pfx) files; the
     /// empty password is tried without it. Never give a password on the command line.
-    #[arg(long, value_name = "VAR")]
+    #[arg(help_heading = "Deployment", long, value_name = "VAR")]
     pub password_env: Option<String>,
 
     /// certbot's folder: each lineage's chain and key are checked, and a lineage without a hook
     /// that reloads or copies after renewal is reported. With --local, /etc/letsencrypt is read
     /// when it exists.
-    #[arg(long, value_name = "DIR")]
+    #[arg(help_heading = "Deployment", long, value_name = "DIR")]
     pub letsencrypt_dir: Option<PathBuf>,
 
     /// A file a service uses as a copy of a certbot certificate (e.g. Kazoo's crossbar.crt): it
     /// must match the lineage's current certificate. Repeatable.
-    #[arg(long = "copy", value_name = "PEM")]
+    #[arg(help_heading = "Deployment", long = "copy", value_name = "PEM")]
     pub copies: Vec<PathBuf>,
 
     /// Where the platform's configuration lives (default /, with --local): with --profile wazo,
     /// the services' YAML (etc/wazo-*/conf.d, etc/xivo/custom) is checked against the
     /// certificate (usr/share/xivo-certs/server.crt, or the first --file); with --profile kazoo,
     /// Monster UI's js/config.js API URLs are checked and scanned.
-    #[arg(long, value_name = "DIR")]
+    #[arg(help_heading = "Deployment", long, value_name = "DIR")]
     pub config_root: Option<PathBuf>,
 
     /// Expand each bare host into a platform's TLS ports (wazo, kazoo, kurento, or a profile
     /// file); see --list-profiles.
-    #[arg(long, value_name = "NAME|FILE")]
+    #[arg(help_heading = "Targets", long, value_name = "NAME|FILE")]
     pub profile: Option<String>,
 
     /// Speak this protocol on targets given without a scheme, instead of choosing by port.
-    #[arg(long, value_enum)]
+    #[arg(help_heading = "Targets", long, value_enum)]
     pub protocol: Option<Protocol>,
 
     /// List the built-in platform profiles and their ports, then exit.
-    #[arg(long)]
+    #[arg(help_heading = "Targets", long)]
     pub list_profiles: bool,
 
     /// Print what a check id means, why it matters and how to fix it, then exit.
-    #[arg(long, value_name = "ID")]
+    #[arg(help_heading = "Output", long, value_name = "ID")]
     pub explain: Option<String>,
 
     /// List every check id with its default severity and title, then exit.
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub list_checks: bool,
 }
 
