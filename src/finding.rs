@@ -84,6 +84,7 @@ check_ids! {
     WazoVerifyMismatch => "wazo.verify_mismatch",
     WazoVerifyDisabled => "wazo.verify_disabled",
     KazooApiNotHttps => "kazoo.api_not_https",
+    Nonconformant => "cert.nonconformant",
 }
 
 impl fmt::Display for CheckId {

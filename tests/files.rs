@@ -98,7 +98,13 @@ fn leaf_that_is_a_ca_or_lacks_server_auth_is_untrusted() {
     let ca_leaf = pki.leaf(&spec);
     let file = pki.chain_file("ca-leaf.pem", &[&ca_leaf, &pki.intermediate.cert]);
     let doc = scan_file(&pki, &file, &[]);
-    assert_eq!(ids(&doc, 0), ["chain.untrusted"]);
+    assert_eq!(ids(&doc, 0), ["cert.nonconformant", "chain.untrusted"]);
+    assert!(
+        finding(&doc, 0, "cert.nonconformant")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("keyCertSign")
+    );
     assert!(
         finding(&doc, 0, "chain.untrusted")["detail"]
             .as_str()
@@ -228,4 +234,26 @@ fn bad_files_are_reported_and_do_not_hide_the_others() {
         doc["status"], "critical",
         "the unparsable certificate is critical and outranks unknown"
     );
+}
+
+#[test]
+fn profile_rules_the_validator_does_not_enforce_are_warnings() {
+    let pki = Pki::new();
+    let mut spec = LeafSpec::new(&["a.example.test"]);
+    spec.extended_key_usage = false;
+    let any_purpose = pki.leaf(&spec);
+    let file = pki.chain_file("any-purpose.pem", &[&any_purpose, &pki.intermediate.cert]);
+    let doc = scan_file(&pki, &file, &[]);
+    assert_eq!(ids(&doc, 0), ["cert.nonconformant"]);
+    assert!(
+        finding(&doc, 0, "cert.nonconformant")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("usable for any purpose")
+    );
+    assert_eq!(
+        doc["targets"][0]["verification"]["valid"], true,
+        "clients accept it; the warning names the problem"
+    );
+    assert_eq!(doc["exit_code"], 1);
 }

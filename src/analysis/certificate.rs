@@ -84,6 +84,31 @@ pub struct CertInfo {
     /// The RSA modulus without leading zeros, for RSA keys.
     #[serde(skip)]
     pub rsa_modulus: Option<Vec<u8>>,
+    /// The serial number's DER content octets.
+    #[serde(skip)]
+    pub serial_raw: Vec<u8>,
+    #[serde(skip)]
+    pub has_extended_key_usage: bool,
+    /// Whether basicConstraints is marked critical, when present.
+    #[serde(skip)]
+    pub basic_constraints_critical: Option<bool>,
+    /// Whether keyUsage allows keyCertSign, when keyUsage is present.
+    #[serde(skip)]
+    pub key_cert_sign: Option<bool>,
+    /// Critical extensions that are not understood (their OIDs).
+    #[serde(skip)]
+    pub unknown_critical_extensions: Vec<String>,
+    /// Extensions that do not parse (their OIDs).
+    #[serde(skip)]
+    pub malformed_extensions: Vec<String>,
+    #[serde(skip)]
+    pub extended_key_usage_critical: bool,
+    /// The authority key identifier names the issuer's issuer or serial, not only a key id.
+    #[serde(skip)]
+    pub authority_key_id_has_issuer_fields: bool,
+    /// Name constraints: (marked critical, holds no subtree at all), when present.
+    #[serde(skip)]
+    pub name_constraints: Option<(bool, bool)>,
 }
 
 impl CertInfo {
@@ -128,6 +153,15 @@ impl CertInfo {
             signature_oid: String::new(),
             spki_der: vec![],
             rsa_modulus: None,
+            serial_raw: vec![],
+            has_extended_key_usage: false,
+            basic_constraints_critical: None,
+            key_cert_sign: None,
+            unknown_critical_extensions: vec![],
+            malformed_extensions: vec![],
+            extended_key_usage_critical: false,
+            authority_key_id_has_issuer_fields: false,
+            name_constraints: None,
         }
     }
 
@@ -165,6 +199,7 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
     info.subject_raw = cert.subject().as_raw().to_vec();
     info.issuer_raw = cert.issuer().as_raw().to_vec();
     info.serial = cert.raw_serial_as_string();
+    info.serial_raw = cert.raw_serial().to_vec();
     let validity = cert.validity();
     info.not_before_unix = validity.not_before.timestamp();
     info.not_after_unix = validity.not_after.timestamp();
@@ -203,9 +238,28 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
                     });
                 }
             }
-            ParsedExtension::BasicConstraints(bc) => info.is_ca = bc.ca,
+            ParsedExtension::BasicConstraints(bc) => {
+                info.is_ca = bc.ca;
+                info.basic_constraints_critical = Some(ext.critical);
+            }
+            ParsedExtension::ExtendedKeyUsage(_) => {
+                info.has_extended_key_usage = true;
+                info.extended_key_usage_critical = ext.critical;
+            }
+            ParsedExtension::NameConstraints(nc) => {
+                let empty = nc.permitted_subtrees.as_ref().is_none_or(Vec::is_empty)
+                    && nc.excluded_subtrees.as_ref().is_none_or(Vec::is_empty);
+                info.name_constraints = Some((ext.critical, empty));
+            }
+            ParsedExtension::ParseError { .. } => info.malformed_extensions.push(ext.oid.to_id_string()),
+            ParsedExtension::KeyUsage(usage) => info.key_cert_sign = Some(usage.key_cert_sign()),
+            ParsedExtension::UnsupportedExtension { .. } if ext.critical => {
+                info.unknown_critical_extensions.push(ext.oid.to_id_string())
+            }
             ParsedExtension::AuthorityKeyIdentifier(aki) => {
-                info.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec())
+                info.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
+                info.authority_key_id_has_issuer_fields =
+                    aki.authority_cert_issuer.is_some() || aki.authority_cert_serial.is_some();
             }
             ParsedExtension::SubjectKeyIdentifier(ski) => info.subject_key_id = Some(ski.0.to_vec()),
             ParsedExtension::AuthorityInfoAccess(aia) => {

@@ -4,6 +4,7 @@
 pub mod caa;
 pub mod certificate;
 pub mod chain;
+pub mod conformity;
 pub mod connection;
 pub mod crypto;
 pub mod deploy;
@@ -392,6 +393,7 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
     }
     if let Some(anchor) = &anchor_info {
         structural(anchor, "the trust anchor".to_string());
+        findings.extend(conformity::problems(anchor, "the trust anchor", false));
     }
     if let Some(anchor) = anchor_info.as_ref().filter(|a| a.parsed())
         && (policy.at_unix > anchor.not_after_unix || policy.at_unix < anchor.not_before_unix)
@@ -422,6 +424,9 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
         ));
         if is_needed && cert.parsed() {
             days_left = Some(days_left.map_or(cert.days_left, |d: i64| d.min(cert.days_left)));
+        }
+        if is_needed {
+            findings.extend(conformity::problems(cert, &role(served, i), i == 0));
         }
         let anchor_self_signature = i > 0 && cert.self_signed;
         if !anchor_self_signature {

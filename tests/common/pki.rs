@@ -53,6 +53,8 @@ pub struct LeafSpec {
     pub valid_until_days: i64,
     pub is_ca: bool,
     pub server_auth: bool,
+    /// Whether the leaf has an extendedKeyUsage extension at all.
+    pub extended_key_usage: bool,
 }
 
 impl LeafSpec {
@@ -64,6 +66,7 @@ impl LeafSpec {
             valid_until_days: 60,
             is_ca: false,
             server_auth: true,
+            extended_key_usage: true,
         }
     }
 
@@ -88,11 +91,11 @@ impl LeafSpec {
             IsCa::ExplicitNoCa
         };
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages = vec![if self.server_auth {
-            ExtendedKeyUsagePurpose::ServerAuth
-        } else {
-            ExtendedKeyUsagePurpose::ClientAuth
-        }];
+        params.extended_key_usages = match (self.extended_key_usage, self.server_auth) {
+            (false, _) => vec![],
+            (true, true) => vec![ExtendedKeyUsagePurpose::ServerAuth],
+            (true, false) => vec![ExtendedKeyUsagePurpose::ClientAuth],
+        };
         params.use_authority_key_identifier_extension = true;
         params.not_before = at() + Duration::days(self.valid_from_days);
         params.not_after = at() + Duration::days(self.valid_until_days);
