@@ -497,6 +497,7 @@ impl Args {
                 concurrency: args.concurrency as usize,
                 resolve_pins,
                 sni: args.sni,
+                progress: None,
                 name_source: if args.hosts_file.is_some() || args.dns_server.is_some() {
                     NameSource::Emulated {
                         hosts: resolution.hosts.clone(),
@@ -643,7 +644,31 @@ pub fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return usage_error(&format!("cannot start the async runtime: {e}")),
     };
+    // A progress bar on standard error, for tables on a terminal with more than a few endpoints.
+    let mut plan = plan;
+    let bar = (plan.format == Format::Table && std::io::stderr().is_terminal() && plan.targets.len() > 3).then(|| {
+        let bar = indicatif::ProgressBar::new(plan.targets.len() as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} probing {pos}/{len} endpoints {wide_bar} {elapsed}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    });
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        plan.probe.progress = Some(probe::Progress(std::sync::Arc::new(move || {
+            // A name can resolve to several addresses: grow the total rather than overflow it.
+            if bar.position() + 1 > bar.length().unwrap_or(0) {
+                bar.inc_length(1);
+            }
+            bar.inc(1)
+        })));
+    }
     let run = runtime.block_on(scan::scan(&plan));
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let color = use_color(
         plan.format,

@@ -36,6 +36,18 @@ pub struct ProbeOptions {
     pub sni: Option<String>,
     /// How target names become addresses.
     pub name_source: NameSource,
+    /// Told once per endpoint probed (for a progress display).
+    pub progress: Option<Progress>,
+}
+
+/// A callback run after each endpoint is probed.
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 /// Where target addresses come from (after `--resolve` pins and IP targets).
@@ -87,7 +99,11 @@ pub async fn probe_targets(targets: &[Target], options: &ProbeOptions) -> Vec<Ev
                 let (options, semaphore) = (options.clone(), semaphore.clone());
                 probes.spawn(async move {
                     let _permit = semaphore.acquire_owned().await;
-                    (index, order, probe_endpoint(endpoint, &options).await)
+                    let evidence = probe_endpoint(endpoint, &options).await;
+                    if let Some(Progress(done)) = &options.progress {
+                        done();
+                    }
+                    (index, order, evidence)
                 });
             }
             probes.join_all().await

@@ -28,10 +28,21 @@ fn new_table(color: bool) -> Table {
     if !color {
         table.force_no_tty();
     }
-    if !table.is_tty() {
-        table.set_width(DEFAULT_WIDTH);
+    // A terminal that reports no usable width (some ptys say 0 columns) gets COLUMNS or the default.
+    if !table.is_tty() || table.width().is_none_or(|w| w < MIN_WIDTH) {
+        table.set_width(fallback_width(std::env::var("COLUMNS").ok().as_deref()));
     }
     table
+}
+
+/// Narrower than this, a terminal's reported width is not believed.
+const MIN_WIDTH: u16 = 60;
+
+fn fallback_width(columns: Option<&str>) -> u16 {
+    columns
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|w| *w >= MIN_WIDTH)
+        .unwrap_or(DEFAULT_WIDTH)
 }
 
 fn paint(text: String, status: Status, color: bool) -> Cell {
@@ -247,6 +258,14 @@ mod tests {
             critical_days: 14,
             targets: vec![target],
         }
+    }
+
+    #[test]
+    fn implausible_widths_fall_back() {
+        assert_eq!(fallback_width(Some("200")), 200);
+        assert_eq!(fallback_width(Some("0")), DEFAULT_WIDTH);
+        assert_eq!(fallback_width(Some("wide")), DEFAULT_WIDTH);
+        assert_eq!(fallback_width(None), DEFAULT_WIDTH);
     }
 
     #[test]
