@@ -177,6 +177,10 @@ fn websocket_upgrades() {
     }
     let port = serve(&pki, &servers, reply("HTTP/1.1 200 OK"), &[b"http/1.1"]);
     assert_eq!(ids(&scan(&pki, "wss://", port, "/", &[]), 0), ["wss.not_websocket"]);
+    let port = serve(&pki, &servers, App::Silent, &[b"http/1.1"]);
+    let doc = scan(&pki, "wss://", port, "/kurento", &["--timeout", "0.5"]);
+    assert_eq!(ids(&doc, 0), ["wss.no_answer"]);
+    assert_eq!(doc["targets"][0]["exchange"]["error"], "no answer within 0.5 s");
 }
 
 #[test]
