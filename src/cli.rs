@@ -591,7 +591,17 @@ fn use_color(format: Format, to_file: bool, stdout_is_terminal: bool, no_color: 
 
 fn usage_error(message: &str) -> ExitCode {
     eprintln!("certscan: {message}");
+    // A monitoring system shows a plugin's standard output only: say it there too.
+    if nagios_requested(std::env::args()) {
+        let _ = write_stdout(&format!("CERTSCAN UNKNOWN - {}\n", message.replace('|', "/")));
+    }
     ExitCode::from(Status::Unknown.exit_code())
+}
+
+/// Whether the command line asks for Nagios output (looked at before, or without, parsing it).
+fn nagios_requested(args: impl IntoIterator<Item = String>) -> bool {
+    let args: Vec<String> = args.into_iter().collect();
+    args.windows(2).any(|w| w[0] == "--format" && w[1] == "nagios") || args.iter().any(|a| a == "--format=nagios")
 }
 
 /// Writes to standard output; a closed pipe (`certscan ... | head`) is not an error.
@@ -608,9 +618,21 @@ pub fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(e) => {
-            let code = if e.use_stderr() { Status::Unknown.exit_code() } else { 0 };
             let _ = e.print();
-            return ExitCode::from(code);
+            if !e.use_stderr() {
+                return ExitCode::SUCCESS;
+            }
+            if nagios_requested(std::env::args()) {
+                let first = e
+                    .to_string()
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches("error: ")
+                    .to_string();
+                let _ = write_stdout(&format!("CERTSCAN UNKNOWN - {first}\n"));
+            }
+            return ExitCode::from(Status::Unknown.exit_code());
         }
     };
     if let Some(id) = &args.explain {
@@ -690,6 +712,14 @@ pub fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nagios_output_is_recognised_before_parsing() {
+        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(nagios_requested(args(&["certscan", "--format", "nagios", "x:99999"])));
+        assert!(nagios_requested(args(&["certscan", "--format=nagios"])));
+        assert!(!nagios_requested(args(&["certscan", "--format", "json"])));
+    }
 
     #[test]
     fn colour_only_for_tables_on_a_terminal_without_no_color() {

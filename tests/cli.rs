@@ -135,3 +135,20 @@ fn readme_check_reference_matches_the_catalog() {
         "README's check reference is stale: rerun with CERTSCAN_BLESS=1"
     );
 }
+
+#[test]
+fn nagios_usage_errors_are_reported_on_standard_output() {
+    for args in [
+        vec!["--format", "nagios", "host:99999"],
+        vec!["--format", "nagios", "--bogus"],
+    ] {
+        let out = certscan(&args);
+        assert_eq!(out.code, 3, "{args:?}");
+        assert!(
+            out.stdout.starts_with("CERTSCAN UNKNOWN - "),
+            "{args:?}: {}",
+            out.stdout
+        );
+        assert_eq!(out.stdout.lines().count(), 1);
+    }
+}

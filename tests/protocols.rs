@@ -351,3 +351,13 @@ fn protocol_flag_overrides_the_port_choice_but_not_a_scheme() {
     assert_eq!(doc["targets"][0]["protocol"], "https");
     assert_eq!(ids(&doc, 0), ["http.no_answer"], "a SIP answer to GET is not HTTP");
 }
+
+#[test]
+fn a_plain_tls_port_with_strict_alpn_is_retried_without_it() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let port = serve(&pki, &servers, App::Silent, &[b"xmpp-client"]);
+    let doc = scan(&pki, "", port, "", &[]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new());
+    assert_eq!(doc["targets"][0]["protocol"], "tls");
+    assert_eq!(doc["targets"][0]["tls"]["alpn"], Value::Null);
+}

@@ -270,30 +270,43 @@ async fn connect_and_exchange(
         // No SNI for IP targets: rustls sends none for an IP address.
         Some(Err(_)) | None => ServerName::IpAddress(address.into()),
     };
-    let (parameters, chain, stream) =
-        match timeout_at(deadline, tls::handshake(tcp, server_name, alpn_for(target.protocol))).await {
-            Err(_) => return (timed_out(Phase::Handshake), target.protocol),
-            Ok(tls::HandshakeOutcome::Completed {
-                parameters,
-                chain,
-                stream,
-            }) => (parameters, chain, stream),
-            Ok(tls::HandshakeOutcome::Failed { error, first_bytes }) => {
-                let legacy = if may_be_legacy(&error) {
-                    timeout_at(deadline, legacy::probe(socket, sni)).await.ok()
-                } else {
-                    None
-                };
-                return (
-                    Observation::HandshakeFailed {
-                        error,
-                        first_bytes,
-                        legacy,
-                    },
-                    target.protocol,
-                );
-            }
-        };
+    let mut outcome = timeout_at(
+        deadline,
+        tls::handshake(tcp, server_name.clone(), alpn_for(target.protocol)),
+    )
+    .await;
+    // On a plain TLS port the HTTP ALPN offer is only a probe: a server that insists on another
+    // application protocol gets a second handshake without it.
+    let refused_alpn = matches!(&outcome, Ok(tls::HandshakeOutcome::Failed { error: HandshakeError::AlertReceived(a), .. }) if a == "NoApplicationProtocol");
+    if target.protocol == Protocol::Tls
+        && refused_alpn
+        && let Ok(Ok(tcp)) = timeout_at(deadline, TcpStream::connect(socket)).await
+    {
+        outcome = timeout_at(deadline, tls::handshake(tcp, server_name, &[])).await;
+    }
+    let (parameters, chain, stream) = match outcome {
+        Err(_) => return (timed_out(Phase::Handshake), target.protocol),
+        Ok(tls::HandshakeOutcome::Completed {
+            parameters,
+            chain,
+            stream,
+        }) => (parameters, chain, stream),
+        Ok(tls::HandshakeOutcome::Failed { error, first_bytes }) => {
+            let legacy = if may_be_legacy(&error) {
+                timeout_at(deadline, legacy::probe(socket, sni)).await.ok()
+            } else {
+                None
+            };
+            return (
+                Observation::HandshakeFailed {
+                    error,
+                    first_bytes,
+                    legacy,
+                },
+                target.protocol,
+            );
+        }
+    };
     let host = sni.map(str::to_string).unwrap_or_else(|| address.to_string());
     let speaks_http = matches!(parameters.alpn.as_deref(), Some("h2" | "http/1.1"));
     let protocol = match target.protocol {
