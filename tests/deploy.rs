@@ -52,12 +52,7 @@ fn ecdsa_and_ed25519_keys_match_their_certificates_and_not_others() {
         );
         let doc = scan_with_key(&pki, &chain, &wrong, &[]);
         assert_eq!(ids(&doc, 0), ["key.mismatch"], "{algorithm:?}");
-        assert!(
-            finding(&doc, 0, "key.mismatch")["detail"]
-                .as_str()
-                .unwrap()
-                .contains("wrong.key")
-        );
+        assert!(detail(&doc, 0, "key.mismatch").contains("wrong.key"));
         assert_eq!(doc["exit_code"], 2);
     }
 }
@@ -171,13 +166,10 @@ fn modes_owners_and_the_accounts_that_must_read() {
     assert_eq!(run(0o644, &stranger), ["key.world_readable"]);
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
     let doc = scan_with_key(&pki, &chain, &key, &["--readable-by", &stranger]);
-    let detail = finding(&doc, 0, "file.unreadable")["detail"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let text = detail(&doc, 0, "file.unreadable").to_string();
     assert!(
-        detail.contains(&stranger) && detail.contains("server.key") && detail.contains("mode 0640"),
-        "{detail}"
+        text.contains(&stranger) && text.contains("server.key") && text.contains("mode 0640"),
+        "{text}"
     );
     // A folder the account cannot enter hides even a world-readable file.
     std::fs::set_permissions(pki.dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
@@ -192,12 +184,7 @@ fn modes_owners_and_the_accounts_that_must_read() {
         "--ca-file",
         &pki.root_file(),
     ]);
-    assert!(
-        finding(&doc, 0, "file.unreadable")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("cannot enter")
-    );
+    assert!(detail(&doc, 0, "file.unreadable").contains("cannot enter"));
     std::fs::set_permissions(pki.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let out = certscan(&["--file", &chain, "--readable-by", "no-such-account-here"]);
     assert_eq!(out.code, 3);
@@ -401,12 +388,7 @@ fn certbot_lineages_hooks_and_stale_copies() {
         .collect();
     assert_eq!(sources, ["certbot lineage api", "certbot lineage web"]);
     assert_eq!(ids(&doc, 0), ["certbot.no_deploy_hook", "deploy.stale_copy"]);
-    assert!(
-        finding(&doc, 0, "deploy.stale_copy")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("crossbar.crt")
-    );
+    assert!(detail(&doc, 0, "deploy.stale_copy").contains("crossbar.crt"));
     assert_eq!(
         ids(&doc, 1),
         Vec::<String>::new(),
@@ -608,12 +590,7 @@ fn kazoo_ui_api_urls_must_be_https_and_are_scanned() {
     let root_arg = root.display().to_string();
     let doc = scan_json(&["--profile", "kazoo", "--config-root", &root_arg]);
     assert_eq!(ids(&doc, 0), ["kazoo.api_not_https"]);
-    assert!(
-        finding(&doc, 0, "kazoo.api_not_https")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("http://kazoo.example.test:8000/v2/")
-    );
+    assert!(detail(&doc, 0, "kazoo.api_not_https").contains("http://kazoo.example.test:8000/v2/"));
     // An https API URL is scanned like any endpoint.
     let leaf = pki.leaf(&LeafSpec::new(&["kazoo.example.test"]));
     let reply = common::servers::App::Reply(

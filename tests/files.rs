@@ -39,12 +39,7 @@ fn cert_pem_instead_of_fullchain_names_the_missing_issuer() {
     let file = pki.chain_file("cert.pem", &[&leaf]);
     let doc = scan_file(&pki, &file, &[]);
     assert_eq!(ids(&doc, 0), ["chain.incomplete"]);
-    assert!(
-        finding(&doc, 0, "chain.incomplete")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("certscan Test Intermediate")
-    );
+    assert!(detail(&doc, 0, "chain.incomplete").contains("certscan Test Intermediate"));
 }
 
 #[test]
@@ -82,12 +77,7 @@ fn same_named_ca_with_another_key_is_a_bad_signature() {
     let file = pki.chain_file("impostor.pem", &[&leaf, &impostor.intermediate.cert]);
     let doc = scan_file(&pki, &file, &[]);
     assert_eq!(ids(&doc, 0), ["chain.untrusted"]);
-    assert!(
-        finding(&doc, 0, "chain.untrusted")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("does not verify")
-    );
+    assert!(detail(&doc, 0, "chain.untrusted").contains("does not verify"));
 }
 
 #[test]
@@ -99,30 +89,15 @@ fn leaf_that_is_a_ca_or_lacks_server_auth_is_untrusted() {
     let file = pki.chain_file("ca-leaf.pem", &[&ca_leaf, &pki.intermediate.cert]);
     let doc = scan_file(&pki, &file, &[]);
     assert_eq!(ids(&doc, 0), ["cert.nonconformant", "chain.untrusted"]);
-    assert!(
-        finding(&doc, 0, "cert.nonconformant")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("keyCertSign")
-    );
-    assert!(
-        finding(&doc, 0, "chain.untrusted")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("CA certificate")
-    );
+    assert!(detail(&doc, 0, "cert.nonconformant").contains("keyCertSign"));
+    assert!(detail(&doc, 0, "chain.untrusted").contains("CA certificate"));
     let mut spec = LeafSpec::new(&["a.example.test"]);
     spec.server_auth = false;
     let client_leaf = pki.leaf(&spec);
     let file = pki.chain_file("client-leaf.pem", &[&client_leaf, &pki.intermediate.cert]);
     let doc = scan_file(&pki, &file, &[]);
     assert_eq!(ids(&doc, 0), ["chain.untrusted"]);
-    assert!(
-        finding(&doc, 0, "chain.untrusted")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("serverAuth")
-    );
+    assert!(detail(&doc, 0, "chain.untrusted").contains("serverAuth"));
 }
 
 #[test]
@@ -136,12 +111,7 @@ fn extra_and_duplicate_certificates() {
     let file = pki.chain_file("dup.pem", &[&leaf, &pki.intermediate.cert, &pki.intermediate.cert]);
     let doc = scan_file(&pki, &file, &[]);
     assert_eq!(ids(&doc, 0), ["chain.extra_cert"]);
-    assert!(
-        finding(&doc, 0, "chain.extra_cert")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("sent twice")
-    );
+    assert!(detail(&doc, 0, "chain.extra_cert").contains("sent twice"));
 }
 
 #[test]
@@ -164,7 +134,7 @@ fn expired_intermediate_is_reported_even_when_the_leaf_is_fine() {
     let out = certscan(&[base.as_slice(), &["--at", "2040-06-01T00:00:00Z"]].concat());
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(ids(&doc, 0), ["cert.expired"]);
-    let detail = finding(&doc, 0, "cert.expired")["detail"].as_str().unwrap();
+    let detail = detail(&doc, 0, "cert.expired");
     assert!(detail.starts_with("intermediate #1"), "{detail}");
     // AT + 3650 days is 2040-05-29: three days before the evaluation time.
     assert_eq!(doc["targets"][0]["days_left"], -3);
@@ -217,12 +187,7 @@ fn bad_files_are_reported_and_do_not_hide_the_others() {
     ]);
     assert_eq!(ids(&doc, 0), Vec::<String>::new());
     assert_eq!(ids(&doc, 1), ["file.no_certificate"]);
-    assert!(
-        finding(&doc, 1, "file.no_certificate")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("private key")
-    );
+    assert!(detail(&doc, 1, "file.no_certificate").contains("private key"));
     assert!(
         ids(&doc, 2).contains(&"cert.unparsable".to_string()),
         "{:?}",
@@ -245,12 +210,7 @@ fn profile_rules_the_validator_does_not_enforce_are_warnings() {
     let file = pki.chain_file("any-purpose.pem", &[&any_purpose, &pki.intermediate.cert]);
     let doc = scan_file(&pki, &file, &[]);
     assert_eq!(ids(&doc, 0), ["cert.nonconformant"]);
-    assert!(
-        finding(&doc, 0, "cert.nonconformant")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("usable for any purpose")
-    );
+    assert!(detail(&doc, 0, "cert.nonconformant").contains("usable for any purpose"));
     assert_eq!(
         doc["targets"][0]["verification"]["valid"], true,
         "clients accept it; the warning names the problem"

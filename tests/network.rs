@@ -102,10 +102,7 @@ fn leaf_without_its_intermediate_is_incomplete() {
     let leaf = pki.leaf(&LeafSpec::new(&[NAME]));
     let port = serve(&servers, &[&leaf], &leaf);
     let doc = expect(&args_for(&pki, NAME, port), &["chain.incomplete"], "critical");
-    let detail = finding(&doc, 0, "chain.incomplete")["detail"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let detail = detail(&doc, 0, "chain.incomplete").to_string();
     assert!(detail.contains("CN=certscan Test Intermediate"), "{detail}");
     assert_eq!(doc["targets"][0]["verification"]["valid"], false);
 }
@@ -130,12 +127,7 @@ fn expired_leaf() {
     let leaf = pki.leaf(&LeafSpec::new(&[NAME]).validity(-400, -10));
     let port = serve(&servers, &[&leaf, &pki.intermediate.cert], &leaf);
     let doc = expect(&args_for(&pki, NAME, port), &["cert.expired"], "critical");
-    assert!(
-        finding(&doc, 0, "cert.expired")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("10 days ago")
-    );
+    assert!(detail(&doc, 0, "cert.expired").contains("10 days ago"));
     assert_eq!(doc["targets"][0]["days_left"], -10);
 }
 
@@ -170,10 +162,7 @@ fn wrong_host_is_a_name_mismatch() {
     let leaf = pki.leaf(&LeafSpec::new(&["other.example.test"]));
     let port = serve(&servers, &[&leaf, &pki.intermediate.cert], &leaf);
     let doc = expect(&args_for(&pki, NAME, port), &["name.mismatch"], "critical");
-    let detail = finding(&doc, 0, "name.mismatch")["detail"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let detail = detail(&doc, 0, "name.mismatch").to_string();
     assert!(
         detail.contains(NAME) && detail.contains("DNS:other.example.test"),
         "{detail}"
@@ -191,12 +180,7 @@ fn wildcard_covers_one_label_and_not_two() {
         &["name.mismatch"],
         "critical",
     );
-    assert!(
-        finding(&doc, 0, "name.mismatch")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("exactly one label")
-    );
+    assert!(detail(&doc, 0, "name.mismatch").contains("exactly one label"));
 }
 
 #[test]
@@ -286,12 +270,7 @@ fn silent_listener_ends_at_the_timeout() {
     let mut args = args_for(&pki, NAME, port);
     args.extend(["--timeout".to_string(), "0.5".to_string()]);
     let doc = expect(&args, &["connection.timeout"], "critical");
-    assert!(
-        finding(&doc, 0, "connection.timeout")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("TLS handshake")
-    );
+    assert!(detail(&doc, 0, "connection.timeout").contains("TLS handshake"));
 }
 
 #[test]
@@ -299,20 +278,10 @@ fn plain_http_and_sip_on_a_tls_port() {
     let (pki, servers) = (Pki::new(), Servers::new());
     let port = servers.raw(Raw::PlainHttp);
     let doc = expect(&args_for(&pki, NAME, port), &["tls.plaintext"], "critical");
-    assert!(
-        finding(&doc, 0, "tls.plaintext")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("HTTP/1.1 400 Bad Request")
-    );
+    assert!(detail(&doc, 0, "tls.plaintext").contains("HTTP/1.1 400 Bad Request"));
     let port = servers.raw(Raw::PlainSip);
     let doc = expect(&args_for(&pki, NAME, port), &["tls.plaintext"], "critical");
-    assert!(
-        finding(&doc, 0, "tls.plaintext")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("plain SIP")
-    );
+    assert!(detail(&doc, 0, "tls.plaintext").contains("plain SIP"));
 }
 
 #[test]
@@ -353,12 +322,7 @@ fn server_alert_is_named() {
     args[0] = format!("https://{NAME}:{port}/");
     let doc = expect(&args, &["tls.alert"], "critical");
     assert_eq!(doc["targets"][0]["protocol"], "https");
-    assert!(
-        finding(&doc, 0, "tls.alert")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("no_application_protocol")
-    );
+    assert!(detail(&doc, 0, "tls.alert").contains("no_application_protocol"));
 }
 
 #[test]

@@ -93,6 +93,32 @@ pub struct TargetResult {
 }
 
 impl TargetResult {
+    /// A result with nothing known yet but the input.
+    pub fn empty(input: String) -> TargetResult {
+        TargetResult {
+            input,
+            host: None,
+            port: None,
+            address: None,
+            sni: None,
+            file: None,
+            protocol: None,
+            service: None,
+            source: None,
+            status: Status::Ok,
+            tls: None,
+            exchange: None,
+            names_checked: vec![],
+            chain: vec![],
+            verification: Verification::default(),
+            days_left: None,
+            files: vec![],
+            resolution: vec![],
+            caa: vec![],
+            findings: vec![],
+        }
+    }
+
     /// `host:port` for endpoints, the path for files.
     pub fn label(&self) -> String {
         match (&self.host, self.port, &self.file) {
@@ -121,28 +147,7 @@ pub fn assess_all(evidence: &[Evidence], policy: &Policy) -> Vec<TargetResult> {
 
 /// Analyses one piece of evidence.
 pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
-    let mut result = TargetResult {
-        input: evidence.input.clone(),
-        host: None,
-        port: None,
-        address: None,
-        sni: None,
-        file: None,
-        protocol: None,
-        service: None,
-        source: None,
-        status: Status::Ok,
-        tls: None,
-        exchange: None,
-        names_checked: vec![],
-        chain: vec![],
-        verification: Verification::default(),
-        days_left: None,
-        files: vec![],
-        resolution: vec![],
-        caa: vec![],
-        findings: vec![],
-    };
+    let mut result = TargetResult::empty(evidence.input.clone());
     let own_name = match &evidence.origin {
         Origin::Endpoint {
             host,

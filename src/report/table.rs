@@ -222,34 +222,22 @@ fn indent(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::{TargetResult, Verification};
+    use crate::analysis::TargetResult;
     use crate::finding::{CheckId, Finding};
 
     fn run_with_one_finding() -> Run {
         let target = TargetResult {
-            input: "example.test".into(),
             host: Some("example.test".into()),
             port: Some(443),
             address: Some("192.0.2.1".into()),
             sni: Some("example.test".into()),
-            file: None,
-            protocol: None,
-            service: None,
-            source: None,
             status: Status::Critical,
-            tls: None,
-            exchange: None,
             names_checked: vec!["example.test".into()],
-            chain: vec![],
-            verification: Verification::default(),
-            days_left: None,
-            files: vec![],
-            resolution: vec![],
-            caa: vec![],
             findings: vec![Finding::new(
                 CheckId::ConnectionRefused,
                 "the TCP connection was refused",
             )],
+            ..TargetResult::empty("example.test".into())
         };
         Run {
             started_at: "2030-01-01T00:00:00Z".into(),

@@ -94,3 +94,8 @@ pub fn finding<'a>(doc: &'a Value, index: usize, id: &str) -> &'a Value {
         .find(|f| f["id"] == id)
         .unwrap_or_else(|| panic!("no {id} in {:#}", doc["targets"][index]["findings"]))
 }
+
+/// The detail text of the finding with this id on target `index`.
+pub fn detail<'a>(doc: &'a Value, index: usize, id: &str) -> &'a str {
+    finding(doc, index, id)["detail"].as_str().unwrap()
+}
