@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use rustls::pki_types::CertificateDer;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::target::{Host, Protocol};
 
@@ -202,14 +202,50 @@ pub struct NameResolution {
     pub dns: Option<Result<Vec<IpAddr>, String>>,
 }
 
+/// A private key as found in a file.
+#[derive(Debug)]
+pub enum KeyFound {
+    Plain(PrivateKeyDer<'static>),
+    /// Encrypted (PKCS#8 `ENCRYPTED PRIVATE KEY`, or a legacy `Proc-Type: 4,ENCRYPTED` PEM).
+    Encrypted,
+}
+
+impl Clone for KeyFound {
+    fn clone(&self) -> Self {
+        match self {
+            KeyFound::Plain(key) => KeyFound::Plain(key.clone_key()),
+            KeyFound::Encrypted => KeyFound::Encrypted,
+        }
+    }
+}
+
+/// Owner, group and mode of one path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ownership {
+    pub uid: u32,
+    pub gid: u32,
+    /// Permission bits (e.g. 0o640).
+    pub mode: u32,
+}
+
+/// A file's ownership and that of every folder above it, nearest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileFacts {
+    pub path: PathBuf,
+    /// What the file holds: "certificate" or "private key".
+    pub role: &'static str,
+    pub file: Ownership,
+    pub parents: Vec<(PathBuf, Ownership)>,
+}
+
 /// What is on disk around a chain: its private key, file ownership, and the certificate an
 /// endpoint should be serving (`--compare`).
 #[derive(Debug, Clone, Default)]
 pub struct DeployEvidence {
     /// Where the key came from (the --key file or the chain file itself), and what was found.
-    pub key: Option<(PathBuf, Result<Option<crate::probe::disk::KeyFound>, String>)>,
+    pub key: Option<(PathBuf, Result<Option<KeyFound>, String>)>,
     /// Ownership of the chain file, the key file, and the folders above them.
-    pub files: Vec<crate::probe::disk::FileFacts>,
+    pub files: Vec<FileFacts>,
     /// The `--compare` file and the leaf it holds.
     pub expected_leaf: Option<(PathBuf, Result<CertificateDer<'static>, String>)>,
     /// Copies of the certificate that services use (`--copy`), and the leaf each holds.

@@ -7,8 +7,8 @@ use rustls::pki_types::PrivateKeyDer;
 use super::certificate::{CertInfo, strip_zeros};
 use crate::configs::certbot::Lineage;
 use crate::evidence::DeployEvidence;
+use crate::evidence::{FileFacts, KeyFound, Ownership};
 use crate::finding::{CheckId, Finding};
-use crate::probe::disk::{FileFacts, KeyFound, Ownership};
 
 /// An account that must be able to read the files (`--readable-by`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,30 +4,13 @@
 
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rustls::pki_types::pem::{self, SectionKind};
 
 use super::file::read_certificates;
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, FileFacts, KeyFound, Ownership};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
-
-/// A private key as found in a file.
-#[derive(Debug)]
-pub enum KeyFound {
-    Plain(PrivateKeyDer<'static>),
-    /// Encrypted (PKCS#8 `ENCRYPTED PRIVATE KEY`, or a legacy `Proc-Type: 4,ENCRYPTED` PEM).
-    Encrypted,
-}
-
-impl Clone for KeyFound {
-    fn clone(&self) -> Self {
-        match self {
-            KeyFound::Plain(key) => KeyFound::Plain(key.clone_key()),
-            KeyFound::Encrypted => KeyFound::Encrypted,
-        }
-    }
-}
 
 /// The first private key in a PEM text, if any.
 pub fn key_from_pem(bytes: &[u8]) -> Option<KeyFound> {
@@ -52,25 +35,6 @@ pub fn key_from_pem(bytes: &[u8]) -> Option<KeyFound> {
 pub fn read_key_file(path: &Path) -> Result<Option<KeyFound>, String> {
     let bytes = super::file::read_bounded(path)?;
     Ok(key_from_pem(&bytes))
-}
-
-/// Owner, group and mode of one path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ownership {
-    pub uid: u32,
-    pub gid: u32,
-    /// Permission bits (e.g. 0o640).
-    pub mode: u32,
-}
-
-/// A file's ownership and that of every folder above it, nearest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileFacts {
-    pub path: PathBuf,
-    /// What the file holds: "certificate" or "private key".
-    pub role: &'static str,
-    pub file: Ownership,
-    pub parents: Vec<(PathBuf, Ownership)>,
 }
 
 fn ownership(path: &Path) -> Option<Ownership> {

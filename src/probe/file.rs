@@ -60,7 +60,7 @@ fn is_pkcs12(path: &Path) -> bool {
 }
 
 /// The chain (leaf first) and key of a PKCS#12 keystore.
-fn read_pkcs12(bytes: &[u8], password: &str) -> (Observation, Option<super::disk::KeyFound>) {
+fn read_pkcs12(bytes: &[u8], password: &str) -> (Observation, Option<crate::evidence::KeyFound>) {
     use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
     let store = match KeyStore::from_pkcs12(bytes, password, Pkcs12ImportPolicy::Relaxed) {
         Ok(store) => store,
@@ -87,7 +87,7 @@ fn read_pkcs12(bytes: &[u8], password: &str) -> (Observation, Option<super::disk
         match entry {
             KeyStoreEntry::PrivateKeyChain(chain) if key.is_none() => {
                 let der = rustls::pki_types::PrivatePkcs8KeyDer::from(chain.key().as_der().to_vec());
-                key = Some(super::disk::KeyFound::Plain(der.into()));
+                key = Some(crate::evidence::KeyFound::Plain(der.into()));
                 let mut chain_certs: Vec<CertificateDer<'static>> = chain
                     .certs()
                     .iter()
