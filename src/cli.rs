@@ -427,6 +427,7 @@ impl Args {
             Some(DnsOptions {
                 server,
                 timeout: Duration::from_secs_f64(args.timeout),
+                concurrency: args.concurrency as usize,
             })
         };
         let hosts = match &args.hosts_file {

@@ -217,3 +217,39 @@ fn profile_rules_the_validator_does_not_enforce_are_warnings() {
     );
     assert_eq!(doc["exit_code"], 1);
 }
+
+#[test]
+fn system_trust_reads_the_os_bundle() {
+    let pki = Pki::new();
+    let other = Pki::named("Other Private");
+    let leaf = pki.leaf(&LeafSpec::new(&["a.example.test"]));
+    let file = pki.chain_file("chain.pem", &[&leaf, &pki.intermediate.cert]);
+    // The system bundle is located as OpenSSL does, so SSL_CERT_FILE stands in for it here.
+    let run = |bundle: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_certscan"))
+            .args([
+                "--file",
+                &file,
+                "--trust",
+                "system",
+                "--no-dns",
+                "--hosts-file",
+                "/dev/null",
+                "--format",
+                "json",
+                "--at",
+                AT,
+            ])
+            .env("SSL_CERT_FILE", bundle)
+            .env_remove("SSL_CERT_DIR")
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        (doc["targets"][0]["verification"]["valid"].clone(), ids(&doc, 0))
+    };
+    assert_eq!(run(&pki.root_file()), (serde_json::json!(true), vec![]));
+    assert_eq!(
+        run(&other.root_file()),
+        (serde_json::json!(false), vec!["chain.unknown_root".to_string()])
+    );
+}

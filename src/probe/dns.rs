@@ -24,6 +24,8 @@ pub struct DnsOptions {
     pub server: Option<SocketAddr>,
     /// Bounds each query.
     pub timeout: Duration,
+    /// Names looked up at once.
+    pub concurrency: usize,
 }
 
 /// The resolver, and the servers it asks (for the lenient fallback in `dns_wire`).
@@ -92,9 +94,11 @@ pub async fn lookup_caa(names: &[String], options: &DnsOptions) -> Vec<CaaLookup
     // A climb makes one query per label; bound the whole of it.
     let limit = options.timeout * 8;
     let mut lookups = JoinSet::new();
+    let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     for (index, name) in names.iter().enumerate() {
-        let (resolver, name) = (resolver.clone(), name.clone());
+        let (resolver, name, permits) = (resolver.clone(), name.clone(), permits.clone());
         lookups.spawn(async move {
+            let _permit = permits.acquire_owned().await;
             let outcome = match tokio::time::timeout(limit, relevant_caa(&resolver, &name)).await {
                 Ok(outcome) => outcome,
                 Err(_) => CaaOutcome::Failed {

@@ -42,11 +42,16 @@ pub async fn resolve_names(names: &[String], options: &ResolutionOptions) -> Vec
         .as_ref()
         .map(|dns_options| resolver(dns_options).map(Arc::new));
     let mut tasks = JoinSet::new();
+    let permits = Arc::new(tokio::sync::Semaphore::new(
+        options.dns.as_ref().map_or(100, |d| d.concurrency).max(1),
+    ));
     for (index, name) in names.iter().enumerate() {
+        let permits = permits.clone();
         let name = name.clone();
         let hosts_file = options.hosts.lookup(&name);
         let (system, timeout, dns) = (options.system, options.timeout, dns.clone());
         tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
             let system = match system {
                 false => None,
                 true => Some(
