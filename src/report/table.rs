@@ -142,6 +142,46 @@ fn render_target(target: &TargetResult, color: bool) -> String {
     if !target.names_checked.is_empty() {
         out.push_str(&format!("  names checked: {}\n", target.names_checked.join(", ")));
     }
+    for r in &target.resolution {
+        let view = |addresses: &Option<Vec<String>>, error: &Option<String>| match (addresses, error) {
+            (Some(a), _) if a.is_empty() => "none".to_string(),
+            (Some(a), _) => a.join(" "),
+            (None, Some(e)) => format!("failed ({e})"),
+            (None, None) => "not asked".to_string(),
+        };
+        let hosts = if r.hosts_file.is_empty() {
+            "none".to_string()
+        } else {
+            r.hosts_file.join(" ")
+        };
+        out.push_str(&format!(
+            "  {}: hosts file {hosts}; system {}; DNS {}\n",
+            r.name,
+            view(&r.system, &r.system_error),
+            view(&r.dns, &r.dns_error)
+        ));
+    }
+    for c in &target.caa {
+        let verdict = match c.permitted {
+            Some(true) => "allowed",
+            Some(false) => "NOT allowed",
+            None => "unknown",
+        };
+        let at = c.found_at.as_deref().map_or("no CAA record applies".to_string(), |at| {
+            let records: Vec<String> = c
+                .records
+                .iter()
+                .map(|r| format!("{} {} \"{}\"", r.flags, r.tag, r.value))
+                .collect();
+            format!("CAA at {at}: {}", records.join(", "))
+        });
+        let who = if c.issuer_domains.is_empty() {
+            "the issuing CA".to_string()
+        } else {
+            c.issuer_domains.join(", ")
+        };
+        out.push_str(&format!("  {}: {at}; {who} {verdict}\n", c.name));
+    }
     if !target.chain.is_empty() {
         let mut chain = new_table(color);
         chain.set_header(vec![
@@ -264,5 +304,38 @@ mod tests {
         assert!(plain.contains("connection.refused") && plain.contains("example.test:443 (192.0.2.1)"));
         assert!(plain.trim_end().ends_with("(evaluated at 2030-01-01T00:00:00Z)"));
         assert!(render(&run, true).contains("\x1b[31m"));
+    }
+
+    #[test]
+    fn resolutions_and_caa_verdicts_are_shown() {
+        let mut run = run_with_one_finding();
+        run.targets[0].resolution = vec![crate::analysis::resolution::ResolutionView {
+            name: "wazo.example.test".into(),
+            hosts_file: vec!["127.0.1.1".into()],
+            system: None,
+            system_error: None,
+            dns: Some(vec![]),
+            dns_error: None,
+        }];
+        run.targets[0].caa = vec![crate::analysis::caa::CaaReport {
+            name: "wazo.example.test".into(),
+            found_at: Some("example.test".into()),
+            records: vec![crate::analysis::caa::CaaRecordView {
+                flags: 0,
+                tag: "issue".into(),
+                value: ";".into(),
+            }],
+            issuer_domains: vec!["letsencrypt.org".into()],
+            permitted: Some(false),
+        }];
+        let text = render(&run, false);
+        assert!(
+            text.contains("wazo.example.test: hosts file 127.0.1.1; system not asked; DNS none"),
+            "{text}"
+        );
+        assert!(
+            text.contains("CAA at example.test: 0 issue \";\"; letsencrypt.org NOT allowed"),
+            "{text}"
+        );
     }
 }
