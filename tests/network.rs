@@ -337,9 +337,7 @@ fn addresses_serving_different_certificates_are_reported() {
             vec![],
         )
     };
-    let first = servers.tls_with_config(config(&old), "127.0.0.1:0");
-    let port = first.port();
-    servers.tls_with_config(config(&new), &format!("127.0.0.2:{port}"));
+    let port = servers.tls_pair(config(&old), config(&new));
     let root = pki.root_file();
     let target = format!("{NAME}:{port}");
     let pin = format!("{NAME}:{port}:127.0.0.1,127.0.0.2");
@@ -350,8 +348,7 @@ fn addresses_serving_different_certificates_are_reported() {
     }
     assert_eq!(doc["targets"][1]["address"], "127.0.0.2");
     // The same certificate on both addresses is not drift.
-    let same = servers.tls_with_config(config(&old), "127.0.0.1:0").port();
-    servers.tls_with_config(config(&old), &format!("127.0.0.2:{same}"));
+    let same = servers.tls_pair(config(&old), config(&old));
     let target = format!("{NAME}:{same}");
     let pin = format!("{NAME}:{same}:127.0.0.1,127.0.0.2");
     let doc = scan_json(&[&target, "--resolve", &pin, "--trust", "none", "--ca-file", &root]);
@@ -380,7 +377,7 @@ fn mixed_run_reports_every_endpoint_and_exits_with_the_worst() {
         "--ca-file",
         &root,
         "--timeout",
-        "1",
+        "2",
     ];
     for pin in &pins {
         args.extend(["--resolve", pin]);

@@ -107,7 +107,7 @@ fn https_over_http2_chosen_through_alpn() {
 fn https_port_that_never_answers_http() {
     let (pki, servers) = (Pki::new(), Servers::new());
     let port = serve(&pki, &servers, App::Silent, &[b"http/1.1"]);
-    let doc = scan(&pki, "https://", port, "/", &["--timeout", "0.5"]);
+    let doc = scan(&pki, "https://", port, "/", &["--timeout", "1.5"]);
     assert_eq!(ids(&doc, 0), ["http.no_answer"]);
     assert_eq!(
         doc["targets"][0]["chain"].as_array().unwrap().len(),
@@ -175,9 +175,9 @@ fn websocket_upgrades() {
     let port = serve(&pki, &servers, reply("HTTP/1.1 200 OK"), &[b"http/1.1"]);
     assert_eq!(ids(&scan(&pki, "wss://", port, "/", &[]), 0), ["wss.not_websocket"]);
     let port = serve(&pki, &servers, App::Silent, &[b"http/1.1"]);
-    let doc = scan(&pki, "wss://", port, "/kurento", &["--timeout", "0.5"]);
+    let doc = scan(&pki, "wss://", port, "/kurento", &["--timeout", "1.5"]);
     assert_eq!(ids(&doc, 0), ["wss.no_answer"]);
-    assert_eq!(doc["targets"][0]["exchange"]["error"], "no answer within 0.5 s");
+    assert_eq!(doc["targets"][0]["exchange"]["error"], "no answer within 1.5 s");
 }
 
 #[test]
@@ -206,7 +206,7 @@ fn sips_options() {
     assert_eq!(ids(&scan(&pki, "sips:", port, "", &[]), 0), ["sip.not_sip"]);
 
     let port = serve(&pki, &servers, App::Silent, &[]);
-    let doc = scan(&pki, "sips:", port, "", &["--timeout", "0.5"]);
+    let doc = scan(&pki, "sips:", port, "", &["--timeout", "1.5"]);
     assert_eq!(ids(&doc, 0), ["sip.no_answer"]);
 }
 

@@ -66,9 +66,14 @@ impl Servers {
 
     /// A TLS server with a given configuration on a given local address.
     pub fn tls_with_config(&self, config: rustls::ServerConfig, bind: &str) -> SocketAddr {
-        let acceptor = TlsAcceptor::from(Arc::new(config));
         let listener = self.runtime.block_on(TcpListener::bind(bind)).unwrap();
         let address = listener.local_addr().unwrap();
+        self.serve_tls(listener, config);
+        address
+    }
+
+    fn serve_tls(&self, listener: TcpListener, config: rustls::ServerConfig) {
+        let acceptor = TlsAcceptor::from(Arc::new(config));
         self.runtime.spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
                 let acceptor = acceptor.clone();
@@ -85,7 +90,6 @@ impl Servers {
                 });
             }
         });
-        address
     }
 
     /// A TLS server that runs `app` on each connection.
@@ -104,6 +108,22 @@ impl Servers {
             }
         });
         port
+    }
+
+    /// Two TLS servers on one port, at 127.0.0.1 and 127.0.0.2 (as two backends behind one name);
+    /// retries when the port is taken on the second address.
+    pub fn tls_pair(&self, first: rustls::ServerConfig, second: rustls::ServerConfig) -> u16 {
+        for _ in 0..20 {
+            let listener = self.runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let Ok(other) = self.runtime.block_on(TcpListener::bind(("127.0.0.2", port))) else {
+                continue;
+            };
+            self.serve_tls(listener, first);
+            self.serve_tls(other, second);
+            return port;
+        }
+        panic!("no port free on both 127.0.0.1 and 127.0.0.2");
     }
 
     /// A server that misbehaves as told.
