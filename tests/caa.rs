@@ -323,16 +323,10 @@ fn the_issuing_ca_is_recognised_from_the_chain() {
     let file = pki.chain_file("chain.pem", &[&leaf, &pki.intermediate.cert]);
     let root = pki.root_file();
     let server = dns.to_string();
-    let doc = scan_json(&[
-        "--file",
-        &file,
-        "--trust",
-        "none",
-        "--ca-file",
-        &root,
-        "--dns-server",
-        &server,
-    ]);
+    let doc = scan_json_with(
+        &[vec!["--file".into(), file.clone()], pki.trust_args()].concat(),
+        &["--dns-server", &server],
+    );
     let entries = doc["targets"][0]["caa"].as_array().unwrap();
     let names: Vec<&str> = entries.iter().map(|e| e["name"].as_str().unwrap()).collect();
     assert_eq!(

@@ -197,21 +197,8 @@ fn an_endpoint_still_serving_the_old_certificate_is_stale() {
     let new = pki.leaf(&LeafSpec::new(&["www.example.test"]).validity(-1, 89));
     let port = servers.tls(vec![old.der.clone(), pki.intermediate.cert.der.clone()], old.key_der());
     let on_disk = pki.chain_file("fullchain.pem", &[&new, &pki.intermediate.cert]);
-    let target = format!("www.example.test:{port}");
-    let pin = format!("www.example.test:{port}:127.0.0.1");
-    let root = pki.root_file();
-    let base = [
-        target.as_str(),
-        "--resolve",
-        &pin,
-        "--trust",
-        "none",
-        "--ca-file",
-        &root,
-        "--compare",
-        &on_disk,
-    ];
-    let doc = scan_json(&[base.as_slice(), &["--profile", "kazoo"]].concat());
+    let base = pinned_scan_args(&pki, &format!("www.example.test:{port}"), "www.example.test", port);
+    let doc = scan_json_with(&base, &["--compare", &on_disk, "--profile", "kazoo"]);
     assert_eq!(ids(&doc, 0), ["cert.expires_soon", "deploy.stale"]);
     let stale = finding(&doc, 0, "deploy.stale");
     assert!(
@@ -223,17 +210,7 @@ fn an_endpoint_still_serving_the_old_certificate_is_stale() {
     );
     assert!(stale["remediation"].as_str().unwrap().contains("restart_app crossbar"));
     let current = pki.chain_file("current.pem", &[&old, &pki.intermediate.cert]);
-    let doc = scan_json(&[
-        target.as_str(),
-        "--resolve",
-        &pin,
-        "--trust",
-        "none",
-        "--ca-file",
-        &root,
-        "--compare",
-        &current,
-    ]);
+    let doc = scan_json_with(&base, &["--compare", &current]);
     assert_eq!(ids(&doc, 0), ["cert.expires_soon"]);
 }
 
@@ -439,26 +416,13 @@ fn keystore(chain: &[&Issued], key_pem: &str, password: &str) -> Vec<u8> {
 
 /// Runs certscan with P12_PASSWORD set in its environment.
 fn scan_with_password(args: &[&str], password: &str) -> (i32, Value) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_certscan"))
-        .args(args)
-        .args([
-            "--password-env",
-            "P12_PASSWORD",
-            "--no-dns",
-            "--hosts-file",
-            "/dev/null",
-            "--format",
-            "json",
-            "--at",
-            AT,
-        ])
-        .env("P12_PASSWORD", password)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        serde_json::from_slice(&output.stdout).unwrap_or(Value::Null),
-    )
+    let all = [
+        args,
+        &["--password-env", "P12_PASSWORD", "--format", "json", "--at", AT],
+    ]
+    .concat();
+    let out = certscan_with_env(&all, &[("P12_PASSWORD", Some(password))]);
+    (out.code, serde_json::from_str(&out.stdout).unwrap_or(Value::Null))
 }
 
 #[test]

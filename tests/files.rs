@@ -226,25 +226,18 @@ fn system_trust_reads_the_os_bundle() {
     let file = pki.chain_file("chain.pem", &[&leaf, &pki.intermediate.cert]);
     // The system bundle is located as OpenSSL does, so SSL_CERT_FILE stands in for it here.
     let run = |bundle: &str| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_certscan"))
-            .args([
-                "--file",
-                &file,
-                "--trust",
-                "system",
-                "--no-dns",
-                "--hosts-file",
-                "/dev/null",
-                "--format",
-                "json",
-                "--at",
-                AT,
-            ])
-            .env("SSL_CERT_FILE", bundle)
-            .env_remove("SSL_CERT_DIR")
-            .output()
-            .unwrap();
-        let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let args = [
+            "--file",
+            file.as_str(),
+            "--trust",
+            "system",
+            "--format",
+            "json",
+            "--at",
+            AT,
+        ];
+        let out = certscan_with_env(&args, &[("SSL_CERT_FILE", Some(bundle)), ("SSL_CERT_DIR", None)]);
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
         (doc["targets"][0]["verification"]["valid"].clone(), ids(&doc, 0))
     };
     assert_eq!(run(&pki.root_file()), (serde_json::json!(true), vec![]));

@@ -19,22 +19,9 @@ fn scan_local(hosts_file: &str, extra: &[&str]) -> Value {
         vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
         leaf.key_der(),
     );
-    let target = format!("wazo.example.test:{port}");
-    let pin = format!("wazo.example.test:{port}:127.0.0.1");
-    let root = pki.root_file();
-    let mut args = vec![
-        target.as_str(),
-        "--resolve",
-        &pin,
-        "--trust",
-        "none",
-        "--ca-file",
-        &root,
-        "--hosts-file",
-        hosts_file,
-    ];
-    args.extend(extra);
-    scan_json(&args)
+    let mut args = pinned_scan_args(&pki, &format!("wazo.example.test:{port}"), "wazo.example.test", port);
+    args.extend(["--hosts-file".to_string(), hosts_file.to_string()]);
+    scan_json_with(&args, extra)
 }
 
 #[test]
@@ -124,16 +111,10 @@ fn certificate_name_that_resolves_nowhere() {
     let file = pki.chain_file("multi.pem", &[&leaf, &pki.intermediate.cert]);
     let root = pki.root_file();
     let server = dns.to_string();
-    let doc = scan_json(&[
-        "--file",
-        &file,
-        "--trust",
-        "none",
-        "--ca-file",
-        &root,
-        "--dns-server",
-        &server,
-    ]);
+    let doc = scan_json_with(
+        &[vec!["--file".into(), file.clone()], pki.trust_args()].concat(),
+        &["--dns-server", &server],
+    );
     assert_eq!(ids(&doc, 0), ["name.cert_name_unresolvable"]);
     assert!(detail(&doc, 0, "name.cert_name_unresolvable").contains("old.example.test"));
     let names: Vec<&str> = doc["targets"][0]["resolution"]

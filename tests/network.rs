@@ -10,15 +10,7 @@ const NAME: &str = "www.example.test";
 
 /// Arguments that scan `name` on `port`, pinned to 127.0.0.1, trusting the test root.
 fn args_for(pki: &Pki, name: &str, port: u16) -> Vec<String> {
-    vec![
-        format!("{name}:{port}"),
-        "--resolve".into(),
-        format!("{name}:{port}:127.0.0.1"),
-        "--trust".into(),
-        "none".into(),
-        "--ca-file".into(),
-        pki.root_file(),
-    ]
+    pinned_scan_args(pki, &format!("{name}:{port}"), name, port)
 }
 
 /// Scans in all three formats and checks that each says the same thing.

@@ -27,19 +27,7 @@ fn scan(pki: &Pki, scheme: &str, port: u16, path: &str, extra: &[&str]) -> Value
     } else {
         format!("{scheme}{NAME}:{port}{path}")
     };
-    let pin = format!("{NAME}:{port}:127.0.0.1");
-    let root = pki.root_file();
-    let mut args = vec![
-        target.as_str(),
-        "--resolve",
-        &pin,
-        "--trust",
-        "none",
-        "--ca-file",
-        &root,
-    ];
-    args.extend(extra);
-    scan_json(&args)
+    scan_json_with(&pinned_scan_args(pki, &target, NAME, port), extra)
 }
 
 fn reply(head: &str) -> App {

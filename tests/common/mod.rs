@@ -26,6 +26,11 @@ pub struct RunOutput {
 /// `--no-dns` is added unless the test points certscan at its own with `--dns-server`, and an
 /// empty hosts file is used unless the test gives one (which also keeps the system resolver out).
 pub fn certscan(args: &[&str]) -> RunOutput {
+    certscan_with_env(args, &[])
+}
+
+/// [`certscan`] with environment variables set (`None` removes one).
+pub fn certscan_with_env(args: &[&str], env: &[(&str, Option<&str>)]) -> RunOutput {
     let mut all = args.to_vec();
     if !args.contains(&"--dns-server") && !args.contains(&"--no-dns") {
         all.push("--no-dns");
@@ -34,11 +39,15 @@ pub fn certscan(args: &[&str]) -> RunOutput {
     if !args.contains(&"--hosts-file") {
         all.extend(["--hosts-file", "/dev/null"]);
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_certscan"))
-        .args(&all)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_certscan"));
+    command.args(&all).env("NO_COLOR", "1");
+    for (name, value) in env {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    let output = command.output().unwrap();
     RunOutput {
         code: output.status.code().expect("certscan exited by a signal"),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -98,4 +107,23 @@ pub fn finding<'a>(doc: &'a Value, index: usize, id: &str) -> &'a Value {
 /// The detail text of the finding with this id on target `index`.
 pub fn detail<'a>(doc: &'a Value, index: usize, id: &str) -> &'a str {
     finding(doc, index, id)["detail"].as_str().unwrap()
+}
+
+/// Arguments that scan `target` (any target form) at `name:port` pinned to 127.0.0.1, trusting
+/// only `pki`'s root.
+pub fn pinned_scan_args(pki: &Pki, target: &str, name: &str, port: u16) -> Vec<String> {
+    let mut args = vec![
+        target.to_string(),
+        "--resolve".into(),
+        format!("{name}:{port}:127.0.0.1"),
+    ];
+    args.extend(pki.trust_args());
+    args
+}
+
+/// [`scan_json`] with owned arguments, then more.
+pub fn scan_json_with(args: &[String], extra: &[&str]) -> Value {
+    let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+    all.extend(extra);
+    scan_json(&all)
 }

@@ -32,6 +32,14 @@ pub struct Issued {
 }
 
 impl Issued {
+    fn from_cert(cert: &rcgen::Certificate, key: Option<&KeyPair>) -> Issued {
+        Issued {
+            der: cert.der().clone(),
+            pem: cert.pem(),
+            key: key.map(KeyPair::serialize_pem),
+        }
+    }
+
     pub fn key_der(&self) -> PrivateKeyDer<'static> {
         PrivateKeyDer::from_pem_slice(self.key.as_ref().expect("has a key").as_bytes()).unwrap()
     }
@@ -124,11 +132,7 @@ impl Ca {
         let params = ca_params(cn, None);
         let cert = params.self_signed(&key).unwrap();
         Ca {
-            cert: Issued {
-                der: cert.der().clone(),
-                pem: cert.pem(),
-                key: None,
-            },
+            cert: Issued::from_cert(&cert, None),
             issuer: Issuer::new(params, key),
         }
     }
@@ -138,11 +142,7 @@ impl Ca {
         let params = ca_params(cn, Some(0));
         let cert = params.signed_by(&key, &self.issuer).unwrap();
         Ca {
-            cert: Issued {
-                der: cert.der().clone(),
-                pem: cert.pem(),
-                key: None,
-            },
+            cert: Issued::from_cert(&cert, None),
             issuer: Issuer::new(params, key),
         }
     }
@@ -150,11 +150,7 @@ impl Ca {
     pub fn issue(&self, spec: &LeafSpec) -> Issued {
         let key = KeyPair::generate().unwrap();
         let cert = spec.params().signed_by(&key, &self.issuer).unwrap();
-        Issued {
-            der: cert.der().clone(),
-            pem: cert.pem(),
-            key: Some(key.serialize_pem()),
-        }
+        Issued::from_cert(&cert, Some(&key))
     }
 
     /// A leaf for the committed RSA-1024 public key (its private key was not kept).
@@ -165,11 +161,7 @@ impl Ca {
             .params()
             .signed_by(&spki, &self.issuer)
             .unwrap();
-        Issued {
-            der: cert.der().clone(),
-            pem: cert.pem(),
-            key: None,
-        }
+        Issued::from_cert(&cert, None)
     }
 }
 
@@ -177,24 +169,13 @@ impl Ca {
 pub fn leaf_with_key(ca: &Ca, spec: &LeafSpec, algorithm: &'static rcgen::SignatureAlgorithm) -> (Issued, String) {
     let key = KeyPair::generate_for(algorithm).unwrap();
     let cert = spec.params().signed_by(&key, &ca.issuer).unwrap();
-    (
-        Issued {
-            der: cert.der().clone(),
-            pem: cert.pem(),
-            key: Some(key.serialize_pem()),
-        },
-        key.serialize_pem(),
-    )
+    (Issued::from_cert(&cert, Some(&key)), key.serialize_pem())
 }
 
 pub fn self_signed(spec: &LeafSpec) -> Issued {
     let key = KeyPair::generate().unwrap();
     let cert = spec.params().self_signed(&key).unwrap();
-    Issued {
-        der: cert.der().clone(),
-        pem: cert.pem(),
-        key: Some(key.serialize_pem()),
-    }
+    Issued::from_cert(&cert, Some(&key))
 }
 
 /// Root, intermediate, and files for them.
@@ -224,6 +205,11 @@ impl Pki {
 
     pub fn root_file(&self) -> String {
         self.path("root.pem")
+    }
+
+    /// `--trust none --ca-file ROOT`: trust this PKI's root and nothing else.
+    pub fn trust_args(&self) -> Vec<String> {
+        vec!["--trust".into(), "none".into(), "--ca-file".into(), self.root_file()]
     }
 
     pub fn leaf(&self, spec: &LeafSpec) -> Issued {
