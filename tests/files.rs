@@ -208,8 +208,31 @@ fn profile_rules_the_validator_does_not_enforce_are_warnings() {
     spec.extended_key_usage = false;
     let any_purpose = pki.leaf(&spec);
     let file = pki.chain_file("any-purpose.pem", &[&any_purpose, &pki.intermediate.cert]);
+    // A private chain is held to RFC 5280, which does not require an extendedKeyUsage.
     let doc = scan_file(&pki, &file, &[]);
-    assert_eq!(ids(&doc, 0), ["cert.nonconformant"]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new(), "{doc:#}");
+    assert_eq!(doc["exit_code"], 0);
+    // The same chain under a root of the system store is public: the CA/Browser Forum rules apply.
+    let run = certscan_with_env(
+        &[
+            "--file",
+            &file,
+            "--name",
+            "a.example.test",
+            "--trust",
+            "system",
+            "--format",
+            "json",
+            "--at",
+            AT,
+        ],
+        &[
+            ("SSL_CERT_FILE", Some(&pki.root_file())),
+            ("SSL_CERT_DIR", Some("/nonexistent")),
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(ids(&doc, 0), ["cert.nonconformant"], "{doc:#}");
     assert!(detail(&doc, 0, "cert.nonconformant").contains("usable for any purpose"));
     assert_eq!(
         doc["targets"][0]["verification"]["valid"], true,

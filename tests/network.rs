@@ -107,10 +107,13 @@ fn self_signed_localhost_is_reported_as_self_signed() {
     let doc = expect(&args_for(&pki, "localhost", port), &["cert.self_signed"], "critical");
     assert_eq!(doc["targets"][0]["chain"][0]["self_signed"], true);
     // Trusting that exact certificate makes it valid, as clients configured with it see it.
+    // The self-signed fact stays in the report, as information.
     let file = pki.write("self.pem", &leaf.pem);
     let mut args = args_for(&pki, "localhost", port);
     args.extend(["--ca-file".to_string(), file]);
-    expect(&args, &[], "ok");
+    let doc = expect(&args, &["cert.self_signed"], "ok");
+    assert_eq!(finding(&doc, 0, "cert.self_signed")["severity"], "info");
+    assert_eq!(doc["targets"][0]["verification"]["valid"], true);
 }
 
 #[test]
@@ -180,12 +183,25 @@ fn cn_only_certificate() {
     let (pki, servers) = (Pki::new(), Servers::new());
     let leaf = pki.leaf(&LeafSpec::new(&[]).cn(NAME));
     let port = serve(&servers, &[&leaf, &pki.intermediate.cert], &leaf);
+    // One cause, one headline: the name is there, but only in the CN.
+    let doc = expect(&args_for(&pki, NAME, port), &["name.cn_only"], "critical");
+    assert_eq!(doc["targets"][0]["chain"][0]["sans"], serde_json::json!([]));
+    let text = detail(&doc, 0, "name.cn_only");
+    assert!(
+        text.contains("only in the certificate's Common Name") && text.contains("curl"),
+        "{text}"
+    );
+    assert_eq!(doc["targets"][0]["verification"]["valid"], false);
+    // A CN-only certificate for another name is a mismatch as well.
+    let other = pki.leaf(&LeafSpec::new(&[]).cn("other.example.test"));
+    let port = serve(&servers, &[&other, &pki.intermediate.cert], &other);
     let doc = expect(
         &args_for(&pki, NAME, port),
         &["name.cn_only", "name.mismatch"],
         "critical",
     );
-    assert_eq!(doc["targets"][0]["chain"][0]["sans"], serde_json::json!([]));
+    assert!(detail(&doc, 0, "name.mismatch").contains("only the Common Name \"other.example.test\""));
+    assert_eq!(finding(&doc, 0, "name.cn_only")["severity"], "warning");
 }
 
 #[test]

@@ -205,7 +205,7 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
     info.not_after_unix = validity.not_after.timestamp();
     info.not_before = rfc3339(info.not_before_unix);
     info.not_after = rfc3339(info.not_after_unix);
-    info.days_left = (info.not_after_unix - at_unix).div_euclid(86_400);
+    info.days_left = whole_days(info.not_after_unix - at_unix);
     info.common_names = cert
         .subject()
         .iter_common_name()
@@ -354,6 +354,12 @@ pub fn rfc3339(unix: i64) -> String {
         .ok()
         .and_then(|t| t.format(&::time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_else(|| unix.to_string())
+}
+
+/// Whole days in a span of seconds, rounded toward zero: the one rule behind every day count
+/// certscan shows (the Days column, perfdata, "N days left" and "N days ago").
+pub fn whole_days(seconds: i64) -> i64 {
+    seconds / 86_400
 }
 
 #[cfg(test)]

@@ -120,6 +120,23 @@ pub fn trust_failure(served: &[CertInfo], shape: &Shape, store: &TrustStore, err
             ),
         );
     }
+    // The top of the named path is issued by a certificate already on it: A issues B issues A.
+    if !top.self_signed
+        && let Some(position) = shape.path.iter().position(|&j| top.named_issuer_is(&served[j]))
+    {
+        let cycle: Vec<String> = shape.path[position..]
+            .iter()
+            .chain(std::iter::once(&shape.path[position]))
+            .map(|&j| format!("#{j} ({})", served[j].label()))
+            .collect();
+        return Finding::new(
+            CheckId::ChainLoop,
+            format!(
+                "the chain loops: {} are each issued by the next, so no path reaches a root",
+                cycle.join(" -> ")
+            ),
+        );
+    }
     if !issuer_unknown {
         return Finding::new(CheckId::Untrusted, describe_error(error));
     }

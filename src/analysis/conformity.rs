@@ -5,9 +5,20 @@
 use super::certificate::CertInfo;
 use crate::finding::{CheckId, Finding};
 
+/// Which rule set a certificate is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rules {
+    /// RFC 5280 alone: private PKIs, self-signed certificates, `--ca-file` anchors.
+    Rfc5280,
+    /// RFC 5280 and the CA/Browser Forum Baseline Requirements: chains that end at a root of the
+    /// Mozilla or system store.
+    CaBrowserForum,
+}
+
 /// Problems of one certificate; `role` says where it stands ("the leaf", "intermediate #1",
 /// "the trust anchor"), `is_leaf` whether it is the end-entity certificate.
-pub fn problems(cert: &CertInfo, role: &str, is_leaf: bool) -> Vec<Finding> {
+pub fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules) -> Vec<Finding> {
+    let public = rules == Rules::CaBrowserForum;
     if !cert.parsed() {
         return vec![];
     }
@@ -48,10 +59,10 @@ pub fn problems(cert: &CertInfo, role: &str, is_leaf: bool) -> Vec<Finding> {
             "it is self-issued but its authority key identifier differs from its own subject key identifier".into(),
         );
     }
-    if cert.authority_key_id_has_issuer_fields && cert.is_ca {
+    if public && cert.authority_key_id_has_issuer_fields && cert.is_ca {
         problems.push("its authority key identifier carries authorityCertIssuer or authorityCertSerialNumber, which the CA/Browser Forum forbids".into());
     }
-    if cert.is_ca && self_issued && cert.has_extended_key_usage {
+    if public && cert.is_ca && self_issued && cert.has_extended_key_usage {
         problems.push("it is a root with an extendedKeyUsage extension, which the CA/Browser Forum forbids".into());
     }
     match cert.name_constraints {
@@ -62,7 +73,7 @@ pub fn problems(cert: &CertInfo, role: &str, is_leaf: bool) -> Vec<Finding> {
         Some((true, true)) => problems.push("its name constraints hold neither permitted nor excluded subtrees".into()),
         _ => {}
     }
-    if is_leaf && cert.extended_key_usage_critical {
+    if public && is_leaf && cert.extended_key_usage_critical {
         problems.push(
             "its extendedKeyUsage is marked critical, which the CA/Browser Forum does not allow in server certificates"
                 .into(),
@@ -71,7 +82,7 @@ pub fn problems(cert: &CertInfo, role: &str, is_leaf: bool) -> Vec<Finding> {
     for oid in &cert.malformed_extensions {
         problems.push(format!("its extension {oid} is malformed"));
     }
-    if is_leaf && !cert.has_extended_key_usage {
+    if public && is_leaf && !cert.has_extended_key_usage {
         problems.push(
             "it has no extendedKeyUsage, so it is usable for any purpose (the CA/Browser Forum requires serverAuth)"
                 .into(),

@@ -17,7 +17,6 @@ pub mod validity;
 
 use std::collections::BTreeMap;
 
-use rustls::pki_types::ServerName;
 use serde::Serialize;
 
 use crate::evidence::{Evidence, Observation, Origin, TlsParameters};
@@ -346,37 +345,84 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
     }
     let shape = chain::shape(served);
 
+    // A self-signed leaf given itself as a trust anchor (--ca-file) is accepted by OpenSSL-based
+    // clients even when it is a CA certificate (what `openssl req -x509` makes); rustls-webpki
+    // refuses a CA certificate as a server certificate. The verdict follows OpenSSL.
+    let pinned_leaf = served[0].parsed() && served[0].self_signed && policy.trust.is_given_certificate(&served[0].der);
+    let mut ca_leaf_accepted_by_openssl_only = false;
+    let mut validate = |at: i64| match trust::validate(served, &policy.trust, at) {
+        PathCheck::Invalid(webpki::Error::CaUsedAsEndEntity) if pinned_leaf => {
+            ca_leaf_accepted_by_openssl_only = true;
+            PathCheck::Valid {
+                path: vec![0],
+                anchor: served[0].subject.clone(),
+                anchor_certificate: None,
+            }
+        }
+        other => other,
+    };
+
     // Trust: at the evaluation time, and when that fails on dates alone, at an instant when the
     // chain is in date, to tell apart "expired but otherwise fine" from a second problem.
     let mut anchor_certificate = None;
-    let (chain_valid, validated_path, anchor, chain_error) =
-        match trust::validate(served, &policy.trust, policy.at_unix) {
-            PathCheck::Valid {
-                path,
-                anchor,
-                anchor_certificate: certificate,
-            } => {
-                anchor_certificate = certificate;
-                (true, Some(path), Some(anchor), None)
-            }
-            PathCheck::Invalid(error) => {
-                let description = trust::describe_error(&error);
-                let undated = if trust::is_time_error(&error) {
-                    trust::validate(served, &policy.trust, reference_instant(served, &shape.path))
-                } else {
-                    PathCheck::Invalid(error)
-                };
-                match undated {
-                    PathCheck::Valid { path, .. } => (false, Some(path), None, Some(description)),
-                    PathCheck::Invalid(other) => {
-                        if !trust::is_time_error(&other) {
-                            findings.push(chain::trust_failure(served, &shape, &policy.trust, &other));
-                        }
-                        (false, None, None, Some(description))
+    let (chain_valid, validated_path, anchor, chain_error) = match validate(policy.at_unix) {
+        PathCheck::Valid {
+            path,
+            anchor,
+            anchor_certificate: certificate,
+        } => {
+            anchor_certificate = certificate;
+            (true, Some(path), Some(anchor), None)
+        }
+        PathCheck::Invalid(error) => {
+            let description = trust::describe_error(&error);
+            let undated = if trust::is_time_error(&error) {
+                validate(reference_instant(served, &shape.path))
+            } else {
+                PathCheck::Invalid(error)
+            };
+            match undated {
+                PathCheck::Valid { path, .. } => (false, Some(path), None, Some(description)),
+                PathCheck::Invalid(other) => {
+                    if !trust::is_time_error(&other) {
+                        findings.push(chain::trust_failure(served, &shape, &policy.trust, &other));
                     }
+                    (false, None, None, Some(description))
                 }
             }
+        }
+    };
+    if pinned_leaf {
+        // The anchor is the leaf itself: its checks are the leaf's.
+        anchor_certificate = None;
+        let detail = if ca_leaf_accepted_by_openssl_only {
+            format!(
+                "the leaf {} is self-signed and trusted as given (--ca-file): OpenSSL-based clients (curl, Python, PHP, Wazo's services) accept it; rustls-based clients refuse it because it is a CA certificate (CA:TRUE) used as a server certificate",
+                served[0].label()
+            )
+        } else {
+            format!(
+                "the leaf {} is self-signed and trusted as given (--ca-file): only clients configured to trust this exact certificate accept it",
+                served[0].label()
+            )
         };
+        findings.push(Finding::new(CheckId::SelfSigned, detail).with_severity(Severity::Info));
+    }
+    // CA/Browser Forum rules bind publicly trusted certificates only: a chain that ends at a root
+    // of the Mozilla or system store. Private chains are held to RFC 5280 alone.
+    let public_chain = match (&validated_path, chain_valid) {
+        (Some(_), true) => anchor_certificate.is_none() && !pinned_leaf,
+        _ => {
+            let top = &served[shape.top()];
+            top.parsed()
+                && (policy.trust.is_public_subject(&top.issuer_raw) || policy.trust.is_public_subject(&top.subject_raw))
+        }
+    };
+    let rules = if public_chain {
+        conformity::Rules::CaBrowserForum
+    } else {
+        conformity::Rules::Rfc5280
+    };
     findings.extend(chain::shape_findings(served, &shape, validated_path.as_deref()));
 
     // Structure that clients refuse although the path validator let it through, in the served
@@ -398,7 +444,12 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
     }
     if let Some(anchor) = &anchor_info {
         structural(anchor, "the trust anchor".to_string());
-        findings.extend(conformity::problems(anchor, "the trust anchor", false));
+        findings.extend(conformity::problems(
+            anchor,
+            "the trust anchor",
+            false,
+            conformity::Rules::Rfc5280,
+        ));
     }
     if let Some(anchor) = anchor_info.as_ref().filter(|a| a.parsed())
         && (policy.at_unix > anchor.not_after_unix || policy.at_unix < anchor.not_before_unix)
@@ -431,7 +482,7 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
             days_left = Some(days_left.map_or(cert.days_left, |d: i64| d.min(cert.days_left)));
         }
         if is_needed {
-            findings.extend(conformity::problems(cert, &role(served, i), i == 0));
+            findings.extend(conformity::problems(cert, &role(served, i), i == 0, rules));
         }
         let anchor_self_signature = i > 0 && cert.self_signed;
         if !anchor_self_signature {
@@ -443,23 +494,31 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
     // Names.
     let leaf = &served[0];
     let mut name_error = None;
-    if leaf.parsed() && !leaf.has_san_extension {
-        let cn = leaf.common_names.first().cloned().unwrap_or_default();
-        findings.push(Finding::new(
-            CheckId::CnOnly,
-            format!("the leaf has no subjectAltName; its only name is the CN {cn:?}, which modern clients ignore"),
-        ));
-    }
+    let cn_only = leaf.parsed() && !leaf.has_san_extension;
+    let mut cn_only_reported = false;
     for name in &result.names_checked {
-        let covered = match ServerName::try_from(name.as_str()) {
-            Ok(server_name) => trust::valid_for_name(leaf, &server_name).is_ok(),
-            Err(_) => false,
-        };
-        if covered {
+        if names::covers(leaf, name) {
+            continue;
+        }
+        if cn_only && leaf.common_names.iter().any(|cn| names::cn_matches(cn, name)) {
+            findings.push(
+                Finding::new(
+                    CheckId::CnOnly,
+                    format!(
+                        "{name} is only in the certificate's Common Name (it has no subjectAltName): browsers, Go, rustls and urllib3 2 refuse it; OpenSSL-based clients such as curl and Python's ssl module still accept it"
+                    ),
+                )
+                .with_severity(Severity::Critical),
+            );
+            cn_only_reported = true;
+            name_error.get_or_insert_with(|| format!("{name} is only in the Common Name, which most clients ignore"));
             continue;
         }
         let present = if leaf.sans.is_empty() {
-            "no subjectAltName entries".to_string()
+            match leaf.common_names.first() {
+                Some(cn) if cn_only => format!("no subjectAltName, only the Common Name {cn:?}"),
+                _ => "no subjectAltName entries".to_string(),
+            }
         } else {
             leaf.sans.join(", ")
         };
@@ -471,6 +530,15 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
             format!("{name} is not covered by the certificate, which lists {present}{hint}"),
         ));
         name_error.get_or_insert_with(|| format!("the certificate is not valid for {name}"));
+    }
+    if cn_only && !cn_only_reported {
+        let cn = leaf.common_names.first().cloned().unwrap_or_default();
+        findings.push(Finding::new(
+            CheckId::CnOnly,
+            format!(
+                "the leaf has no subjectAltName; its only name is the Common Name {cn:?}, which browsers, Go, rustls and urllib3 2 ignore (OpenSSL-based clients such as curl still read it)"
+            ),
+        ));
     }
 
     // A weak key or signature on a certificate clients use fails them as surely as a bad path.

@@ -3,7 +3,9 @@
 
 use std::net::IpAddr;
 
-use super::certificate::SanEntry;
+use rustls::pki_types::ServerName;
+
+use super::certificate::{CertInfo, SanEntry};
 
 /// Whether a DNS name is a syntactically valid presented (SAN) identifier; wildcards are
 /// allowed only as a whole left-most `*` label with at least two labels after it.
@@ -40,6 +42,30 @@ fn valid_labels(name: &str) -> bool {
         && labels
             .last()
             .is_some_and(|last| !last.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether the leaf is valid for a name (a DNS name or an IP address) as a TLS client decides it.
+/// When the validator cannot read the certificate at all (an unsupported critical extension, a
+/// malformed extension), that is a trust problem reported on its own: the name is then judged
+/// from the subjectAltName entries, so it is not reported as a mismatch it is not.
+pub fn covers(leaf: &CertInfo, name: &str) -> bool {
+    let Ok(server_name) = ServerName::try_from(name) else {
+        return false;
+    };
+    match super::trust::valid_for_name(leaf, &server_name) {
+        Ok(()) => true,
+        Err(webpki::Error::CertNotValidForName(_)) => false,
+        Err(_) => sans_cover(&leaf.san_entries, name),
+    }
+}
+
+/// Whether a Common Name matches a name as OpenSSL-based clients that still read it do (an
+/// exact DNS name, a wildcard as in a SAN, or the textual IP address).
+pub fn cn_matches(cn: &str, name: &str) -> bool {
+    match name.parse::<IpAddr>() {
+        Ok(ip) => cn.parse::<IpAddr>().is_ok_and(|c| c == ip),
+        Err(_) => dns_name_matches(cn, name),
+    }
 }
 
 /// Whether a presented SAN DNS name covers the reference name.

@@ -74,6 +74,21 @@ impl TrustStore {
         self.anchors.iter().any(|a| a.subject.as_ref() == contents)
     }
 
+    /// Whether this exact certificate was given as an anchor with `--ca-file`.
+    pub fn is_given_certificate(&self, der: &[u8]) -> bool {
+        self.explicit.iter().any(|(_, given)| given.as_ref() == der)
+    }
+
+    /// Whether a name is the subject of an anchor of the base store (Mozilla or the system's),
+    /// as opposed to one given with `--ca-file`.
+    pub fn is_public_subject(&self, subject_raw: &[u8]) -> bool {
+        let contents = der_contents(subject_raw);
+        self.anchors
+            .iter()
+            .enumerate()
+            .any(|(i, a)| a.subject.as_ref() == contents && !self.explicit.iter().any(|(index, _)| *index == i))
+    }
+
     /// The certificate behind an anchor, when it was given with `--ca-file`.
     fn explicit_certificate(&self, anchor: &TrustAnchor<'_>) -> Option<Vec<u8>> {
         self.explicit

@@ -1,6 +1,6 @@
 //! Validity periods: expired, not yet valid and expiring-soon certificates at the evaluation time.
 
-use super::certificate::{CertInfo, rfc3339};
+use super::certificate::{CertInfo, rfc3339, whole_days};
 use crate::finding::{CheckId, Finding};
 use crate::status::Severity;
 
@@ -47,11 +47,15 @@ pub fn validity_findings(
         ))];
     }
     if at_unix > cert.not_after_unix {
-        let days = (at_unix - cert.not_after_unix) / 86_400;
+        let ago = match whole_days(at_unix - cert.not_after_unix) {
+            0 => "less than a day ago".to_string(),
+            1 => "1 day ago".to_string(),
+            days => format!("{days} days ago"),
+        };
         return vec![demote(Finding::new(
             CheckId::Expired,
             format!(
-                "{role} {} expired on {} ({days} days ago)",
+                "{role} {} expired on {} ({ago})",
                 cert.label(),
                 rfc3339(cert.not_after_unix)
             ),

@@ -63,6 +63,36 @@ impl Run {
     }
 }
 
+/// Text from certificates, servers and DNS made safe for a terminal or a monitoring line:
+/// control characters (C0, DEL, C1) and the bidirectional overrides that can disguise text are
+/// written as `\u{..}` escapes, so nothing a server sends can move the cursor, recolour the
+/// screen or forge a line of the report.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`printable`], keeping line breaks (for table cells that hold several lines).
+pub fn printable_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|line| printable(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Renders a run in a format; `color` only affects the table.
 pub fn render(run: &Run, format: Format, color: bool) -> String {
     match format {

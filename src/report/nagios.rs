@@ -1,6 +1,6 @@
 //! Nagios plugin output: a status line with perfdata, then one line per finding.
 
-use super::Run;
+use super::{Run, printable};
 use crate::status::Severity;
 
 pub fn render(run: &Run) -> String {
@@ -31,7 +31,7 @@ pub fn render(run: &Run) -> String {
         .find_map(|t| t.findings.first().map(|f| (t, f)))
         && worst.1.severity != Severity::Info
     {
-        headline.push_str(&format!(": {} {}", worst.0.label(), worst.1.id));
+        headline.push_str(&format!(": {} {}", printable(&worst.0.label()), worst.1.id));
     }
     let perfdata: Vec<String> = run
         .targets
@@ -46,7 +46,7 @@ pub fn render(run: &Run) -> String {
             };
             Some(format!(
                 "'{}'={days};{};{};;",
-                label.replace('\'', "\""),
+                printable(&label).replace('\'', "\"").replace(['=', '|'], "_"),
                 run.warning_days,
                 run.critical_days
             ))
@@ -63,9 +63,9 @@ pub fn render(run: &Run) -> String {
             out.push_str(&format!(
                 "[{}] {} {}: {}\n",
                 finding.severity.as_str().to_uppercase(),
-                target.label(),
+                printable(&target.label()),
                 finding.id,
-                finding.detail.replace('|', "/")
+                printable(&finding.detail).replace('|', "/")
             ));
         }
     }

@@ -4,7 +4,7 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
-use super::Run;
+use super::{Run, printable, printable_lines};
 use crate::analysis::TargetResult;
 use crate::status::{Severity, Status};
 
@@ -88,7 +88,7 @@ fn paint_text(text: &str, status: Status) -> String {
 
 fn render_target(target: &TargetResult, color: bool) -> String {
     let mut out = String::new();
-    let mut heading = target.label();
+    let mut heading = printable(&target.label()).into_owned();
     if let Some(address) = &target.address
         && target.host.as_deref() != Some(address)
     {
@@ -98,10 +98,10 @@ fn render_target(target: &TargetResult, color: bool) -> String {
         heading.push_str(&format!(" [{}]", protocol.as_str()));
     }
     if let Some(service) = &target.service {
-        heading.push_str(&format!(" {service}"));
+        heading.push_str(&format!(" {}", printable(service)));
     }
     if let Some(source) = &target.source {
-        heading.push_str(&format!(" (from {source})"));
+        heading.push_str(&format!(" (from {})", printable(source)));
     }
     let status = target.status.label();
     out.push_str(&if color {
@@ -117,7 +117,7 @@ fn render_target(target: &TargetResult, color: bool) -> String {
         if let Some(alpn) = &tls.alpn {
             line.push_str(&format!(", ALPN {alpn}"));
         }
-        out.push_str(&line);
+        out.push_str(&printable(&line));
         out.push('\n');
     }
     if let Some(exchange) = &target.exchange {
@@ -131,16 +131,25 @@ fn render_target(target: &TargetResult, color: bool) -> String {
             .get("server")
             .or_else(|| exchange.headers.get("user-agent"));
         let server = server.map(|s| format!(" ({s})")).unwrap_or_default();
-        out.push_str(&format!("  {} -> {answer}{server}\n", exchange.request));
+        let line = format!("  {} -> {answer}{server}", exchange.request);
+        out.push_str(&printable(&line));
+        out.push('\n');
     }
     for file in &target.files {
         out.push_str(&format!(
             "  {} {}: mode {}, owner {}, group {}\n",
-            file.role, file.path, file.mode, file.uid, file.gid
+            file.role,
+            printable(&file.path),
+            file.mode,
+            file.uid,
+            file.gid
         ));
     }
     if !target.names_checked.is_empty() {
-        out.push_str(&format!("  names checked: {}\n", target.names_checked.join(", ")));
+        out.push_str(&format!(
+            "  names checked: {}\n",
+            printable(&target.names_checked.join(", "))
+        ));
     }
     for r in &target.resolution {
         let view = |addresses: &Option<Vec<String>>, error: &Option<String>| match (addresses, error) {
@@ -154,12 +163,14 @@ fn render_target(target: &TargetResult, color: bool) -> String {
         } else {
             r.hosts_file.join(" ")
         };
-        out.push_str(&format!(
-            "  {}: hosts file {hosts}; system {}; DNS {}\n",
+        let line = format!(
+            "  {}: hosts file {hosts}; system {}; DNS {}",
             r.name,
             view(&r.system, &r.system_error),
             view(&r.dns, &r.dns_error)
-        ));
+        );
+        out.push_str(&printable(&line));
+        out.push('\n');
     }
     for c in &target.caa {
         let verdict = match c.permitted {
@@ -180,7 +191,8 @@ fn render_target(target: &TargetResult, color: bool) -> String {
         } else {
             c.issuer_domains.join(", ")
         };
-        out.push_str(&format!("  {}: {at}; {who} {verdict}\n", c.name));
+        out.push_str(&printable(&format!("  {}: {at}; {who} {verdict}", c.name)));
+        out.push('\n');
     }
     if !target.chain.is_empty() {
         let mut chain = new_table(color);
@@ -197,7 +209,7 @@ fn render_target(target: &TargetResult, color: bool) -> String {
             if let Some(error) = &cert.parse_error {
                 chain.add_row(vec![
                     Cell::new(i),
-                    Cell::new(format!("unparsable: {error}")),
+                    Cell::new(format!("unparsable: {}", printable(error))),
                     Cell::new(""),
                     Cell::new(""),
                     Cell::new(""),
@@ -207,11 +219,12 @@ fn render_target(target: &TargetResult, color: bool) -> String {
                 continue;
             }
             let issuer = if cert.self_signed {
-                "(self-signed)"
+                "(self-signed)".into()
             } else {
-                cert.issuer.as_str()
+                printable(&cert.issuer)
             };
-            let who = format!("{}\nissuer: {issuer}", cert.subject);
+            let who = format!("{}\nissuer: {issuer}", printable(&cert.subject));
+            let sans: Vec<String> = cert.sans.iter().map(|s| printable(s).into_owned()).collect();
             let days_status = if cert.days_left < 0 {
                 Status::Critical
             } else {
@@ -220,7 +233,7 @@ fn render_target(target: &TargetResult, color: bool) -> String {
             chain.add_row(vec![
                 Cell::new(i),
                 Cell::new(who),
-                Cell::new(cert.sans.join("\n")),
+                Cell::new(sans.join("\n")),
                 Cell::new(&cert.not_after),
                 paint(cert.days_left.to_string(), days_status, color && cert.days_left < 0),
                 Cell::new(format!(
@@ -246,8 +259,8 @@ fn render_target(target: &TargetResult, color: bool) -> String {
             findings.add_row(vec![
                 paint(finding.severity.as_str().to_uppercase(), status, color),
                 Cell::new(format!("{}\n{}", finding.id, finding.title())),
-                Cell::new(&finding.detail),
-                Cell::new(finding.remediation()),
+                Cell::new(printable(&finding.detail)),
+                Cell::new(printable_lines(finding.remediation())),
             ]);
         }
         out.push_str(&indent(&findings.to_string()));

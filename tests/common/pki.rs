@@ -63,6 +63,10 @@ pub struct LeafSpec {
     pub server_auth: bool,
     /// Whether the leaf has an extendedKeyUsage extension at all.
     pub extended_key_usage: bool,
+    /// Whether the leaf has a keyUsage extension (`openssl req -x509` adds none).
+    pub key_usage: bool,
+    /// Adds a critical extension with a private OID that no client understands.
+    pub unknown_critical_extension: bool,
 }
 
 impl LeafSpec {
@@ -75,6 +79,8 @@ impl LeafSpec {
             is_ca: false,
             server_auth: true,
             extended_key_usage: true,
+            unknown_critical_extension: false,
+            key_usage: true,
         }
     }
 
@@ -98,13 +104,23 @@ impl LeafSpec {
         } else {
             IsCa::ExplicitNoCa
         };
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.key_usages = if self.key_usage {
+            vec![KeyUsagePurpose::DigitalSignature]
+        } else {
+            vec![]
+        };
         params.extended_key_usages = match (self.extended_key_usage, self.server_auth) {
             (false, _) => vec![],
             (true, true) => vec![ExtendedKeyUsagePurpose::ServerAuth],
             (true, false) => vec![ExtendedKeyUsagePurpose::ClientAuth],
         };
         params.use_authority_key_identifier_extension = true;
+        if self.unknown_critical_extension {
+            let mut extension =
+                rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], vec![0x05, 0x00]);
+            extension.set_criticality(true);
+            params.custom_extensions.push(extension);
+        }
         params.not_before = at() + Duration::days(self.valid_from_days);
         params.not_after = at() + Duration::days(self.valid_until_days);
         params
@@ -163,6 +179,26 @@ impl Ca {
             .unwrap();
         Issued::from_cert(&cert, None)
     }
+}
+
+/// Two CAs that issue each other (A issued by B, B issued by A) and a leaf issued by A, as
+/// `[leaf, A, B]`: a chain that loops.
+pub fn looping_chain(name: &str) -> Vec<Issued> {
+    let (key_a, key_b) = (KeyPair::generate().unwrap(), KeyPair::generate().unwrap());
+    let (mut params_a, mut params_b) = (ca_params("Loop CA A", Some(1)), ca_params("Loop CA B", Some(1)));
+    params_a.use_authority_key_identifier_extension = true;
+    params_b.use_authority_key_identifier_extension = true;
+    let issuer_a = Issuer::new(params_a.clone(), &key_a);
+    let issuer_b = Issuer::new(params_b.clone(), &key_b);
+    let a = params_a.signed_by(&key_a, &issuer_b).unwrap();
+    let b = params_b.signed_by(&key_b, &issuer_a).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = LeafSpec::new(&[name]).params().signed_by(&leaf_key, &issuer_a).unwrap();
+    vec![
+        Issued::from_cert(&leaf, Some(&leaf_key)),
+        Issued::from_cert(&a, None),
+        Issued::from_cert(&b, None),
+    ]
 }
 
 /// A leaf with a key of the given algorithm, and that key as PEM.

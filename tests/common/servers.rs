@@ -64,6 +64,20 @@ impl Servers {
         self.tls_with_config(config, "127.0.0.1:0").port()
     }
 
+    /// A TLS server that serves `chain` with `key` without checking either: the chain may hold
+    /// certificates rustls refuses to load, and the key may belong to another certificate.
+    pub fn tls_unchecked(&self, chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> u16 {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let signing_key = provider.key_provider.load_private_key(key).unwrap();
+        let certified = Arc::new(rustls::sign::CertifiedKey::new(chain, signing_key));
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_cert_resolver(Arc::new(Fixed(certified)));
+        self.tls_with_config(config, "127.0.0.1:0").port()
+    }
+
     /// A TLS server with a given configuration on a given local address.
     pub fn tls_with_config(&self, config: rustls::ServerConfig, bind: &str) -> SocketAddr {
         let listener = self.runtime.block_on(TcpListener::bind(bind)).unwrap();
@@ -260,5 +274,15 @@ async fn serve_app(mut tls: tokio_rustls::server::TlsStream<TcpStream>, app: App
                 let _ = respond.send_response(response.body(()).unwrap(), true);
             }
         }
+    }
+}
+
+/// Serves one certified key to every client, unchecked.
+#[derive(Debug)]
+struct Fixed(Arc<rustls::sign::CertifiedKey>);
+
+impl rustls::server::ResolvesServerCert for Fixed {
+    fn resolve(&self, _hello: rustls::server::ClientHello<'_>) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(self.0.clone())
     }
 }
