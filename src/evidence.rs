@@ -79,6 +79,12 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// Whether the answer is SIP 2.0: RFC 3261 (section 7.1) compares the version
+    /// case-insensitively.
+    pub fn is_sip(&self) -> bool {
+        self.version.eq_ignore_ascii_case("SIP/2.0")
+    }
+
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

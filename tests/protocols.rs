@@ -341,3 +341,47 @@ fn a_plain_tls_port_with_strict_alpn_is_retried_without_it() {
     assert_eq!(doc["targets"][0]["protocol"], "tls");
     assert_eq!(doc["targets"][0]["tls"]["alpn"], Value::Null);
 }
+
+#[test]
+fn answers_not_read_whole_are_findings_never_success() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    // A status line that looks fine, then a head that never ends within the read bound.
+    let endless = format!(
+        "HTTP/1.1 200 OK\r\n{HSTS}\r\n{}",
+        "X-Padding: aaaaaaaaaaaaaaaa\r\n".repeat(2_000)
+    );
+    let port = serve(&pki, &servers, App::Reply(endless), &[]);
+    let doc = scan(&pki, "https://", port, "/", &[]);
+    assert_eq!(ids(&doc, 0), ["http.no_answer"], "{doc:#}");
+    assert!(detail(&doc, 0, "http.no_answer").contains("not read whole"));
+    assert_eq!(doc["status"], "critical");
+
+    // A SIP status line without CRLF, then the connection closes.
+    let port = serve(&pki, &servers, App::Reply("SIP/2.0 200 OK".into()), &[]);
+    let doc = scan(&pki, "sips:", port, "", &[]);
+    assert_eq!(ids(&doc, 0), ["sip.no_answer"], "{doc:#}");
+    assert!(detail(&doc, 0, "sip.no_answer").contains("not a well-formed message"));
+
+    // An HTTP head cut off before its blank line.
+    let port = serve(
+        &pki,
+        &servers,
+        App::Reply(format!("HTTP/1.1 200 OK\r\n{HSTS}\r\n")),
+        &[],
+    );
+    let doc = scan(&pki, "https://", port, "/", &[]);
+    assert_eq!(ids(&doc, 0), ["http.no_answer"], "{doc:#}");
+}
+
+#[test]
+fn sip_versions_and_header_names_are_case_insensitive() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    // A provisional answer with a compact Content-Length and a body, then a lower-case final one.
+    let answer =
+        "sip/2.0 100 trying\r\nl: 4\r\n\r\nbodysip/2.0 200 ok\r\nSERVER: FreeSWITCH\r\nContent-Length: 0\r\n\r\n";
+    let port = serve(&pki, &servers, App::Reply(answer.into()), &[]);
+    let doc = scan(&pki, "sips:", port, "", &[]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new(), "{doc:#}");
+    assert_eq!(doc["targets"][0]["exchange"]["status"], 200);
+    assert_eq!(doc["targets"][0]["exchange"]["headers"]["server"], "FreeSWITCH");
+}

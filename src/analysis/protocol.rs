@@ -192,7 +192,7 @@ fn websocket_findings(path: &str, key: &str, answer: &Answer) -> Vec<Finding> {
 }
 
 fn sip_findings(answer: &Answer) -> Vec<Finding> {
-    if answer.version == "SIP/2.0" && answer.status.is_some() {
+    if answer.is_sip() && answer.status.is_some() {
         return vec![];
     }
     vec![Finding::new(

@@ -27,16 +27,30 @@ fn token() -> String {
     random_bytes::<8>().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads a head up to the blank line, at most [`MAX_HEAD_BYTES`]; bytes after it stay in the
-/// reader for the next message.
+/// Reads a head up to the blank line that ends it, at most [`MAX_HEAD_BYTES`]; bytes after it
+/// stay in the reader for the next message. A head that is not read whole (the connection ends
+/// before the blank line, or the bound is reached first) is an error that says so, never an
+/// answer: what was cut off may have changed its meaning.
 pub async fn read_head<S: AsyncBufRead + Unpin>(stream: &mut S) -> Result<String, String> {
     let mut head = Vec::with_capacity(1024);
-    while head.len() < MAX_HEAD_BYTES {
+    loop {
+        if head.len() >= MAX_HEAD_BYTES {
+            return Err(format!(
+                "the answer's head did not end within {MAX_HEAD_BYTES} bytes (it began {}), so it was not read whole",
+                first_line_of(&head)
+            ));
+        }
         let line_start = head.len();
         let room = (MAX_HEAD_BYTES - head.len()) as u64;
         match (&mut *stream).take(room).read_until(b'\n', &mut head).await {
             Ok(0) if head.is_empty() => return Err("the server closed the connection without answering".into()),
-            Ok(0) => break,
+            Ok(0) => {
+                return Err(format!(
+                    "the answer ended after {} bytes without the blank line that closes its head (it began {}): it is not a well-formed message",
+                    head.len(),
+                    first_line_of(&head)
+                ));
+            }
             Ok(_) => {
                 let line = &head[line_start..];
                 if line == b"\r\n" || line == b"\n" {
@@ -45,13 +59,26 @@ pub async fn read_head<S: AsyncBufRead + Unpin>(stream: &mut S) -> Result<String
                 }
             }
             Err(e) if head.is_empty() => return Err(format!("no answer: {e}")),
-            Err(_) => break,
+            Err(e) => {
+                return Err(format!(
+                    "reading the answer failed after {} bytes (it began {}): {e}",
+                    head.len(),
+                    first_line_of(&head)
+                ));
+            }
         }
     }
     while head.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
         head.pop();
     }
     Ok(String::from_utf8_lossy(&head).into_owned())
+}
+
+/// The first line of a partial head, quoted and shortened, for messages.
+fn first_line_of(head: &[u8]) -> String {
+    let text = String::from_utf8_lossy(head);
+    let line: String = text.lines().next().unwrap_or("").chars().take(80).collect();
+    format!("{line:?}")
 }
 
 /// Parses an HTTP/1.x or SIP head: `VERSION STATUS REASON` then `Name: value` lines.
@@ -222,14 +249,16 @@ pub async fn sip_options(stream: Stream, host: &str, port: u16) -> Exchange {
         send(stream.get_mut(), &request).await?;
         for _ in 0..4 {
             let answer = parse_head(&read_head(&mut stream).await?);
-            let provisional = answer.version == "SIP/2.0" && answer.status.is_some_and(|s| s < 200);
+            let provisional = answer.is_sip() && answer.status.is_some_and(|s| s < 200);
             if !provisional {
                 return Ok(answer);
             }
-            // Skip the provisional answer's body, if it announced one (bounded).
+            // Skip the provisional answer's body, if it announced one (bounded); `l` is the
+            // compact form of Content-Length (RFC 3261 section 7.3.3).
             let length: usize = answer
                 .header("content-length")
-                .and_then(|l| l.parse().ok())
+                .or_else(|| answer.header("l"))
+                .and_then(|l| l.trim().parse().ok())
                 .unwrap_or(0);
             let mut body = vec![0u8; length.min(MAX_HEAD_BYTES)];
             stream
@@ -267,8 +296,16 @@ mod tests {
     #[tokio::test]
     async fn heads_are_bounded_and_closed_streams_say_so() {
         let long = vec![b'a'; MAX_HEAD_BYTES * 3];
-        let head = read_head(&mut long.as_slice()).await.unwrap();
-        assert_eq!(head.len(), MAX_HEAD_BYTES);
+        let error = read_head(&mut long.as_slice()).await.unwrap_err();
+        assert!(error.contains("did not end within"), "{error}");
+        let error = read_head(&mut &b"HTTP/1.1 200 OK\r\nServer: x\r\n"[..])
+            .await
+            .unwrap_err();
+        assert!(
+            error.contains("without the blank line") && error.contains("HTTP/1.1 200 OK"),
+            "{error}"
+        );
+        assert!(read_head(&mut &b"SIP/2.0 200 OK"[..]).await.is_err());
         assert!(read_head(&mut &b""[..]).await.unwrap_err().contains("closed"));
         let mut two = &b"SIP/2.0 100 Trying\r\n\r\nSIP/2.0 200 OK\r\nA: b\r\n\r\nbody"[..];
         assert_eq!(read_head(&mut two).await.unwrap(), "SIP/2.0 100 Trying");
