@@ -34,6 +34,66 @@ pub struct TlsParameters {
     pub alpn: Option<String>,
 }
 
+/// What checking the server's handshake signature gave: the signature over the handshake (TLS
+/// 1.3 CertificateVerify, TLS 1.2 ServerKeyExchange) is the proof that the server holds the
+/// private key of the certificate it sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// No signature was seen (the handshake stopped before it, or the suite has none).
+    NotSeen,
+    Verified {
+        scheme: String,
+    },
+    /// The signature does not verify with the leaf's public key.
+    Failed {
+        scheme: String,
+        error: String,
+    },
+    /// The signature could not be checked: a scheme or key type the crypto provider lacks, or a
+    /// leaf it cannot read.
+    Unchecked {
+        scheme: String,
+        error: String,
+    },
+}
+
+/// The server's request for a client certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCertificateRequest {
+    /// The CA names the server said it accepts client certificates from (may be empty).
+    pub acceptable_issuers: Vec<String>,
+}
+
+/// How a server ended a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionEnd {
+    /// With a fatal alert (its name, e.g. `CertificateRequired`).
+    Alert(String),
+    /// By closing or resetting it without an alert.
+    Closed,
+}
+
+/// Facts of the handshake itself, recorded whether it completed or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandshakeFacts {
+    pub signature: SignatureCheck,
+    /// Set when the server asked for a client certificate (certscan sends none).
+    pub client_certificate_request: Option<ClientCertificateRequest>,
+    /// With TLS 1.3 the server judges the (empty) client certificate after the client's last
+    /// handshake message: how it then ended the connection, if it did before answering.
+    pub ended_after_handshake: Option<ConnectionEnd>,
+}
+
+impl Default for HandshakeFacts {
+    fn default() -> Self {
+        HandshakeFacts {
+            signature: SignatureCheck::NotSeen,
+            client_certificate_request: None,
+            ended_after_handshake: None,
+        }
+    }
+}
+
 /// Which step a network exchange was in when it stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -112,11 +172,30 @@ pub enum Exchange {
     Sip { answer: Result<Answer, String> },
 }
 
-/// What a server answered to a ClientHello that offers only TLS 1.0 and 1.1.
+impl Exchange {
+    /// Why no answer was read, when none was.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Exchange::Http { answer, .. } | Exchange::WebSocket { answer, .. } | Exchange::Sip { answer } => {
+                answer.as_ref().err().map(String::as_str)
+            }
+        }
+    }
+}
+
+/// What a server answered to certscan's own ClientHello, which offers TLS 1.0 to 1.2 with the
+/// older cipher suites, groups and signature schemes that current clients no longer offer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LegacyHello {
-    /// A ServerHello with this version (0x0301 TLS 1.0, 0x0302 TLS 1.1).
-    Accepted { version: u16 },
+    /// A ServerHello with this version (0x0301 TLS 1.0, 0x0302 TLS 1.1, 0x0303 TLS 1.2) and
+    /// cipher suite; the group from its ServerKeyExchange, when it named one; and the
+    /// certificates of its Certificate message (sent in clear text up to TLS 1.2).
+    Accepted {
+        version: u16,
+        cipher_suite: u16,
+        group: Option<u16>,
+        certificates: Vec<CertificateDer<'static>>,
+    },
     /// A TLS alert (its description code).
     Alert { description: u8 },
     /// Anything else: no answer, a closed connection, bytes that are not TLS.
@@ -132,6 +211,8 @@ pub enum Observation {
         tls: Option<TlsParameters>,
         certificates: Vec<CertificateDer<'static>>,
         exchange: Option<Exchange>,
+        /// For endpoints: the handshake's signature and client-certificate request.
+        handshake: Option<HandshakeFacts>,
     },
     /// No address could be found for the host.
     Unresolved {
@@ -146,11 +227,14 @@ pub enum Observation {
         seconds: f64,
     },
     /// The handshake failed; `first_bytes` is what the server sent first (bounded), and
-    /// `legacy` what it said to a TLS 1.0/1.1 ClientHello, when one was sent.
+    /// `legacy` what it said to certscan's own older ClientHello, when one was sent. The
+    /// certificates the server sent before the failure are kept, leaf first.
     HandshakeFailed {
         error: HandshakeError,
         first_bytes: Vec<u8>,
         legacy: Option<LegacyHello>,
+        certificates: Vec<CertificateDer<'static>>,
+        handshake: HandshakeFacts,
     },
     FileUnreadable {
         error: String,

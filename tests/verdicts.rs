@@ -168,3 +168,111 @@ fn control_characters_from_certificates_never_reach_the_terminal() {
             .contains('\u{1b}')
     );
 }
+
+fn full_chain(pki: &Pki, leaf: &Issued) -> Vec<CertificateDer<'static>> {
+    vec![leaf.der.clone(), pki.intermediate.cert.der.clone()]
+}
+
+const OK_ANSWER: &str = "HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=31536000\r\nContent-Length: 0\r\n\r\n";
+
+#[test]
+fn a_required_client_certificate_keeps_the_chain_and_its_checks() {
+    use common::servers::{App, client_auth_config};
+    let (pki, servers) = (Pki::new(), Servers::new());
+    // Expiring in 20 days: the chain's own findings must survive the refused connection.
+    let leaf = pki.leaf(&LeafSpec::new(&[NAME]).validity(-30, 20));
+    let client_ca = pki.root.cert.der.clone();
+    for tls12_only in [true, false] {
+        let config = client_auth_config(
+            full_chain(&pki, &leaf),
+            leaf.key_der(),
+            client_ca.clone(),
+            true,
+            tls12_only,
+        );
+        let port = servers.tls_app(config, App::Reply(OK_ANSWER.into()));
+        let doc = scan_json_with(
+            &pinned_scan_args(&pki, &format!("https://{NAME}:{port}/"), NAME, port),
+            &[],
+        );
+        let found = ids(&doc, 0);
+        assert!(
+            ["cert.expires_soon", "tls.client_cert_required"]
+                .iter()
+                .all(|id| found.contains(&id.to_string()))
+                && !found.iter().any(|id| id.starts_with("http.") || id == "tls.alert"),
+            "TLS 1.2 only: {tls12_only}: {doc:#}"
+        );
+        let target = &doc["targets"][0];
+        assert_eq!(target["chain"].as_array().unwrap().len(), 2, "{doc:#}");
+        assert_eq!(target["days_left"], 20);
+        assert_eq!(target["verification"]["valid"], true);
+        assert!(detail(&doc, 0, "tls.client_cert_required").contains("CN=certscan Test Root CA"));
+        assert_eq!(doc["status"], "warning");
+    }
+
+    // A plain TLS port: TLS 1.3 servers refuse the missing certificate after the handshake.
+    let config = client_auth_config(full_chain(&pki, &leaf), leaf.key_der(), client_ca.clone(), true, false);
+    let port = servers.tls_with_config(config, "127.0.0.1:0").port();
+    let doc = scan_json_with(&pinned_scan_args(&pki, &format!("{NAME}:{port}"), NAME, port), &[]);
+    assert_eq!(
+        ids(&doc, 0),
+        ["cert.expires_soon", "tls.client_cert_required"],
+        "{doc:#}"
+    );
+
+    // Asked for but not required: information.
+    let config = client_auth_config(full_chain(&pki, &leaf), leaf.key_der(), client_ca, false, false);
+    let port = servers.tls_app(config, App::Reply(OK_ANSWER.into()));
+    let doc = scan_json_with(
+        &pinned_scan_args(&pki, &format!("https://{NAME}:{port}/"), NAME, port),
+        &[],
+    );
+    assert_eq!(
+        ids(&doc, 0),
+        ["cert.expires_soon", "tls.client_cert_optional"],
+        "{doc:#}"
+    );
+    assert_eq!(finding(&doc, 0, "tls.client_cert_optional")["severity"], "info");
+}
+
+#[test]
+fn a_server_without_the_key_of_its_certificate_fails_the_signature_check() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = pki.leaf(&LeafSpec::new(&[NAME]));
+    let renewed = pki.leaf(&LeafSpec::new(&[NAME]));
+    let port = servers.tls_unchecked(full_chain(&pki, &leaf), renewed.key_der());
+    let doc = scan_json_with(&args_for(&pki, port), &[]);
+    assert_eq!(ids(&doc, 0), ["tls.signature_invalid"], "{doc:#}");
+    assert_eq!(doc["targets"][0]["verification"]["valid"], false);
+    assert_eq!(doc["status"], "critical");
+    // With its own key the same server is fine.
+    let port = servers.tls_unchecked(full_chain(&pki, &leaf), leaf.key_der());
+    let doc = scan_json_with(&args_for(&pki, port), &[]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new(), "{doc:#}");
+}
+
+#[test]
+fn a_server_with_only_obsolete_suites_is_named_and_its_chain_checked() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = pki.leaf(&LeafSpec::new(&[NAME]).validity(-30, 10));
+    // TLS 1.2 with TLS_RSA_WITH_AES_128_CBC_SHA only: not a legacy-version server.
+    let port = servers.hand_made_tls(0x0303, 0x002f, full_chain(&pki, &leaf));
+    let doc = scan_json_with(&args_for(&pki, port), &[]);
+    assert_eq!(ids(&doc, 0), ["cert.expires_soon", "tls.obsolete_only"], "{doc:#}");
+    let text = detail(&doc, 0, "tls.obsolete_only");
+    assert!(text.contains("TLS_RSA_WITH_AES_128_CBC_SHA"), "{text}");
+    let target = &doc["targets"][0];
+    assert_eq!(target["chain"].as_array().unwrap().len(), 2);
+    assert_eq!(target["days_left"], 10);
+    assert_eq!(finding(&doc, 0, "cert.expires_soon")["severity"], "critical");
+
+    // A TLS 1.0 server: legacy-only, and its chain is checked too (here: a name mismatch).
+    let port = servers.hand_made_tls(0x0301, 0x002f, full_chain(&pki, &leaf));
+    let doc = scan_json_with(&args_for(&pki, port), &["--name", "other.example.test"]);
+    assert_eq!(
+        ids(&doc, 0),
+        ["cert.expires_soon", "name.mismatch", "tls.legacy_only"],
+        "{doc:#}"
+    );
+}

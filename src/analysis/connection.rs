@@ -1,7 +1,11 @@
-//! Findings for endpoints and files that gave no chain: refused, timed out, reset, alerts,
-//! plaintext answers, legacy-only TLS, unreadable files.
+//! Findings for how a connection went: refused, timed out, reset, alerts, plaintext answers,
+//! legacy-only or obsolete-only TLS, a required client certificate, a handshake signature that
+//! does not verify, unreadable files.
 
-use crate::evidence::{HandshakeError, LegacyHello, Observation, Phase};
+use crate::evidence::{
+    ClientCertificateRequest, ConnectionEnd, HandshakeError, HandshakeFacts, LegacyHello, Observation, Phase,
+    SignatureCheck,
+};
 use crate::finding::{CheckId, Finding};
 
 /// The finding for an observation that is not a chain; `None` for a chain.
@@ -31,7 +35,9 @@ pub fn failure_finding(observation: &Observation) -> Option<Finding> {
             error,
             first_bytes,
             legacy,
-        } => handshake_finding(error, first_bytes, legacy.as_ref()),
+            handshake,
+            ..
+        } => handshake_finding(error, first_bytes, legacy.as_ref(), handshake),
         Observation::FileUnreadable { error } => Finding::new(CheckId::FileReadError, error.clone()),
         Observation::PlainHttpUrl { url } => Finding::new(
             CheckId::KazooApiNotHttps,
@@ -79,7 +85,12 @@ fn version_name(version: u16) -> String {
     }
 }
 
-fn handshake_finding(error: &HandshakeError, first_bytes: &[u8], legacy: Option<&LegacyHello>) -> Finding {
+fn handshake_finding(
+    error: &HandshakeError,
+    first_bytes: &[u8],
+    legacy: Option<&LegacyHello>,
+    facts: &HandshakeFacts,
+) -> Finding {
     if !looks_like_tls(first_bytes) {
         return Finding::new(
             CheckId::Plaintext,
@@ -89,14 +100,46 @@ fn handshake_finding(error: &HandshakeError, first_bytes: &[u8], legacy: Option<
             ),
         );
     }
-    if let Some(LegacyHello::Accepted { version }) = legacy {
+    let aborted = match error {
+        HandshakeError::AlertReceived(alert) => Some(format!("the alert {}", alert_name(alert))),
+        HandshakeError::Closed => Some("closing the connection".to_string()),
+        HandshakeError::Reset => Some("resetting the connection".to_string()),
+        _ => None,
+    };
+    if let (Some(request), Some(how)) = (&facts.client_certificate_request, &aborted) {
+        return client_certificate_required(request, how);
+    }
+    if let Some(LegacyHello::Accepted { version, .. }) = legacy
+        && *version < 0x0303
+    {
         return Finding::new(
             CheckId::LegacyOnly,
             format!(
-                "the server refused TLS 1.2 and 1.3 but answered a ClientHello offering TLS 1.0/1.1 with a {} ServerHello",
+                "the server refused TLS 1.2 and 1.3 but answered a ClientHello offering TLS 1.0 to 1.2 with a {} ServerHello",
                 version_name(*version)
             ),
         );
+    }
+    if let Some(LegacyHello::Accepted {
+        cipher_suite, group, ..
+    }) = legacy
+    {
+        let mut refused = Vec::new();
+        if let Some(why) = obsolete_suite(*cipher_suite) {
+            refused.push(format!("the cipher suite {} ({why})", suite_name(*cipher_suite)));
+        }
+        if let Some(name) = group.and_then(obsolete_group) {
+            refused.push(format!("the key exchange group {name}"));
+        }
+        if !refused.is_empty() {
+            return Finding::new(
+                CheckId::ObsoleteOnly,
+                format!(
+                    "the server refused every cipher suite and group that current TLS clients offer; to a TLS 1.2 ClientHello that also offers older ones it chose {}, which browsers, rustls, Go and curl with current OpenSSL defaults no longer accept",
+                    refused.join(" and ")
+                ),
+            );
+        }
     }
     let refused_modern = matches!(error, HandshakeError::AlertReceived(alert) if alert == "ProtocolVersion")
         || matches!(error, HandshakeError::PeerIncompatible(why) if why.contains("Tls12Or13"));
@@ -108,7 +151,7 @@ fn handshake_finding(error: &HandshakeError, first_bytes: &[u8], legacy: Option<
         HandshakeError::AlertReceived(alert) => {
             let also = match legacy {
                 Some(LegacyHello::Alert { .. }) | Some(LegacyHello::Nothing { .. }) => {
-                    ", and refused TLS 1.0/1.1 as well"
+                    ", and refused certscan's TLS 1.0-1.2 ClientHello with older suites as well"
                 }
                 _ => "",
             };
@@ -131,6 +174,123 @@ fn handshake_finding(error: &HandshakeError, first_bytes: &[u8], legacy: Option<
     }
 }
 
+fn client_certificate_required(request: &ClientCertificateRequest, how: &str) -> Finding {
+    let from = match request.acceptable_issuers.as_slice() {
+        [] => String::new(),
+        issuers => format!(" (it accepts client certificates issued by {})", issuers.join("; ")),
+    };
+    Finding::new(
+        CheckId::ClientCertRequired,
+        format!(
+            "the server asked for a client certificate{from} and ended the connection with {how} when certscan sent none: only clients holding such a certificate can connect (the chain it sent is checked as usual)"
+        ),
+    )
+}
+
+/// Findings on the handshake of a connection that gave a chain: a signature that does not
+/// verify, and a client-certificate request (required when the server refused the connection
+/// without one after the handshake, optional otherwise). The second value is true when the
+/// server refused the connection for want of a client certificate, which explains any failure
+/// of the exchange that followed.
+pub fn handshake_facts_findings(facts: &HandshakeFacts) -> (Vec<Finding>, bool) {
+    let mut findings = Vec::new();
+    if let SignatureCheck::Failed { scheme, error } = &facts.signature {
+        findings.push(Finding::new(
+            CheckId::SignatureInvalid,
+            format!(
+                "the server's handshake signature ({scheme}) does not verify with the public key of the certificate it sent ({error}): the server does not hold that certificate's private key, or something between rewrites the handshake"
+            ),
+        ));
+    }
+    let mut refused = false;
+    if let Some(request) = &facts.client_certificate_request {
+        match &facts.ended_after_handshake {
+            Some(end) => {
+                refused = true;
+                let how = match end {
+                    ConnectionEnd::Alert(alert) => format!("the alert {}", alert_name(alert)),
+                    ConnectionEnd::Closed => "closing the connection".to_string(),
+                };
+                findings.push(client_certificate_required(request, &how));
+            }
+            None => findings.push(Finding::new(
+                CheckId::ClientCertOptional,
+                "the server asks for a client certificate but accepted the connection without one",
+            )),
+        }
+    }
+    (findings, refused)
+}
+
+/// Why a TLS 1.2 cipher suite is one current clients refuse; `None` for the AEAD suites with
+/// ECDHE that they offer.
+pub fn obsolete_suite(suite: u16) -> Option<&'static str> {
+    Some(match suite {
+        0xc02b | 0xc02c | 0xc02f | 0xc030 | 0xcca8 | 0xcca9 | 0x1301..=0x1303 => return None,
+        0x009e | 0x009f | 0xccaa => "finite-field DHE key exchange",
+        0x0005 | 0xc011 | 0xc007 | 0x0004 => "RC4, broken",
+        0x000a | 0x0016 | 0xc012 | 0xc008 => "3DES, a 64-bit block cipher",
+        0x009c | 0x009d | 0x002f | 0x0035 | 0x003c | 0x003d => {
+            "RSA key exchange, without forward secrecy, with CBC or GCM"
+        }
+        0x0033 | 0x0039 | 0x0067 | 0x006b => "DHE key exchange with CBC",
+        _ => "CBC mode",
+    })
+}
+
+/// IANA names of the suites certscan offers in its own ClientHello.
+fn suite_name(suite: u16) -> String {
+    let name = match suite {
+        0xc02b => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        0xc02c => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        0xc02f => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        0xc030 => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        0xcca8 => "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        0xcca9 => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        0xccaa => "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        0x009e => "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+        0x009f => "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+        0xc023 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+        0xc024 => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+        0xc027 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        0xc028 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        0xc009 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+        0xc00a => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        0xc013 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        0xc014 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+        0x0067 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+        0x006b => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+        0x0033 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+        0x0039 => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+        0x009c => "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        0x009d => "TLS_RSA_WITH_AES_256_GCM_SHA384",
+        0x003c => "TLS_RSA_WITH_AES_128_CBC_SHA256",
+        0x003d => "TLS_RSA_WITH_AES_256_CBC_SHA256",
+        0x002f => "TLS_RSA_WITH_AES_128_CBC_SHA",
+        0x0035 => "TLS_RSA_WITH_AES_256_CBC_SHA",
+        0xc012 => "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+        0xc008 => "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA",
+        0x0016 => "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA",
+        0x000a => "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        0xc011 => "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+        0x0005 => "TLS_RSA_WITH_RC4_128_SHA",
+        other => return format!("0x{other:04x}"),
+    };
+    name.to_string()
+}
+
+/// Groups current clients do not offer.
+fn obsolete_group(group: u16) -> Option<&'static str> {
+    match group {
+        0x0019 => Some("secp521r1 (P-521)"),
+        0x0100 => Some("ffdhe2048"),
+        0x0101 => Some("ffdhe3072"),
+        0x0102 => Some("ffdhe4096"),
+        0x001d | 0x0017 | 0x0018 => None,
+        _ => Some("an unnamed or legacy curve"),
+    }
+}
+
 /// `HandshakeFailure` -> `handshake_failure`, as the alert is named in RFC 8446.
 fn alert_name(debug_name: &str) -> String {
     let mut out = String::new();
@@ -148,12 +308,16 @@ mod tests {
     use super::*;
 
     fn id_for(error: HandshakeError, bytes: &[u8]) -> CheckId {
-        handshake_finding(&error, bytes, None).id
+        handshake_finding(&error, bytes, None, &HandshakeFacts::default()).id
+    }
+
+    fn finding_for(error: &HandshakeError, bytes: &[u8], legacy: Option<&LegacyHello>) -> Finding {
+        handshake_finding(error, bytes, legacy, &HandshakeFacts::default())
     }
 
     #[test]
     fn plaintext_answers_are_named() {
-        let f = handshake_finding(
+        let f = finding_for(
             &HandshakeError::InvalidMessage("x".into()),
             b"HTTP/1.1 400 Bad Request\r\n\r\n",
             None,
@@ -164,13 +328,13 @@ mod tests {
             "{}",
             f.detail
         );
-        let f = handshake_finding(
+        let f = finding_for(
             &HandshakeError::InvalidMessage("x".into()),
             b"SIP/2.0 400 Bad Request\r\n",
             None,
         );
         assert!(f.detail.contains("plain SIP"));
-        let f = handshake_finding(&HandshakeError::Other("x".into()), &[0, 1, 2, 3], None);
+        let f = finding_for(&HandshakeError::Other("x".into()), &[0, 1, 2, 3], None);
         assert!(f.detail.contains("00 01 02 03"));
     }
 
@@ -201,16 +365,76 @@ mod tests {
         assert_eq!(alert_name("HandshakeFailure"), "handshake_failure");
     }
 
+    fn accepted(version: u16, cipher_suite: u16, group: Option<u16>) -> LegacyHello {
+        LegacyHello::Accepted {
+            version,
+            cipher_suite,
+            group,
+            certificates: vec![],
+        }
+    }
+
     #[test]
     fn the_legacy_hello_confirms_or_refutes_legacy_only() {
         let alert = HandshakeError::AlertReceived("ProtocolVersion".into());
         let tls = [21u8, 3, 3, 0, 2, 2, 70];
-        let accepted = handshake_finding(&alert, &tls, Some(&LegacyHello::Accepted { version: 0x0301 }));
-        assert_eq!(accepted.id, CheckId::LegacyOnly);
-        assert!(accepted.detail.contains("TLS 1.0 ServerHello"), "{}", accepted.detail);
-        let refused = handshake_finding(&alert, &tls, Some(&LegacyHello::Alert { description: 70 }));
+        let found = finding_for(&alert, &tls, Some(&accepted(0x0301, 0x002f, None)));
+        assert_eq!(found.id, CheckId::LegacyOnly);
+        assert!(found.detail.contains("TLS 1.0 ServerHello"), "{}", found.detail);
+        let refused = finding_for(&alert, &tls, Some(&LegacyHello::Alert { description: 70 }));
         assert_eq!(refused.id, CheckId::TlsAlert);
-        assert!(refused.detail.contains("refused TLS 1.0/1.1 as well"));
+        assert!(refused.detail.contains("refused certscan's TLS 1.0-1.2 ClientHello"));
+    }
+
+    #[test]
+    fn obsolete_suites_and_groups_are_named() {
+        let alert = HandshakeError::AlertReceived("HandshakeFailure".into());
+        let tls = [21u8, 3, 3, 0, 2, 2, 40];
+        let cbc = finding_for(&alert, &tls, Some(&accepted(0x0303, 0x002f, None)));
+        assert_eq!(cbc.id, CheckId::ObsoleteOnly);
+        assert!(
+            cbc.detail.contains("TLS_RSA_WITH_AES_128_CBC_SHA (RSA key exchange"),
+            "{}",
+            cbc.detail
+        );
+        let p521 = finding_for(&alert, &tls, Some(&accepted(0x0303, 0xc02c, Some(0x0019))));
+        assert_eq!(p521.id, CheckId::ObsoleteOnly);
+        assert!(
+            p521.detail.contains("secp521r1") && !p521.detail.contains("the cipher suite"),
+            "{}",
+            p521.detail
+        );
+        // A modern choice does not explain the failure: the alert stays the finding.
+        let modern = finding_for(&alert, &tls, Some(&accepted(0x0303, 0xc02f, Some(0x001d))));
+        assert_eq!(modern.id, CheckId::TlsAlert);
+    }
+
+    #[test]
+    fn a_required_client_certificate_is_named_not_an_alert() {
+        let facts = HandshakeFacts {
+            client_certificate_request: Some(ClientCertificateRequest {
+                acceptable_issuers: vec!["CN=Phones CA".into()],
+            }),
+            ..HandshakeFacts::default()
+        };
+        let alert = HandshakeError::AlertReceived("HandshakeFailure".into());
+        let found = handshake_finding(&alert, &[21, 3, 3, 0, 2, 2, 40], None, &facts);
+        assert_eq!(found.id, CheckId::ClientCertRequired);
+        assert!(found.detail.contains("CN=Phones CA") && found.detail.contains("handshake_failure"));
+        let (after, refused) = handshake_facts_findings(&facts);
+        assert_eq!((after[0].id, refused), (CheckId::ClientCertOptional, false));
+        let facts = HandshakeFacts {
+            ended_after_handshake: Some(ConnectionEnd::Alert("CertificateRequired".into())),
+            signature: SignatureCheck::Failed {
+                scheme: "ECDSA_NISTP256_SHA256".into(),
+                error: "bad".into(),
+            },
+            ..facts
+        };
+        let (after, refused) = handshake_facts_findings(&facts);
+        let ids: Vec<CheckId> = after.iter().map(|f| f.id).collect();
+        assert_eq!(ids, [CheckId::SignatureInvalid, CheckId::ClientCertRequired]);
+        assert!(refused);
     }
 
     #[test]
@@ -219,7 +443,8 @@ mod tests {
             failure_finding(&Observation::Chain {
                 tls: None,
                 certificates: vec![],
-                exchange: None
+                exchange: None,
+                handshake: None,
             })
             .is_none()
         );

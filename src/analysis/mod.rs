@@ -19,7 +19,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::evidence::{Evidence, Observation, Origin, TlsParameters};
+use rustls::pki_types::CertificateDer;
+
+use crate::evidence::{Evidence, HandshakeFacts, LegacyHello, Observation, Origin, TlsParameters};
 use crate::finding::{CheckId, Finding, sort_worst_first};
 use crate::status::{Severity, Status};
 use crate::target::{Host, Protocol, host_port};
@@ -181,14 +183,23 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
             tls,
             certificates,
             exchange,
+            handshake,
         } => {
             result.tls = tls.clone();
             if let Some(tls) = tls {
                 result.findings.extend(protocol::version_findings(tls));
             }
+            let (handshake_findings, refused_without_client_certificate) = handshake
+                .as_ref()
+                .map(connection::handshake_facts_findings)
+                .unwrap_or_default();
             if let Some(exchange) = exchange {
                 result.exchange = Some(protocol::view(exchange));
-                result.findings.extend(protocol::exchange_findings(exchange));
+                // A server that ended the connection for want of a client certificate did not
+                // fail the exchange for any other reason: the client-certificate finding says why.
+                if !refused_without_client_certificate {
+                    result.findings.extend(protocol::exchange_findings(exchange));
+                }
             }
             if certificates.is_empty() {
                 result.verification = Verification {
@@ -200,12 +211,41 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
                     .findings
                     .push(Finding::new(CheckId::Untrusted, "the server sent no certificate"));
             } else {
-                result.chain = certificates
-                    .iter()
-                    .map(|c| CertInfo::from_der(c.as_ref(), policy.at_unix))
-                    .collect();
-                assess_chain(&mut result, policy);
+                assess_served_chain(&mut result, certificates, policy);
             }
+            distrust_on_bad_signature(&mut result, &handshake_findings);
+            result.findings.extend(handshake_findings);
+        }
+        Observation::HandshakeFailed {
+            certificates,
+            legacy,
+            handshake,
+            ..
+        } => {
+            result
+                .findings
+                .extend(connection::failure_finding(&evidence.observation));
+            // The certificates were received before the failure (or in clear text, to certscan's
+            // own older ClientHello): they are checked as any served chain.
+            let legacy_chain = match legacy {
+                Some(LegacyHello::Accepted { certificates, .. }) => certificates.as_slice(),
+                _ => &[],
+            };
+            let served = if certificates.is_empty() {
+                legacy_chain
+            } else {
+                certificates
+            };
+            if !served.is_empty() {
+                assess_served_chain(&mut result, served, policy);
+            }
+            let (handshake_findings, _) = connection::handshake_facts_findings(&HandshakeFacts {
+                // The failure finding already speaks of the client certificate.
+                client_certificate_request: None,
+                ..handshake.clone()
+            });
+            distrust_on_bad_signature(&mut result, &handshake_findings);
+            result.findings.extend(handshake_findings);
         }
         other => {
             let finding = connection::failure_finding(other);
@@ -308,6 +348,24 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
     }
     result.recompute_status();
     result
+}
+
+/// Parses and checks a chain as served, leaf first.
+fn assess_served_chain(result: &mut TargetResult, certificates: &[CertificateDer<'static>], policy: &Policy) {
+    result.chain = certificates
+        .iter()
+        .map(|c| CertInfo::from_der(c.as_ref(), policy.at_unix))
+        .collect();
+    assess_chain(result, policy);
+}
+
+/// A server that cannot sign with its certificate's key is not that certificate's holder: no
+/// client completes the handshake, whatever the chain.
+fn distrust_on_bad_signature(result: &mut TargetResult, handshake_findings: &[Finding]) {
+    if let Some(bad) = handshake_findings.iter().find(|f| f.id == CheckId::SignatureInvalid) {
+        result.verification.valid = Some(false);
+        result.verification.error.get_or_insert_with(|| bad.detail.clone());
+    }
 }
 
 /// The role of a served certificate in messages.

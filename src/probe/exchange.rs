@@ -10,6 +10,8 @@ use crate::evidence::{Answer, Exchange};
 
 /// The largest answer head read (status line and headers).
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// What an exchange says when the server closed the connection before answering.
+pub const CLOSED_WITHOUT_ANSWER: &str = "the server closed the connection without answering";
 /// Headers kept from an answer.
 const MAX_HEADERS: usize = 100;
 
@@ -43,7 +45,7 @@ pub async fn read_head<S: AsyncBufRead + Unpin>(stream: &mut S) -> Result<String
         let line_start = head.len();
         let room = (MAX_HEAD_BYTES - head.len()) as u64;
         match (&mut *stream).take(room).read_until(b'\n', &mut head).await {
-            Ok(0) if head.is_empty() => return Err("the server closed the connection without answering".into()),
+            Ok(0) if head.is_empty() => return Err(CLOSED_WITHOUT_ANSWER.into()),
             Ok(0) => {
                 return Err(format!(
                     "the answer ended after {} bytes without the blank line that closes its head (it began {}): it is not a well-formed message",

@@ -113,6 +113,7 @@ fn read_pkcs12(bytes: &[u8], password: &str) -> (Observation, Option<crate::evid
             tls: None,
             certificates,
             exchange: None,
+            handshake: None,
         },
         key,
     )
@@ -150,6 +151,7 @@ pub fn chain_from_bytes(bytes: &[u8]) -> Observation {
                 tls: None,
                 certificates: vec![CertificateDer::from(bytes.to_vec())],
                 exchange: None,
+                handshake: None,
             }
         } else {
             Observation::NoCertificate {
@@ -187,6 +189,7 @@ pub fn chain_from_bytes(bytes: &[u8]) -> Observation {
         tls: None,
         certificates,
         exchange: None,
+        handshake: None,
     }
 }
 

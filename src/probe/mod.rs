@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout_at};
 
-use crate::evidence::{Evidence, Exchange, HandshakeError, Observation, Origin, Phase};
+use crate::evidence::{ConnectionEnd, Evidence, Exchange, HandshakeError, Observation, Origin, Phase};
 use crate::target::{Host, Protocol, ResolvePin, Target};
 
 /// How to probe.
@@ -233,10 +233,32 @@ async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence 
     endpoint_evidence(&target, Some(address), sni, protocol, observation)
 }
 
+/// How the server ended the connection, from the exchange's error: an alert (rustls reports
+/// "received fatal alert: NAME"), or a close or reset before any answer.
+fn connection_end(error: &str) -> Option<ConnectionEnd> {
+    if let Some((_, rest)) = error.split_once("received fatal alert: ") {
+        let name: String = rest.chars().take_while(char::is_ascii_alphanumeric).collect();
+        return (!name.is_empty()).then_some(ConnectionEnd::Alert(name));
+    }
+    let closed = error.contains(exchange::CLOSED_WITHOUT_ANSWER)
+        || ["reset by peer", "Broken pipe", "peer closed connection"]
+            .iter()
+            .any(|sign| error.contains(sign));
+    closed.then_some(ConnectionEnd::Closed)
+}
+
+/// How long a plain TLS port is given to refuse a connection without a client certificate.
+const CLIENT_AUTH_ALERT_WAIT: Duration = Duration::from_millis(500);
+
 /// Whether a failed handshake is worth a second try with a TLS 1.0/1.1 ClientHello.
 fn may_be_legacy(error: &HandshakeError) -> bool {
     match error {
-        HandshakeError::AlertReceived(alert) => alert == "ProtocolVersion" || alert == "HandshakeFailure",
+        HandshakeError::AlertReceived(alert) => {
+            matches!(
+                alert.as_str(),
+                "ProtocolVersion" | "HandshakeFailure" | "InsufficientSecurity" | "IllegalParameter"
+            )
+        }
         HandshakeError::PeerIncompatible(_) => true,
         _ => false,
     }
@@ -284,14 +306,20 @@ async fn connect_and_exchange(
     {
         outcome = timeout_at(deadline, tls::handshake(tcp, server_name, &[])).await;
     }
-    let (parameters, chain, stream) = match outcome {
+    let (parameters, chain, mut facts, mut stream) = match outcome {
         Err(_) => return (timed_out(Phase::Handshake), target.protocol),
         Ok(tls::HandshakeOutcome::Completed {
             parameters,
             chain,
+            facts,
             stream,
-        }) => (parameters, chain, stream),
-        Ok(tls::HandshakeOutcome::Failed { error, first_bytes }) => {
+        }) => (parameters, chain, facts, stream),
+        Ok(tls::HandshakeOutcome::Failed {
+            error,
+            first_bytes,
+            chain,
+            facts,
+        }) => {
             let legacy = if may_be_legacy(&error) {
                 timeout_at(deadline, legacy::probe(socket, sni)).await.ok()
             } else {
@@ -302,6 +330,8 @@ async fn connect_and_exchange(
                     error,
                     first_bytes,
                     legacy,
+                    certificates: chain,
+                    handshake: facts,
                 },
                 target.protocol,
             );
@@ -335,13 +365,28 @@ async fn connect_and_exchange(
                 .await
                 .unwrap_or(Exchange::Sip { answer: silent() }),
         ),
-        Protocol::Tls => None,
+        Protocol::Tls => {
+            // No request follows on a plain TLS port: a TLS 1.3 server that requires a client
+            // certificate would refuse it unseen, so give its alert one short moment to come.
+            if facts.client_certificate_request.is_some() && parameters.version == "TLSv1.3" {
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                facts.ended_after_handshake =
+                    tls::end_after_handshake(&mut stream, remaining.min(CLIENT_AUTH_ALERT_WAIT)).await;
+            }
+            None
+        }
     };
+    // With TLS 1.3 a server that requires a client certificate refuses it with an alert (or by
+    // closing the connection) that the exchange meets first.
+    if facts.client_certificate_request.is_some() && facts.ended_after_handshake.is_none() {
+        facts.ended_after_handshake = exchange.as_ref().and_then(Exchange::error).and_then(connection_end);
+    }
     (
         Observation::Chain {
             tls: Some(parameters),
             certificates: chain,
             exchange,
+            handshake: Some(facts),
         },
         protocol,
     )

@@ -1,36 +1,69 @@
 //! The TLS handshake: a client that accepts and records whatever chain the server sends (it is
-//! verified afterwards, separately, so an invalid chain can still be shown and explained), plus
-//! the negotiated parameters and the first bytes of the server's answer.
+//! verified afterwards, separately, so an invalid chain can still be shown and explained), the
+//! result of checking the server's handshake signature, whether the server asked for a client
+//! certificate, the negotiated parameters and the first bytes of the server's answer. What was
+//! recorded is kept when the handshake fails later.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
+use rustls::client::ResolvesClientCert;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use crate::evidence::{HandshakeError, TlsParameters};
+use crate::evidence::{
+    ClientCertificateRequest, ConnectionEnd, HandshakeError, HandshakeFacts, SignatureCheck, TlsParameters,
+};
 
 /// How many of the server's first bytes are kept, to recognise a plaintext answer.
 pub const FIRST_BYTES: usize = 256;
 
-/// The chain the server presented, as recorded during the handshake.
+/// What the server presented during the handshake, recorded as it happened (so it survives a
+/// handshake that fails later).
 #[derive(Debug, Default)]
 struct Presented {
     chain: Vec<CertificateDer<'static>>,
+    signature: Option<SignatureCheck>,
+    client_certificate_request: Option<ClientCertificateRequest>,
 }
 
-/// Accepts every certificate and records it. Diagnostics only: nothing is ever sent over a
-/// connection made with it but the probe's own fixed requests.
+type Shared = Arc<Mutex<Presented>>;
+
+/// Accepts every certificate and records it; checks the handshake signature against the leaf's
+/// key and records the result instead of failing, so a broken server is still described whole.
+/// Diagnostics only: nothing is ever sent over a connection made with it but the probe's own
+/// fixed requests.
 #[derive(Debug)]
 struct RecordingVerifier {
     provider: Arc<CryptoProvider>,
-    presented: Arc<Mutex<Presented>>,
+    presented: Shared,
+}
+
+impl RecordingVerifier {
+    fn record_signature(&self, scheme: SignatureScheme, outcome: Result<HandshakeSignatureValid, rustls::Error>) {
+        let scheme = format!("{scheme:?}");
+        let check = match outcome {
+            Ok(_) => SignatureCheck::Verified { scheme },
+            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature)) => SignatureCheck::Failed {
+                scheme,
+                error: "the signature does not verify with the certificate's public key".into(),
+            },
+            Err(e) => SignatureCheck::Unchecked {
+                scheme,
+                error: e.to_string(),
+            },
+        };
+        if let Ok(mut presented) = self.presented.lock() {
+            presented.signature = Some(check);
+        }
+    }
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -54,25 +87,88 @@ impl ServerCertVerifier for RecordingVerifier {
 
     fn verify_tls12_signature(
         &self,
-        _message: &[u8],
-        _cert: &CertificateDer<'_>,
-        _dss: &DigitallySignedStruct,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let outcome = rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        );
+        self.record_signature(dss.scheme, outcome);
         Ok(HandshakeSignatureValid::assertion())
     }
 
     fn verify_tls13_signature(
         &self,
-        _message: &[u8],
-        _cert: &CertificateDer<'_>,
-        _dss: &DigitallySignedStruct,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let outcome = rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        );
+        self.record_signature(dss.scheme, outcome);
         Ok(HandshakeSignatureValid::assertion())
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.provider.signature_verification_algorithms.supported_schemes()
     }
+}
+
+/// Sends no client certificate, and records that the server asked for one.
+#[derive(Debug)]
+struct RecordingClientAuth {
+    presented: Shared,
+}
+
+impl ResolvesClientCert for RecordingClientAuth {
+    fn resolve(&self, root_hint_subjects: &[&[u8]], _sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        let acceptable_issuers = root_hint_subjects
+            .iter()
+            .take(MAX_ISSUER_HINTS)
+            .map(|der| distinguished_name(der))
+            .collect();
+        if let Ok(mut presented) = self.presented.lock() {
+            presented.client_certificate_request = Some(ClientCertificateRequest { acceptable_issuers });
+        }
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        false
+    }
+}
+
+/// Client-certificate CA hints kept from one request.
+const MAX_ISSUER_HINTS: usize = 20;
+
+/// A DER Name (with or without its SEQUENCE header, as servers differ) as text.
+fn distinguished_name(der: &[u8]) -> String {
+    use x509_parser::prelude::FromDer;
+    let parse = |bytes: &[u8]| {
+        x509_parser::x509::X509Name::from_der(bytes)
+            .ok()
+            .map(|(_, n)| n.to_string())
+    };
+    parse(der)
+        .or_else(|| {
+            let mut wrapped = vec![0x30u8];
+            match der.len() {
+                n if n < 0x80 => wrapped.push(n as u8),
+                n if n < 0x100 => wrapped.extend([0x81, n as u8]),
+                n => wrapped.extend([0x82, (n >> 8) as u8, n as u8]),
+            }
+            wrapped.extend_from_slice(der);
+            parse(&wrapped)
+        })
+        .unwrap_or_else(|| "(unreadable name)".into())
 }
 
 /// A TCP stream that keeps a copy of the first bytes read from it.
@@ -122,11 +218,15 @@ pub enum HandshakeOutcome {
     Completed {
         parameters: TlsParameters,
         chain: Vec<CertificateDer<'static>>,
+        facts: HandshakeFacts,
         stream: Box<Stream>,
     },
     Failed {
         error: HandshakeError,
         first_bytes: Vec<u8>,
+        /// What the server sent before the failure.
+        chain: Vec<CertificateDer<'static>>,
+        facts: HandshakeFacts,
     },
 }
 
@@ -134,7 +234,7 @@ pub enum HandshakeOutcome {
 /// sent, an IP address is not. The caller bounds the time.
 pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &[&[u8]]) -> HandshakeOutcome {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let presented = Arc::new(Mutex::new(Presented::default()));
+    let presented: Shared = Arc::new(Mutex::new(Presented::default()));
     let verifier = Arc::new(RecordingVerifier {
         provider: provider.clone(),
         presented: presented.clone(),
@@ -145,13 +245,17 @@ pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &
             return HandshakeOutcome::Failed {
                 error: HandshakeError::Other(e.to_string()),
                 first_bytes: vec![],
+                chain: vec![],
+                facts: HandshakeFacts::default(),
             };
         }
     };
     let mut config = config
         .dangerous()
         .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
+        .with_client_cert_resolver(Arc::new(RecordingClientAuth {
+            presented: presented.clone(),
+        }));
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
 
     let first_bytes = Arc::new(Mutex::new(Vec::new()));
@@ -161,6 +265,17 @@ pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &
     };
     let result = TlsConnector::from(Arc::new(config)).connect(server_name, stream).await;
     let seen_bytes = first_bytes.lock().map(|b| b.clone()).unwrap_or_default();
+    let (recorded_chain, facts) = match presented.lock() {
+        Ok(mut presented) => (
+            std::mem::take(&mut presented.chain),
+            HandshakeFacts {
+                signature: presented.signature.take().unwrap_or(SignatureCheck::NotSeen),
+                client_certificate_request: presented.client_certificate_request.take(),
+                ended_after_handshake: None,
+            },
+        ),
+        Err(_) => (vec![], HandshakeFacts::default()),
+    };
     match result {
         Ok(tls) => {
             let (_, connection) = tls.get_ref();
@@ -182,25 +297,44 @@ pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &
                     .alpn_protocol()
                     .map(|p| String::from_utf8_lossy(p).into_owned()),
             };
-            let chain = presented.lock().map(|p| p.chain.clone()).unwrap_or_default();
-            let chain = if chain.is_empty() {
+            let chain = if recorded_chain.is_empty() {
                 connection
                     .peer_certificates()
                     .map(|c| c.iter().map(|c| c.clone().into_owned()).collect())
                     .unwrap_or_default()
             } else {
-                chain
+                recorded_chain
             };
             HandshakeOutcome::Completed {
                 parameters,
                 chain,
+                facts,
                 stream: Box::new(tls),
             }
         }
         Err(e) => HandshakeOutcome::Failed {
             error: classify_io_error(&e),
             first_bytes: seen_bytes,
+            chain: recorded_chain,
+            facts,
         },
+    }
+}
+
+/// With TLS 1.3 a server that requires a client certificate says so only after the client's
+/// last handshake message: waits up to `limit` for it to end the connection when nothing else
+/// will be read. Returns how it ended it, if it did.
+pub async fn end_after_handshake(stream: &mut Stream, limit: std::time::Duration) -> Option<ConnectionEnd> {
+    use tokio::io::AsyncReadExt;
+    let mut byte = [0u8; 1];
+    match tokio::time::timeout(limit, stream.read(&mut byte)).await {
+        Ok(Ok(0)) => Some(ConnectionEnd::Closed),
+        Ok(Err(e)) => match classify_io_error(&e) {
+            HandshakeError::AlertReceived(alert) => Some(ConnectionEnd::Alert(alert)),
+            HandshakeError::Reset | HandshakeError::Closed => Some(ConnectionEnd::Closed),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -212,7 +346,7 @@ fn version_name(version: rustls::ProtocolVersion) -> String {
     }
 }
 
-fn classify_io_error(e: &std::io::Error) -> HandshakeError {
+pub fn classify_io_error(e: &std::io::Error) -> HandshakeError {
     if let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
         return match tls {
             rustls::Error::AlertReceived(alert) => HandshakeError::AlertReceived(format!("{alert:?}")),
@@ -222,7 +356,9 @@ fn classify_io_error(e: &std::io::Error) -> HandshakeError {
         };
     }
     match e.kind() {
-        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => HandshakeError::Reset,
+        std::io::ErrorKind::ConnectionReset
+        | std::io::ErrorKind::ConnectionAborted
+        | std::io::ErrorKind::BrokenPipe => HandshakeError::Reset,
         std::io::ErrorKind::UnexpectedEof => HandshakeError::Closed,
         _ => HandshakeError::Other(e.to_string()),
     }

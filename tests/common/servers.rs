@@ -157,6 +157,21 @@ impl Servers {
         port
     }
 
+    /// A server that speaks only what current clients dropped: to a ClientHello that offers
+    /// `suite` it answers, in clear text, a ServerHello with `version` and that suite, its
+    /// Certificate message with `chain`, and ServerHelloDone (then waits); any other ClientHello
+    /// gets a handshake_failure alert, as OpenSSL does when no suite is shared.
+    pub fn hand_made_tls(&self, version: u16, suite: u16, chain: Vec<CertificateDer<'static>>) -> u16 {
+        let listener = self.runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        self.runtime.spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                tokio::spawn(hand_made_answer(tcp, version, suite, chain.clone()));
+            }
+        });
+        port
+    }
+
     pub fn runtime(&self) -> &tokio::runtime::Runtime {
         &self.runtime
     }
@@ -285,4 +300,96 @@ impl rustls::server::ResolvesServerCert for Fixed {
     fn resolve(&self, _hello: rustls::server::ClientHello<'_>) -> Option<Arc<rustls::sign::CertifiedKey>> {
         Some(self.0.clone())
     }
+}
+
+/// The cipher suites a ClientHello offers (empty when it is not one).
+fn offered_suites(hello: &[u8]) -> Vec<u16> {
+    let parse = || -> Option<Vec<u16>> {
+        let body = hello.get(9..)?;
+        let session = *body.get(34)? as usize;
+        let at = 35 + session;
+        let length = u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]) as usize;
+        let list = body.get(at + 2..at + 2 + length)?;
+        Some(list.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect())
+    };
+    parse().unwrap_or_default()
+}
+
+fn handshake_message(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![kind];
+    out.extend(&(body.len() as u32).to_be_bytes()[1..]);
+    out.extend(body);
+    out
+}
+
+async fn hand_made_answer(mut tcp: TcpStream, version: u16, suite: u16, chain: Vec<CertificateDer<'static>>) {
+    let mut hello = vec![0u8; 16 * 1024];
+    let Ok(n) = tcp.read(&mut hello).await else {
+        return;
+    };
+    if !offered_suites(&hello[..n]).contains(&suite) {
+        let _ = tcp.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40]).await;
+        return;
+    }
+    let mut server_hello = version.to_be_bytes().to_vec();
+    server_hello.extend([0x5a; 32]);
+    server_hello.push(0);
+    server_hello.extend(suite.to_be_bytes());
+    server_hello.push(0);
+    let mut list: Vec<u8> = Vec::new();
+    for der in &chain {
+        list.extend(&(der.len() as u32).to_be_bytes()[1..]);
+        list.extend(der.as_ref());
+    }
+    let mut certificate = (list.len() as u32).to_be_bytes()[1..].to_vec();
+    certificate.extend(list);
+    let mut flight = handshake_message(2, &server_hello);
+    flight.extend(handshake_message(11, &certificate));
+    flight.extend(handshake_message(14, &[]));
+    // As records of at most 2^14 bytes.
+    let mut records = Vec::new();
+    for fragment in flight.chunks(16 * 1024) {
+        records.extend([0x16, (version >> 8) as u8, version as u8]);
+        records.extend((fragment.len() as u16).to_be_bytes());
+        records.extend(fragment);
+    }
+    let _ = tcp.write_all(&records).await;
+    // Wait for the client to go away.
+    let mut rest = [0u8; 1024];
+    while let Ok(n) = tcp.read(&mut rest).await {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+/// A server configuration that asks clients for a certificate issued by `client_ca`:
+/// required, or optional; TLS 1.2 only when `tls12_only`.
+pub fn client_auth_config(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    client_ca: CertificateDer<'static>,
+    required: bool,
+    tls12_only: bool,
+) -> rustls::ServerConfig {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(client_ca).unwrap();
+    let builder = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone());
+    let verifier = if required {
+        builder.build().unwrap()
+    } else {
+        builder.allow_unauthenticated().build().unwrap()
+    };
+    let versions: &[&rustls::SupportedProtocolVersion] = if tls12_only {
+        &[&rustls::version::TLS12]
+    } else {
+        rustls::DEFAULT_VERSIONS
+    };
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)
+        .unwrap()
 }
