@@ -663,6 +663,10 @@ pub fn main() -> ExitCode {
         Ok(plan) => plan,
         Err(message) => return usage_error(&message),
     };
+    let concurrency = plan.probe.concurrency;
+    if let Some(warning) = crate::limits::raise_open_files(crate::limits::open_files_needed(concurrency), concurrency) {
+        eprintln!("certscan: warning: {warning}");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return usage_error(&format!("cannot start the async runtime: {e}")),

@@ -112,6 +112,24 @@ impl Phase {
     }
 }
 
+/// Why a TCP connection could not be made, beyond a refusal or a timeout: whose problem it is
+/// decides the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectFailure {
+    /// No route to the host (EHOSTUNREACH): the host is down, or a router or firewall on the way
+    /// rejects the connection.
+    HostUnreachable,
+    /// This machine cannot send to that address at all (ENETUNREACH, EADDRNOTAVAIL,
+    /// EAFNOSUPPORT): for example an IPv6 address on a machine with only IPv4.
+    NoLocalRoute,
+    /// A firewall on this machine forbids the connection (EPERM, EACCES).
+    BlockedLocally,
+    /// certscan ran out of a resource of its own (EMFILE, ENFILE, ENOBUFS, ENOMEM).
+    OutOfResources,
+    /// Anything else (EINVAL, ...).
+    Other,
+}
+
 /// How a TLS handshake failed, as the TLS library and the socket reported it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HandshakeError {
@@ -219,7 +237,9 @@ pub enum Observation {
         error: String,
     },
     Refused,
+    /// The TCP connection could not be made, for a reason other than a refusal or a timeout.
     ConnectFailed {
+        failure: ConnectFailure,
         error: String,
     },
     TimedOut {

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod configs;
 pub mod evidence;
 pub mod finding;
+pub mod limits;
 pub mod probe;
 pub mod profile;
 pub mod report;

@@ -276,3 +276,75 @@ fn a_server_with_only_obsolete_suites_is_named_and_its_chain_checked() {
         "{doc:#}"
     );
 }
+
+#[test]
+fn running_out_of_file_descriptors_is_unknown_never_a_verdict_on_the_server() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = pki.leaf(&LeafSpec::new(&["*.example.test"]));
+    let port = serve(&servers, &[&leaf, &pki.intermediate.cert], &leaf);
+    let mut args: Vec<String> = vec![];
+    for i in 0..80 {
+        let name = format!("host{i}.example.test");
+        args.extend([
+            format!("{name}:{port}"),
+            "--resolve".into(),
+            format!("{name}:{port}:127.0.0.1"),
+        ]);
+    }
+    args.extend(pki.trust_args());
+    args.extend(
+        [
+            "--concurrency",
+            "80",
+            "--no-dns",
+            "--hosts-file",
+            "/dev/null",
+            "--format",
+            "json",
+            "--at",
+            AT,
+        ]
+        .map(String::from),
+    );
+    let with_limit = |ulimit: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit {ulimit} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_certscan"))
+            .args(&args)
+            .output()
+            .unwrap()
+    };
+    // A low soft limit is raised to what 80 endpoints need: every endpoint is tested.
+    let output = with_limit("-Sn 40");
+    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc["summary"]["ok"], 80, "{doc:#}");
+    // A hard limit of 40 descriptors: certscan cannot raise it to what 80 endpoints need.
+    let output = with_limit("-n 40");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("open-file limit is 40"), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let targets = doc["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 80);
+    let starved: Vec<&serde_json::Value> = targets
+        .iter()
+        .filter(|t| t["findings"][0]["id"] == "certscan.resource_limit")
+        .collect();
+    assert!(!starved.is_empty(), "no endpoint ran out of descriptors: {doc:#}");
+    for target in &starved {
+        assert_eq!(target["status"], "unknown");
+        assert!(
+            target["findings"][0]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("lower --concurrency")
+        );
+    }
+    // Every endpoint is either tested (and fine) or UNKNOWN: never a refusal or a critical.
+    for target in targets {
+        assert!(target["status"] == "ok" || target["status"] == "unknown", "{target:#}");
+    }
+    assert_eq!(doc["status"], "unknown");
+    assert_eq!(output.status.code(), Some(3));
+}

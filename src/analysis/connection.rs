@@ -3,8 +3,8 @@
 //! does not verify, unreadable files.
 
 use crate::evidence::{
-    ClientCertificateRequest, ConnectionEnd, HandshakeError, HandshakeFacts, LegacyHello, Observation, Phase,
-    SignatureCheck,
+    ClientCertificateRequest, ConnectFailure, ConnectionEnd, HandshakeError, HandshakeFacts, LegacyHello, Observation,
+    Phase, SignatureCheck,
 };
 use crate::finding::{CheckId, Finding};
 
@@ -16,10 +16,7 @@ pub fn failure_finding(observation: &Observation) -> Option<Finding> {
             Finding::new(CheckId::Unresolvable, format!("the name has no address ({error})"))
         }
         Observation::Refused => Finding::new(CheckId::ConnectionRefused, "the TCP connection was refused"),
-        Observation::ConnectFailed { error } => Finding::new(
-            CheckId::ConnectionRefused,
-            format!("the TCP connection failed: {error}"),
-        ),
+        Observation::ConnectFailed { failure, error } => connect_failure_finding(*failure, error),
         Observation::TimedOut {
             phase: Phase::Resolve,
             seconds,
@@ -51,6 +48,39 @@ pub fn failure_finding(observation: &Observation) -> Option<Finding> {
             Finding::new(CheckId::NoCertificate, format!("no certificate in the file: {note}"))
         }
     })
+}
+
+fn connect_failure_finding(failure: ConnectFailure, error: &str) -> Finding {
+    match failure {
+        ConnectFailure::HostUnreachable => Finding::new(
+            CheckId::ConnectionUnreachable,
+            format!(
+                "there is no route to the host ({error}): it is down, or a router or firewall on the way rejects the connection"
+            ),
+        ),
+        ConnectFailure::NoLocalRoute => Finding::new(
+            CheckId::ConnectionLocalFailure,
+            format!(
+                "this machine cannot reach that address at all ({error}), so the endpoint was not tested: an IPv6 address on a machine with only IPv4, or a missing route; pin the name to an address this machine can reach with --resolve HOST:PORT:ADDRESS"
+            ),
+        ),
+        ConnectFailure::BlockedLocally => Finding::new(
+            CheckId::ConnectionLocalFailure,
+            format!(
+                "a firewall on this machine forbids the connection ({error}), so the endpoint was not tested: allow outgoing connections to it from the monitoring host"
+            ),
+        ),
+        ConnectFailure::OutOfResources => Finding::new(
+            CheckId::ResourceLimit,
+            format!(
+                "certscan ran out of resources to open the connection ({error}), so the endpoint was not tested: lower --concurrency, or raise the open-file limit (ulimit -n, or LimitNOFILE= in a systemd unit)"
+            ),
+        ),
+        ConnectFailure::Other => Finding::new(
+            CheckId::ConnectionLocalFailure,
+            format!("the connection could not be attempted ({error}), so the endpoint was not tested"),
+        ),
+    }
 }
 
 /// TLS records start with a content type of 20 to 24 and a 3.x version.

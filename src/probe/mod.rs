@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout_at};
 
-use crate::evidence::{ConnectionEnd, Evidence, Exchange, HandshakeError, Observation, Origin, Phase};
+use crate::evidence::{ConnectFailure, ConnectionEnd, Evidence, Exchange, HandshakeError, Observation, Origin, Phase};
 use crate::target::{Host, Protocol, ResolvePin, Target};
 
 /// How to probe.
@@ -233,6 +233,33 @@ async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence 
     endpoint_evidence(&target, Some(address), sni, protocol, observation)
 }
 
+/// What a failed `connect` means, by its errno: a refusal, or whose problem it is.
+pub fn connect_failure(error: &std::io::Error) -> Observation {
+    use rustix::io::Errno;
+    let errno = Errno::from_io_error(error);
+    let failure = match errno {
+        Some(Errno::CONNREFUSED) => return Observation::Refused,
+        Some(Errno::HOSTUNREACH) => ConnectFailure::HostUnreachable,
+        Some(Errno::NETUNREACH | Errno::ADDRNOTAVAIL | Errno::AFNOSUPPORT) => ConnectFailure::NoLocalRoute,
+        Some(Errno::PERM | Errno::ACCESS) => ConnectFailure::BlockedLocally,
+        Some(Errno::MFILE | Errno::NFILE | Errno::NOBUFS | Errno::NOMEM) => ConnectFailure::OutOfResources,
+        _ => match error.kind() {
+            std::io::ErrorKind::ConnectionRefused => return Observation::Refused,
+            std::io::ErrorKind::HostUnreachable => ConnectFailure::HostUnreachable,
+            std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::AddrNotAvailable => {
+                ConnectFailure::NoLocalRoute
+            }
+            std::io::ErrorKind::PermissionDenied => ConnectFailure::BlockedLocally,
+            std::io::ErrorKind::OutOfMemory => ConnectFailure::OutOfResources,
+            _ => ConnectFailure::Other,
+        },
+    };
+    Observation::ConnectFailed {
+        failure,
+        error: error.to_string(),
+    }
+}
+
 /// How the server ended the connection, from the exchange's error: an alert (rustls reports
 /// "received fatal alert: NAME"), or a close or reset before any answer.
 fn connection_end(error: &str) -> Option<ConnectionEnd> {
@@ -284,7 +311,7 @@ async fn connect_and_exchange(
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
             return (Observation::Refused, target.protocol);
         }
-        Ok(Err(e)) => return (Observation::ConnectFailed { error: e.to_string() }, target.protocol),
+        Ok(Err(e)) => return (connect_failure(&e), target.protocol),
         Ok(Ok(tcp)) => tcp,
     };
     let server_name = match sni.map(|name| ServerName::try_from(name.to_string())) {
@@ -390,4 +417,43 @@ async fn connect_and_exchange(
         },
         protocol,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure_of(errno: rustix::io::Errno) -> Option<ConnectFailure> {
+        match connect_failure(&std::io::Error::from_raw_os_error(errno.raw_os_error())) {
+            Observation::ConnectFailed { failure, .. } => Some(failure),
+            Observation::Refused => None,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn connect_errors_say_whose_problem_it_is() {
+        use rustix::io::Errno;
+        assert_eq!(failure_of(Errno::CONNREFUSED), None);
+        assert_eq!(failure_of(Errno::HOSTUNREACH), Some(ConnectFailure::HostUnreachable));
+        assert_eq!(failure_of(Errno::NETUNREACH), Some(ConnectFailure::NoLocalRoute));
+        assert_eq!(failure_of(Errno::ADDRNOTAVAIL), Some(ConnectFailure::NoLocalRoute));
+        assert_eq!(failure_of(Errno::PERM), Some(ConnectFailure::BlockedLocally));
+        assert_eq!(failure_of(Errno::MFILE), Some(ConnectFailure::OutOfResources));
+        assert_eq!(failure_of(Errno::NFILE), Some(ConnectFailure::OutOfResources));
+        assert_eq!(failure_of(Errno::INVAL), Some(ConnectFailure::Other));
+    }
+
+    #[test]
+    fn the_connection_end_is_read_from_exchange_errors() {
+        assert_eq!(
+            connection_end("no answer: received fatal alert: CertificateRequired"),
+            Some(ConnectionEnd::Alert("CertificateRequired".into()))
+        );
+        assert_eq!(
+            connection_end(exchange::CLOSED_WITHOUT_ANSWER),
+            Some(ConnectionEnd::Closed)
+        );
+        assert_eq!(connection_end("no answer within 5 s"), None);
+    }
 }
