@@ -273,6 +273,24 @@ pub enum Observation {
     },
 }
 
+impl Observation {
+    /// The certificates the source served, leaf first: a chain, or what a server sent before its
+    /// handshake failed (to the TLS library, or in clear text to certscan's own ClientHello).
+    pub fn served_certificates(&self) -> &[CertificateDer<'static>] {
+        match self {
+            Observation::Chain { certificates, .. } => certificates,
+            Observation::HandshakeFailed {
+                certificates, legacy, ..
+            } if certificates.is_empty() => match legacy {
+                Some(LegacyHello::Accepted { certificates, .. }) => certificates,
+                _ => &[],
+            },
+            Observation::HandshakeFailed { certificates, .. } => certificates,
+            _ => &[],
+        }
+    }
+}
+
 /// One CAA resource record as served.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaaRecord {

@@ -38,12 +38,12 @@ async fn add_caa_evidence(evidence: &mut [Evidence], plan: &Plan) {
     let issuer_given = !plan.policy.caa_issuers.is_empty();
     let per_source: Vec<Vec<String>> = evidence
         .iter()
-        .map(|e| match &e.observation {
-            Observation::Chain { certificates, .. } => certificates
+        .map(|e| {
+            e.observation
+                .served_certificates()
                 .first()
                 .map(|leaf| caa::names_to_look_up(&CertInfo::from_der(leaf, plan.policy.at_unix), issuer_given))
-                .unwrap_or_default(),
-            _ => vec![],
+                .unwrap_or_default()
         })
         .collect();
     let mut unique: Vec<String> = Vec::new();
@@ -83,9 +83,7 @@ async fn add_name_evidence(evidence: &mut [Evidence], plan: &Plan) {
                     .cloned()
                     .collect(),
             };
-            if let Observation::Chain { certificates, .. } = &e.observation
-                && let Some(leaf) = certificates.first()
-            {
+            if let Some(leaf) = e.observation.served_certificates().first() {
                 let leaf = CertInfo::from_der(leaf, plan.policy.at_unix);
                 names.extend(
                     resolution::certificate_names(&leaf)

@@ -24,6 +24,15 @@ pub fn failure_finding(observation: &Observation) -> Option<Finding> {
             CheckId::Unresolvable,
             format!("resolving the name did not finish within {seconds} s"),
         ),
+        Observation::TimedOut {
+            phase: Phase::Connect,
+            seconds,
+        } => Finding::new(
+            CheckId::ConnectionTimeout,
+            format!(
+                "the connection attempt got no answer within {seconds} s: a firewall that drops packets silently, or a host that is down"
+            ),
+        ),
         Observation::TimedOut { phase, seconds } => Finding::new(
             CheckId::ConnectionTimeout,
             format!("no answer during {} within {seconds} s", phase.describe()),

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use rustls::pki_types::CertificateDer;
 
-use crate::evidence::{Evidence, HandshakeFacts, LegacyHello, Observation, Origin, TlsParameters};
+use crate::evidence::{Evidence, HandshakeFacts, Observation, Origin, TlsParameters};
 use crate::finding::{CheckId, Finding, sort_worst_first};
 use crate::status::{Severity, Status};
 use crate::target::{Host, Protocol, host_port};
@@ -216,26 +216,13 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
             distrust_on_bad_signature(&mut result, &handshake_findings);
             result.findings.extend(handshake_findings);
         }
-        Observation::HandshakeFailed {
-            certificates,
-            legacy,
-            handshake,
-            ..
-        } => {
+        Observation::HandshakeFailed { handshake, .. } => {
             result
                 .findings
                 .extend(connection::failure_finding(&evidence.observation));
             // The certificates were received before the failure (or in clear text, to certscan's
             // own older ClientHello): they are checked as any served chain.
-            let legacy_chain = match legacy {
-                Some(LegacyHello::Accepted { certificates, .. }) => certificates.as_slice(),
-                _ => &[],
-            };
-            let served = if certificates.is_empty() {
-                legacy_chain
-            } else {
-                certificates
-            };
+            let served = evidence.observation.served_certificates();
             if !served.is_empty() {
                 assess_served_chain(&mut result, served, policy);
             }
