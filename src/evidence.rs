@@ -280,11 +280,12 @@ impl Observation {
         match self {
             Observation::Chain { certificates, .. } => certificates,
             Observation::HandshakeFailed {
-                certificates, legacy, ..
-            } if certificates.is_empty() => match legacy {
-                Some(LegacyHello::Accepted { certificates, .. }) => certificates,
-                _ => &[],
-            },
+                certificates,
+                legacy: Some(LegacyHello::Accepted {
+                    certificates: clear, ..
+                }),
+                ..
+            } if certificates.is_empty() => clear,
             Observation::HandshakeFailed { certificates, .. } => certificates,
             _ => &[],
         }
