@@ -34,7 +34,6 @@ check_ids! {
     ChainOrder => "chain.order",
     RootIncluded => "chain.root_included",
     ExtraCert => "chain.extra_cert",
-    ChainLoop => "chain.loop",
     NameMismatch => "name.mismatch",
     CnOnly => "name.cn_only",
     Expired => "cert.expired",

@@ -183,10 +183,16 @@ fn cn_only_certificate() {
     let (pki, servers) = (Pki::new(), Servers::new());
     let leaf = pki.leaf(&LeafSpec::new(&[]).cn(NAME));
     let port = serve(&servers, &[&leaf, &pki.intermediate.cert], &leaf);
-    // One cause, one headline: the name is there, but only in the CN.
-    let doc = expect(&args_for(&pki, NAME, port), &["name.cn_only"], "critical");
+    // The name is there, but only in the CN: the mismatch says so rather than "not covered".
+    let doc = expect(
+        &args_for(&pki, NAME, port),
+        &["name.cn_only", "name.mismatch"],
+        "critical",
+    );
     assert_eq!(doc["targets"][0]["chain"][0]["sans"], serde_json::json!([]));
-    let text = detail(&doc, 0, "name.cn_only");
+    let text = detail(&doc, 0, "name.mismatch");
+    assert!(!text.contains("not covered"), "{text}");
+    assert!(detail(&doc, 0, "name.cn_only").contains("curl still read"));
     assert!(
         text.contains("only in the certificate's Common Name") && text.contains("curl"),
         "{text}"
@@ -202,6 +208,7 @@ fn cn_only_certificate() {
     );
     assert!(detail(&doc, 0, "name.mismatch").contains("only the Common Name \"other.example.test\""));
     assert_eq!(finding(&doc, 0, "name.cn_only")["severity"], "warning");
+    assert!(detail(&doc, 0, "name.mismatch").contains("is not covered"));
 }
 
 #[test]

@@ -130,11 +130,14 @@ pub fn trust_failure(served: &[CertInfo], shape: &Shape, store: &TrustStore, err
             .map(|&j| format!("#{j} ({})", served[j].label()))
             .collect();
         return Finding::new(
-            CheckId::ChainLoop,
+            CheckId::Untrusted,
             format!(
-                "the chain loops: {} are each issued by the next, so no path reaches a root",
+                "the chain loops: {} (each issued by the next), so following issuers never reaches a root; the certificate that points back into the chain (an old cross-sign) must not be sent",
                 cycle.join(" -> ")
             ),
+        )
+        .with_remediation(
+            "Serve the chain your CA publishes today: the leaf followed by its intermediate(s), without the cross-signed certificate that points back into the chain (with certbot, use fullchain.pem), then reload the service.",
         );
     }
     if !issuer_unknown {

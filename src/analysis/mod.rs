@@ -540,22 +540,22 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
     let leaf = &served[0];
     let mut name_error = None;
     let cn_only = leaf.parsed() && !leaf.has_san_extension;
-    let mut cn_only_reported = false;
     for name in &result.names_checked {
         if names::covers(leaf, name) {
             continue;
         }
         if cn_only && leaf.common_names.iter().any(|cn| names::cn_matches(cn, name)) {
+            // The name is there, but where most clients do not look: the mismatch says so, and
+            // name.cn_only below states the certificate's fault.
             findings.push(
                 Finding::new(
-                    CheckId::CnOnly,
+                    CheckId::NameMismatch,
                     format!(
                         "{name} is only in the certificate's Common Name (it has no subjectAltName): browsers, Go, rustls and urllib3 2 refuse it; OpenSSL-based clients such as curl and Python's ssl module still accept it"
                     ),
                 )
-                .with_severity(Severity::Critical),
+                .with_remediation(crate::catalog::entry(CheckId::CnOnly).remediation.clone()),
             );
-            cn_only_reported = true;
             name_error.get_or_insert_with(|| format!("{name} is only in the Common Name, which most clients ignore"));
             continue;
         }
@@ -576,7 +576,7 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
         ));
         name_error.get_or_insert_with(|| format!("the certificate is not valid for {name}"));
     }
-    if cn_only && !cn_only_reported {
+    if cn_only {
         let cn = leaf.common_names.first().cloned().unwrap_or_default();
         findings.push(Finding::new(
             CheckId::CnOnly,
