@@ -95,6 +95,12 @@ pub struct Args {
     )]
     pub timeout: f64,
 
+    /// Seconds for the whole run: endpoints not probed by then are UNKNOWN, lookups not
+    /// answered by then fail, and the report is written. In --format nagios, -t is the whole
+    /// plugin's timeout (as the Nagios plugin guidelines define it) unless --deadline is given.
+    #[arg(help_heading = "Targets", long, value_name = "SECONDS")]
+    pub deadline: Option<f64>,
+
     /// Trust anchors to start from.
     #[arg(help_heading = "Trust and time", long, value_enum, default_value_t = TrustArg::Mozilla)]
     pub trust: TrustArg,
@@ -396,6 +402,26 @@ impl Args {
                 args.timeout
             ));
         }
+        if let Some(deadline) = args.deadline
+            && !(deadline.is_finite() && deadline > 0.0 && deadline <= 86_400.0)
+        {
+            return Err(format!(
+                "--deadline {deadline} must be a number of seconds between 0 and 86400"
+            ));
+        }
+        // The Nagios plugin guidelines: -t is the whole plugin's timeout.
+        let run_budget = args
+            .deadline
+            .or((args.format == Format::Nagios).then_some(args.timeout))
+            .map(Duration::from_secs_f64);
+        // Work stops a little before the budget ends, to leave time to write the report.
+        let work_budget = run_budget.map(|budget| budget.saturating_sub((budget / 10).min(Duration::from_millis(500))));
+        // Without --deadline, a Nagios -t is also what one endpoint may take; with it, -t keeps
+        // its per-endpoint meaning and an endpoint the deadline cuts short is UNKNOWN.
+        let endpoint_timeout = match (args.deadline, work_budget) {
+            (None, Some(work)) => work,
+            _ => Duration::from_secs_f64(args.timeout),
+        };
         if args.critical_days < 0 || args.warning_days < args.critical_days {
             return Err(format!(
                 "--warning ({}) must be at least --critical ({}), and both zero or more",
@@ -493,8 +519,10 @@ impl Args {
             kazoo_insecure,
             files,
             pkcs12_password,
+            run_budget: work_budget,
             probe: ProbeOptions {
-                timeout: Duration::from_secs_f64(args.timeout),
+                deadline: None,
+                timeout: endpoint_timeout,
                 concurrency: args.concurrency as usize,
                 resolve_pins,
                 sni: args.sni,
@@ -693,6 +721,9 @@ pub fn main() -> ExitCode {
         })));
     }
     let run = runtime.block_on(scan::scan(&plan));
+    // A system lookup still running in a blocking thread past its deadline must not hold the
+    // process: the run is over.
+    runtime.shutdown_background();
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

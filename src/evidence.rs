@@ -246,6 +246,12 @@ pub enum Observation {
         phase: Phase,
         seconds: f64,
     },
+    /// The run's deadline came before the endpoint was probed to the end: `phase` is where it
+    /// stopped (`None` when it had not started), `seconds` the time it had been given.
+    DeadlineReached {
+        phase: Option<Phase>,
+        seconds: f64,
+    },
     /// The handshake failed; `first_bytes` is what the server sent first (bounded), and
     /// `legacy` what it said to certscan's own older ClientHello, when one was sent. The
     /// certificates the server sent before the failure are kept, leaf first.
@@ -397,4 +403,15 @@ pub struct Evidence {
     pub deploy: DeployEvidence,
     /// What was asked of this source beyond the defaults.
     pub extra: crate::target::Extra,
+    /// Limits reached while gathering this evidence: what was left out.
+    pub caps: Vec<Cap>,
+}
+
+/// A limit reached: of `total` items of a kind, only the first `kept` were used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cap {
+    /// What was limited, as a plural noun phrase ("certificate names looked up for CAA").
+    pub what: &'static str,
+    pub kept: usize,
+    pub total: usize,
 }

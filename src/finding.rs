@@ -47,6 +47,8 @@ check_ids! {
     ConnectionUnreachable => "connection.unreachable",
     ConnectionLocalFailure => "connection.local_failure",
     ResourceLimit => "certscan.resource_limit",
+    DeadlineReached => "certscan.deadline",
+    Capped => "certscan.capped",
     ConnectionReset => "connection.reset",
     ConnectionClosed => "connection.closed",
     TlsAlert => "tls.alert",

@@ -33,6 +33,20 @@ pub fn failure_finding(observation: &Observation) -> Option<Finding> {
                 "the connection attempt got no answer within {seconds} s: a firewall that drops packets silently, or a host that is down"
             ),
         ),
+        Observation::DeadlineReached { phase: None, .. } => Finding::new(
+            CheckId::DeadlineReached,
+            "the run's deadline came before this endpoint could be probed (it was waiting for a free slot): raise --deadline, lower --timeout, or raise --concurrency",
+        ),
+        Observation::DeadlineReached {
+            phase: Some(phase),
+            seconds,
+        } => Finding::new(
+            CheckId::DeadlineReached,
+            format!(
+                "the run's deadline cut the probe short during {}, after {seconds:.1} s: the endpoint was not judged",
+                phase.describe()
+            ),
+        ),
         Observation::TimedOut { phase, seconds } => Finding::new(
             CheckId::ConnectionTimeout,
             format!("no answer during {} within {seconds} s", phase.describe()),

@@ -257,6 +257,15 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
             result.findings.extend(finding);
         }
     }
+    for cap in &evidence.caps {
+        result.findings.push(Finding::new(
+            CheckId::Capped,
+            format!(
+                "only the first {} of {} {} were used, to keep the run bounded",
+                cap.kept, cap.total, cap.what
+            ),
+        ));
+    }
     result.files = deploy::file_views(&evidence.deploy);
     result.findings.extend(deploy::findings(
         &evidence.deploy,

@@ -13,6 +13,7 @@ use hickory_resolver::net::NetError;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::{Resolver, TokioResolver};
 use tokio::task::JoinSet;
+use tokio::time::{Instant, timeout_at};
 
 use super::dns_wire;
 use crate::evidence::{CaaLookup, CaaOutcome, CaaRecord};
@@ -77,8 +78,9 @@ pub fn resolver(options: &DnsOptions) -> Result<TokioResolver, String> {
         .map_err(|e| format!("cannot set up DNS resolution: {e}"))
 }
 
-/// Looks up the relevant CAA RRset of every name, concurrently; the result is in `names` order.
-pub async fn lookup_caa(names: &[String], options: &DnsOptions) -> Vec<CaaLookup> {
+/// Looks up the relevant CAA RRset of every name, concurrently; a lookup that has not finished
+/// by `deadline` is a failed one. The result is in `names` order.
+pub async fn lookup_caa(names: &[String], options: &DnsOptions, deadline: Instant) -> Vec<CaaLookup> {
     let resolver = match caa_resolver(options) {
         Ok(resolver) => Arc::new(resolver),
         Err(error) => {
@@ -91,18 +93,20 @@ pub async fn lookup_caa(names: &[String], options: &DnsOptions) -> Vec<CaaLookup
                 .collect();
         }
     };
-    // A climb makes one query per label; bound the whole of it.
-    let limit = options.timeout * 8;
     let mut lookups = JoinSet::new();
     let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     for (index, name) in names.iter().enumerate() {
         let (resolver, name, permits) = (resolver.clone(), name.clone(), permits.clone());
         lookups.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let outcome = match tokio::time::timeout(limit, relevant_caa(&resolver, &name)).await {
+            let climb = async {
+                let _permit = permits.acquire_owned().await;
+                relevant_caa(&resolver, &name).await
+            };
+            // A climb makes one query per label: the deadline bounds the whole of it.
+            let outcome = match timeout_at(deadline, climb).await {
                 Ok(outcome) => outcome,
                 Err(_) => CaaOutcome::Failed {
-                    error: format!("no answer within {} s", limit.as_secs_f64()),
+                    error: "no answer before the lookup deadline".into(),
                 },
             };
             (index, CaaLookup { name, outcome })
@@ -130,19 +134,31 @@ async fn relevant_caa(caa: &CaaResolver, name: &str) -> CaaOutcome {
     current.set_fqdn(true);
     while !current.is_root() {
         let answer = match caa.resolver.lookup(current.clone(), RecordType::CAA).await {
-            Ok(lookup) => Ok(lookup
-                .answers()
-                .iter()
-                .filter_map(|record| match &record.data {
-                    RData::CAA(caa) => Some(CaaRecord {
-                        flags: caa.flags(),
-                        tag: caa.tag.clone(),
-                        value: caa.value.clone(),
-                    }),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()),
-            Err(e) if e.is_no_records_found() => Ok(vec![]),
+            Ok(lookup) => {
+                let records: Vec<CaaRecord> = lookup
+                    .answers()
+                    .iter()
+                    .filter_map(|record| match &record.data {
+                        RData::CAA(caa) => Some(CaaRecord {
+                            flags: caa.flags(),
+                            tag: caa.tag.clone(),
+                            value: caa.value.clone(),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                // CNAMEs without an end are a failed lookup, never "no CAA here".
+                match (records.is_empty(), unfinished_cname_chain(&current, lookup.answers())) {
+                    (true, Some(error)) => Err(error),
+                    _ => Ok(records),
+                }
+            }
+            // No CAA here, unless the name is a CNAME chain without an end (the resolver gives
+            // up on those as if they held no records).
+            Err(e) if e.is_no_records_found() => match endless_cname_chain(&caa.resolver, &current).await {
+                Some(error) => Err(error),
+                None => Ok(vec![]),
+            },
             // Records the library will not decode (e.g. a tag longer than 15 octets): read them leniently.
             Err(NetError::Proto(ProtoError::Decode(_))) => lenient_lookup(caa, &current).await,
             Err(e) => Err(format!("CAA query for {current} failed: {e}")),
@@ -161,6 +177,61 @@ async fn relevant_caa(caa: &CaaResolver, name: &str) -> CaaOutcome {
         current = current.base_name();
     }
     CaaOutcome::NotFound
+}
+
+/// Follows the CNAME records from `start` one query at a time; says why the chain has no end,
+/// if it has none.
+pub(crate) async fn endless_cname_chain(resolver: &TokioResolver, start: &Name) -> Option<String> {
+    let mut answers = Vec::new();
+    let mut current = start.clone();
+    for _ in 0..=MAX_CNAME_CHAIN {
+        let Ok(lookup) = resolver.lookup(current.clone(), RecordType::CNAME).await else {
+            return None;
+        };
+        let next = lookup.answers().iter().find_map(|record| match &record.data {
+            RData::CNAME(target) => Some(target.0.clone()),
+            _ => None,
+        })?;
+        answers.extend(lookup.answers().iter().cloned());
+        if let Some(error) = unfinished_cname_chain(start, &answers) {
+            return Some(error);
+        }
+        current = next;
+    }
+    unfinished_cname_chain(start, &answers)
+}
+
+/// Most CNAMEs followed from one name before the chain counts as endless.
+const MAX_CNAME_CHAIN: usize = 8;
+
+/// Why the CNAME chain in an answer has no end, if it has none: it comes back to a name it
+/// passed (a loop), or it is longer than [`MAX_CNAME_CHAIN`] and still goes on.
+fn unfinished_cname_chain(start: &Name, answers: &[hickory_proto::rr::Record]) -> Option<String> {
+    let alias_of = |name: &Name| {
+        answers.iter().find_map(|record| match &record.data {
+            RData::CNAME(target) if record.name.eq_case(name) || record.name == *name => Some(target.0.clone()),
+            _ => None,
+        })
+    };
+    let mut seen = vec![start.clone()];
+    let mut current = start.clone();
+    while let Some(next) = alias_of(&current) {
+        if seen.contains(&next) {
+            let path: Vec<String> = seen.iter().chain(std::iter::once(&next)).map(|n| n.to_utf8()).collect();
+            return Some(format!(
+                "the CNAME chain loops ({}): nothing can be concluded",
+                path.join(" -> ")
+            ));
+        }
+        if seen.len() > MAX_CNAME_CHAIN {
+            return Some(format!(
+                "the CNAME chain from {start} goes on past {MAX_CNAME_CHAIN} names: nothing can be concluded"
+            ));
+        }
+        seen.push(next.clone());
+        current = next;
+    }
+    None
 }
 
 async fn lenient_lookup(caa: &CaaResolver, name: &Name) -> Result<Vec<CaaRecord>, String> {

@@ -40,6 +40,7 @@ pub fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
         names: vec![],
         deploy,
         extra: Default::default(),
+        caps: vec![],
     }
 }
 

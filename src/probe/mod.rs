@@ -38,6 +38,8 @@ pub struct ProbeOptions {
     pub name_source: NameSource,
     /// Told once per endpoint probed (for a progress display).
     pub progress: Option<Progress>,
+    /// The whole run's deadline: no endpoint is probed past it.
+    pub deadline: Option<Instant>,
 }
 
 /// A callback run after each endpoint is probed.
@@ -80,10 +82,15 @@ pub async fn probe_targets(targets: &[Target], options: &ProbeOptions) -> Vec<Ev
     for (index, target) in targets.iter().enumerate() {
         let (target, options, semaphore) = (target.clone(), options.clone(), semaphore.clone());
         tasks.spawn(async move {
-            let addresses = {
-                let _permit = semaphore.acquire().await;
-                resolve(&target, &options).await
+            let Some(permit) = until_deadline(options.deadline, semaphore.acquire()).await else {
+                return vec![(
+                    index,
+                    0,
+                    unresolved_evidence(&target, not_started(&options), options.sni.clone()),
+                )];
             };
+            let addresses = resolve(&target, &options).await;
+            drop(permit);
             let addresses = match addresses {
                 Ok(addresses) => addresses,
                 Err(observation) => {
@@ -98,8 +105,14 @@ pub async fn probe_targets(targets: &[Target], options: &ProbeOptions) -> Vec<Ev
                 };
                 let (options, semaphore) = (options.clone(), semaphore.clone());
                 probes.spawn(async move {
-                    let _permit = semaphore.acquire_owned().await;
-                    let evidence = probe_endpoint(endpoint, &options).await;
+                    let evidence = match until_deadline(options.deadline, semaphore.acquire_owned()).await {
+                        Some(_permit) => probe_endpoint(endpoint, &options).await,
+                        None => {
+                            let sni = sni_for(&endpoint.target, options.sni.clone());
+                            let (target, address) = (&endpoint.target, endpoint.address);
+                            endpoint_evidence(target, Some(address), sni, target.protocol, not_started(&options))
+                        }
+                    };
                     if let Some(Progress(done)) = &options.progress {
                         done();
                     }
@@ -112,6 +125,25 @@ pub async fn probe_targets(targets: &[Target], options: &ProbeOptions) -> Vec<Ev
     let mut results: Vec<(usize, usize, Evidence)> = tasks.join_all().await.into_iter().flatten().collect();
     results.sort_by_key(|(index, order, _)| (*index, *order));
     results.into_iter().map(|(_, _, evidence)| evidence).collect()
+}
+
+/// Waits for a semaphore permit, but not past the deadline.
+async fn until_deadline<P, E>(
+    deadline: Option<Instant>,
+    acquire: impl std::future::Future<Output = Result<P, E>>,
+) -> Option<P> {
+    match deadline {
+        Some(deadline) => timeout_at(deadline, acquire).await.ok()?.ok(),
+        None => acquire.await.ok(),
+    }
+}
+
+/// What an endpoint that the deadline left no time for observed: nothing.
+fn not_started(options: &ProbeOptions) -> Observation {
+    Observation::DeadlineReached {
+        phase: None,
+        seconds: options.timeout.as_secs_f64(),
+    }
 }
 
 fn sni_for(target: &Target, sni: Option<String>) -> Option<String> {
@@ -150,6 +182,7 @@ fn endpoint_evidence(
         names: vec![],
         deploy: Default::default(),
         extra: target.extra.clone(),
+        caps: vec![],
     }
 }
 
@@ -229,7 +262,25 @@ fn alpn_for(protocol: Protocol) -> &'static [&'static [u8]] {
 async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence {
     let Endpoint { target, address } = endpoint;
     let sni = sni_for(&target, options.sni.clone());
-    let (observation, protocol) = connect_and_exchange(&target, address, sni.as_deref(), options.timeout).await;
+    // The endpoint's own timeout, or less when the run's deadline comes first.
+    let start = Instant::now();
+    let own = start + options.timeout;
+    let deadline = options.deadline.map_or(own, |run| run.min(own));
+    if deadline <= start {
+        return endpoint_evidence(&target, Some(address), sni, target.protocol, not_started(options));
+    }
+    let given = deadline.saturating_duration_since(start);
+    let (observation, protocol) = connect_and_exchange(&target, address, sni.as_deref(), deadline, given).await;
+    let observation = match observation {
+        // Cut noticeably short by the run's deadline: not the server's fault.
+        Observation::TimedOut { phase, seconds } if own.saturating_duration_since(deadline) > options.timeout / 10 => {
+            Observation::DeadlineReached {
+                phase: Some(phase),
+                seconds,
+            }
+        }
+        other => other,
+    };
     endpoint_evidence(&target, Some(address), sni, protocol, observation)
 }
 
@@ -298,9 +349,9 @@ async fn connect_and_exchange(
     target: &Target,
     address: IpAddr,
     sni: Option<&str>,
+    deadline: Instant,
     limit: Duration,
 ) -> (Observation, Protocol) {
-    let deadline = Instant::now() + limit;
     let timed_out = |phase| Observation::TimedOut {
         phase,
         seconds: limit.as_secs_f64(),

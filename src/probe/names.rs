@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinSet;
+use tokio::time::{Instant, timeout_at};
 
 use super::dns::{DnsOptions, resolver};
 use super::hosts::HostsFile;
@@ -32,8 +33,16 @@ fn unique(addresses: impl IntoIterator<Item = IpAddr>) -> Vec<IpAddr> {
     out
 }
 
-/// Resolves every name, concurrently; the result is in `names` order.
-pub async fn resolve_names(names: &[String], options: &ResolutionOptions) -> Vec<NameResolution> {
+/// A name as an absolute DNS name (the root when it is not one: nothing follows from it).
+fn name_of(name: &str) -> hickory_proto::rr::Name {
+    hickory_proto::rr::Name::from_utf8(format!("{}.", name.trim_end_matches('.')))
+        .unwrap_or_else(|_| hickory_proto::rr::Name::root())
+}
+
+/// Resolves every name, concurrently, each view (system resolver, DNS) at once; nothing runs
+/// past `deadline`, and a view that has not answered by then is a failed lookup. The result is
+/// in `names` order.
+pub async fn resolve_names(names: &[String], options: &ResolutionOptions, deadline: Instant) -> Vec<NameResolution> {
     if names.is_empty() {
         return vec![];
     }
@@ -51,29 +60,44 @@ pub async fn resolve_names(names: &[String], options: &ResolutionOptions) -> Vec
         let hosts_file = options.hosts.lookup(&name);
         let (system, timeout, dns) = (options.system, options.timeout, dns.clone());
         tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let system = match system {
-                false => None,
-                true => Some(
-                    match tokio::time::timeout(timeout, tokio::net::lookup_host((name.as_str(), 0))).await {
-                        Err(_) => Err(format!("no answer within {} s", timeout.as_secs_f64())),
-                        Ok(Err(e)) => Err(e.to_string()),
-                        Ok(Ok(found)) => Ok(unique(found.map(|a| a.ip()))),
-                    },
-                ),
+            let late = || Err("no answer before the lookup deadline".to_string());
+            let _permit = match timeout_at(deadline, permits.acquire_owned()).await {
+                Ok(Ok(permit)) => Some(permit),
+                _ => None,
             };
-            let dns = match dns {
-                None => None,
-                Some(Err(error)) => Some(Err(error)),
-                Some(Ok(resolver)) => Some(
-                    match tokio::time::timeout(timeout * 2, resolver.lookup_ip(format!("{name}."))).await {
-                        Err(_) => Err(format!("no answer within {} s", (timeout * 2).as_secs_f64())),
-                        Ok(Err(e)) if e.is_no_records_found() => Ok(vec![]),
-                        Ok(Err(e)) => Err(e.to_string()),
-                        Ok(Ok(found)) => Ok(unique(found.iter())),
-                    },
-                ),
+            let system_view = async {
+                if !system {
+                    return None;
+                }
+                let lookup = tokio::time::timeout(timeout, tokio::net::lookup_host((name.as_str(), 0)));
+                Some(match timeout_at(deadline, lookup).await {
+                    Err(_) => late(),
+                    Ok(Err(_)) => Err(format!("no answer within {} s", timeout.as_secs_f64())),
+                    Ok(Ok(Err(e))) => Err(e.to_string()),
+                    Ok(Ok(Ok(found))) => Ok(unique(found.map(|a| a.ip()))),
+                })
             };
+            let dns_view = async {
+                match &dns {
+                    None => None,
+                    Some(Err(error)) => Some(Err(error.clone())),
+                    Some(Ok(resolver)) => Some(
+                        match timeout_at(deadline, resolver.lookup_ip(format!("{name}."))).await {
+                            Err(_) => late(),
+                            // No address, unless the name is a CNAME chain without an end.
+                            Ok(Err(e)) if e.is_no_records_found() => {
+                                match super::dns::endless_cname_chain(resolver, &name_of(&name)).await {
+                                    Some(error) => Err(error),
+                                    None => Ok(vec![]),
+                                }
+                            }
+                            Ok(Err(e)) => Err(e.to_string()),
+                            Ok(Ok(found)) => Ok(unique(found.iter())),
+                        },
+                    ),
+                }
+            };
+            let (system, dns) = tokio::join!(system_view, dns_view);
             (
                 index,
                 NameResolution {

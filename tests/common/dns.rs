@@ -178,3 +178,23 @@ pub fn start(servers: &Servers, zone: Zone) -> SocketAddr {
     });
     address
 }
+
+/// A DNS server that never answers: UDP queries are read and dropped, TCP connections are
+/// accepted and held open in silence.
+pub fn start_silent(servers: &Servers) -> SocketAddr {
+    let runtime = servers.runtime();
+    let udp = runtime.block_on(UdpSocket::bind("127.0.0.1:0")).unwrap();
+    let address = udp.local_addr().unwrap();
+    let tcp = runtime.block_on(TcpListener::bind(address)).unwrap();
+    runtime.spawn(async move {
+        let mut buffer = vec![0u8; 4096];
+        while udp.recv_from(&mut buffer).await.is_ok() {}
+    });
+    runtime.spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = tcp.accept().await {
+            held.push(stream);
+        }
+    });
+    address
+}

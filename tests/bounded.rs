@@ -1,0 +1,165 @@
+//! Bounded in time and work: the whole-run deadline (and -t as the Nagios plugin's timeout), DNS
+//! failures that are failed lookups and never verdicts, and caps on what one source can cost.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::dns::{Zone, start, start_silent};
+use common::*;
+use rustls::pki_types::CertificateDer;
+
+/// A name CAA is looked up for (not a special-use domain).
+const NAME: &str = "pbx.zone.test-caa.com";
+
+fn serve_leaf(pki: &Pki, servers: &Servers, leaf: &Issued) -> u16 {
+    let chain: Vec<CertificateDer<'static>> = vec![leaf.der.clone(), pki.intermediate.cert.der.clone()];
+    servers.tls(chain, leaf.key_der())
+}
+
+fn timed(args: &[String]) -> (RunOutput, Duration) {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let started = Instant::now();
+    let out = certscan(&args);
+    (out, started.elapsed())
+}
+
+#[test]
+fn a_nagios_check_with_a_dead_dns_server_ends_within_its_timeout() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = pki.leaf(&LeafSpec::new(&[NAME]));
+    let port = serve_leaf(&pki, &servers, &leaf);
+    let dns = start_silent(&servers);
+    let mut args = pinned_scan_args(&pki, &format!("{NAME}:{port}"), NAME, port);
+    args.extend(["--dns-server".into(), dns.to_string(), "--at".into(), AT.into()]);
+    let mut nagios = args.clone();
+    nagios.extend(["--format", "nagios", "-t", "2"].map(String::from));
+    let (out, took) = timed(&nagios);
+    assert!(took < Duration::from_millis(2_900), "took {took:?}");
+    assert!(out.stdout.starts_with("CERTSCAN UNKNOWN"), "{}", out.stdout);
+    assert!(out.stdout.contains("caa.lookup_failed"), "{}", out.stdout);
+    assert_eq!(out.code, 3);
+
+    // The same with --deadline in JSON: the chain is judged, the lookups fail, nothing waits longer.
+    let mut json = args.clone();
+    json.extend(["--format", "json", "--deadline", "1.5", "-t", "10"].map(String::from));
+    let (out, took) = timed(&json);
+    assert!(took < Duration::from_millis(2_500), "took {took:?}");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["targets"][0]["verification"]["valid"], true);
+    assert_eq!(ids(&doc, 0), ["caa.lookup_failed"], "{doc:#}");
+    assert!(detail(&doc, 0, "caa.lookup_failed").contains("deadline"));
+}
+
+#[test]
+fn endpoints_the_deadline_leaves_no_time_for_are_unknown_and_the_others_reported() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let good = NAME;
+    let leaf = pki.leaf(&LeafSpec::new(&[good]));
+    let good_port = serve_leaf(&pki, &servers, &leaf);
+    let silent_port = servers.raw(Raw::Silent);
+    let mut args = pinned_scan_args(&pki, &format!("{good}:{good_port}"), good, good_port);
+    for i in 0..6 {
+        let name = format!("silent{i}.example.test");
+        args.extend([
+            format!("{name}:{silent_port}"),
+            "--resolve".into(),
+            format!("{name}:{silent_port}:127.0.0.1"),
+        ]);
+    }
+    args.extend(["--concurrency", "2", "--timeout", "5", "--deadline", "1.5", "--no-dns"].map(String::from));
+    let started = Instant::now();
+    let doc = scan_json_with(&args, &[]);
+    assert!(
+        started.elapsed() < Duration::from_millis(2_500),
+        "took {:?}",
+        started.elapsed()
+    );
+    let targets = doc["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 7);
+    assert_eq!(targets[0]["verification"]["valid"], true, "{doc:#}");
+    assert_eq!(ids(&doc, 0), Vec::<String>::new());
+    for (i, target) in targets.iter().enumerate().skip(1) {
+        assert_eq!(ids(&doc, i), ["certscan.deadline"], "{target:#}");
+        assert_eq!(target["status"], "unknown");
+    }
+    let waited = targets
+        .iter()
+        .filter(|t| {
+            t["findings"][0]["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("waiting for a free slot"))
+        })
+        .count();
+    assert!(waited >= 1, "with two slots, some endpoints never started: {doc:#}");
+}
+
+#[test]
+fn a_cname_loop_on_the_caa_path_is_a_failed_lookup_not_a_missing_record() {
+    let servers = Servers::new();
+    let zone = Zone::default()
+        .cname("loop.zone.test-caa.com", "loop2.zone.test-caa.com")
+        .cname("loop2.zone.test-caa.com", "loop.zone.test-caa.com");
+    let dns = start(&servers, zone);
+    let pki = Pki::new();
+    let leaf = pki.leaf(&LeafSpec::new(&["loop.zone.test-caa.com"]));
+    let file = pki.chain_file("leaf.pem", &[&leaf, &pki.intermediate.cert]);
+    let root = pki.root_file();
+    let dns = dns.to_string();
+    let doc = scan_json(&[
+        "--file",
+        &file,
+        "--name",
+        "loop.zone.test-caa.com",
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+        "--dns-server",
+        &dns,
+        "--caa-issuer",
+        "letsencrypt.org",
+    ]);
+    assert_eq!(ids(&doc, 0), ["caa.lookup_failed"], "{doc:#}");
+    assert!(detail(&doc, 0, "caa.lookup_failed").contains("loops"), "{doc:#}");
+}
+
+#[test]
+fn a_leaf_with_thousands_of_names_costs_a_bounded_number_of_lookups() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let names: Vec<String> = (0..3_000).map(|i| format!("n{i}.zone.test-caa.com")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let leaf = pki.leaf(&LeafSpec::new(&refs));
+    let file = pki.chain_file("many.pem", &[&leaf, &pki.intermediate.cert]);
+    let dns = start_silent(&servers).to_string();
+    let root = pki.root_file();
+    let started = Instant::now();
+    let doc = scan_json(&[
+        "--file",
+        &file,
+        "--name",
+        "n1.zone.test-caa.com",
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+        "--dns-server",
+        &dns,
+        "--timeout",
+        "1",
+    ]);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
+    let capped: Vec<&str> = doc["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "certscan.capped")
+        .map(|f| f["detail"].as_str().unwrap())
+        .collect();
+    assert!(capped.iter().any(|d| d.contains("32 of 3000")), "{capped:?}");
+    assert_eq!(doc["targets"][0]["caa"].as_array().unwrap().len(), 32);
+}
