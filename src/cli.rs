@@ -642,6 +642,31 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
     }
 }
 
+/// Writes the report next to `path` under a temporary name, then renames it over `path`: a
+/// reader never sees half a report, and a symbolic link at `path` is replaced, not followed.
+fn write_report_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+    let mut temporary_name = std::ffi::OsString::from(".");
+    temporary_name.push(name);
+    temporary_name.push(format!(".certscan-{}.tmp", std::process::id()));
+    let temporary = path.with_file_name(temporary_name);
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
 /// The whole program: parse, scan, report, exit code.
 pub fn main() -> ExitCode {
     let args = match Args::try_parse() {
@@ -736,7 +761,7 @@ pub fn main() -> ExitCode {
     );
     let text = report::render(&run, plan.format, color);
     let written = match &plan.output {
-        Some(path) => std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display())),
+        Some(path) => write_report_file(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => write_stdout(&text).map_err(|e| format!("cannot write the report: {e}")),
     };
     if let Err(message) = written {

@@ -273,6 +273,10 @@ pub enum Observation {
     Pkcs12BadPassword {
         error: String,
     },
+    /// certscan itself failed on this source (a panic, which is a bug): the message it gave.
+    InternalError {
+        message: String,
+    },
     /// A configuration sends clients to a plain-HTTP URL (Kazoo's UI API URL).
     PlainHttpUrl {
         url: String,

@@ -49,6 +49,7 @@ check_ids! {
     ResourceLimit => "certscan.resource_limit",
     DeadlineReached => "certscan.deadline",
     Capped => "certscan.capped",
+    InternalError => "certscan.internal_error",
     ConnectionReset => "connection.reset",
     ConnectionClosed => "connection.closed",
     TlsAlert => "tls.alert",

@@ -163,3 +163,32 @@ fn a_leaf_with_thousands_of_names_costs_a_bounded_number_of_lookups() {
     assert!(capped.iter().any(|d| d.contains("32 of 3000")), "{capped:?}");
     assert_eq!(doc["targets"][0]["caa"].as_array().unwrap().len(), 32);
 }
+
+#[test]
+fn a_failure_inside_one_target_is_that_targets_unknown_and_the_others_are_reported() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = pki.leaf(&LeafSpec::new(&["*.example.test"]));
+    let port = serve_leaf(&pki, &servers, &leaf);
+    let target = |name: &str| format!("{name}.example.test:{port}");
+    let mut args = pki.trust_args();
+    for name in ["a", "b", "c"] {
+        args.extend([
+            target(name),
+            "--resolve".into(),
+            format!("{name}.example.test:{port}:127.0.0.1"),
+        ]);
+    }
+    args.extend(["--format", "json", "--at", AT].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    for stage in ["probe", "analysis"] {
+        let fault = format!("{stage}:{}", target("b"));
+        let out = certscan_with_env(&args, &[("CERTSCAN_FAULT_PANIC", Some(&fault))]);
+        assert_eq!(out.code, 3, "{stage}: {}", out.stderr);
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(doc["targets"].as_array().unwrap().len(), 3);
+        assert_eq!(doc["targets"][0]["status"], "ok");
+        assert_eq!(doc["targets"][2]["status"], "ok");
+        assert_eq!(ids(&doc, 1), ["certscan.internal_error"], "{stage}: {doc:#}");
+        assert!(detail(&doc, 1, "certscan.internal_error").contains("fault injected"));
+    }
+}

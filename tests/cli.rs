@@ -101,6 +101,27 @@ fn output_file_holds_the_report() {
     assert!(out.stdout.is_empty());
     let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(doc["status"], "critical");
+
+    // A symbolic link at the output path is replaced by the report, never followed.
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let link = link.display().to_string();
+    let out = certscan(&[&target, "--format", "json", "-o", &link]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.file_type().is_file(), "the link was followed");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&link).unwrap()).unwrap();
+    assert_eq!(doc["status"], "critical");
+    // No temporary file is left behind.
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// The check reference in README.md, generated from the catalog.

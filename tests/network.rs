@@ -416,8 +416,8 @@ fn mixed_run_reports_every_endpoint_and_exits_with_the_worst() {
     let nagios = certscan(&[args.as_slice(), &["--at", AT, "--format", "nagios"]].concat());
     assert_eq!(nagios.code, 2);
     let first = nagios.stdout.lines().next().unwrap();
-    assert!(first.contains(&format!("'{NAME}:{good_port}'=60;30;14;;")), "{first}");
-    assert!(first.contains(&format!("'{NAME}:{warn_port}'=20;30;14;;")), "{first}");
+    assert!(first.contains(&format!("'{NAME}:{good_port}'=60;30:;14:;;")), "{first}");
+    assert!(first.contains(&format!("'{NAME}:{warn_port}'=20;30:;14:;;")), "{first}");
 }
 
 #[test]

@@ -58,6 +58,10 @@ pub fn failure_finding(observation: &Observation) -> Option<Finding> {
             handshake,
             ..
         } => handshake_finding(error, first_bytes, legacy.as_ref(), handshake),
+        Observation::InternalError { message } => Finding::new(
+            CheckId::InternalError,
+            format!("certscan failed on this target ({message}); the other targets are reported"),
+        ),
         Observation::FileUnreadable { error } => Finding::new(CheckId::FileReadError, error.clone()),
         Observation::PlainHttpUrl { url } => Finding::new(
             CheckId::KazooApiNotHttps,

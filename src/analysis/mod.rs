@@ -141,13 +141,37 @@ impl TargetResult {
 /// Analyses every piece of evidence, then what only shows across them (addresses of one name
 /// serving different certificates).
 pub fn assess_all(evidence: &[Evidence], policy: &Policy) -> Vec<TargetResult> {
-    let mut results: Vec<TargetResult> = evidence.iter().map(|e| assess(e, policy)).collect();
+    let mut results: Vec<TargetResult> = evidence.iter().map(|e| assess_isolated(e, policy)).collect();
     address_drift(&mut results);
     results
 }
 
+/// [`assess`], where a failure (a panic, which is a bug) becomes this target's UNKNOWN result
+/// instead of ending the run.
+pub fn assess_isolated(evidence: &Evidence, policy: &Policy) -> TargetResult {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| assess(evidence, policy))) {
+        Ok(result) => result,
+        Err(payload) => {
+            let failed = Evidence {
+                observation: Observation::InternalError {
+                    message: crate::panic_message(payload.as_ref()),
+                },
+                caa: vec![],
+                names: vec![],
+                deploy: Default::default(),
+                caps: vec![],
+                ..evidence.clone()
+            };
+            assess(&failed, policy)
+        }
+    }
+}
+
 /// Analyses one piece of evidence.
 pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
+    if !matches!(evidence.observation, Observation::InternalError { .. }) {
+        crate::injected_fault("analysis", &evidence.input);
+    }
     let mut result = TargetResult::empty(evidence.input.clone());
     let own_name = match &evidence.origin {
         Origin::Endpoint {

@@ -18,7 +18,6 @@ use std::time::Duration;
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout_at};
 
 use crate::evidence::{ConnectFailure, ConnectionEnd, Evidence, Exchange, HandshakeError, Observation, Origin, Phase};
@@ -77,34 +76,33 @@ pub async fn probe_targets(targets: &[Target], options: &ProbeOptions) -> Vec<Ev
     let semaphore = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let options = Arc::new(options.clone());
     // One task per target: it resolves the name, then probes each address in its own task, so a
-    // slow name or a dead address delays nothing but itself.
-    let mut tasks = JoinSet::new();
+    // slow name or a dead address delays nothing but itself, and a failure inside one (a panic)
+    // becomes that endpoint's result instead of ending the run.
+    let mut tasks = Vec::with_capacity(targets.len());
     for (index, target) in targets.iter().enumerate() {
         let (target, options, semaphore) = (target.clone(), options.clone(), semaphore.clone());
-        tasks.spawn(async move {
+        let task_target = target.clone();
+        let task = tokio::spawn(async move {
+            let target = task_target;
             let Some(permit) = until_deadline(options.deadline, semaphore.acquire()).await else {
-                return vec![(
-                    index,
-                    0,
-                    unresolved_evidence(&target, not_started(&options), options.sni.clone()),
-                )];
+                return vec![unresolved_evidence(&target, not_started(&options), options.sni.clone())];
             };
             let addresses = resolve(&target, &options).await;
             drop(permit);
             let addresses = match addresses {
                 Ok(addresses) => addresses,
                 Err(observation) => {
-                    return vec![(index, 0, unresolved_evidence(&target, observation, options.sni.clone()))];
+                    return vec![unresolved_evidence(&target, observation, options.sni.clone())];
                 }
             };
-            let mut probes = JoinSet::new();
-            for (order, address) in addresses.into_iter().enumerate() {
+            let mut probes = Vec::with_capacity(addresses.len());
+            for address in addresses {
                 let endpoint = Endpoint {
                     target: target.clone(),
                     address,
                 };
                 let (options, semaphore) = (options.clone(), semaphore.clone());
-                probes.spawn(async move {
+                let probe = tokio::spawn(async move {
                     let evidence = match until_deadline(options.deadline, semaphore.acquire_owned()).await {
                         Some(_permit) => probe_endpoint(endpoint, &options).await,
                         None => {
@@ -116,15 +114,46 @@ pub async fn probe_targets(targets: &[Target], options: &ProbeOptions) -> Vec<Ev
                     if let Some(Progress(done)) = &options.progress {
                         done();
                     }
-                    (index, order, evidence)
+                    evidence
+                });
+                probes.push((address, probe));
+            }
+            let mut evidence = Vec::with_capacity(probes.len());
+            for (address, probe) in probes {
+                evidence.push(match probe.await {
+                    Ok(found) => found,
+                    Err(failure) => {
+                        let sni = sni_for(&target, options.sni.clone());
+                        endpoint_evidence(&target, Some(address), sni, target.protocol, internal_error(failure))
+                    }
                 });
             }
-            probes.join_all().await
+            evidence
         });
+        tasks.push((index, target, task));
     }
-    let mut results: Vec<(usize, usize, Evidence)> = tasks.join_all().await.into_iter().flatten().collect();
-    results.sort_by_key(|(index, order, _)| (*index, *order));
-    results.into_iter().map(|(_, _, evidence)| evidence).collect()
+    let mut results = Vec::with_capacity(tasks.len());
+    for (_, target, task) in tasks {
+        match task.await {
+            Ok(found) => results.extend(found),
+            Err(failure) => results.push(unresolved_evidence(
+                &target,
+                internal_error(failure),
+                options.sni.clone(),
+            )),
+        }
+    }
+    results
+}
+
+/// The observation for a task that failed (a panic): what it said.
+fn internal_error(failure: tokio::task::JoinError) -> Observation {
+    let message = if failure.is_panic() {
+        crate::panic_message(failure.into_panic().as_ref())
+    } else {
+        failure.to_string()
+    };
+    Observation::InternalError { message }
 }
 
 /// Waits for a semaphore permit, but not past the deadline.
@@ -261,6 +290,7 @@ fn alpn_for(protocol: Protocol) -> &'static [&'static [u8]] {
 
 async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence {
     let Endpoint { target, address } = endpoint;
+    crate::injected_fault("probe", &target.input);
     let sni = sni_for(&target, options.sni.clone());
     // The endpoint's own timeout, or less when the run's deadline comes first.
     let start = Instant::now();

@@ -1,5 +1,7 @@
 //! Nagios plugin output: a status line with perfdata, then one line per finding.
 
+use std::collections::HashMap;
+
 use super::{Run, printable};
 use crate::status::Severity;
 
@@ -33,19 +35,25 @@ pub fn render(run: &Run) -> String {
     {
         headline.push_str(&format!(": {} {}", printable(&worst.0.label()), worst.1.id));
     }
+    // An address is added to a label only where one name and port has several.
+    let mut label_counts: HashMap<String, usize> = HashMap::with_capacity(run.targets.len());
+    for target in &run.targets {
+        *label_counts.entry(target.label()).or_default() += 1;
+    }
     let perfdata: Vec<String> = run
         .targets
         .iter()
         .filter_map(|t| {
             let days = t.days_left?;
-            // An address is added only where one name and port has several.
-            let shared = run.targets.iter().filter(|other| other.label() == t.label()).count() > 1;
+            let shared = label_counts.get(&t.label()).is_some_and(|count| *count > 1);
             let label = match &t.address {
                 Some(address) if shared => format!("{}@{address}", t.label()),
                 _ => t.label(),
             };
+            // Days left alert below the thresholds: the ranges are `W:` and `C:` (Nagios plugin
+            // guidelines: a range `N:` alerts when the value is less than N).
             Some(format!(
-                "'{}'={days};{};{};;",
+                "'{}'={days};{}:;{}:;;",
                 printable(&label).replace('\'', "\"").replace(['=', '|'], "_"),
                 run.warning_days,
                 run.critical_days
