@@ -1,6 +1,8 @@
 //! The served chain's shape (which certificate issued which, in what order, what is left over)
 //! and the specific cause when it does not lead to a trusted anchor.
 
+use std::collections::HashMap;
+
 use super::certificate::CertInfo;
 use super::trust::{TrustStore, describe_error};
 use crate::finding::{CheckId, Finding};
@@ -23,32 +25,55 @@ impl Shape {
     }
 }
 
+/// Follows issuers from the leaf through the served certificates. Hash maps keep it linear in
+/// the number of certificates (a hostile chain may hold thousands).
 pub fn shape(served: &[CertInfo]) -> Shape {
     let mut duplicates = Vec::new();
+    let mut is_duplicate = vec![false; served.len()];
+    let mut first_seen: HashMap<&[u8], usize> = HashMap::with_capacity(served.len());
     for (i, cert) in served.iter().enumerate() {
-        if let Some(first) = served[..i].iter().position(|c| c.der == cert.der) {
-            duplicates.push((i, first));
+        match first_seen.get(cert.der.as_slice()) {
+            Some(&first) => {
+                duplicates.push((i, first));
+                is_duplicate[i] = true;
+            }
+            None => {
+                first_seen.insert(cert.der.as_slice(), i);
+            }
         }
     }
-    let is_duplicate = |i: usize| duplicates.iter().any(|&(d, _)| d == i);
+    // Candidate issuers by subject, in served order.
+    let mut by_subject: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    for (i, cert) in served.iter().enumerate() {
+        if !is_duplicate[i] && cert.parsed() {
+            by_subject.entry(cert.subject_raw.as_slice()).or_default().push(i);
+        }
+    }
     let mut path = vec![0];
+    let mut on_path = vec![false; served.len()];
     if !served.is_empty() {
+        on_path[0] = true;
         let mut current = 0;
         while !served[current].self_signed {
-            let next = (0..served.len())
-                .find(|&j| !path.contains(&j) && !is_duplicate(j) && served[current].named_issuer_is(&served[j]));
+            let next = by_subject
+                .get(served[current].issuer_raw.as_slice())
+                .and_then(|candidates| {
+                    candidates
+                        .iter()
+                        .copied()
+                        .find(|&j| !on_path[j] && served[current].named_issuer_is(&served[j]))
+                });
             match next {
                 Some(j) => {
                     path.push(j);
+                    on_path[j] = true;
                     current = j;
                 }
                 None => break,
             }
         }
     }
-    let extra = (0..served.len())
-        .filter(|i| !path.contains(i) && !is_duplicate(*i))
-        .collect();
+    let extra = (0..served.len()).filter(|&i| !on_path[i] && !is_duplicate[i]).collect();
     Shape {
         path,
         extra,

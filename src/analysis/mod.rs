@@ -22,7 +22,7 @@ use serde::Serialize;
 use rustls::pki_types::CertificateDer;
 
 use crate::evidence::{Evidence, HandshakeFacts, Observation, Origin, TlsParameters};
-use crate::finding::{CheckId, Finding, sort_worst_first};
+use crate::finding::{CheckId, Finding, collapse_repeated, sort_worst_first, summarise_list};
 use crate::status::{Severity, Status};
 use crate::target::{Host, Protocol, host_port};
 use certificate::CertInfo;
@@ -133,6 +133,7 @@ impl TargetResult {
     }
 
     fn recompute_status(&mut self) {
+        self.findings = collapse_repeated(std::mem::take(&mut self.findings));
         sort_worst_first(&mut self.findings);
         self.status = Status::worst_of(self.findings.iter().map(|f| f.severity.status()));
     }
@@ -370,10 +371,24 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
     result
 }
 
-/// Parses and checks a chain as served, leaf first.
+/// Certificates of one chain that are parsed and checked; a server or file that sends more is
+/// told so (`certscan.capped`). Real chains hold a handful.
+pub const MAX_CHAIN_CERTIFICATES: usize = 100;
+
+/// Parses and checks a chain as served, leaf first (at most [`MAX_CHAIN_CERTIFICATES`]).
 fn assess_served_chain(result: &mut TargetResult, certificates: &[CertificateDer<'static>], policy: &Policy) {
+    if certificates.len() > MAX_CHAIN_CERTIFICATES {
+        result.findings.push(Finding::new(
+            CheckId::Capped,
+            format!(
+                "only the first {MAX_CHAIN_CERTIFICATES} of {} certificates of the chain were checked, to keep the run bounded",
+                certificates.len()
+            ),
+        ));
+    }
     result.chain = certificates
         .iter()
+        .take(MAX_CHAIN_CERTIFICATES)
         .map(|c| CertInfo::from_der(c.as_ref(), policy.at_unix))
         .collect();
     assess_chain(result, policy);
@@ -598,7 +613,7 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
                 _ => "no subjectAltName entries".to_string(),
             }
         } else {
-            leaf.sans.join(", ")
+            summarise_list(&leaf.sans, 10)
         };
         let hint = names::near_miss(&leaf.san_entries, name)
             .map(|h| format!(" ({h})"))

@@ -29,7 +29,7 @@ pub fn wazo_findings(
                 findings.push(
                     Finding::new(
                         CheckId::WazoHostMismatch,
-                        format!("{place} connects to host {host}, which the certificate ({}) does not cover", leaf.sans.join(", ")),
+                        format!("{place} connects to host {host}, which the certificate ({}) does not cover", crate::finding::summarise_list(&leaf.sans, 10)),
                     )
                     .with_remediation(format!(
                         "Set the service's host to the certificate's name in {}:\n  {}:\n    host: {suggested}\nand make that name resolve to 127.0.0.1 in /etc/hosts; then wazo-service restart all.",
