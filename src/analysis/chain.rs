@@ -165,6 +165,23 @@ pub fn trust_failure(served: &[CertInfo], shape: &Shape, store: &TrustStore, err
             "Serve the chain your CA publishes today: the leaf followed by its intermediate(s), without the cross-signed certificate that points back into the chain (with certbot, use fullchain.pem), then reload the service.",
         );
     }
+    // Valid DER that path validators cannot read: rustls-webpki reads DER lengths up to 64 KiB.
+    if matches!(error, webpki::Error::BadDer | webpki::Error::TrailingData(_))
+        && let Some((i, cert)) = served
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.parsed() && c.der.len() > 0xffff)
+    {
+        return Finding::new(
+            CheckId::Untrusted,
+            format!(
+                "certificate #{i} ({}) is {} bytes, larger than TLS clients read (rustls-webpki stops at 64 KiB; it holds {} names)",
+                cert.label(),
+                cert.der.len(),
+                cert.sans.len()
+            ),
+        );
+    }
     if !issuer_unknown {
         return Finding::new(CheckId::Untrusted, describe_error(error));
     }

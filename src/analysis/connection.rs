@@ -225,6 +225,10 @@ fn handshake_finding(
             CheckId::ConnectionClosed,
             "the server closed the connection during the TLS handshake without an alert",
         ),
+        HandshakeError::InvalidMessage(why) if why == "HandshakePayloadTooLarge" => Finding::new(
+            CheckId::HandshakeFailed,
+            "the server sent a handshake message larger than TLS clients accept (over 64 KiB; OpenSSL's limit for a certificate chain is 100 KiB): browsers, curl and rustls abort; a certificate with thousands of names, or a chain with dozens of certificates, does this",
+        ),
         HandshakeError::PeerIncompatible(why) | HandshakeError::InvalidMessage(why) | HandshakeError::Other(why) => {
             Finding::new(CheckId::HandshakeFailed, format!("the TLS handshake failed: {why}"))
         }

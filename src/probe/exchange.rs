@@ -155,7 +155,10 @@ pub async fn http(mut stream: Stream, host: &str, port: u16, path: &str) -> Exch
 }
 
 async fn http2_get(stream: Stream, authority: &str, path: &str) -> Result<Answer, String> {
-    let (client, connection) = h2::client::handshake(stream)
+    // A bounded header list: a server that floods CONTINUATION frames is cut off, not buffered.
+    let (client, connection) = h2::client::Builder::new()
+        .max_header_list_size(MAX_HEAD_BYTES as u32)
+        .handshake::<_, bytes::Bytes>(stream)
         .await
         .map_err(|e| format!("HTTP/2 handshake failed: {e}"))?;
     let driver = tokio::spawn(connection);

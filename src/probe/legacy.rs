@@ -34,7 +34,7 @@ const SIGNATURE_SCHEMES: [u16; 12] = [
 ];
 
 /// The most read from the server: ServerHello, a long chain, ServerKeyExchange.
-const MAX_ANSWER_BYTES: usize = 256 * 1024;
+const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 fn with_u16_length(body: &[u8]) -> Vec<u8> {
     let mut out = (body.len() as u16).to_be_bytes().to_vec();

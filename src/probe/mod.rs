@@ -368,6 +368,8 @@ fn may_be_legacy(error: &HandshakeError) -> bool {
             )
         }
         HandshakeError::PeerIncompatible(_) => true,
+        // A chain too large for the TLS library can still be read in clear text up to TLS 1.2.
+        HandshakeError::InvalidMessage(why) => why == "HandshakePayloadTooLarge",
         _ => false,
     }
 }

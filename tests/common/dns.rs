@@ -198,3 +198,42 @@ pub fn start_silent(servers: &Servers) -> SocketAddr {
     });
     address
 }
+
+/// A DNS server that truncates every UDP answer (TC set, nothing in it) and, over TCP, announces
+/// a 65,535-byte answer and then sends it one byte every 20 ms.
+pub fn start_truncating_then_dripping(servers: &Servers) -> SocketAddr {
+    let runtime = servers.runtime();
+    let udp = runtime.block_on(UdpSocket::bind("127.0.0.1:0")).unwrap();
+    let address = udp.local_addr().unwrap();
+    let tcp = runtime.block_on(TcpListener::bind(address)).unwrap();
+    runtime.spawn(async move {
+        let mut buffer = vec![0u8; 4096];
+        while let Ok((n, peer)) = udp.recv_from(&mut buffer).await {
+            let Ok(request) = Message::from_vec(&buffer[..n]) else {
+                continue;
+            };
+            let mut response = Message::response(request.metadata.id, request.metadata.op_code);
+            response.metadata.truncation = true;
+            response.metadata.recursion_available = true;
+            for query in &request.queries {
+                response.add_query(query.clone());
+            }
+            let _ = udp.send_to(&response.to_vec().unwrap(), peer).await;
+        }
+    });
+    runtime.spawn(async move {
+        while let Ok((mut stream, _)) = tcp.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request).await;
+                if stream.write_all(&[0xff, 0xff]).await.is_err() {
+                    return;
+                }
+                while stream.write_all(&[0]).await.is_ok() {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            });
+        }
+    });
+    address
+}

@@ -67,6 +67,8 @@ pub struct LeafSpec {
     pub key_usage: bool,
     /// Adds a critical extension with a private OID that no client understands.
     pub unknown_critical_extension: bool,
+    /// The size of that extension's value, in bytes.
+    pub extension_size: usize,
 }
 
 impl LeafSpec {
@@ -80,6 +82,7 @@ impl LeafSpec {
             server_auth: true,
             extended_key_usage: true,
             unknown_critical_extension: false,
+            extension_size: 0,
             key_usage: true,
         }
     }
@@ -116,8 +119,17 @@ impl LeafSpec {
         };
         params.use_authority_key_identifier_extension = true;
         if self.unknown_critical_extension {
-            let mut extension =
-                rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], vec![0x05, 0x00]);
+            // An OCTET STRING of the asked size (a NULL when no size is asked).
+            let content = match self.extension_size {
+                0 => vec![0x05, 0x00],
+                size => {
+                    let mut der = vec![0x04, 0x83];
+                    der.extend(&(size as u32).to_be_bytes()[1..]);
+                    der.resize(5 + size, 0x5a);
+                    der
+                }
+            };
+            let mut extension = rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], content);
             extension.set_criticality(true);
             params.custom_extensions.push(extension);
         }

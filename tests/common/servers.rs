@@ -26,6 +26,12 @@ pub enum Raw {
     Tls10ServerHello,
     /// Answers with a TLS handshake record holding garbage.
     GarbageHandshake,
+    /// Answers with bytes that are neither TLS nor text.
+    BinaryGarbage,
+    /// Sends the start of a TLS record one byte every 50 ms, forever.
+    Drip,
+    /// Sends handshake records that announce an endless handshake message, as fast as it can.
+    EndlessHandshake,
 }
 
 /// What a TLS server does after the handshake.
@@ -42,6 +48,11 @@ pub enum App {
     },
     /// Reads the request and never answers.
     Silent,
+    /// Reads the request head, answers with this head, then sends an endless chunked body.
+    EndlessBody(String),
+    /// Speaks raw HTTP/2 (ALPN h2): answers the request with a HEADERS frame that never ends,
+    /// followed by CONTINUATION frames for as long as the client reads.
+    ContinuationFlood,
 }
 
 pub struct Servers {
@@ -226,6 +237,29 @@ async fn answer(mut tcp: TcpStream, behaviour: Raw) {
             record
         }
         Raw::GarbageHandshake => vec![0x16, 0x03, 0x03, 0x00, 0x04, 0xfe, 0xff, 0xff, 0xff],
+        Raw::BinaryGarbage => vec![0x00, 0xff, 0x13, 0x37, 0x80, 0x01, 0xfe, 0x7f, 0x00, 0x00, 0x9c, 0x42],
+        Raw::Drip => {
+            let start = [0x16u8, 0x03, 0x03, 0x40, 0x00, 0x02, 0x00, 0x3f, 0xfc];
+            for byte in start.iter().chain(std::iter::repeat(&0u8)) {
+                if tcp.write_all(&[*byte]).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            return;
+        }
+        Raw::EndlessHandshake => {
+            // A ServerHello that claims 16 MiB, then records of filler for as long as it is read.
+            let mut first = vec![0x16, 0x03, 0x03, 0x40, 0x00, 0x02, 0xff, 0xff, 0xff];
+            first.resize(5 + 0x4000, 0x41);
+            if tcp.write_all(&first).await.is_err() {
+                return;
+            }
+            let mut record = vec![0x16, 0x03, 0x03, 0x40, 0x00];
+            record.resize(5 + 0x4000, 0x41);
+            while tcp.write_all(&record).await.is_ok() {}
+            return;
+        }
     };
     let _ = tcp.write_all(&reply).await;
     let _ = tcp.shutdown().await;
@@ -253,6 +287,42 @@ async fn serve_app(mut tls: tokio_rustls::server::TlsStream<TcpStream>, app: App
         App::Silent => {
             let _ = read_request_head(&mut tls).await;
             std::future::pending::<()>().await;
+        }
+        App::EndlessBody(head) => {
+            let _ = read_request_head(&mut tls).await;
+            if tls.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let chunk = format!("4000\r\n{}\r\n", "x".repeat(0x4000));
+            while tls.write_all(chunk.as_bytes()).await.is_ok() {}
+        }
+        App::ContinuationFlood => {
+            // The client's preface and first frames, then our SETTINGS and the endless header block.
+            let mut preface = [0u8; 1024];
+            let _ = tls.read(&mut preface).await;
+            let frame = |kind: u8, flags: u8, stream: u32, payload: &[u8]| {
+                let mut out = (payload.len() as u32).to_be_bytes()[1..].to_vec();
+                out.extend([kind, flags]);
+                out.extend(stream.to_be_bytes());
+                out.extend(payload);
+                out
+            };
+            let mut start = frame(4, 0, 0, &[]);
+            start.extend(frame(4, 1, 0, &[]));
+            start.extend(frame(1, 0, 1, &[0x88]));
+            if tls.write_all(&start).await.is_err() {
+                return;
+            }
+            // Literal header fields without indexing: "x-flood: aaaa...".
+            let mut block = Vec::new();
+            while block.len() < 0x3f00 {
+                block.extend([0x00, 7]);
+                block.extend(b"x-flood");
+                block.extend([100]);
+                block.extend([b'a'; 100]);
+            }
+            let continuation = frame(9, 0, 1, &block);
+            while tls.write_all(&continuation).await.is_ok() {}
         }
         App::WebSocket { correct_accept } => {
             let head = read_request_head(&mut tls).await;
