@@ -14,6 +14,7 @@ pub mod cli;
 pub mod configs;
 pub mod evidence;
 pub mod finding;
+pub mod fuzz;
 pub mod limits;
 pub mod probe;
 pub mod profile;

@@ -61,7 +61,7 @@ fn is_pkcs12(path: &Path) -> bool {
 }
 
 /// The chain (leaf first) and key of a PKCS#12 keystore.
-fn read_pkcs12(bytes: &[u8], password: &str) -> (Observation, Option<crate::evidence::KeyFound>) {
+pub fn read_pkcs12(bytes: &[u8], password: &str) -> (Observation, Option<crate::evidence::KeyFound>) {
     use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
     let store = match KeyStore::from_pkcs12(bytes, password, Pkcs12ImportPolicy::Relaxed) {
         Ok(store) => store,

@@ -1,0 +1,80 @@
+//! Entry points for fuzzing the parsers that read untrusted input: each takes arbitrary bytes and
+//! must return without panicking, in time proportional to the input. The cargo-fuzz targets in
+//! `fuzz/` call these, and the test suite runs them over seeds and mutations of the fixtures.
+
+use crate::analysis::certificate::CertInfo;
+
+/// Target lists: command-line targets, targets files and `--resolve` pins.
+pub fn targets(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let _ = crate::target::parse_targets_text(&text, "fuzz");
+    for line in text.lines().take(64) {
+        let _ = crate::target::parse_target(line);
+        let _ = crate::target::ResolvePin::parse(line);
+    }
+}
+
+/// Certificate files (PEM bundles, DER) and every certificate they hold, parsed as the analysis
+/// reads them.
+pub fn certificates(data: &[u8]) {
+    if let crate::evidence::Observation::Chain { certificates, .. } = crate::probe::file::chain_from_bytes(data) {
+        for certificate in certificates.iter().take(16) {
+            let info = CertInfo::from_der(certificate.as_ref(), 0);
+            let _ = crate::analysis::caa::names_to_look_up(&info, true);
+        }
+    }
+    let _ = CertInfo::from_der(data, 0);
+}
+
+/// PKCS#12 keystores, with an empty password and a wrong one.
+pub fn pkcs12(data: &[u8]) {
+    let _ = crate::probe::file::read_pkcs12(data, "");
+    let _ = crate::probe::file::read_pkcs12(data, "certscan");
+}
+
+/// HTTP, WebSocket and SIP answer heads, and certscan's own TLS ClientHello answer reader.
+pub fn answers(data: &[u8]) {
+    let head = String::from_utf8_lossy(data);
+    let answer = crate::probe::exchange::parse_head(&head);
+    let _ = answer.header("content-length");
+    let _ = answer.is_sip();
+    let _ = crate::probe::legacy::classify_answer(data);
+    let runtime = tokio::runtime::Builder::new_current_thread().build();
+    if let Ok(runtime) = runtime {
+        let mut reader = tokio::io::BufReader::new(data);
+        let _ = runtime.block_on(crate::probe::exchange::read_head(&mut reader));
+    }
+}
+
+/// Hosts files.
+pub fn hosts(data: &[u8]) {
+    let hosts = crate::probe::hosts::HostsFile::parse(&String::from_utf8_lossy(data));
+    let _ = hosts.lookup("localhost");
+}
+
+/// CAA property values and DNS answers to a CAA query.
+pub fn caa(data: &[u8]) {
+    let _ = crate::analysis::caa::parse_issue_value(data);
+    let _ = crate::probe::dns_wire::parse_response(u16::from_be_bytes([data.first().copied().unwrap_or(0), 0]), data);
+}
+
+/// nginx configuration text and the sites read from it.
+pub fn nginx(data: &[u8]) {
+    if let Ok(directives) = crate::configs::nginx::parse(&String::from_utf8_lossy(data), "fuzz.conf") {
+        let _ = crate::configs::nginx::sites(&directives);
+    }
+}
+
+/// A fuzzing entry point: takes any bytes, never panics.
+pub type EntryPoint = fn(&[u8]);
+
+/// Every entry point, by name (the cargo-fuzz target names).
+pub const ENTRY_POINTS: &[(&str, EntryPoint)] = &[
+    ("targets", targets),
+    ("certificates", certificates),
+    ("pkcs12", pkcs12),
+    ("answers", answers),
+    ("hosts", hosts),
+    ("caa", caa),
+    ("nginx", nginx),
+];
