@@ -339,14 +339,24 @@ impl Args {
             .or_else(|| args.local.then(|| PathBuf::from("/")));
         match (args.profile.as_deref(), &config_root) {
             (Some("wazo"), Some(root)) => {
-                let settings = crate::configs::wazo::settings(root).map_err(|e| format!("--config-root: {e}"))?;
-                let certificate = root.join(crate::configs::wazo::DEFAULT_CERTIFICATE);
+                let config = crate::configs::wazo::settings(root).map_err(|e| format!("--config-root: {e}"))?;
+                // The certificate the services serve: the one the merged configuration names,
+                // else Wazo's default; with the key beside it.
+                let (certificate, key) = match (&config.certificate, &config.private_key) {
+                    (Some(certificate), key) => (certificate.value.clone(), key.as_ref().map(|k| k.value.clone())),
+                    (None, _) => (
+                        root.join(crate::configs::wazo::DEFAULT_CERTIFICATE),
+                        Some(root.join(crate::configs::wazo::DEFAULT_KEY)),
+                    ),
+                };
+                let key = key.filter(|k| k.exists());
                 match files.first_mut() {
-                    Some(first) => first.extra.wazo = settings,
+                    Some(first) => first.extra.wazo = config.clients,
                     None if certificate.exists() => files.push(FileTarget {
                         path: certificate,
                         extra: Extra {
-                            wazo: settings,
+                            wazo: config.clients,
+                            key,
                             source: Some("wazo".into()),
                             ..Extra::default()
                         },

@@ -470,11 +470,14 @@ fn pkcs12_keystores_open_with_the_password_from_the_environment() {
 
 /// Copies a committed fixture tree into a fresh folder.
 fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
+        let kind = entry.file_type().unwrap();
+        if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path()).unwrap(), &target).unwrap();
+        } else if kind.is_dir() {
             copy_tree(&entry.path(), &target);
         } else {
             std::fs::copy(entry.path(), &target).unwrap();
@@ -482,68 +485,222 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
+/// A Wazo machine as its packages and documentation lay it out, under a temporary root: the
+/// packaged configuration of three services with `custom-certificate.yml` linked into each
+/// `conf.d/`, the certificate it names (issued by the test PKI) and its key, readable by
+/// www-data and nobody else.
+struct WazoBox {
+    pki: Pki,
+    root: std::path::PathBuf,
+}
+
+impl WazoBox {
+    fn new() -> Option<WazoBox> {
+        let pki = Pki::new();
+        let root = pki.dir.path().join("root");
+        copy_tree(&common::pki::fixture("wazo-root"), &root);
+        let leaf = pki.leaf(&LeafSpec::new(&["wazo.example.test"]));
+        let ssl = root.join("etc/ssl/wazo");
+        std::fs::create_dir_all(&ssl).unwrap();
+        std::fs::write(
+            ssl.join("fullchain.pem"),
+            format!("{}{}", leaf.pem, pki.intermediate.cert.pem),
+        )
+        .unwrap();
+        std::fs::write(ssl.join("leaf-only.pem"), &leaf.pem).unwrap();
+        std::fs::write(
+            ssl.join("ca.pem"),
+            format!("{}{}", pki.intermediate.cert.pem, pki.root.cert.pem),
+        )
+        .unwrap();
+        let key = ssl.join("privkey.pem");
+        std::fs::write(&key, leaf.key.as_ref().unwrap()).unwrap();
+        let www_data = certscan::probe::disk::Accounts::from_system()
+            .users
+            .get("www-data")
+            .copied();
+        let Some((_, gid)) = www_data else {
+            eprintln!("no www-data account on this machine: the Wazo layout cannot be set up");
+            return None;
+        };
+        if std::os::unix::fs::chown(&key, Some(0), Some(gid)).is_err() {
+            eprintln!("not root: the key cannot be given to group www-data");
+            return None;
+        }
+        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o640)).unwrap();
+        Some(WazoBox { pki, root })
+    }
+
+    /// Adds a file to a service's conf.d/.
+    fn conf_d(&self, service: &str, name: &str, yaml: &str) {
+        std::fs::write(self.root.join(format!("etc/{service}/conf.d/{name}")), yaml).unwrap();
+    }
+
+    fn scan(&self) -> serde_json::Value {
+        let root = self.root.display().to_string();
+        let ca = self.pki.root_file();
+        scan_json(&[
+            "--profile",
+            "wazo",
+            "--config-root",
+            &root,
+            "--trust",
+            "none",
+            "--ca-file",
+            &ca,
+        ])
+    }
+}
+
 #[test]
-fn wazo_services_hosts_and_verification_fit_the_certificate() {
-    let pki = Pki::new();
-    let root = pki.dir.path().join("root");
-    copy_tree(&common::pki::fixture("wazo-root"), &root);
-    let certificate = common::pki::self_signed(&LeafSpec::new(&["wazo.example.test"]));
-    std::fs::create_dir_all(root.join("usr/share/xivo-certs")).unwrap();
-    std::fs::write(root.join("usr/share/xivo-certs/server.crt"), &certificate.pem).unwrap();
-    let root_arg = root.display().to_string();
-    let doc = scan_json(&["--profile", "wazo", "--config-root", &root_arg, "--trust", "none"]);
-    assert_eq!(doc["targets"][0]["source"], "wazo");
-    let wazo: Vec<(String, String)> = doc["targets"][0]["findings"]
+fn a_wazo_box_set_up_as_documented_gets_no_finding() {
+    let Some(wazo) = WazoBox::new() else { return };
+    let doc = wazo.scan();
+    assert_eq!(doc["targets"].as_array().unwrap().len(), 1);
+    assert!(
+        doc["targets"][0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("etc/ssl/wazo/fullchain.pem")
+    );
+    assert_eq!(ids(&doc, 0), Vec::<String>::new(), "{doc:#}");
+    assert_eq!(doc["exit_code"], 0);
+    let roles: Vec<&str> = doc["targets"][0]["files"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["id"].as_str().unwrap().starts_with("wazo."))
-        .map(|f| {
-            (
-                f["id"].as_str().unwrap().to_string(),
-                f["detail"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|f| f["role"].as_str().unwrap())
         .collect();
-    let has = |id: &str, words: &[&str]| wazo.iter().any(|(i, d)| i == id && words.iter().all(|w| d.contains(w)));
     assert!(
-        has("wazo.host_mismatch", &["auth section", "wazo-calld", "localhost"]),
-        "{wazo:#?}"
+        roles.contains(&"private key"),
+        "the key beside the certificate is checked: {roles:?}"
     );
-    assert!(
-        has(
-            "wazo.host_mismatch",
-            &["confd section", "wazo-dird", "pbx2.example.test"]
-        ),
-        "{wazo:#?}"
-    );
-    assert!(
-        has("wazo.verify_mismatch", &["confd section", "wazo-calld", "system's CAs"]),
-        "{wazo:#?}"
-    );
-    assert!(has("wazo.verify_disabled", &["pbx2.example.test"]), "{wazo:#?}");
-    assert_eq!(
-        wazo.len(),
-        4,
-        "the dird auth section fits, and bus and rest_api are not client sections: {wazo:#?}"
-    );
-    let remediation = finding(&doc, 0, "wazo.host_mismatch")["remediation"].as_str().unwrap();
-    assert!(remediation.contains("host: wazo.example.test"), "{remediation}");
+}
 
-    // With the hosts fixed and verification pointing at the certificate, nothing Wazo-specific remains.
-    for service in ["wazo-calld", "wazo-dird"] {
-        std::fs::write(
-            root.join(format!("etc/{service}/conf.d/50-certificate.yml")),
-            "auth:\n  host: wazo.example.test\n  verify_certificate: /usr/share/xivo-certs/server.crt\n",
+#[test]
+fn each_planted_wazo_fault_gives_exactly_its_finding() {
+    // (service, conf.d file, YAML, the one finding, words of its detail)
+    let faults: &[(&str, &str, &str, &str, &[&str])] = &[
+        (
+            "wazo-calld",
+            "020-auth-https.yml",
+            "auth:\n  https: true\n  verify_certificate: /etc/ssl/wazo/ca.pem\n",
+            "wazo.host_mismatch",
+            &[
+                "auth connection of wazo-calld",
+                "host set in /etc/wazo-calld/config.yml",
+                "localhost",
+            ],
+        ),
+        (
+            "wazo-dird",
+            "020-confd.yml",
+            "confd:\n  host: wazo.example.test\n  https: true\n",
+            "wazo.verify_mismatch",
+            &[
+                "confd connection of wazo-dird",
+                "verify_certificate not set",
+                "the default when verify_certificate is absent",
+            ],
+        ),
+        (
+            "wazo-dird",
+            "020-confd.yml",
+            "confd:\n  host: wazo.example.test\n  https: true\n  verify_certificate: /etc/ssl/wazo/leaf-only.pem\n",
+            "wazo.verify_mismatch",
+            &[
+                "verify_certificate set in /etc/wazo-dird/conf.d/020-confd.yml",
+                "not the CA that issued it",
+            ],
+        ),
+        (
+            "wazo-webhookd",
+            "020-auth.yml",
+            "auth:\n  host: wazo.example.test\n  https: true\n  verify_certificate: false\n",
+            "wazo.verify_disabled",
+            &["auth connection of wazo-webhookd", "wazo.example.test"],
+        ),
+    ];
+    for (service, file, yaml, id, words) in faults {
+        let Some(wazo) = WazoBox::new() else { return };
+        wazo.conf_d(service, file, yaml);
+        let doc = wazo.scan();
+        assert_eq!(ids(&doc, 0), [*id], "{service} {file}: {doc:#}");
+        let text = detail(&doc, 0, id);
+        assert!(words.iter().all(|w| text.contains(w)), "{text}");
+        let fix = finding(&doc, 0, id)["remediation"].as_str().unwrap();
+        assert!(
+            fix.contains("/etc/xivo/custom/custom-certificate.yml") && fix.contains(&format!("/etc/{service}/conf.d/")),
+            "{fix}"
+        );
+    }
+
+    // A key that www-data cannot read: the documented `sudo -u www-data cat server.key` fails.
+    let Some(wazo) = WazoBox::new() else { return };
+    let key = wazo.root.join("etc/ssl/wazo/privkey.pem");
+    std::os::unix::fs::chown(&key, Some(0), Some(0)).unwrap();
+    let doc = wazo.scan();
+    assert_eq!(ids(&doc, 0), ["file.unreadable"], "{doc:#}");
+    assert!(detail(&doc, 0, "file.unreadable").contains("privkey.pem"));
+}
+
+#[test]
+fn wazo_default_self_signed_certificate_and_its_verification() {
+    let Some(wazo) = WazoBox::new() else { return };
+    // No custom certificate: the services serve Wazo's default, self-signed one.
+    for service in ["wazo-calld", "wazo-dird", "wazo-webhookd"] {
+        std::fs::remove_file(
+            wazo.root
+                .join(format!("etc/{service}/conf.d/010-custom-certificate.yml")),
         )
         .unwrap();
     }
-    let doc = scan_json(&["--profile", "wazo", "--config-root", &root_arg, "--trust", "none"]);
-    assert!(
-        ids(&doc, 0).iter().all(|id| !id.starts_with("wazo.")),
-        "{:?}",
-        ids(&doc, 0)
+    let certificate = common::pki::self_signed(&LeafSpec::new(&["wazo.example.test"]));
+    let certs = wazo.root.join("usr/share/xivo-certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::write(certs.join("server.crt"), &certificate.pem).unwrap();
+    let root = wazo.root.display().to_string();
+    let anchor = certs.join("server.crt").display().to_string();
+    let scan = || {
+        scan_json(&[
+            "--profile",
+            "wazo",
+            "--config-root",
+            &root,
+            "--trust",
+            "none",
+            "--ca-file",
+            &anchor,
+        ])
+    };
+    // Packaged settings only (plain HTTP on localhost): nothing Wazo-specific to say.
+    let doc = scan();
+    assert!(ids(&doc, 0).iter().all(|id| !id.starts_with("wazo.")), "{doc:#}");
+    // HTTPS verified against the system's CAs cannot verify a self-signed certificate; against
+    // the certificate itself it can.
+    wazo.conf_d(
+        "wazo-calld",
+        "020-confd.yml",
+        "confd:\n  host: wazo.example.test\n  https: true\n  verify_certificate: true\n",
     );
+    let doc = scan();
+    assert!(
+        detail(&doc, 0, "wazo.verify_mismatch").contains("the self-signed certificate"),
+        "{doc:#}"
+    );
+    assert!(
+        finding(&doc, 0, "wazo.verify_mismatch")["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("/usr/share/xivo-certs/server.crt")
+    );
+    wazo.conf_d(
+        "wazo-calld",
+        "020-confd.yml",
+        "confd:\n  host: wazo.example.test\n  https: true\n  verify_certificate: /usr/share/xivo-certs/server.crt\n",
+    );
+    let doc = scan();
+    assert!(ids(&doc, 0).iter().all(|id| !id.starts_with("wazo.")), "{doc:#}");
 }
 
 #[test]

@@ -59,6 +59,9 @@ pub struct Verification {
     /// The trust anchor the validated path ends at.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anchor: Option<String>,
+    /// The validated path ends at a root of the Mozilla or system store (not a `--ca-file`).
+    #[serde(skip)]
+    pub public: bool,
 }
 
 /// Everything known about one target (one address of an endpoint, or one file).
@@ -231,6 +234,7 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
                     valid: Some(false),
                     error: Some("no certificate was sent".into()),
                     anchor: None,
+                    public: false,
                 };
                 result
                     .findings
@@ -301,9 +305,13 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         policy.at_unix,
     ));
     if let (false, Some(leaf)) = (evidence.extra.wazo.is_empty(), result.chain.first()) {
+        let served = platform::ServedCertificate {
+            leaf,
+            publicly_trusted: result.verification.public,
+        };
         result.findings.extend(platform::wazo_findings(
             &evidence.extra.wazo,
-            leaf,
+            &served,
             &evidence.deploy,
             policy.at_unix,
         ));
@@ -643,6 +651,7 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
     result.days_left = days_left;
     result.verification = Verification {
         valid: Some(chain_valid && chain_error.is_none() && name_error.is_none()),
+        public: chain_valid && chain_error.is_none() && public_chain,
         error: chain_error.or(name_error),
         anchor,
     };

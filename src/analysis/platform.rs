@@ -1,105 +1,181 @@
-//! Platform settings that must fit the certificate: the host names Wazo's services use to reach
-//! each other, and how they verify the certificate.
+//! Platform settings that must fit the certificate: how Wazo's services connect to each other
+//! (the effective `host`, `https` and `verify_certificate` of their merged configuration).
 
 use super::certificate::CertInfo;
 use super::names::sans_cover;
-use crate::configs::wazo::ClientSetting;
+use crate::configs::wazo::{CUSTOM_FILE, ClientSetting};
 use crate::evidence::DeployEvidence;
-use crate::finding::{CheckId, Finding};
+use crate::finding::{CheckId, Finding, summarise_list};
 
-/// Findings for Wazo's client settings against the certificate they connect to.
+/// What the certificate is, as Wazo's verification settings see it.
+pub struct ServedCertificate<'a> {
+    pub leaf: &'a CertInfo,
+    /// The chain validates to a root of the system's (Mozilla's) store: `verify_certificate:
+    /// true` accepts it.
+    pub publicly_trusted: bool,
+}
+
+/// Where a fix goes: the documented custom file, linked into the service's `conf.d/`.
+fn fix_in(setting: &ClientSetting, yaml: &str) -> String {
+    format!(
+        "Write in {CUSTOM_FILE} (linked into /etc/{}/conf.d/ as Wazo's documentation shows; never edit config.yml, which upgrades replace):\n  {}:\n{yaml}\nthen wazo-service restart all.",
+        setting.service, setting.section
+    )
+}
+
+/// "the auth connection of wazo-calld (host set in FILE)".
+fn place(setting: &ClientSetting, key: &str) -> String {
+    let file = match key {
+        "host" => setting.host.as_ref().map(|h| &h.file),
+        "https" => setting.https.as_ref().map(|h| &h.file),
+        _ => setting.verify.as_ref().map(|v| &v.file),
+    };
+    match file {
+        Some(file) => format!(
+            "the {} connection of {} ({key} set in {})",
+            setting.section,
+            setting.service,
+            file.display()
+        ),
+        None => format!(
+            "the {} connection of {} ({key} not set)",
+            setting.section, setting.service
+        ),
+    }
+}
+
+/// Findings for Wazo's client settings against the certificate the services serve.
 pub fn wazo_findings(
     settings: &[ClientSetting],
-    leaf: &CertInfo,
+    served: &ServedCertificate<'_>,
     deploy: &DeployEvidence,
     at_unix: i64,
 ) -> Vec<Finding> {
+    let leaf = served.leaf;
     let mut findings = Vec::new();
     let suggested = leaf
-        .common_names
-        .first()
-        .cloned()
+        .san_entries
+        .iter()
+        .find_map(|san| match san {
+            super::certificate::SanEntry::Dns(name) if !name.starts_with("*.") => Some(name.clone()),
+            _ => None,
+        })
+        .or_else(|| leaf.common_names.first().cloned())
         .unwrap_or_else(|| "the certificate's name".into());
     for setting in settings {
-        let place = format!("the {} section of {}", setting.section, setting.file.display());
-        if let Some(host) = &setting.host {
-            let covered = sans_cover(&leaf.san_entries, host)
-                || (!leaf.has_san_extension && leaf.common_names.iter().any(|cn| cn.eq_ignore_ascii_case(host)));
-            if !covered {
-                findings.push(
-                    Finding::new(
-                        CheckId::WazoHostMismatch,
-                        format!("{place} connects to host {host}, which the certificate ({}) does not cover", crate::finding::summarise_list(&leaf.sans, 10)),
-                    )
-                    .with_remediation(format!(
-                        "Set the service's host to the certificate's name in {}:\n  {}:\n    host: {suggested}\nand make that name resolve to 127.0.0.1 in /etc/hosts; then wazo-service restart all.",
-                        setting.file.display(),
-                        setting.section
-                    )),
-                );
-            }
+        // A connection in plain HTTP (Wazo's packaged default, to localhost) presents no
+        // certificate: there is nothing to match.
+        if !setting.uses_https() {
+            continue;
         }
-        match setting.verify.as_deref() {
-            Some("false") => {
-                let local = setting.host.as_deref().is_none_or(|h| h == "localhost" || h == "127.0.0.1" || h == "::1");
+        let host = setting.host.as_ref().map_or("localhost", |h| h.value.as_str());
+        let covered = sans_cover(&leaf.san_entries, host)
+            || (!leaf.has_san_extension && leaf.common_names.iter().any(|cn| cn.eq_ignore_ascii_case(host)));
+        if !covered {
+            findings.push(
+                Finding::new(
+                    CheckId::WazoHostMismatch,
+                    format!(
+                        "{} reaches {host} over HTTPS, which the certificate ({}) does not cover",
+                        place(setting, "host"),
+                        summarise_list(&leaf.sans, 10)
+                    ),
+                )
+                .with_remediation(fix_in(
+                    setting,
+                    &format!(
+                        "    host: {suggested}\nand make {suggested} resolve to 127.0.0.1 in /etc/hosts (for services on this machine)"
+                    ),
+                )),
+            );
+        }
+        let local = matches!(host, "localhost" | "127.0.0.1" | "::1");
+        let verify = setting.verify.as_ref().map_or("true", |v| v.value.as_str());
+        let proper = if leaf.self_signed {
+            "/usr/share/xivo-certs/server.crt   # the self-signed certificate itself"
+        } else if served.publicly_trusted {
+            "true   # the system's CAs trust this certificate"
+        } else {
+            "/path/to/your-ca.pem   # the CA that issued the certificate"
+        };
+        match verify {
+            "false" | "False" | "no" => {
                 if !local {
                     findings.push(
                         Finding::new(
                             CheckId::WazoVerifyDisabled,
-                            format!("{place} turns certificate verification off for {}, across the network", setting.host.as_deref().unwrap_or("?")),
+                            format!(
+                                "{} turns certificate verification off for {host}, across the network",
+                                place(setting, "verify_certificate")
+                            ),
                         )
-                        .with_remediation(format!(
-                            "In {}:\n  {}:\n    verify_certificate: {}",
-                            setting.file.display(),
-                            setting.section,
-                            if leaf.self_signed { "/usr/share/xivo-certs/server.crt" } else { "true" }
-                        )),
+                        .with_remediation(fix_in(setting, &format!("    verify_certificate: {proper}"))),
                     );
                 }
             }
-            Some("true") if leaf.self_signed => findings.push(
-                Finding::new(
-                    CheckId::WazoVerifyMismatch,
-                    format!("{place} verifies against the system's CAs, which do not include the self-signed certificate {}", leaf.label()),
-                )
-                .with_remediation(format!(
-                    "Point verification at the certificate itself, in {}:\n  {}:\n    verify_certificate: /usr/share/xivo-certs/server.crt",
-                    setting.file.display(),
-                    setting.section
-                )),
-            ),
-            Some(path) if path.starts_with('/') => {
+            "true" | "True" | "yes" => {
+                if !served.publicly_trusted {
+                    let why = if leaf.self_signed {
+                        format!("the self-signed certificate {}", leaf.label())
+                    } else {
+                        format!("the private CA that issued {}", leaf.label())
+                    };
+                    let unset = if setting.verify.is_none() {
+                        " (the default when verify_certificate is absent)"
+                    } else {
+                        ""
+                    };
+                    findings.push(
+                        Finding::new(
+                            CheckId::WazoVerifyMismatch,
+                            format!(
+                                "{} verifies against the system's CAs{unset}, which do not include {why}: its connections to {host} fail",
+                                place(setting, "verify_certificate")
+                            ),
+                        )
+                        .with_remediation(fix_in(setting, &format!("    verify_certificate: {proper}"))),
+                    );
+                }
+            }
+            path => {
                 let held = setting
                     .verify_file
                     .as_ref()
                     .and_then(|file| deploy.verify_files.iter().find(|(p, _)| p == file))
                     .map(|(_, certs)| certs);
+                // OpenSSL (Python's requests) needs the certificate itself when it is
+                // self-signed, or the CA that issued it: a leaf alone does not verify.
                 let fits = match held {
                     Some(Ok(certs)) => certs.iter().map(|c| CertInfo::from_der(c.as_ref(), at_unix)).any(|ca| {
-                        ca.sha256 == leaf.sha256 || (ca.subject_raw == leaf.issuer_raw && ca.is_ca)
+                        (leaf.self_signed && ca.sha256 == leaf.sha256) || (ca.is_ca && leaf.named_issuer_is(&ca))
                     }),
                     _ => false,
                 };
                 if !fits {
                     let what = match held {
                         Some(Err(error)) => format!("cannot be read ({error})"),
+                        Some(Ok(certs))
+                            if certs
+                                .iter()
+                                .any(|c| CertInfo::from_der(c.as_ref(), at_unix).sha256 == leaf.sha256) =>
+                        {
+                            "holds the certificate but not the CA that issued it, which OpenSSL clients need"
+                                .to_string()
+                        }
                         _ => "holds neither the certificate nor the CA that issued it".to_string(),
                     };
                     findings.push(
                         Finding::new(
                             CheckId::WazoVerifyMismatch,
-                            format!("{place} verifies against {path}, which {what}: connections to {} will fail", leaf.label()),
+                            format!(
+                                "{} verifies against {path}, which {what}: its connections to {host} fail",
+                                place(setting, "verify_certificate")
+                            ),
                         )
-                        .with_remediation(format!(
-                            "In {}:\n  {}:\n    verify_certificate: {}",
-                            setting.file.display(),
-                            setting.section,
-                            if leaf.self_signed { "/usr/share/xivo-certs/server.crt".to_string() } else { "true   # a public CA; or the path of your CA's certificate".to_string() }
-                        )),
+                        .with_remediation(fix_in(setting, &format!("    verify_certificate: {proper}"))),
                     );
                 }
             }
-            _ => {}
         }
     }
     findings
