@@ -559,6 +559,7 @@ impl Args {
                 caa_issuers,
                 local_addresses,
                 assume_local: args.local,
+                wazo: args.profile.as_deref() == Some("wazo"),
                 readable_by,
                 reload_command,
             },

@@ -335,6 +335,8 @@ pub struct NameResolution {
     pub name: String,
     /// What the hosts file alone says (empty when it does not list the name).
     pub hosts_file: Vec<IpAddr>,
+    /// The line of the hosts file that gives each of `hosts_file` (from 1).
+    pub hosts_lines: Vec<usize>,
     /// What the system resolver (getaddrinfo: hosts file, then DNS) gives; `None` when not asked.
     pub system: Option<Result<Vec<IpAddr>, String>>,
     /// What DNS alone gives; `None` when not asked (--no-dns).

@@ -26,7 +26,10 @@ fn scan_local(hosts_file: &str, extra: &[&str]) -> Value {
 
 #[test]
 fn debian_127_0_1_1_line_is_reported_on_a_local_scan() {
+    // Outside Wazo a name mapped to another address of the machine is normal: no finding.
     let doc = scan_local(&hosts("debian-127.0.1.1"), &[]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new());
+    let doc = scan_local(&hosts("debian-127.0.1.1"), &["--profile", "wazo"]);
     assert_eq!(ids(&doc, 0), ["hosts.loopback_mismatch"]);
     let detail = detail(&doc, 0, "hosts.loopback_mismatch");
     assert!(
@@ -61,6 +64,8 @@ fn a_missing_entry_matters_only_when_the_services_are_declared_local() {
     let doc = scan_local(&hosts("no-entry"), &[]);
     assert_eq!(ids(&doc, 0), Vec::<String>::new());
     let doc = scan_local(&hosts("no-entry"), &["--local"]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new(), "not a Wazo scan");
+    let doc = scan_local(&hosts("no-entry"), &["--local", "--profile", "wazo"]);
     assert_eq!(ids(&doc, 0), ["hosts.loopback_mismatch"]);
     assert!(detail(&doc, 0, "hosts.loopback_mismatch").contains("does not list it"));
 }
@@ -160,4 +165,24 @@ fn a_target_that_resolves_nowhere_is_critical_and_the_hosts_file_is_followed() {
     ]);
     assert_eq!(doc["targets"][0]["address"], "127.0.0.1");
     assert_eq!(ids(&doc, 0), Vec::<String>::new());
+}
+
+#[test]
+fn a_refused_wazo_daemon_points_at_the_hosts_line_that_sends_its_name_elsewhere() {
+    let servers = Servers::new();
+    let port = servers.closed_port();
+    let target = format!("wazo.example.test:{port}");
+    let hosts_file = hosts("debian-127.0.1.1");
+    let doc = scan_json(&[&target, "--hosts-file", &hosts_file, "--profile", "wazo"]);
+    assert_eq!(doc["targets"][0]["address"], "127.0.1.1");
+    let text = detail(&doc, 0, "connection.refused");
+    assert!(
+        text.contains("line 2 of the hosts file maps wazo.example.test to 127.0.1.1"),
+        "{text}"
+    );
+    let fix = finding(&doc, 0, "connection.refused")["remediation"].as_str().unwrap();
+    assert!(fix.contains("Change line 2 of /etc/hosts"), "{fix}");
+    // Without the Wazo profile the refusal is only a refusal.
+    let doc = scan_json(&[&target, "--hosts-file", &hosts_file]);
+    assert!(!detail(&doc, 0, "connection.refused").contains("hosts file"));
 }

@@ -44,6 +44,9 @@ pub struct Policy {
     pub local_addresses: Vec<std::net::IpAddr>,
     /// `--local`: the scanned services run on this machine.
     pub assume_local: bool,
+    /// The Wazo profile is in use: its services reach each other through the certificate's
+    /// name, which must then map to 127.0.0.1 on the machine (`hosts.loopback_mismatch`).
+    pub wazo: bool,
     /// Accounts that must be able to read certificate and key files (`--readable-by`).
     pub readable_by: Vec<deploy::Account>,
     /// The command that makes the service load a renewed certificate.
@@ -357,9 +360,38 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
             .map(resolution::certificate_names)
             .unwrap_or_default();
         result.resolution = evidence.names.iter().map(resolution::view).collect();
-        result
-            .findings
-            .extend(resolution::findings(&evidence.names, &certificate_names, locality));
+        // The loopback rule is Wazo's: elsewhere a name mapped to the LAN address is normal.
+        let mut found = resolution::findings(&evidence.names, &certificate_names, locality);
+        if !policy.wazo {
+            found.retain(|f| f.id != CheckId::HostsLoopbackMismatch);
+        }
+        result.findings.extend(found);
+        // A Wazo daemon refused on a name the hosts file sends elsewhere than 127.0.0.1 (Debian's
+        // 127.0.1.1 line): the daemons listen on 127.0.0.1, so that line is the cause.
+        if policy.wazo
+            && let Origin::Endpoint {
+                host: Host::Dns(name), ..
+            } = &evidence.origin
+            && let Some(resolution) = evidence.names.iter().find(|r| r.name == *name)
+            && let Some((address, line)) = resolution
+                .hosts_file
+                .iter()
+                .zip(&resolution.hosts_lines)
+                .find(|(a, _)| a.is_loopback() && **a != std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
+        {
+            for refused in result
+                .findings
+                .iter_mut()
+                .filter(|f| f.id == CheckId::ConnectionRefused)
+            {
+                refused.detail.push_str(&format!(
+                    "; line {line} of the hosts file maps {name} to {address}, where Wazo's daemons do not listen (they listen on 127.0.0.1)"
+                ));
+                refused.remediation = Some(format!(
+                    "Change line {line} of /etc/hosts to map {name} to 127.0.0.1 (remove the {address} entry, which Debian's installer writes), then check with: getent ahosts {name}"
+                ));
+            }
+        }
     }
     if !evidence.caa.is_empty() {
         let issuers = match (policy.caa_issuers.is_empty(), result.chain.first()) {

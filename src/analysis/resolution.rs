@@ -159,6 +159,7 @@ mod tests {
         NameResolution {
             name: name.into(),
             hosts_file: parse(hosts),
+            hosts_lines: (1..=hosts.len()).collect(),
             system: None,
             dns: dns.map(|d| Ok(parse(d))),
         }
@@ -241,6 +242,7 @@ mod tests {
         let failed = [NameResolution {
             name: "old.example.com".into(),
             hosts_file: vec![],
+            hosts_lines: vec![],
             system: None,
             dns: Some(Err("SERVFAIL".into())),
         }];

@@ -267,7 +267,10 @@ mod tests {
             Path::new("/etc/wazo-calld/config.yml")
         );
         assert_eq!(merged.clients.len(), 2, "bus is not an HTTPS client section");
-        assert_eq!(merged.certificate.as_ref().unwrap().value, PathBuf::from("/etc/ssl/wazo.pem"));
+        assert_eq!(
+            merged.certificate.as_ref().unwrap().value,
+            PathBuf::from("/etc/ssl/wazo.pem")
+        );
         assert!(
             merged
                 .apply("x", "a: [unclosed", Path::new("x.yml"))

@@ -6,16 +6,17 @@ use std::io::Read;
 use std::net::IpAddr;
 use std::path::Path;
 
-/// Name (lower-case, no trailing dot) to addresses, in file order, without duplicates.
+/// Name (lower-case, no trailing dot) to addresses with the line that gives each (from 1), in
+/// file order, without duplicates.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostsFile {
-    entries: HashMap<String, Vec<IpAddr>>,
+    entries: HashMap<String, Vec<(IpAddr, usize)>>,
 }
 
 impl HostsFile {
     pub fn parse(text: &str) -> HostsFile {
-        let mut entries: HashMap<String, Vec<IpAddr>> = HashMap::new();
-        for line in text.lines() {
+        let mut entries: HashMap<String, Vec<(IpAddr, usize)>> = HashMap::new();
+        for (number, line) in text.lines().enumerate() {
             let line = line.split('#').next().unwrap_or("");
             let mut fields = line.split_whitespace();
             let Some(address) = fields.next() else { continue };
@@ -26,8 +27,8 @@ impl HostsFile {
             for name in fields {
                 let name = name.trim_end_matches('.').to_ascii_lowercase();
                 let addresses = entries.entry(name).or_default();
-                if !addresses.contains(&address) {
-                    addresses.push(address);
+                if !addresses.iter().any(|(a, _)| *a == address) {
+                    addresses.push((address, number + 1));
                 }
             }
         }
@@ -45,6 +46,14 @@ impl HostsFile {
 
     /// The addresses the file gives a name (empty when it does not list it).
     pub fn lookup(&self, name: &str) -> Vec<IpAddr> {
+        self.lookup_lines(name)
+            .into_iter()
+            .map(|(address, _)| address)
+            .collect()
+    }
+
+    /// The addresses the file gives a name, each with the line that gives it (from 1).
+    pub fn lookup_lines(&self, name: &str) -> Vec<(IpAddr, usize)> {
         self.entries
             .get(&name.trim_end_matches('.').to_ascii_lowercase())
             .cloned()

@@ -57,7 +57,8 @@ pub async fn resolve_names(names: &[String], options: &ResolutionOptions, deadli
     for (index, name) in names.iter().enumerate() {
         let permits = permits.clone();
         let name = name.clone();
-        let hosts_file = options.hosts.lookup(&name);
+        let (hosts_file, hosts_lines): (Vec<IpAddr>, Vec<usize>) =
+            options.hosts.lookup_lines(&name).into_iter().unzip();
         let (system, timeout, dns) = (options.system, options.timeout, dns.clone());
         tasks.spawn(async move {
             let late = || Err("no answer before the lookup deadline".to_string());
@@ -103,6 +104,7 @@ pub async fn resolve_names(names: &[String], options: &ResolutionOptions, deadli
                 NameResolution {
                     name,
                     hosts_file,
+                    hosts_lines,
                     system,
                     dns,
                 },
