@@ -14,7 +14,6 @@ use crate::analysis::deploy::Account;
 use crate::analysis::trust::{TrustBase, TrustStore};
 use crate::analysis::validity::Thresholds;
 use crate::catalog;
-use crate::probe::disk::Accounts;
 use crate::probe::dns::DnsOptions;
 use crate::probe::hosts::HostsFile;
 use crate::probe::names::ResolutionOptions;
@@ -491,15 +490,14 @@ impl Args {
         let mut readable_by = if args.readable_by.is_empty() {
             vec![]
         } else {
-            let known = Accounts::from_system();
             args.readable_by
                 .iter()
-                .map(|name| account(name, &known))
+                .map(|name| account(name))
                 .collect::<Result<Vec<_>, _>>()?
         };
         // Wazo's web services run as www-data and must read the certificate and key.
         if args.profile.as_deref() == Some("wazo") && !args.readable_by.iter().any(|a| a == "www-data") {
-            readable_by.extend(account("www-data", &Accounts::from_system()).ok());
+            readable_by.extend(account("www-data").ok());
         }
         let reload_command = match args.profile.as_deref() {
             Some("wazo") => "wazo-service restart all (xivo-service restart all on older releases)",
@@ -583,8 +581,9 @@ fn parse_dns_server(text: &str) -> Result<std::net::SocketAddr, String> {
         .map_err(|_| format!("--dns-server {text:?} is not an IP address with an optional port, e.g. 127.0.0.1:5353"))
 }
 
-/// An account named on the command line: `UID[:GID]`, a user (with its groups), or a group.
-fn account(name: &str, known: &Accounts) -> Result<Account, String> {
+/// An account named on the command line: `UID[:GID]`, a user (with its groups), or a group,
+/// looked up through the system's name service.
+fn account(name: &str) -> Result<Account, String> {
     let numeric = |text: &str| text.parse::<u32>().ok();
     if let Some(uid) = numeric(name.split(':').next().unwrap_or("")) {
         let gids = match name.split_once(':') {
@@ -597,27 +596,22 @@ fn account(name: &str, known: &Accounts) -> Result<Account, String> {
             gids,
         });
     }
-    if let Some(&(uid, gid)) = known.users.get(name) {
-        let mut gids = vec![gid];
-        gids.extend(
-            known
-                .groups
-                .values()
-                .filter(|(_, members)| members.iter().any(|m| m == name))
-                .map(|(g, _)| *g),
-        );
-        return Ok(Account {
-            label: format!("user {name}"),
-            uid: Some(uid),
-            gids,
-        });
-    }
-    if let Some((gid, _)) = known.groups.get(name) {
-        return Ok(Account {
-            label: format!("group {name}"),
-            uid: None,
-            gids: vec![*gid],
-        });
+    match crate::probe::disk::lookup_account(name) {
+        Some((Some(uid), gids)) => {
+            return Ok(Account {
+                label: format!("user {name}"),
+                uid: Some(uid),
+                gids,
+            });
+        }
+        Some((None, gids)) => {
+            return Ok(Account {
+                label: format!("group {name}"),
+                uid: None,
+                gids,
+            });
+        }
+        None => {}
     }
     Err(format!(
         "--readable-by {name:?} is neither a local user nor a group (nor UID[:GID])"

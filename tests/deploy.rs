@@ -515,15 +515,12 @@ impl WazoBox {
         .unwrap();
         let key = ssl.join("privkey.pem");
         std::fs::write(&key, leaf.key.as_ref().unwrap()).unwrap();
-        let www_data = certscan::probe::disk::Accounts::from_system()
-            .users
-            .get("www-data")
-            .copied();
-        let Some((_, gid)) = www_data else {
+        let www_data = certscan::probe::disk::lookup_account("www-data");
+        let Some((Some(_), gids)) = www_data else {
             eprintln!("no www-data account on this machine: the Wazo layout cannot be set up");
             return None;
         };
-        if std::os::unix::fs::chown(&key, Some(0), Some(gid)).is_err() {
+        if std::os::unix::fs::chown(&key, Some(0), Some(gids[0])).is_err() {
             eprintln!("not root: the key cannot be given to group www-data");
             return None;
         }
@@ -746,4 +743,68 @@ fn kazoo_ui_api_urls_must_be_https_and_are_scanned() {
     assert_eq!(doc["targets"][0]["port"], port);
     assert_eq!(doc["targets"][0]["exchange"]["request"], "GET /v2/");
     assert_eq!(ids(&doc, 0), Vec::<String>::new());
+}
+
+#[test]
+fn permissions_are_judged_along_certbots_symlinks_as_the_account_walks_them() {
+    let pki = Pki::new();
+    std::fs::set_permissions(pki.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let leaf = pki.leaf(&LeafSpec::new(&["a.example.test"]));
+    // /etc/letsencrypt as certbot lays it out: live/NAME/* link to archive/NAME/*1.pem.
+    let le = pki.dir.path().join("letsencrypt");
+    for dir in ["archive/a.example.test", "live/a.example.test"] {
+        std::fs::create_dir_all(le.join(dir)).unwrap();
+    }
+    let archive = le.join("archive/a.example.test");
+    std::fs::write(
+        archive.join("fullchain1.pem"),
+        format!("{}{}", leaf.pem, pki.intermediate.cert.pem),
+    )
+    .unwrap();
+    std::fs::write(archive.join("privkey1.pem"), leaf.key.as_ref().unwrap()).unwrap();
+    for (link, target) in [("fullchain.pem", "fullchain1.pem"), ("privkey.pem", "privkey1.pem")] {
+        std::os::unix::fs::symlink(
+            format!("../../archive/a.example.test/{target}"),
+            le.join("live/a.example.test").join(link),
+        )
+        .unwrap();
+    }
+    let mode = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    let chain = le.join("live/a.example.test/fullchain.pem").display().to_string();
+    let key = le.join("live/a.example.test/privkey.pem").display().to_string();
+    let stranger = format!("{}:{}", 4242 + 1000, 4242 + 1000);
+
+    // An old certbot's 0644 key behind certbot's 0700 archive/: not readable by everyone.
+    mode(&archive.join("privkey1.pem"), 0o644);
+    mode(&le.join("archive"), 0o700);
+    let doc = scan_with_key(&pki, &chain, &key, &[]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new(), "{doc:#}");
+    // Opened to everyone, the same key is world-readable.
+    mode(&le.join("archive"), 0o755);
+    let doc = scan_with_key(&pki, &chain, &key, &[]);
+    assert_eq!(ids(&doc, 0), ["key.world_readable"], "{doc:#}");
+
+    // A 0700 live/ stops an account that may read archive/: the walk goes through the link.
+    mode(&archive.join("privkey1.pem"), 0o640);
+    mode(&le.join("live"), 0o700);
+    let doc = scan_with_key(&pki, &chain, &key, &["--readable-by", &stranger]);
+    let unreadable: Vec<&str> = doc["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "file.unreadable")
+        .map(|f| f["detail"].as_str().unwrap())
+        .collect();
+    assert!(
+        unreadable
+            .iter()
+            .any(|d| d.contains("cannot enter") && d.contains("/live")),
+        "{unreadable:?}"
+    );
+    assert!(
+        unreadable.iter().all(|d| d.contains(&stranger)),
+        "the account asked for is named: {unreadable:?}"
+    );
 }

@@ -159,7 +159,10 @@ pub fn findings(
         }
     }
     for facts in &deploy.files {
-        if facts.role == "private key" && facts.file.mode & 0o004 != 0 {
+        // Readable by everyone only if everyone can also reach it: a 0700 folder on the way
+        // (certbot's archive/) protects a 0644 key.
+        let everyone_reaches = facts.parents.iter().all(|(_, folder)| folder.mode & 0o001 != 0);
+        if facts.role == "private key" && facts.file.mode & 0o004 != 0 && everyone_reaches {
             findings.push(Finding::new(
                 CheckId::KeyWorldReadable,
                 format!(

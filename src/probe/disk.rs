@@ -1,8 +1,7 @@
 //! What the deployment looks like on disk: private keys (plain or encrypted), owners and modes of
-//! certificate and key files and of the folders above them, and the local accounts
-//! (/etc/passwd, /etc/group) that services run as.
+//! certificate and key files and of every folder an account searches to reach them (through
+//! symbolic links), and the accounts services run as, from the system's name service.
 
-use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -46,14 +45,74 @@ fn ownership(path: &Path) -> Option<Ownership> {
     })
 }
 
+/// Symbolic links followed on one path, at most (as the kernel's limit).
+const MAX_SYMLINKS: usize = 40;
+
+/// Every directory an account must search to open `path`, in the order it searches them: each
+/// folder from `/` down, and through every symbolic link (certbot's `live/NAME/privkey.pem` ->
+/// `../../archive/NAME/privkey1.pem` needs `live/`, `live/NAME/` and `archive/NAME/` alike),
+/// with the file the walk ends at. `None` when the path cannot be walked.
+fn searched_directories(path: &Path) -> Option<(Vec<std::path::PathBuf>, std::path::PathBuf)> {
+    let start = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    let mut searched: Vec<std::path::PathBuf> = Vec::new();
+    let mut pending: std::collections::VecDeque<std::ffi::OsString> = start
+        .components()
+        .skip(1)
+        .map(|c| c.as_os_str().to_os_string())
+        .collect();
+    let mut current = std::path::PathBuf::from("/");
+    let mut links = 0;
+    while let Some(part) = pending.pop_front() {
+        if !searched.contains(&current) {
+            searched.push(current.clone());
+        }
+        match part.to_str() {
+            Some(".") => continue,
+            Some("..") => {
+                current.pop();
+                continue;
+            }
+            _ => {}
+        }
+        let next = current.join(&part);
+        let meta = std::fs::symlink_metadata(&next).ok()?;
+        if meta.file_type().is_symlink() {
+            links += 1;
+            if links > MAX_SYMLINKS {
+                return None;
+            }
+            let target = std::fs::read_link(&next).ok()?;
+            if target.is_absolute() {
+                current = std::path::PathBuf::from("/");
+            }
+            let rest: Vec<std::ffi::OsString> = target
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::RootDir))
+                .map(|c| c.as_os_str().to_os_string())
+                .collect();
+            for component in rest.into_iter().rev() {
+                pending.push_front(component);
+            }
+        } else {
+            current = next;
+        }
+    }
+    Some((searched, current))
+}
+
 /// Ownership facts of a file; `None` when it cannot be examined.
 pub fn file_facts(path: &Path, role: &'static str) -> Option<FileFacts> {
-    let absolute = std::fs::canonicalize(path).ok()?;
-    let file = ownership(&absolute)?;
-    let parents = absolute
-        .ancestors()
-        .skip(1)
-        .filter_map(|dir| ownership(dir).map(|o| (dir.to_path_buf(), o)))
+    let (searched, file_path) = searched_directories(path)?;
+    let file = ownership(&file_path)?;
+    // Nearest first, as the report lists them.
+    let parents = searched
+        .iter()
+        .rev()
+        .filter_map(|dir| ownership(dir).map(|o| (dir.clone(), o)))
         .collect();
     Some(FileFacts {
         path: path.to_path_buf(),
@@ -63,50 +122,23 @@ pub fn file_facts(path: &Path, role: &'static str) -> Option<FileFacts> {
     })
 }
 
-/// Local accounts: users with their primary group, groups with their members.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Accounts {
-    pub users: HashMap<String, (u32, u32)>,
-    pub groups: HashMap<String, (u32, Vec<String>)>,
-}
-
-impl Accounts {
-    /// Parses passwd and group texts (name:x:uid:gid:... and name:x:gid:member,member).
-    pub fn parse(passwd: &str, group: &str) -> Accounts {
-        let mut accounts = Accounts::default();
-        for line in passwd.lines() {
-            let fields: Vec<&str> = line.split(':').collect();
-            if let [name, _, uid, gid, ..] = fields.as_slice()
-                && let (Ok(uid), Ok(gid)) = (uid.parse(), gid.parse())
-            {
-                accounts.users.insert(name.to_string(), (uid, gid));
-            }
+/// An account as the system's name service knows it (files, LDAP, SSSD: what `getent` sees):
+/// a user with its primary and supplementary groups, or a group. `None` when it is unknown.
+pub fn lookup_account(name: &str) -> Option<(Option<u32>, Vec<u32>)> {
+    use nix::unistd::{Group, User, getgrouplist};
+    if let Ok(Some(user)) = User::from_name(name) {
+        let mut gids = vec![user.gid.as_raw()];
+        if let Ok(c_name) = std::ffi::CString::new(name)
+            && let Ok(groups) = getgrouplist(&c_name, user.gid)
+        {
+            gids.extend(groups.iter().map(|g| g.as_raw()).filter(|g| *g != user.gid.as_raw()));
         }
-        for line in group.lines() {
-            let fields: Vec<&str> = line.split(':').collect();
-            if let [name, _, gid, members, ..] = fields.as_slice()
-                && let Ok(gid) = gid.parse()
-            {
-                let members = members
-                    .split(',')
-                    .filter(|m| !m.is_empty())
-                    .map(str::to_string)
-                    .collect();
-                accounts.groups.insert(name.to_string(), (gid, members));
-            }
-        }
-        accounts
+        return Some((Some(user.uid.as_raw()), gids));
     }
-
-    /// Reads /etc/passwd and /etc/group (bounded); missing files give no accounts.
-    pub fn from_system() -> Accounts {
-        let read = |p: &str| {
-            super::file::read_bounded(Path::new(p))
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default()
-        };
-        Accounts::parse(&read("/etc/passwd"), &read("/etc/group"))
+    if let Ok(Some(group)) = Group::from_name(name) {
+        return Some((None, vec![group.gid.as_raw()]));
     }
+    None
 }
 
 /// Attaches the on-disk facts each source asks for: its key file with the file's ownership,
@@ -142,17 +174,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn accounts_parse_users_groups_and_members() {
-        let accounts = Accounts::parse(
-            "root:x:0:0:root:/root:/bin/bash\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\nbroken line\n",
-            "root:x:0:\nwww-data:x:33:\nssl-cert:x:110:www-data,postgres\n",
-        );
-        assert_eq!(accounts.users["www-data"], (33, 33));
-        assert_eq!(
-            accounts.groups["ssl-cert"],
-            (110, vec!["www-data".to_string(), "postgres".to_string()])
-        );
-        assert_eq!(accounts.users.len(), 2);
+    fn accounts_come_from_the_name_service() {
+        assert_eq!(lookup_account("root"), Some((Some(0), vec![0])));
+        assert_eq!(lookup_account("no-such-account-here"), None);
+    }
+
+    #[test]
+    fn the_walk_follows_symbolic_links_through_every_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path();
+        std::fs::create_dir_all(base.join("archive/site")).unwrap();
+        std::fs::create_dir_all(base.join("live/site")).unwrap();
+        std::fs::write(base.join("archive/site/privkey1.pem"), "key").unwrap();
+        std::os::unix::fs::symlink("../../archive/site/privkey1.pem", base.join("live/site/privkey.pem")).unwrap();
+        let (searched, file) = searched_directories(&base.join("live/site/privkey.pem")).unwrap();
+        assert_eq!(file, base.join("archive/site/privkey1.pem"));
+        for dir in ["live", "live/site", "archive", "archive/site"] {
+            assert!(searched.contains(&base.join(dir)), "{dir} in {searched:?}");
+        }
+        assert_eq!(searched[0], std::path::PathBuf::from("/"));
     }
 
     #[test]
