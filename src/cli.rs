@@ -501,7 +501,9 @@ impl Args {
         }
         let reload_command = match args.profile.as_deref() {
             Some("wazo") => "wazo-service restart all (xivo-service restart all on older releases)",
-            Some("kazoo") => "sup whapps_controller restart_app crossbar",
+            Some("kazoo") => {
+                "sup kapps_controller restart_app crossbar (Kazoo 4; on Kazoo 3: sup whapps_controller restart_app crossbar)"
+            }
             Some("kurento") => "systemctl restart kurento-media-server",
             _ => "systemctl reload nginx (or restart the service that serves this port)",
         }

@@ -89,6 +89,8 @@ check_ids! {
     DeployStale => "deploy.stale",
     DeployStaleCopy => "deploy.stale_copy",
     CertbotNoDeployHook => "certbot.no_deploy_hook",
+    CertbotHookCopiesLeaf => "certbot.hook_copies_leaf",
+    CertbotHookNoReload => "certbot.hook_no_reload",
     Pkcs12BadPassword => "pkcs12.bad_password",
     WazoHostMismatch => "wazo.host_mismatch",
     WazoVerifyMismatch => "wazo.verify_mismatch",

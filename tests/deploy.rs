@@ -808,3 +808,63 @@ fn permissions_are_judged_along_certbots_symlinks_as_the_account_walks_them() {
         "the account asked for is named: {unreadable:?}"
     );
 }
+
+#[test]
+fn certbot_hook_scripts_are_read_as_certbot_runs_them() {
+    let pki = Pki::new();
+    let root = pki.dir.path().join("root");
+    let le = root.join("etc/letsencrypt");
+    let lineage = |name: &str, hook: &str, script: &str| {
+        let leaf = pki.leaf(&LeafSpec::new(&[name]));
+        let live = le.join("live").join(name);
+        std::fs::create_dir_all(&live).unwrap();
+        std::fs::write(
+            live.join("fullchain.pem"),
+            format!("{}{}", leaf.pem, pki.intermediate.cert.pem),
+        )
+        .unwrap();
+        std::fs::write(live.join("cert.pem"), &leaf.pem).unwrap();
+        let key = live.join("privkey.pem");
+        std::fs::write(&key, leaf.key.as_ref().unwrap()).unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::create_dir_all(le.join("renewal")).unwrap();
+        // The renewal configuration as certbot writes it for --deploy-hook.
+        std::fs::write(
+            le.join("renewal").join(format!("{name}.conf")),
+            format!(
+                "# renew_before_expiry = 30 days\nversion = 2.9.0\narchive_dir = /etc/letsencrypt/archive/{name}\ncert = /etc/letsencrypt/live/{name}/cert.pem\nprivkey = /etc/letsencrypt/live/{name}/privkey.pem\nchain = /etc/letsencrypt/live/{name}/chain.pem\nfullchain = /etc/letsencrypt/live/{name}/fullchain.pem\n\n# Options used in the renewal process\n[renewalparams]\naccount = 0123456789abcdef0123456789abcdef\nauthenticator = webroot\nwebroot_path = /var/www/html,\nserver = https://acme-v02.api.letsencrypt.org/directory\nkey_type = ecdsa\nrenew_hook = {hook}\n[[webroot_map]]\n{name} = /var/www/html\n"
+            ),
+        )
+        .unwrap();
+        let on_disk = root.join(hook.split_whitespace().next().unwrap().trim_start_matches('/'));
+        std::fs::create_dir_all(on_disk.parent().unwrap()).unwrap();
+        std::fs::write(&on_disk, script).unwrap();
+    };
+    lineage(
+        "kazoo.example.test",
+        "/usr/local/bin/kazoo-certificate.sh",
+        "#!/bin/sh\nset -e\n# Kazoo reads its own copy\ncp \"$RENEWED_LINEAGE/cert.pem\" /etc/kazoo/certs/crossbar.crt\ncp \"$RENEWED_LINEAGE/privkey.pem\" /etc/kazoo/certs/crossbar.key\nchown kazoo /etc/kazoo/certs/crossbar.*\n",
+    );
+    lineage(
+        "wazo.example.test",
+        "/usr/local/bin/wazo-certificate.sh",
+        "#!/bin/sh\nset -e\ncp \"$RENEWED_LINEAGE/fullchain.pem\" /etc/ssl/wazo/fullchain.pem\ncp \"$RENEWED_LINEAGE/privkey.pem\" /etc/ssl/wazo/privkey.pem\nwazo-service restart all\n",
+    );
+    let le_dir = le.display().to_string();
+    let root_pem = pki.root_file();
+    let doc = scan_json(&["--letsencrypt-dir", &le_dir, "--trust", "none", "--ca-file", &root_pem]);
+    assert_eq!(doc["targets"][0]["source"], "certbot lineage kazoo.example.test");
+    assert_eq!(
+        ids(&doc, 0),
+        ["certbot.hook_copies_leaf", "certbot.hook_no_reload"],
+        "{doc:#}"
+    );
+    let text = detail(&doc, 0, "certbot.hook_copies_leaf");
+    assert!(text.contains("line 4 of /usr/local/bin/kazoo-certificate.sh"), "{text}");
+    assert!(detail(&doc, 0, "certbot.hook_no_reload").contains("line 4"));
+    assert_eq!(
+        ids(&doc, 1),
+        Vec::<String>::new(),
+        "the Wazo hook copies the full chain and restarts: {doc:#}"
+    );
+}

@@ -122,6 +122,113 @@ pub fn unreadable_reason(account: &Account, facts: &FileFacts) -> Option<String>
     (!allowed(account, &facts.file, 4)).then(|| format!("the file does not allow it ({})", describe(&facts.file)))
 }
 
+/// Words of a hook line that put certificate files somewhere.
+const COPY_COMMANDS: &[&str] = &["cp", "install", "cat", "rsync", "scp", "dd", "tee", "ln", "openssl"];
+
+/// Whether a hook line makes a service load new files.
+fn reloads(line: &str) -> bool {
+    let words: Vec<&str> = line
+        .split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    (has("systemctl")
+        && words.iter().any(|w| {
+            matches!(
+                *w,
+                "reload" | "restart" | "try-restart" | "reload-or-restart" | "try-reload-or-restart" | "kill"
+            )
+        }))
+        || (has("service") && (has("reload") || has("restart")))
+        || (has("nginx") && has("-s") && has("reload"))
+        || has("-HUP")
+        || has("-SIGHUP")
+        || (has("kill") && has("HUP"))
+        || (has("docker") && (has("restart") || has("kill")))
+        || (has("sup") && words.iter().any(|w| w.starts_with("restart")))
+        || ((has("wazo-service") || has("xivo-service")) && has("restart"))
+        || (has("supervisorctl") && has("restart"))
+        || has("apachectl")
+        || has("apache2ctl")
+        || (has("kamcmd") && words.iter().any(|w| w.contains("tls.reload")))
+        || (has("asterisk") && has("-rx"))
+}
+
+/// The lineage file a hook line copies, if any: `cert.pem` (the leaf alone) is told apart.
+fn copied_file(line: &str) -> Option<&'static str> {
+    let words: Vec<&str> = line
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c| c == '"' || c == '\'' || c == ';'))
+        .collect();
+    if !words
+        .iter()
+        .any(|w| COPY_COMMANDS.contains(w) || *w == ">" || w.starts_with('>'))
+    {
+        return None;
+    }
+    let names = |suffix: &str| {
+        words
+            .iter()
+            .any(|w| w.ends_with(suffix) || w.contains(&format!("{suffix}>")))
+    };
+    if words
+        .iter()
+        .any(|w| w.ends_with("/cert.pem") || *w == "cert.pem" || w.ends_with("}/cert.pem"))
+    {
+        return Some("cert.pem");
+    }
+    ["fullchain.pem", "privkey.pem", "chain.pem"]
+        .into_iter()
+        .find(|file| names(file))
+}
+
+/// What certbot's hooks for a lineage do with the renewed files: a hook that copies `cert.pem`
+/// where the full chain belongs, or copies files without any hook reloading a service.
+pub fn hook_findings(lineage: &Lineage) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let reloaded = lineage.hooks.iter().any(|hook| hook.text.lines().any(reloads));
+    let mut first_copy: Option<String> = None;
+    for hook in &lineage.hooks {
+        for (number, line) in hook.text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            let Some(file) = copied_file(line) else { continue };
+            let at = match &hook.script {
+                Some(script) => format!("line {} of {}", number + 1, script.display()),
+                None => hook.origin.clone(),
+            };
+            first_copy.get_or_insert_with(|| format!("{at} ({line})"));
+            if file == "cert.pem" {
+                findings.push(
+                    Finding::new(
+                        CheckId::CertbotHookCopiesLeaf,
+                        format!(
+                            "{at} copies cert.pem of the certbot lineage {}, the certificate without its intermediate: \"{line}\"; the service that reads the copy sends an incomplete chain after every renewal",
+                            lineage.name
+                        ),
+                    )
+                    .with_remediation(format!(
+                        "Copy fullchain.pem instead of cert.pem in {at} (the service's certificate file must hold the leaf and its intermediate), then run the hook once: certbot renew --cert-name {} --force-renewal, or the script by hand with RENEWED_LINEAGE=/etc/letsencrypt/live/{}.",
+                        lineage.name, lineage.name
+                    )),
+                );
+            }
+        }
+    }
+    if let (Some(copy), false) = (first_copy, reloaded) {
+        findings.push(
+            Finding::new(
+                CheckId::CertbotHookNoReload,
+                format!(
+                    "the hooks of the certbot lineage {} copy the renewed files ({copy}) but none reloads or restarts a service: it keeps serving the old certificate until something restarts it",
+                    lineage.name
+                ),
+            )
+            .with_remediation("Add the service's reload after the copy in the same hook (systemctl reload nginx; for Kazoo: sup kapps_controller restart_app crossbar; for Wazo: wazo-service restart all)."),
+        );
+    }
+    findings
+}
+
 /// Findings for the deployment evidence of one target. `reload` is the command that makes the
 /// service pick up a new certificate, for `deploy.stale`.
 pub fn findings(
@@ -186,6 +293,9 @@ pub fn findings(
             }
         }
     }
+    if let (Some(lineage), Some(_)) = (lineage, leaf) {
+        findings.extend(hook_findings(lineage));
+    }
     if let (Some(lineage), Some(leaf)) = (lineage, leaf) {
         if lineage.hooks.is_empty() {
             findings.push(Finding::new(
@@ -208,7 +318,7 @@ pub fn findings(
                         copy.display(), lineage.name, held.not_before, leaf.not_before
                     ),
                 ).with_remediation(format!(
-                    "Copy the lineage's files again and restart the service (Kazoo: cp {} {}; sup whapps_controller restart_app crossbar), and do both in a certbot deploy hook so the next renewal does it.",
+                    "Copy the lineage's files again and restart the service (Kazoo: cp {} {}; then sup kapps_controller restart_app crossbar on Kazoo 4, sup whapps_controller restart_app crossbar on 3.x), and do both in a certbot deploy hook so the next renewal does it.",
                     lineage.fullchain.display(), copy.display()
                 )));
             }
@@ -257,6 +367,34 @@ pub fn findings(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hook_lines_that_copy_and_reload_are_recognised() {
+        assert_eq!(
+            copied_file("cp $RENEWED_LINEAGE/cert.pem /opt/app/server.crt"),
+            Some("cert.pem")
+        );
+        assert_eq!(
+            copied_file("cat \"${RENEWED_LINEAGE}/cert.pem\" > /etc/x.pem"),
+            Some("cert.pem")
+        );
+        assert_eq!(
+            copied_file("install -m 0640 $RENEWED_LINEAGE/fullchain.pem /etc/x"),
+            Some("fullchain.pem")
+        );
+        assert_eq!(copied_file("echo cert.pem renewed"), None);
+        for line in [
+            "systemctl reload nginx",
+            "nginx -s reload",
+            "sup kapps_controller restart_app crossbar",
+            "wazo-service restart all",
+            "docker restart kazoo",
+            "kill -HUP $(cat /run/nginx.pid)",
+        ] {
+            assert!(reloads(line), "{line}");
+        }
+        assert!(!reloads("chown kazoo /etc/kazoo/certs/crossbar.crt"));
+    }
     use std::path::PathBuf;
 
     fn facts(file_mode: u32, dir_mode: u32) -> FileFacts {

@@ -1,5 +1,7 @@
 //! certbot's configuration folder: each lineage under `live/`, its renewal configuration and the
-//! hooks that run after a renewal (the reload or copy that makes services use the new files).
+//! hooks that run after a renewal (the reload or copy that makes services use the new files),
+//! with the text of each hook as certbot would run it: the command of the renewal
+//! configuration, and the scripts it names or that `renewal-hooks/` holds.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +15,33 @@ pub struct Lineage {
     pub key: PathBuf,
     /// The hooks that run after a renewal: `renew_hook`, `deploy_hook` or `post_hook` in
     /// `renewal/NAME.conf`, and the files in `renewal-hooks/deploy` and `renewal-hooks/post`.
-    pub hooks: Vec<String>,
+    pub hooks: Vec<Hook>,
+}
+
+/// One hook and what it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Hook {
+    /// Where certbot finds it: `deploy_hook in renewal/NAME.conf`, or a script's path.
+    pub origin: String,
+    /// The shell text it runs: the configured command, or the script (bounded); a script that the
+    /// command names is read too, its lines following the command.
+    pub text: String,
+    /// The file whose lines `text` numbers, when it is a script.
+    pub script: Option<PathBuf>,
+}
+
+/// The most of a hook script that is read.
+const MAX_HOOK_BYTES: u64 = 64 * 1024;
+
+fn read_script(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(MAX_HOOK_BYTES)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
 }
 
 /// The hooks a renewal configuration names.
@@ -27,13 +55,13 @@ pub fn hooks_in_renewal_conf(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(dir)
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
-                .filter(|e| e.path().is_file())
-                .map(|e| e.path().display().to_string())
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
                 .collect()
         })
         .unwrap_or_default();
@@ -41,12 +69,54 @@ fn files_in(dir: &Path) -> Vec<String> {
     files
 }
 
+/// A hook script in `renewal-hooks/`.
+fn script_hook(path: &Path) -> Hook {
+    Hook {
+        origin: path.display().to_string(),
+        text: read_script(path).unwrap_or_default(),
+        script: Some(path.to_path_buf()),
+    }
+}
+
+/// A hook configured in the renewal configuration; when its command is a script on this machine,
+/// the script is what runs.
+fn configured_hook(line: &str, conf: &Path, root: &Path) -> Hook {
+    let (key, command) = line.split_once(" = ").unwrap_or((line, ""));
+    let program = command.split_whitespace().next().unwrap_or("");
+    if program.starts_with('/') {
+        let on_disk = root.join(program.trim_start_matches('/'));
+        if let Some(text) = read_script(&on_disk) {
+            return Hook {
+                origin: format!("{program} ({key} in {})", conf.display()),
+                text,
+                script: Some(PathBuf::from(program)),
+            };
+        }
+    }
+    Hook {
+        origin: format!("{key} in {}", conf.display()),
+        text: command.to_string(),
+        script: None,
+    }
+}
+
 /// Every lineage of a certbot folder (such as /etc/letsencrypt).
 pub fn lineages(dir: &Path) -> Result<Vec<Lineage>, String> {
     let live = dir.join("live");
     let entries = std::fs::read_dir(&live).map_err(|e| format!("cannot read {}: {e}", live.display()))?;
-    let mut global = files_in(&dir.join("renewal-hooks/deploy"));
-    global.extend(files_in(&dir.join("renewal-hooks/post")));
+    let mut global: Vec<Hook> = files_in(&dir.join("renewal-hooks/deploy"))
+        .iter()
+        .map(|p| script_hook(p))
+        .collect();
+    global.extend(files_in(&dir.join("renewal-hooks/post")).iter().map(|p| script_hook(p)));
+    // Scripts a renewal configuration names are found under the same root as the folder
+    // (`--config-root` trees keep /etc/letsencrypt at etc/letsencrypt).
+    let root = dir.ancestors().nth(2).unwrap_or(Path::new("/"));
+    let root = if dir.ends_with("etc/letsencrypt") {
+        root
+    } else {
+        Path::new("/")
+    };
     let mut found = Vec::new();
     for entry in entries.filter_map(Result::ok) {
         let path = entry.path();
@@ -58,7 +128,10 @@ pub fn lineages(dir: &Path) -> Result<Vec<Lineage>, String> {
         let text = crate::probe::file::read_bounded(&conf)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
-        let mut hooks = hooks_in_renewal_conf(&text);
+        let mut hooks: Vec<Hook> = hooks_in_renewal_conf(&text)
+            .iter()
+            .map(|line| configured_hook(line, &conf, root))
+            .collect();
         hooks.extend(global.iter().cloned());
         found.push(Lineage {
             name,
