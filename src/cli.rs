@@ -372,7 +372,9 @@ impl Args {
                     let Ok(bytes) = probe::file::read_bounded(&path) else {
                         continue;
                     };
-                    for url in crate::configs::kazoo::api_urls(&String::from_utf8_lossy(&bytes)) {
+                    let urls = crate::configs::kazoo::api_urls(&String::from_utf8_lossy(&bytes))
+                        .map_err(|e| format!("--config-root: {}: {e}", path.display()))?;
+                    for url in urls {
                         let source = Some(format!("kazoo {}", path.display()));
                         match target::parse_target(&url) {
                             Ok(mut parsed) => {

@@ -1,17 +1,63 @@
-//! Kazoo's Monster UI configuration (`js/config.js`): the API URLs the browser calls, which must
-//! be HTTPS to a port that serves a valid certificate.
+//! Kazoo's Monster UI configuration (`js/config.js`), read with a JavaScript tokenizer (ress) so
+//! that comments, help links and quotes inside strings are what they are: the API URLs are the
+//! string values directly under the `api` object (`default`, `socket`, `phonebook`, ...), which
+//! the browser calls and which must be HTTPS to a port that serves a valid certificate.
 
-/// Every `http://` or `https://` URL written in quotes in the file, in order.
-pub fn api_urls(text: &str) -> Vec<String> {
-    let mut urls = Vec::new();
-    for quote in ['\'', '"', '`'] {
-        for piece in text.split(quote).skip(1).step_by(2) {
-            if (piece.starts_with("http://") || piece.starts_with("https://")) && !urls.contains(&piece.to_string()) {
-                urls.push(piece.to_string());
-            }
+use ress::prelude::*;
+
+/// Most tokens read from one file.
+const MAX_TOKENS: usize = 200_000;
+
+/// The value of each `api.KEY` setting that is a URL, in file order, each once; or why the file
+/// could not be read as JavaScript.
+pub fn api_urls(text: &str) -> Result<Vec<String>, String> {
+    // The keys of the objects the scanner is inside, outermost first.
+    let mut path: Vec<String> = Vec::new();
+    let mut pending_key: Option<String> = None;
+    let mut last_key: Option<String> = None;
+    let mut urls: Vec<String> = Vec::new();
+    for (count, item) in Scanner::new(text).enumerate() {
+        if count > MAX_TOKENS {
+            return Err(format!("more than {MAX_TOKENS} tokens"));
         }
+        let item = item.map_err(|e| format!("not JavaScript: {e}"))?;
+        let token = item.token;
+        match &token {
+            Token::EoF => break,
+            Token::Comment(_) => continue,
+            Token::Punct(Punct::Colon) => {
+                pending_key = last_key.take();
+                continue;
+            }
+            Token::Punct(Punct::OpenBrace) => path.push(pending_key.take().unwrap_or_default()),
+            Token::Punct(Punct::CloseBrace) => {
+                path.pop();
+                pending_key = None;
+            }
+            Token::Punct(Punct::Comma) => pending_key = None,
+            Token::String(value) if pending_key.is_some() => {
+                let value = match value {
+                    StringLit::Single(inner) | StringLit::Double(inner) => inner.content.to_string(),
+                };
+                let in_api = path.last().is_some_and(|object| object == "api");
+                let url = ["http://", "https://", "ws://", "wss://"]
+                    .iter()
+                    .any(|s| value.starts_with(s));
+                if in_api && url && !urls.contains(&value) {
+                    urls.push(value);
+                }
+                pending_key = None;
+            }
+            _ => {}
+        }
+        last_key = match &token {
+            Token::Ident(name) => Some(name.as_ref().to_string()),
+            Token::Keyword(keyword) => Some(keyword.as_str().to_string()),
+            Token::String(StringLit::Single(inner) | StringLit::Double(inner)) => Some(inner.content.to_string()),
+            _ => None,
+        };
     }
-    urls
+    Ok(urls)
 }
 
 #[cfg(test)]
@@ -19,11 +65,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_in_quotes_are_found() {
-        let text = "define({\n  api: {\n    default: 'http://kazoo.example.com:8000/v2/',\n    socket: \"wss://kazoo.example.com:5065\"\n  },\n  whitelabel: { logoutUrl: \"https://kazoo.example.com/\" }\n});\n";
+    fn only_api_settings_count_and_comments_do_not() {
+        let text = r#"define(function(require) {
+	// Don't forget: the API URL below is what browsers call.
+	return {
+		api: {
+			// 'default' is the URL users log in with
+			default: 'https://kazoo.example.com:8443/v2/',
+			socket: "wss://kazoo.example.com:5065"
+		},
+		whitelabel: {
+			companyName: 'Example',
+			logoutUrl: 'http://help.example.com/logout',
+			nav: { help: 'http://help.example.com/' }
+		}
+	};
+});
+"#;
         assert_eq!(
-            api_urls(text),
-            ["http://kazoo.example.com:8000/v2/", "https://kazoo.example.com/"]
+            api_urls(text).unwrap(),
+            ["https://kazoo.example.com:8443/v2/", "wss://kazoo.example.com:5065"]
         );
+        assert!(api_urls("define({ api: { default: 'unterminated }").is_err());
     }
 }
