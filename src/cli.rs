@@ -561,7 +561,12 @@ impl Args {
                 caa_issuers,
                 local_addresses,
                 assume_local: args.local,
-                wazo: args.profile.as_deref() == Some("wazo"),
+                platform: match args.profile.as_deref() {
+                    Some("wazo") => Some(crate::analysis::platform::Platform::Wazo),
+                    Some("kazoo") => Some(crate::analysis::platform::Platform::Kazoo),
+                    Some("kurento") => Some(crate::analysis::platform::Platform::Kurento),
+                    _ => None,
+                },
                 readable_by,
                 reload_command,
             },

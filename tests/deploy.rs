@@ -803,6 +803,18 @@ fn permissions_are_judged_along_certbots_symlinks_as_the_account_walks_them() {
             .any(|d| d.contains("cannot enter") && d.contains("/live")),
         "{unreadable:?}"
     );
+    let fix = doc["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "file.unreadable")
+        .unwrap()["remediation"]
+        .as_str()
+        .unwrap();
+    assert!(
+        fix.contains("chgrp 5242") && !fix.contains("www-data"),
+        "the account asked for: {fix}"
+    );
     assert!(
         unreadable.iter().all(|d| d.contains(&stranger)),
         "the account asked for is named: {unreadable:?}"

@@ -385,3 +385,21 @@ fn sip_versions_and_header_names_are_case_insensitive() {
     assert_eq!(doc["targets"][0]["exchange"]["status"], 200);
     assert_eq!(doc["targets"][0]["exchange"]["headers"]["server"], "FreeSWITCH");
 }
+
+#[test]
+fn fixes_speak_of_the_platform_in_play() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = common::pki::self_signed(&LeafSpec::new(&[NAME]));
+    let port = servers.tls_app(
+        server_config(vec![leaf.der.clone()], leaf.key_der(), vec![b"http/1.1".to_vec()]),
+        App::WebSocket { correct_accept: true },
+    );
+    let kurento = scan(&pki, "wss://", port, "/kurento", &["--profile", "kurento"]);
+    let fix = finding(&kurento, 0, "cert.self_signed")["remediation"]
+        .as_str()
+        .unwrap();
+    assert!(fix.contains("kurento.conf.json") && fix.contains("8433"), "{fix}");
+    let plain = scan(&pki, "wss://", port, "/kurento", &[]);
+    let fix = finding(&plain, 0, "cert.self_signed")["remediation"].as_str().unwrap();
+    assert!(!fix.contains("Kurento"), "{fix}");
+}

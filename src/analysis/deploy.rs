@@ -281,15 +281,25 @@ pub fn findings(
         }
         for account in accounts {
             if let Some(why) = unreadable_reason(account, facts) {
-                findings.push(Finding::new(
-                    CheckId::FileUnreadable,
-                    format!(
-                        "{} cannot read the {} {}: {why}",
-                        account.label,
-                        facts.role,
-                        facts.path.display()
-                    ),
-                ));
+                // The group to give access to: the one named, or the account's own.
+                let group = match account.label.split_once(' ') {
+                    Some((_, name)) => name.to_string(),
+                    None => account
+                        .gids
+                        .first()
+                        .map_or_else(|| account.label.clone(), |g| g.to_string()),
+                };
+                let file = facts.path.display();
+                findings.push(
+                    Finding::new(
+                        CheckId::FileUnreadable,
+                        format!("{} cannot read the {} {file}: {why}", account.label, facts.role),
+                    )
+                    .with_remediation(format!(
+                        "Give {group} read access and keep others out: chgrp {group} {file}; chmod 640 {file}; and let it enter every folder on the way (chmod g+x or o+x; certbot's live/ and archive/ are 0700). Check with: sudo -u {} cat {file} > /dev/null",
+                        account.label.split_once(' ').map_or(account.label.as_str(), |(_, name)| name)
+                    )),
+                );
             }
         }
     }

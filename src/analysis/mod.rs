@@ -44,9 +44,9 @@ pub struct Policy {
     pub local_addresses: Vec<std::net::IpAddr>,
     /// `--local`: the scanned services run on this machine.
     pub assume_local: bool,
-    /// The Wazo profile is in use: its services reach each other through the certificate's
-    /// name, which must then map to 127.0.0.1 on the machine (`hosts.loopback_mismatch`).
-    pub wazo: bool,
+    /// The platform whose profile is in use: its rules (Wazo's services reach each other through
+    /// the certificate's name, `hosts.loopback_mismatch`) and its remediation texts.
+    pub platform: Option<platform::Platform>,
     /// Accounts that must be able to read certificate and key files (`--readable-by`).
     pub readable_by: Vec<deploy::Account>,
     /// The command that makes the service load a renewed certificate.
@@ -362,13 +362,13 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         result.resolution = evidence.names.iter().map(resolution::view).collect();
         // The loopback rule is Wazo's: elsewhere a name mapped to the LAN address is normal.
         let mut found = resolution::findings(&evidence.names, &certificate_names, locality);
-        if !policy.wazo {
+        if policy.platform != Some(platform::Platform::Wazo) {
             found.retain(|f| f.id != CheckId::HostsLoopbackMismatch);
         }
         result.findings.extend(found);
         // A Wazo daemon refused on a name the hosts file sends elsewhere than 127.0.0.1 (Debian's
         // 127.0.1.1 line): the daemons listen on 127.0.0.1, so that line is the cause.
-        if policy.wazo
+        if policy.platform == Some(platform::Platform::Wazo)
             && let Origin::Endpoint {
                 host: Host::Dns(name), ..
             } = &evidence.origin
@@ -406,6 +406,9 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
             result.caa.push(report);
             result.findings.extend(findings);
         }
+    }
+    if let Some(platform) = policy.platform {
+        platform::adapt_remediations(platform, &mut result.findings);
     }
     result.recompute_status();
     result
