@@ -103,6 +103,8 @@ pub struct Extra {
     pub key: Option<std::path::PathBuf>,
     /// The certificate file an endpoint should be serving.
     pub compare: Option<std::path::PathBuf>,
+    /// Other files it may serve instead (nginx's RSA and ECDSA certificates side by side).
+    pub compare_alternatives: Vec<std::path::PathBuf>,
     /// Where the target came from, e.g. `nginx /etc/nginx/sites-enabled/default:12`.
     pub source: Option<String>,
     /// The certbot lineage a chain file belongs to.

@@ -880,3 +880,87 @@ fn certbot_hook_scripts_are_read_as_certbot_runs_them() {
         "the Wazo hook copies the full chain and restarts: {doc:#}"
     );
 }
+
+#[test]
+fn nginx_relative_includes_listen_addresses_and_certificate_pairs() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let name = "media.example.test";
+    let nginx = pki.dir.path().join("etc/nginx");
+    for dir in ["sites-enabled", "snippets", "ssl"] {
+        std::fs::create_dir_all(nginx.join(dir)).unwrap();
+    }
+    // Two certificate/key pairs side by side, as nginx serves RSA and ECDSA ones.
+    let (first, first_key) = common::pki::leaf_with_key(
+        &pki.intermediate,
+        &LeafSpec::new(&[name]),
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+    );
+    let (second, second_key) = common::pki::leaf_with_key(
+        &pki.intermediate,
+        &LeafSpec::new(&[name]),
+        &rcgen::PKCS_ECDSA_P384_SHA384,
+    );
+    let ssl = nginx.join("ssl");
+    for (file, leaf, key) in [("first", &first, &first_key), ("second", &second, &second_key)] {
+        std::fs::write(
+            ssl.join(format!("{file}.pem")),
+            format!("{}{}", leaf.pem, pki.intermediate.cert.pem),
+        )
+        .unwrap();
+        let key_path = ssl.join(format!("{file}.key"));
+        std::fs::write(&key_path, key).unwrap();
+        std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    // The endpoint listens on 127.0.0.2 only and serves the second pair.
+    let config = common::servers::server_config(
+        vec![second.der.clone(), pki.intermediate.cert.der.clone()],
+        second.key_der(),
+        vec![b"http/1.1".to_vec()],
+    );
+    let reply = common::servers::App::Reply(
+        "HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=31536000\r\nContent-Length: 0\r\n\r\n".into(),
+    );
+    let address = servers.tls_app_on(config, reply, "127.0.0.2:0");
+    std::fs::write(
+        nginx.join("nginx.conf"),
+        "events {}\nhttp {\n    include sites-enabled/*;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        nginx.join("snippets/pairs.conf"),
+        format!(
+            "ssl_certificate {ssl}/first.pem;\nssl_certificate_key {ssl}/first.key;\nssl_certificate {ssl}/second.pem;\nssl_certificate_key {ssl}/second.key;\n",
+            ssl = ssl.display()
+        ),
+    )
+    .unwrap();
+    let site = nginx.join("sites-enabled/media");
+    std::fs::write(
+        &site,
+        format!(
+            "server {{\n    listen {address} ssl;\n    server_name {name};\n    # relative to nginx's prefix, not to sites-enabled/\n    include snippets/pairs.conf;\n}}\n"
+        ),
+    )
+    .unwrap();
+    let root = pki.root_file();
+    let doc = scan_json(&[
+        "--nginx-conf",
+        site.to_str().unwrap(),
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+    ]);
+    let targets = doc["targets"].as_array().unwrap();
+    let files: Vec<&str> = targets.iter().filter_map(|t| t["file"].as_str()).collect();
+    assert_eq!(files.len(), 2, "both pairs are checked: {doc:#}");
+    assert!(
+        files[0].ends_with("first.pem") && files[1].ends_with("second.pem"),
+        "{files:?}"
+    );
+    let endpoint = targets.iter().position(|t| t["port"] == address.port()).unwrap();
+    assert_eq!(targets[endpoint]["address"], "127.0.0.2", "scanned where it listens");
+    for i in 0..targets.len() {
+        assert_eq!(ids(&doc, i), Vec::<String>::new(), "{:#}", targets[i]);
+    }
+}

@@ -339,7 +339,12 @@ pub fn findings(
             Err(error) => findings.push(Finding::new(CheckId::FileReadError, format!("--compare: {error}"))),
             Ok(der) => {
                 let expected = CertInfo::from_der(der.as_ref(), at_unix);
-                if expected.sha256 != served.sha256 {
+                let alternative_served = deploy
+                    .alternative_leaves
+                    .iter()
+                    .filter_map(|(_, leaf)| leaf.as_ref().ok())
+                    .any(|leaf| CertInfo::from_der(leaf.as_ref(), at_unix).sha256 == served.sha256);
+                if expected.sha256 != served.sha256 && !alternative_served {
                     let newer = if expected.not_before_unix > served.not_before_unix {
                         format!(
                             "the file's certificate is the newer one (issued {} against {}): the service was not reloaded after the renewal",

@@ -1,6 +1,7 @@
 //! nginx configuration: a tokenizer and parser for its directive syntax, `include` (with `*`
 //! globs), and the TLS `server` blocks it defines (listen ports, server names, certificate and key).
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use super::ConfiguredTargets;
@@ -256,65 +257,95 @@ fn resolve_includes(
 pub struct Site {
     /// `file:line` of the `server` directive.
     pub place: String,
-    pub ports: Vec<u16>,
+    /// Where its TLS `listen`s listen: an address (`None` for all of them) and a port.
+    pub listens: Vec<(Option<IpAddr>, u16)>,
     pub names: Vec<String>,
-    pub certificate: Option<PathBuf>,
-    pub key: Option<PathBuf>,
+    /// Every `ssl_certificate` with the `ssl_certificate_key` of the same rank (nginx pairs them
+    /// in order: an RSA and an ECDSA certificate side by side).
+    pub certificates: Vec<(PathBuf, Option<PathBuf>)>,
+}
+
+fn values<'a>(block: &'a [Directive], name: &str) -> Vec<&'a str> {
+    block
+        .iter()
+        .filter(|d| d.name == name)
+        .filter_map(|d| d.args.first())
+        .map(String::as_str)
+        .collect()
 }
 
 fn value<'a>(block: &'a [Directive], name: &str) -> Option<&'a str> {
-    block
-        .iter()
-        .rev()
-        .find(|d| d.name == name)
-        .and_then(|d| d.args.first())
-        .map(String::as_str)
+    values(block, name).last().copied()
 }
 
-/// The port of a `listen` argument: `443`, `*:443`, `0.0.0.0:443`, `[::]:443`.
-fn listen_port(arg: &str) -> Option<u16> {
-    let port = match arg.rsplit_once(':') {
-        Some((_, port)) => port,
-        None => arg,
+/// The address and port of a `listen` argument: `443`, `*:443`, `0.0.0.0:443`, `[::]:443`,
+/// `192.0.2.10:443`, `[2001:db8::1]:443`; wildcard addresses give `None`. A UNIX socket or a
+/// name gives nothing.
+fn listen_address(arg: &str) -> Option<(Option<IpAddr>, u16)> {
+    let (host, port) = match arg.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(':') || host.starts_with('[') => (Some(host), port),
+        _ => (None, arg),
     };
-    port.parse().ok()
+    let port: u16 = port.parse().ok()?;
+    let address = match host.map(|h| h.trim_start_matches('[').trim_end_matches(']')) {
+        None | Some("*") => None,
+        Some(text) => match text.parse::<IpAddr>().ok()? {
+            a if a.is_unspecified() => None,
+            a => Some(a),
+        },
+    };
+    Some((address, port))
 }
 
-/// Every `server` block that serves TLS or names a certificate, with certificate and key
+/// Every `server` block that serves TLS or names a certificate, with certificates and keys
 /// inherited from the enclosing `http` block as nginx does.
 pub fn sites(directives: &[Directive]) -> Vec<Site> {
     let mut found = Vec::new();
-    collect(directives, None, None, &mut found);
+    collect(directives, &[], &[], &mut found);
     found
 }
 
-fn collect(block: &[Directive], certificate: Option<&str>, key: Option<&str>, found: &mut Vec<Site>) {
-    let certificate = value(block, "ssl_certificate").or(certificate);
-    let key = value(block, "ssl_certificate_key").or(key);
+fn collect(block: &[Directive], certificates: &[&str], keys: &[&str], found: &mut Vec<Site>) {
+    // A level that names certificates replaces the inherited ones (nginx's array inheritance).
+    let own_certificates = values(block, "ssl_certificate");
+    let certificates: Vec<&str> = if own_certificates.is_empty() {
+        certificates.to_vec()
+    } else {
+        own_certificates
+    };
+    let own_keys = values(block, "ssl_certificate_key");
+    let keys: Vec<&str> = if own_keys.is_empty() { keys.to_vec() } else { own_keys };
     for directive in block {
         let Some(inner) = &directive.block else { continue };
         if directive.name != "server" {
             if directive.name == "http" {
-                collect(inner, certificate, key, found);
+                collect(inner, &certificates, &keys, found);
             }
             continue;
         }
         let ssl_everywhere = value(inner, "ssl") == Some("on");
-        let ports: Vec<u16> = inner
-            .iter()
-            .filter(|d| d.name == "listen")
-            .filter(|d| ssl_everywhere || d.args.iter().any(|a| a == "ssl"))
-            .filter_map(|d| d.args.first().and_then(|a| listen_port(a)))
-            .fold(Vec::new(), |mut ports, p| {
-                if !ports.contains(&p) {
-                    ports.push(p);
-                }
-                ports
-            });
-        let site_certificate = value(inner, "ssl_certificate").or(certificate);
-        if ports.is_empty() && value(inner, "ssl_certificate").is_none() {
+        let mut listens: Vec<(Option<IpAddr>, u16)> = Vec::new();
+        for listen in inner.iter().filter(|d| d.name == "listen") {
+            if !(ssl_everywhere || listen.args.iter().any(|a| a == "ssl")) {
+                continue;
+            }
+            if let Some(address) = listen.args.first().and_then(|a| listen_address(a))
+                && !listens.contains(&address)
+            {
+                listens.push(address);
+            }
+        }
+        let site_certificates = values(inner, "ssl_certificate");
+        if listens.is_empty() && site_certificates.is_empty() {
             continue;
         }
+        let site_certificates: Vec<&str> = if site_certificates.is_empty() {
+            certificates.clone()
+        } else {
+            site_certificates
+        };
+        let site_keys = values(inner, "ssl_certificate_key");
+        let site_keys: Vec<&str> = if site_keys.is_empty() { keys.clone() } else { site_keys };
         let names = inner
             .iter()
             .filter(|d| d.name == "server_name")
@@ -324,47 +355,74 @@ fn collect(block: &[Directive], certificate: Option<&str>, key: Option<&str>, fo
             .collect();
         found.push(Site {
             place: directive.place.clone(),
-            ports,
+            listens,
             names,
-            certificate: site_certificate.map(PathBuf::from),
-            key: value(inner, "ssl_certificate_key").or(key).map(PathBuf::from),
+            certificates: site_certificates
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (PathBuf::from(c), site_keys.get(i).map(PathBuf::from)))
+                .collect(),
         });
     }
 }
 
-/// The targets an nginx configuration defines: per TLS server block, its certificate file (with
-/// its key and server names) and each TLS port on this machine, which should serve that file.
+/// nginx's configuration prefix, against which relative `include`s resolve: the nearest folder
+/// above the path that holds `nginx.conf`, else the folder above `sites-enabled` or `conf.d`,
+/// else the path's folder.
+pub fn prefix(path: &Path) -> PathBuf {
+    let start = if path.is_dir() {
+        path
+    } else {
+        path.parent().unwrap_or(path)
+    };
+    if let Some(found) = start.ancestors().find(|dir| dir.join("nginx.conf").is_file()) {
+        return found.to_path_buf();
+    }
+    match start.file_name().and_then(|n| n.to_str()) {
+        Some("sites-enabled" | "sites-available" | "conf.d" | "snippets") => {
+            start.parent().unwrap_or(start).to_path_buf()
+        }
+        _ => start.to_path_buf(),
+    }
+}
+
+/// The targets an nginx configuration defines: per TLS server block, each certificate file (with
+/// its key and server names) and each TLS `listen`, scanned at the address it listens on (this
+/// machine's loopback for a wildcard), which should serve one of those files.
 pub fn targets(path: &Path) -> Result<ConfiguredTargets, String> {
-    // Relative includes resolve against nginx's folder: the parent of sites-enabled, or the
-    // folder of nginx.conf.
-    let root = path.parent().unwrap_or(path);
-    let directives = load(path, root)?;
+    let root = prefix(path);
+    let directives = load(path, &root)?;
     let (mut files, mut targets, mut pins) = (Vec::new(), Vec::new(), Vec::new());
     for site in sites(&directives) {
         let source = format!("nginx {}", site.place);
         let names: Vec<String> = site.names.iter().filter(|n| !n.contains('*')).cloned().collect();
-        let Some(certificate) = site.certificate.clone() else {
+        let Some((primary, _)) = site.certificates.first().cloned() else {
             continue;
         };
-        files.push(FileTarget {
-            path: certificate.clone(),
-            extra: Extra {
-                names: Some(names.clone()),
-                key: site.key.clone(),
-                source: Some(source.clone()),
-                ..Extra::default()
-            },
-        });
-        let host = match names.first() {
-            Some(name) => Host::parse(name)?,
-            None => Host::Ip(std::net::Ipv4Addr::LOCALHOST.into()),
-        };
-        for &port in &site.ports {
+        for (certificate, key) in &site.certificates {
+            files.push(FileTarget {
+                path: certificate.clone(),
+                extra: Extra {
+                    names: Some(names.clone()),
+                    key: key.clone(),
+                    source: Some(source.clone()),
+                    ..Extra::default()
+                },
+            });
+        }
+        let alternatives: Vec<PathBuf> = site.certificates.iter().skip(1).map(|(c, _)| c.clone()).collect();
+        for &(address, port) in &site.listens {
+            let address = address.unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
+            let host = match names.first() {
+                Some(name) => Host::parse(name)?,
+                None => Host::Ip(address),
+            };
             let mut parsed = target::parse_target(&format!("https://{}/", target::host_port(&host, port)))?;
             for t in &mut parsed {
                 t.extra = Extra {
                     names: Some(names.clone()),
-                    compare: Some(certificate.clone()),
+                    compare: Some(primary.clone()),
+                    compare_alternatives: alternatives.clone(),
                     source: Some(source.clone()),
                     ..Extra::default()
                 };
@@ -373,7 +431,7 @@ pub fn targets(path: &Path) -> Result<ConfiguredTargets, String> {
                 pins.push(ResolvePin {
                     host: name.clone(),
                     port,
-                    addresses: vec![std::net::Ipv4Addr::LOCALHOST.into()],
+                    addresses: vec![address],
                 });
             }
             targets.extend(parsed);
@@ -416,23 +474,55 @@ server {
     fn tls_server_blocks_with_inherited_keys() {
         let sites = sites(&parse(CONFIG, "default").unwrap());
         assert_eq!(sites.len(), 2);
-        assert_eq!(sites[0].ports, [443, 8443]);
+        assert_eq!(sites[0].listens, [(None, 443), (None, 8443)]);
         assert_eq!(sites[0].names, ["wazo.example.com", "alt.example.com"]);
         assert_eq!(
-            sites[0].certificate.as_deref(),
-            Some(Path::new("/etc/letsencrypt/live/wazo/cert.pem"))
-        );
-        assert_eq!(
-            sites[0].key.as_deref(),
-            Some(Path::new("/etc/ssl/default.key")),
-            "inherited from http"
+            sites[0].certificates,
+            [(
+                PathBuf::from("/etc/letsencrypt/live/wazo/cert.pem"),
+                Some(PathBuf::from("/etc/ssl/default.key"))
+            )],
+            "the key inherited from http"
         );
         assert_eq!(sites[0].place, "default:9");
         assert_eq!(
-            (sites[1].ports.as_slice(), sites[1].names[0].as_str()),
-            (&[9443][..], "legacy.example.com")
+            (sites[1].listens.as_slice(), sites[1].names[0].as_str()),
+            (&[(None, 9443)][..], "legacy.example.com")
         );
-        assert_eq!(sites[1].certificate.as_deref(), Some(Path::new("/etc/ssl/legacy.pem")));
+        assert_eq!(sites[1].certificates[0].0, PathBuf::from("/etc/ssl/legacy.pem"));
+    }
+
+    #[test]
+    fn listen_addresses_and_certificate_pairs() {
+        assert_eq!(listen_address("443"), Some((None, 443)));
+        assert_eq!(listen_address("*:443"), Some((None, 443)));
+        assert_eq!(listen_address("0.0.0.0:443"), Some((None, 443)));
+        assert_eq!(listen_address("[::]:443"), Some((None, 443)));
+        assert_eq!(
+            listen_address("127.0.0.2:8443"),
+            Some((Some("127.0.0.2".parse().unwrap()), 8443))
+        );
+        assert_eq!(listen_address("[::1]:443"), Some((Some("::1".parse().unwrap()), 443)));
+        assert_eq!(listen_address("unix:/run/nginx.sock"), None);
+        let config = "server { listen 443 ssl; ssl_certificate /rsa.pem; ssl_certificate_key /rsa.key; ssl_certificate /ecdsa.pem; ssl_certificate_key /ecdsa.key; }";
+        let sites = sites(&parse(config, "dual").unwrap());
+        assert_eq!(
+            sites[0].certificates,
+            [
+                (PathBuf::from("/rsa.pem"), Some(PathBuf::from("/rsa.key"))),
+                (PathBuf::from("/ecdsa.pem"), Some(PathBuf::from("/ecdsa.key")))
+            ]
+        );
+    }
+
+    #[test]
+    fn relative_includes_resolve_against_the_folder_of_nginx_conf() {
+        let dir = tempfile::tempdir().unwrap();
+        let nginx = dir.path().join("etc/nginx");
+        std::fs::create_dir_all(nginx.join("sites-enabled")).unwrap();
+        std::fs::write(nginx.join("nginx.conf"), "events {}").unwrap();
+        assert_eq!(prefix(&nginx.join("sites-enabled/default")), nginx);
+        assert_eq!(prefix(&nginx.join("sites-enabled")), nginx);
     }
 
     #[test]
@@ -464,8 +554,10 @@ server {
         )
         .unwrap();
         let sites = sites(&load(&root.join("site"), root).unwrap());
-        assert_eq!(sites[0].certificate.as_deref(), Some(Path::new("/a.pem")));
-        assert_eq!(sites[0].key.as_deref(), Some(Path::new("/b.key")));
+        assert_eq!(
+            sites[0].certificates,
+            [(PathBuf::from("/a.pem"), Some(PathBuf::from("/b.key")))]
+        );
         std::fs::write(root.join("loop"), "include loop;").unwrap();
         assert!(load(&root.join("loop"), root).unwrap_err().contains("too many"));
     }

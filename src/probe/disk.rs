@@ -165,6 +165,9 @@ pub fn add_disk_evidence(evidence: &mut [Evidence], pkcs12_password: Option<&str
         }
         if let Some(path) = &source.extra.compare {
             source.deploy.expected_leaf = Some((path.clone(), first(path)));
+            for other in &source.extra.compare_alternatives {
+                source.deploy.alternative_leaves.push((other.clone(), first(other)));
+            }
         }
     }
 }

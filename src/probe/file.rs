@@ -27,6 +27,7 @@ pub fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
             .collect(),
         key: key.map(|k| (path.to_path_buf(), Ok(Some(k)))),
         expected_leaf: None,
+        alternative_leaves: vec![],
         copies: vec![],
         verify_files: vec![],
     };

@@ -119,9 +119,14 @@ impl Servers {
 
     /// A TLS server that runs `app` on each connection.
     pub fn tls_app(&self, config: rustls::ServerConfig, app: App) -> u16 {
+        self.tls_app_on(config, app, "127.0.0.1:0").port()
+    }
+
+    /// [`Servers::tls_app`] on a given local address.
+    pub fn tls_app_on(&self, config: rustls::ServerConfig, app: App, bind: &str) -> SocketAddr {
         let acceptor = TlsAcceptor::from(Arc::new(config));
-        let listener = self.runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-        let port = listener.local_addr().unwrap().port();
+        let listener = self.runtime.block_on(TcpListener::bind(bind)).unwrap();
+        let address = listener.local_addr().unwrap();
         self.runtime.spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
                 let (acceptor, app) = (acceptor.clone(), app.clone());
@@ -132,7 +137,7 @@ impl Servers {
                 });
             }
         });
-        port
+        address
     }
 
     /// Two TLS servers on one port, at 127.0.0.1 and 127.0.0.2 (as two backends behind one name);
