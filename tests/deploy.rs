@@ -960,7 +960,7 @@ fn nginx_relative_includes_listen_addresses_and_certificate_pairs() {
     );
     let endpoint = targets.iter().position(|t| t["port"] == address.port()).unwrap();
     assert_eq!(targets[endpoint]["address"], "127.0.0.2", "scanned where it listens");
-    for i in 0..targets.len() {
-        assert_eq!(ids(&doc, i), Vec::<String>::new(), "{:#}", targets[i]);
+    for (i, target) in targets.iter().enumerate() {
+        assert_eq!(ids(&doc, i), Vec::<String>::new(), "{target:#}");
     }
 }
