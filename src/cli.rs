@@ -532,6 +532,7 @@ impl Args {
             files,
             pkcs12_password,
             run_budget: work_budget,
+            machine_root: config_root.clone(),
             probe: ProbeOptions {
                 deadline: None,
                 timeout: endpoint_timeout,

@@ -389,6 +389,8 @@ pub struct DeployEvidence {
     pub files: Vec<FileFacts>,
     /// The `--compare` file and the leaf it holds.
     pub expected_leaf: Option<(PathBuf, Result<CertificateDer<'static>, String>)>,
+    /// This machine's listening TCP sockets, when a reverse proxy's backends are to be judged.
+    pub listening: Option<Result<Vec<std::net::SocketAddr>, String>>,
     /// Files the endpoint may serve instead, and their leaves.
     pub alternative_leaves: Vec<(PathBuf, Result<CertificateDer<'static>, String>)>,
     /// Copies of the certificate that services use (`--copy`), and the leaf each holds.

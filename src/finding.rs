@@ -91,6 +91,7 @@ check_ids! {
     CertbotNoDeployHook => "certbot.no_deploy_hook",
     CertbotHookCopiesLeaf => "certbot.hook_copies_leaf",
     CertbotHookNoReload => "certbot.hook_no_reload",
+    ProxyBackendExposed => "proxy.backend_exposed",
     Pkcs12BadPassword => "pkcs12.bad_password",
     WazoHostMismatch => "wazo.host_mismatch",
     WazoVerifyMismatch => "wazo.verify_mismatch",

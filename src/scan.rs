@@ -24,6 +24,9 @@ pub struct Plan {
     /// The password for PKCS#12 files, from `--password-env`.
     pub pkcs12_password: Option<String>,
     pub probe: ProbeOptions,
+    /// Where this machine's own tables are read (`--config-root`, or `/` with `--local`), when the
+    /// scan is about this machine.
+    pub machine_root: Option<PathBuf>,
     /// How long the run may work, from its start (`--deadline`, or `-t` in Nagios format).
     pub run_budget: Option<std::time::Duration>,
     /// Where certscan's own DNS queries go; `None` with --no-dns.
@@ -159,7 +162,11 @@ pub async fn scan(plan: &Plan) -> Run {
             caps: vec![],
         });
     }
-    probe::disk::add_disk_evidence(&mut evidence, plan.pkcs12_password.as_deref());
+    probe::disk::add_disk_evidence(
+        &mut evidence,
+        plan.pkcs12_password.as_deref(),
+        plan.machine_root.as_deref(),
+    );
     // The lookups of every source get one endpoint timeout, within the run's deadline.
     let lookup_deadline = Instant::now() + plan.probe.timeout;
     let lookup_deadline = probe_options

@@ -105,6 +105,9 @@ pub struct Extra {
     pub compare: Option<std::path::PathBuf>,
     /// Other files it may serve instead (nginx's RSA and ECDSA certificates side by side).
     pub compare_alternatives: Vec<std::path::PathBuf>,
+    /// Backends on this machine that a reverse proxy sends this site's requests to: (the
+    /// `proxy_pass` as written, port). They must listen on loopback only.
+    pub proxy_backends: Vec<(String, u16)>,
     /// Where the target came from, e.g. `nginx /etc/nginx/sites-enabled/default:12`.
     pub source: Option<String>,
     /// The certbot lineage a chain file belongs to.

@@ -964,3 +964,73 @@ fn nginx_relative_includes_listen_addresses_and_certificate_pairs() {
         assert_eq!(ids(&doc, i), Vec::<String>::new(), "{target:#}");
     }
 }
+
+#[test]
+fn proxied_backends_must_listen_on_loopback_only() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let root = pki.dir.path().join("machine");
+    let nginx = root.join("etc/nginx");
+    std::fs::create_dir_all(nginx.join("sites-enabled")).unwrap();
+    std::fs::create_dir_all(root.join("proc/net")).unwrap();
+    let leaf = pki.leaf(&LeafSpec::new(&["wazo.example.test"]));
+    let chain = pki.chain_file("fullchain.pem", &[&leaf, &pki.intermediate.cert]);
+    let key = write_key(&pki, "privkey.pem", leaf.key.as_ref().unwrap());
+    let port = servers.closed_port();
+    std::fs::write(
+        nginx.join("nginx.conf"),
+        "events {}\nhttp { include sites-enabled/*; }\n",
+    )
+    .unwrap();
+    let site = nginx.join("sites-enabled/wazo");
+    std::fs::write(
+        &site,
+        format!(
+            "upstream calld {{ server 127.0.0.1:9500; }}\nserver {{\n  listen 127.0.0.1:{port} ssl;\n  server_name wazo.example.test;\n  ssl_certificate {chain};\n  ssl_certificate_key {key};\n  location /api/auth/ {{ proxy_pass http://127.0.0.1:9497/; }}\n  location /api/calld/ {{ proxy_pass http://calld/; }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    // The kernel's table: wazo-auth (9497) on every address, wazo-calld (9500) on loopback.
+    let header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+    let table = |auth_address: &str| {
+        format!(
+            "{header}   0: {auth_address}:2519 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n   1: 0100007F:251C 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0 100 0 0 10 0\n"
+        )
+    };
+    std::fs::write(root.join("proc/net/tcp"), table("00000000")).unwrap();
+    let ca = pki.root_file();
+    let scan = || {
+        scan_json(&[
+            "--config-root",
+            root.to_str().unwrap(),
+            "--nginx-conf",
+            site.to_str().unwrap(),
+            "--trust",
+            "none",
+            "--ca-file",
+            &ca,
+        ])
+    };
+    let doc = scan();
+    let file = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|t| t["file"].is_string())
+        .unwrap();
+    assert_eq!(ids(&doc, file), ["proxy.backend_exposed"], "{doc:#}");
+    let text = detail(&doc, file, "proxy.backend_exposed");
+    assert!(
+        text.contains("port 9497") && text.contains("0.0.0.0:9497 (every address)"),
+        "{text}"
+    );
+    assert!(
+        finding(&doc, file, "proxy.backend_exposed")["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1:9497:9497")
+    );
+    // Bound to loopback, as Wazo packages it: nothing to say.
+    std::fs::write(root.join("proc/net/tcp"), table("0100007F")).unwrap();
+    let doc = scan();
+    assert_eq!(ids(&doc, file), Vec::<String>::new(), "{doc:#}");
+}

@@ -229,6 +229,46 @@ pub fn hook_findings(lineage: &Lineage) -> Vec<Finding> {
     findings
 }
 
+/// Backends behind a reverse proxy that also listen beyond loopback: reachable without TLS,
+/// around the proxy.
+pub fn proxy_findings(backends: &[(String, u16)], listening: &[std::net::SocketAddr]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut seen = Vec::new();
+    for (upstream, port) in backends {
+        if seen.contains(port) {
+            continue;
+        }
+        seen.push(*port);
+        let exposed: Vec<String> = listening
+            .iter()
+            .filter(|socket| socket.port() == *port && !socket.ip().is_loopback())
+            .map(|socket| {
+                if socket.ip().is_unspecified() {
+                    format!("{socket} (every address)")
+                } else {
+                    socket.to_string()
+                }
+            })
+            .collect();
+        if exposed.is_empty() {
+            continue;
+        }
+        findings.push(
+            Finding::new(
+                CheckId::ProxyBackendExposed,
+                format!(
+                    "the proxy sends {upstream} to port {port} of this machine, which also listens on {}: clients can reach that backend without TLS, around the proxy",
+                    exposed.join(", ")
+                ),
+            )
+            .with_remediation(format!(
+                "Bind the backend to 127.0.0.1 only (its listen address setting; for a Docker container publish it as -p 127.0.0.1:{port}:{port}), restart it, and check with: ss -ltn 'sport = :{port}'"
+            )),
+        );
+    }
+    findings
+}
+
 /// Findings for the deployment evidence of one target. `reload` is the command that makes the
 /// service pick up a new certificate, for `deploy.stale`.
 pub fn findings(

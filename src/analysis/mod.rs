@@ -298,6 +298,11 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
             ),
         ));
     }
+    if let Some(Ok(listening)) = &evidence.deploy.listening {
+        result
+            .findings
+            .extend(deploy::proxy_findings(&evidence.extra.proxy_backends, listening));
+    }
     result.files = deploy::file_views(&evidence.deploy);
     result.findings.extend(deploy::findings(
         &evidence.deploy,

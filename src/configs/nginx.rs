@@ -263,6 +263,63 @@ pub struct Site {
     /// Every `ssl_certificate` with the `ssl_certificate_key` of the same rank (nginx pairs them
     /// in order: an RSA and an ECDSA certificate side by side).
     pub certificates: Vec<(PathBuf, Option<PathBuf>)>,
+    /// The backends its `proxy_pass`es send requests to on this machine: (as written, port).
+    pub backends: Vec<(String, u16)>,
+}
+
+/// `proxy_pass` targets anywhere in a block (its `location`s included).
+fn proxy_passes(block: &[Directive], out: &mut Vec<String>) {
+    for directive in block {
+        if directive.name == "proxy_pass"
+            && let Some(url) = directive.args.first()
+        {
+            out.push(url.clone());
+        }
+        if let Some(inner) = &directive.block {
+            proxy_passes(inner, out);
+        }
+    }
+}
+
+/// `upstream NAME { server ADDRESS; ... }` blocks: each name with its servers.
+fn upstreams(block: &[Directive], out: &mut Vec<(String, Vec<String>)>) {
+    for directive in block {
+        let Some(inner) = &directive.block else { continue };
+        if directive.name == "upstream"
+            && let Some(name) = directive.args.first()
+        {
+            out.push((
+                name.clone(),
+                values(inner, "server").iter().map(|s| s.to_string()).collect(),
+            ));
+        } else {
+            upstreams(inner, out);
+        }
+    }
+}
+
+/// The local backends a `proxy_pass` URL reaches: a loopback host (`127.0.0.1`, `localhost`,
+/// `[::1]`) and its port, directly or through an `upstream` block.
+fn local_backends(url: &str, upstreams: &[(String, Vec<String>)]) -> Vec<(String, u16)> {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let servers: Vec<String> = match upstreams.iter().find(|(name, _)| name == authority) {
+        Some((_, servers)) => servers.clone(),
+        None => vec![authority.to_string()],
+    };
+    servers
+        .iter()
+        .filter_map(|server| {
+            let (host, port) = match server.rsplit_once(':') {
+                Some((host, port)) if !port.contains(']') => (host, port.parse().ok()?),
+                _ => (server.as_str(), default_port),
+            };
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let loopback = host == "localhost" || host.parse::<IpAddr>().is_ok_and(|a| a.is_loopback());
+            loopback.then(|| (format!("{url} ({server})"), port))
+        })
+        .collect()
 }
 
 fn values<'a>(block: &'a [Directive], name: &str) -> Vec<&'a str> {
@@ -302,6 +359,12 @@ fn listen_address(arg: &str) -> Option<(Option<IpAddr>, u16)> {
 pub fn sites(directives: &[Directive]) -> Vec<Site> {
     let mut found = Vec::new();
     collect(directives, &[], &[], &mut found);
+    let mut named = Vec::new();
+    upstreams(directives, &mut named);
+    for site in &mut found {
+        let urls = std::mem::take(&mut site.backends);
+        site.backends = urls.iter().flat_map(|(url, _)| local_backends(url, &named)).collect();
+    }
     found
 }
 
@@ -353,8 +416,11 @@ fn collect(block: &[Directive], certificates: &[&str], keys: &[&str], found: &mu
             .filter(|n| !n.is_empty() && *n != "_" && !n.starts_with('~') && !n.starts_with('.') && !n.contains('$'))
             .cloned()
             .collect();
+        let mut urls = Vec::new();
+        proxy_passes(inner, &mut urls);
         found.push(Site {
             place: directive.place.clone(),
+            backends: urls.into_iter().map(|url| (url, 0)).collect(),
             listens,
             names,
             certificates: site_certificates
@@ -399,13 +465,15 @@ pub fn targets(path: &Path) -> Result<ConfiguredTargets, String> {
         let Some((primary, _)) = site.certificates.first().cloned() else {
             continue;
         };
-        for (certificate, key) in &site.certificates {
+        for (rank, (certificate, key)) in site.certificates.iter().enumerate() {
             files.push(FileTarget {
                 path: certificate.clone(),
                 extra: Extra {
                     names: Some(names.clone()),
                     key: key.clone(),
                     source: Some(source.clone()),
+                    // The block's backends are judged once, with its first certificate.
+                    proxy_backends: if rank == 0 { site.backends.clone() } else { vec![] },
                     ..Extra::default()
                 },
             });
@@ -513,6 +581,15 @@ server {
                 (PathBuf::from("/ecdsa.pem"), Some(PathBuf::from("/ecdsa.key")))
             ]
         );
+    }
+
+    #[test]
+    fn proxied_local_backends_directly_and_through_upstreams() {
+        let config = "http { upstream calld { server 127.0.0.1:9500; server 10.0.0.5:9500; }\n server { listen 443 ssl; ssl_certificate /c.pem;\n location /api/auth/ { proxy_pass http://localhost:9497/; }\n location /api/calld/ { proxy_pass http://calld; }\n location /ext/ { proxy_pass https://api.example.com/; } } }";
+        let sites = sites(&parse(config, "wazo").unwrap());
+        let ports: Vec<u16> = sites[0].backends.iter().map(|(_, port)| *port).collect();
+        assert_eq!(ports, [9497, 9500]);
+        assert!(sites[0].backends[1].0.contains("127.0.0.1:9500"));
     }
 
     #[test]

@@ -144,7 +144,10 @@ pub fn lookup_account(name: &str) -> Option<(Option<u32>, Vec<u32>)> {
 /// Attaches the on-disk facts each source asks for: its key file with the file's ownership,
 /// the leaf of the file an endpoint should be serving, copies of a lineage's certificate, and the
 /// CA files Wazo's services verify with.
-pub fn add_disk_evidence(evidence: &mut [Evidence], pkcs12_password: Option<&str>) {
+/// `machine_root` is where this machine's own tables are read (`/`, or a copied tree), when the
+/// scan is about this machine.
+pub fn add_disk_evidence(evidence: &mut [Evidence], pkcs12_password: Option<&str>, machine_root: Option<&Path>) {
+    let mut listening: Option<Result<Vec<std::net::SocketAddr>, String>> = None;
     let first = |path: &Path| read_certificates(path, pkcs12_password).map(|mut certs| certs.swap_remove(0));
     for source in evidence.iter_mut() {
         if let Some(key_path) = source.extra.key.clone() {
@@ -159,6 +162,10 @@ pub fn add_disk_evidence(evidence: &mut [Evidence], pkcs12_password: Option<&str
                     .verify_files
                     .push((path.clone(), read_certificates(path, None)));
             }
+        }
+        if let (false, Some(root)) = (source.extra.proxy_backends.is_empty(), machine_root) {
+            let sockets = listening.get_or_insert_with(|| super::sockets::listening(root));
+            source.deploy.listening = Some(sockets.clone());
         }
         for copy in &source.extra.copies {
             source.deploy.copies.push((copy.clone(), first(copy)));

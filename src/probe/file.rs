@@ -28,6 +28,7 @@ pub fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
         key: key.map(|k| (path.to_path_buf(), Ok(Some(k)))),
         expected_leaf: None,
         alternative_leaves: vec![],
+        listening: None,
         copies: vec![],
         verify_files: vec![],
     };

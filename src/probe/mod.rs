@@ -9,6 +9,7 @@ pub mod file;
 pub mod hosts;
 pub mod legacy;
 pub mod names;
+pub mod sockets;
 pub mod tls;
 
 use std::net::{IpAddr, SocketAddr};
