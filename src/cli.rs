@@ -296,6 +296,8 @@ impl Args {
             .iter()
             .map(|r| ResolvePin::parse(r))
             .collect::<Result<Vec<_>, _>>()?;
+        // Ports of this machine that the reverse proxy forwards to, as (proxy_pass, port).
+        let mut proxied_backends: Vec<(String, u16)> = Vec::new();
         let nginx = match (&args.nginx_conf, args.local) {
             (Some(path), _) => Some(path.clone()),
             (None, true) => Some(PathBuf::from("/etc/nginx/sites-enabled")).filter(|p| p.is_dir()),
@@ -303,6 +305,9 @@ impl Args {
         };
         if let Some(path) = nginx {
             let configured = crate::configs::nginx::targets(&path).map_err(|e| format!("--nginx-conf: {e}"))?;
+            for file in &configured.files {
+                proxied_backends.extend(file.extra.proxy_backends.iter().cloned());
+            }
             files.extend(configured.files);
             targets.extend(configured.targets);
             for pin in configured.pins {
@@ -562,6 +567,7 @@ impl Args {
                 caa_issuers,
                 local_addresses,
                 assume_local: args.local,
+                proxied_backends,
                 platform: match args.profile.as_deref() {
                     Some("wazo") => Some(crate::analysis::platform::Platform::Wazo),
                     Some("kazoo") => Some(crate::analysis::platform::Platform::Kazoo),

@@ -1034,3 +1034,53 @@ fn proxied_backends_must_listen_on_loopback_only() {
     let doc = scan();
     assert_eq!(ids(&doc, file), Vec::<String>::new(), "{doc:#}");
 }
+
+#[test]
+fn plain_http_on_a_proxied_backend_is_told_to_hide_not_to_speak_tls() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let backend = servers.raw(Raw::PlainHttp);
+    let nginx = pki.dir.path().join("etc/nginx");
+    std::fs::create_dir_all(nginx.join("sites-enabled")).unwrap();
+    let leaf = pki.leaf(&LeafSpec::new(&["wazo.example.test"]));
+    let chain = pki.chain_file("fullchain.pem", &[&leaf, &pki.intermediate.cert]);
+    std::fs::write(nginx.join("nginx.conf"), "events {}\n").unwrap();
+    let site = nginx.join("sites-enabled/wazo");
+    std::fs::write(
+        &site,
+        format!("server {{\n  server_name wazo.example.test;\n  ssl_certificate {chain};\n  location / {{ proxy_pass http://localhost:{backend}; }}\n}}\n"),
+    )
+    .unwrap();
+    let target = format!("127.0.0.1:{backend}");
+    let ca = pki.root_file();
+    let doc = scan_json(&[
+        &target,
+        "--nginx-conf",
+        site.to_str().unwrap(),
+        "--trust",
+        "none",
+        "--ca-file",
+        &ca,
+    ]);
+    let endpoint = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|t| t["port"] == backend)
+        .unwrap();
+    assert_eq!(ids(&doc, endpoint), ["tls.plaintext"], "{doc:#}");
+    let fix = finding(&doc, endpoint, "tls.plaintext")["remediation"]
+        .as_str()
+        .unwrap();
+    assert!(
+        fix.contains("Do not enable TLS here") && fix.contains(&format!("127.0.0.1:{backend}:{backend}")),
+        "{fix}"
+    );
+    // Without the proxy's configuration, plain HTTP on a TLS port is told to speak TLS.
+    let doc = scan_json(&[&target, "--trust", "none", "--ca-file", &ca]);
+    assert!(
+        !finding(&doc, 0, "tls.plaintext")["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("Do not enable TLS")
+    );
+}

@@ -44,6 +44,9 @@ pub struct Policy {
     pub local_addresses: Vec<std::net::IpAddr>,
     /// `--local`: the scanned services run on this machine.
     pub assume_local: bool,
+    /// Ports of this machine that the reverse proxy forwards to in plain HTTP, as
+    /// (`proxy_pass` as written, port), from `--nginx-conf`.
+    pub proxied_backends: Vec<(String, u16)>,
     /// The platform whose profile is in use: its rules (Wazo's services reach each other through
     /// the certificate's name, `hosts.loopback_mismatch`) and its remediation texts.
     pub platform: Option<platform::Platform>,
@@ -414,6 +417,25 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
     }
     if let Some(platform) = policy.platform {
         platform::adapt_remediations(platform, &mut result.findings);
+    }
+    // Plain HTTP on a port the proxy forwards to is the backend itself, reached around the proxy:
+    // it should not be reachable, rather than speak TLS.
+    if let Origin::Endpoint {
+        port,
+        address: Some(address),
+        ..
+    } = &evidence.origin
+        && (address.is_loopback() || policy.local_addresses.contains(address) || policy.assume_local)
+        && let Some((upstream, _)) = policy.proxied_backends.iter().find(|(_, p)| p == port)
+    {
+        for finding in result.findings.iter_mut().filter(|f| f.id == CheckId::Plaintext) {
+            finding.detail.push_str(&format!(
+                "; this port is the backend the proxy forwards to ({upstream})"
+            ));
+            finding.remediation = Some(format!(
+                "Do not enable TLS here: this is the plain-HTTP backend behind the proxy, which clients must reach through the proxy's HTTPS port. Bind it to 127.0.0.1 (for Docker: -p 127.0.0.1:{port}:{port}) so that it cannot be reached around the proxy."
+            ));
+        }
     }
     result.recompute_status();
     result
