@@ -12,6 +12,7 @@ pub mod analysis;
 pub mod catalog;
 pub mod cli;
 pub mod configs;
+pub mod der;
 pub mod evidence;
 pub mod finding;
 pub mod fuzz;

@@ -18,41 +18,32 @@ pub enum Platform {
 /// Rewrites the generic fixes of certificate findings for the platform in play: where its
 /// certificate lives and how it is reloaded.
 pub fn adapt_remediations(platform: Platform, findings: &mut [Finding]) {
-    for finding in findings.iter_mut().filter(|f| f.remediation.is_none()) {
-        let text = match (platform, finding.id) {
-            (
-                Platform::Kurento,
-                CheckId::SelfSigned
+    let fix = match platform {
+        Platform::Kurento => {
+            "Kurento serves its secure WebSocket (port 8433, path /kurento) with the certificate named in /etc/kurento/kurento.conf.json (mediaServer.net.websocket.secure.certificate: one PEM file holding the full chain and the key, readable by the kurento account): replace it with a certificate from a CA, with the intermediate after the leaf, then systemctl restart kurento-media-server. Browsers reject a self-signed WSS certificate without showing a page, so WebRTC calls fail silently."
+        }
+        Platform::Wazo => {
+            "Install a certificate from a CA as Wazo's documentation describes: the full chain and key under /etc/ssl/wazo/ (or certbot's live/ files), named in /etc/xivo/custom/custom-certificate.yml (rest_api: https: certificate and private_key) linked into each service's conf.d/, and in nginx; then wazo-service restart all."
+        }
+        Platform::Kazoo => {
+            "Give crossbar (Kazoo's API, port 8443) a certificate from a CA with its full chain: the PEM files its crossbar SSL settings name (ssl_cert, ssl_key, and the CA chain), then sup kapps_controller restart_app crossbar (Kazoo 4; sup whapps_controller on 3.x)."
+        }
+    };
+    let certificate_fault = |id: CheckId| {
+        matches!(
+            id,
+            CheckId::SelfSigned
                 | CheckId::UnknownRoot
                 | CheckId::ChainIncomplete
                 | CheckId::Expired
-                | CheckId::ExpiresSoon,
-            ) => {
-                "Kurento serves its secure WebSocket (port 8433, path /kurento) with the certificate named in /etc/kurento/kurento.conf.json (mediaServer.net.websocket.secure.certificate: one PEM file holding the full chain and the key, readable by the kurento account): replace it with a certificate from a CA, with the intermediate after the leaf, then systemctl restart kurento-media-server. Browsers reject a self-signed WSS certificate without showing a page, so WebRTC calls fail silently."
-            }
-            (
-                Platform::Wazo,
-                CheckId::SelfSigned
-                | CheckId::UnknownRoot
-                | CheckId::ChainIncomplete
-                | CheckId::Expired
-                | CheckId::ExpiresSoon,
-            ) => {
-                "Install a certificate from a CA as Wazo's documentation describes: the full chain and key under /etc/ssl/wazo/ (or certbot's live/ files), named in /etc/xivo/custom/custom-certificate.yml (rest_api: https: certificate and private_key) linked into each service's conf.d/, and in nginx; then wazo-service restart all."
-            }
-            (
-                Platform::Kazoo,
-                CheckId::SelfSigned
-                | CheckId::UnknownRoot
-                | CheckId::ChainIncomplete
-                | CheckId::Expired
-                | CheckId::ExpiresSoon,
-            ) => {
-                "Give crossbar (Kazoo's API, port 8443) a certificate from a CA with its full chain: the PEM files its crossbar SSL settings name (ssl_cert, ssl_key, and the CA chain), then sup kapps_controller restart_app crossbar (Kazoo 4; sup whapps_controller on 3.x)."
-            }
-            _ => continue,
-        };
-        finding.remediation = Some(text.to_string());
+                | CheckId::ExpiresSoon
+        )
+    };
+    for finding in findings
+        .iter_mut()
+        .filter(|f| f.remediation.is_none() && certificate_fault(f.id))
+    {
+        finding.remediation = Some(fix.to_string());
     }
 }
 

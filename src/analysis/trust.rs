@@ -224,18 +224,7 @@ fn der_contents(name: &[u8]) -> &[u8] {
 }
 
 fn anchor_name(anchor: &TrustAnchor<'_>) -> String {
-    let contents: &[u8] = anchor.subject.as_ref();
-    let mut der = vec![0x30u8];
-    match contents.len() {
-        n if n < 0x80 => der.push(n as u8),
-        n if n < 0x100 => der.extend([0x81, n as u8]),
-        n => der.extend([0x82, (n >> 8) as u8, n as u8]),
-    }
-    der.extend_from_slice(contents);
-    use x509_parser::prelude::FromDer;
-    x509_parser::x509::X509Name::from_der(&der)
-        .map(|(_, name)| name.to_string())
-        .unwrap_or_default()
+    crate::der::name_text(anchor.subject.as_ref()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -133,7 +133,7 @@ impl ResolvesClientCert for RecordingClientAuth {
         let acceptable_issuers = root_hint_subjects
             .iter()
             .take(MAX_ISSUER_HINTS)
-            .map(|der| distinguished_name(der))
+            .map(|der| crate::der::name_text(der).unwrap_or_else(|| "(unreadable name)".into()))
             .collect();
         if let Ok(mut presented) = self.presented.lock() {
             presented.client_certificate_request = Some(ClientCertificateRequest { acceptable_issuers });
@@ -148,28 +148,6 @@ impl ResolvesClientCert for RecordingClientAuth {
 
 /// Client-certificate CA hints kept from one request.
 const MAX_ISSUER_HINTS: usize = 20;
-
-/// A DER Name (with or without its SEQUENCE header, as servers differ) as text.
-fn distinguished_name(der: &[u8]) -> String {
-    use x509_parser::prelude::FromDer;
-    let parse = |bytes: &[u8]| {
-        x509_parser::x509::X509Name::from_der(bytes)
-            .ok()
-            .map(|(_, n)| n.to_string())
-    };
-    parse(der)
-        .or_else(|| {
-            let mut wrapped = vec![0x30u8];
-            match der.len() {
-                n if n < 0x80 => wrapped.push(n as u8),
-                n if n < 0x100 => wrapped.extend([0x81, n as u8]),
-                n => wrapped.extend([0x82, (n >> 8) as u8, n as u8]),
-            }
-            wrapped.extend_from_slice(der);
-            parse(&wrapped)
-        })
-        .unwrap_or_else(|| "(unreadable name)".into())
-}
 
 /// A TCP stream that keeps a copy of the first bytes read from it.
 pub struct RecordingStream {
