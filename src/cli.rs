@@ -94,6 +94,12 @@ pub struct Args {
     )]
     pub timeout: f64,
 
+    /// Scan only the K-th of N slices of the targets (K from 1), chosen by a hash of each target,
+    /// so that N jobs (a CI matrix, a Kubernetes indexed Job, GNU parallel) split a fleet with
+    /// no overlap and their outputs concatenate.
+    #[arg(help_heading = "Targets", long, value_name = "K/N")]
+    pub shard: Option<String>,
+
     /// Seconds for the whole run: endpoints not probed by then are UNKNOWN, lookups not
     /// answered by then fail, and the report is written. In --format nagios, -t is the whole
     /// plugin's timeout (as the Nagios plugin guidelines define it) unless --deadline is given.
@@ -398,8 +404,19 @@ impl Args {
             }
             _ => {}
         }
-        let targets = target::dedup(targets);
-        if targets.is_empty() && files.is_empty() && kazoo_insecure.is_empty() {
+        let mut targets = target::dedup(targets);
+        let mut sharded_empty = false;
+        if let Some(text) = &args.shard {
+            let shard = target::Shard::parse(text)?;
+            targets.retain(|t| shard.holds(&t.key()));
+            files.retain(|f| shard.holds(&f.path.display().to_string()));
+            kazoo_insecure.retain(|(path, url)| shard.holds(&format!("{}|{url}", path.display())));
+            // An empty slice is a valid outcome for one job of many.
+            if targets.is_empty() && files.is_empty() && kazoo_insecure.is_empty() {
+                sharded_empty = true;
+            }
+        }
+        if targets.is_empty() && files.is_empty() && kazoo_insecure.is_empty() && !sharded_empty {
             return Err("nothing to scan: give at least one TARGET, --targets-file or --file (see --help)".into());
         }
         for name in &args.names {
@@ -537,6 +554,7 @@ impl Args {
             files,
             pkcs12_password,
             run_budget: work_budget,
+            empty_shard: sharded_empty,
             machine_root: config_root.clone(),
             probe: ProbeOptions {
                 deadline: None,

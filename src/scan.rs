@@ -27,6 +27,8 @@ pub struct Plan {
     /// Where this machine's own tables are read (`--config-root`, or `/` with `--local`), when the
     /// scan is about this machine.
     pub machine_root: Option<PathBuf>,
+    /// `--shard` left this job nothing to scan: an empty run is then fine, not UNKNOWN.
+    pub empty_shard: bool,
     /// How long the run may work, from its start (`--deadline`, or `-t` in Nagios format).
     pub run_budget: Option<std::time::Duration>,
     /// Where certscan's own DNS queries go; `None` with --no-dns.
@@ -174,6 +176,7 @@ pub async fn scan(plan: &Plan) -> Run {
         .map_or(lookup_deadline, |run| run.min(lookup_deadline));
     add_lookup_evidence(&mut evidence, plan, lookup_deadline).await;
     Run {
+        empty_shard: plan.empty_shard,
         started_at: plan.started_at.clone(),
         evaluated_at: plan.evaluated_at.clone(),
         warning_days: plan.policy.thresholds.warning_days,

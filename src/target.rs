@@ -196,10 +196,19 @@ pub fn parse_target(input: &str) -> Result<Vec<Target>, String> {
         None => vec![default_port],
         Some(list) => parse_ports(list).map_err(|e| format!("target {text:?}: {e}"))?,
     };
+    // Each endpoint of a port list keeps the target as the user wrote it, with its own port:
+    // `host:443,9497` gives `host:443` and `host:9497`, not the whole line twice.
+    let input_for = |port: u16| match ports_text {
+        Some(list) if list.contains(',') => {
+            let start = list.as_ptr() as usize - text.as_ptr() as usize;
+            format!("{}{port}{}", &text[..start], &text[start + list.len()..])
+        }
+        _ => text.to_string(),
+    };
     Ok(ports
         .into_iter()
         .map(|port| Target {
-            input: text.to_string(),
+            input: input_for(port),
             host: host.clone(),
             port,
             protocol: scheme_protocol.unwrap_or_else(|| Protocol::for_port(port)),
@@ -276,6 +285,49 @@ pub fn dedup(targets: Vec<Target>) -> Vec<Target> {
         .collect()
 }
 
+/// `--shard K/N`: the K-th (from 1) of N slices of a target list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let (k, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("--shard {text:?}: expected K/N, such as 2/8"))?;
+        let (k, n): (u64, u64) = match (k.trim().parse(), n.trim().parse()) {
+            (Ok(k), Ok(n)) => (k, n),
+            _ => {
+                return Err(format!(
+                    "--shard {text:?}: expected K/N with whole numbers, such as 2/8"
+                ));
+            }
+        };
+        if n == 0 || k == 0 || k > n {
+            return Err(format!("--shard {text:?}: K must be between 1 and N"));
+        }
+        Ok(Shard { index: k - 1, count: n })
+    }
+
+    /// Whether the item with this stable key falls in the shard. The key's hash decides, so an
+    /// item stays in its shard whatever else the list holds, on every machine.
+    pub fn holds(&self, key: &str) -> bool {
+        let digest = ring::digest::digest(&ring::digest::SHA256, key.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest.as_ref()[..8]);
+        u64::from_be_bytes(first) % self.count == self.index
+    }
+}
+
+impl Target {
+    /// What identifies the endpoint for sharding and deduplication.
+    pub fn key(&self) -> String {
+        format!("{}|{}|{}", self.host_port(), self.protocol.as_str(), self.path)
+    }
+}
+
 /// A `--resolve HOST:PORT:ADDR[,ADDR...]` pin, as curl takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvePin {
@@ -338,7 +390,33 @@ mod tests {
                 (9999, Protocol::Tls)
             ]
         );
-        assert!(all.iter().all(|t| t.input == "wazo.example.com:443,5061,8433,9999"));
+        let inputs: Vec<&str> = all.iter().map(|t| t.input.as_str()).collect();
+        assert_eq!(
+            inputs,
+            [
+                "wazo.example.com:443",
+                "wazo.example.com:5061",
+                "wazo.example.com:8433",
+                "wazo.example.com:9999"
+            ]
+        );
+        let wss = parse_target("wss://[::1]:8433,9443/kurento").unwrap();
+        assert_eq!(wss[1].input, "wss://[::1]:9443/kurento");
+    }
+
+    #[test]
+    fn shards_partition_any_list() {
+        assert!(Shard::parse("0/3").is_err() && Shard::parse("4/3").is_err() && Shard::parse("x").is_err());
+        let shards: Vec<Shard> = (1..=3).map(|k| Shard::parse(&format!("{k}/3")).unwrap()).collect();
+        for i in 0..500 {
+            let key = format!("host{i}.example.com:443");
+            assert_eq!(shards.iter().filter(|s| s.holds(&key)).count(), 1, "{key}");
+        }
+        let sizes: Vec<usize> = shards
+            .iter()
+            .map(|s| (0..3000).filter(|i| s.holds(&format!("h{i}"))).count())
+            .collect();
+        assert!(sizes.iter().all(|n| (800..1200).contains(n)), "{sizes:?}");
     }
 
     #[test]

@@ -173,3 +173,46 @@ fn nagios_usage_errors_are_reported_on_standard_output() {
         assert_eq!(out.stdout.lines().count(), 1);
     }
 }
+
+#[test]
+fn shards_split_a_target_list_without_overlap_and_inputs_are_per_endpoint() {
+    let servers = Servers::new();
+    let ports: Vec<u16> = (0..12).map(|_| servers.closed_port()).collect();
+    let list: String = ports
+        .chunks(3)
+        .map(|c| format!("127.0.0.1:{},{},{}\n", c[0], c[1], c[2]))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("targets.txt");
+    std::fs::write(&file, list).unwrap();
+    let file = file.display().to_string();
+    let inputs = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["-f", file.as_str(), "--format", "json", "--timeout", "2"];
+        args.extend(extra);
+        let out = certscan(&args);
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        doc["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["input"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut all = inputs(&[]);
+    assert_eq!(all.len(), 12);
+    // Each endpoint of a port list carries its own port, not the whole line.
+    assert!(all.iter().all(|i| i.matches(',').count() == 0), "{all:?}");
+    all.sort();
+    let mut union = Vec::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        union.extend(inputs(&["--shard", &shard]));
+    }
+    union.sort();
+    assert_eq!(union, all, "the shards together are the list, each target once");
+    assert!(
+        certscan(&["-f", &file, "--shard", "4/3"])
+            .stderr
+            .contains("K must be between 1 and N")
+    );
+}

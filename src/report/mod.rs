@@ -38,13 +38,15 @@ pub struct Run {
     pub warning_days: i64,
     pub critical_days: i64,
     pub targets: Vec<TargetResult>,
+    /// `--shard` left this run nothing to scan (its status is then OK, not UNKNOWN).
+    pub empty_shard: bool,
 }
 
 impl Run {
     /// The worst status over all targets; UNKNOWN when there was nothing to scan.
     pub fn status(&self) -> Status {
         if self.targets.is_empty() {
-            return Status::Unknown;
+            return if self.empty_shard { Status::Ok } else { Status::Unknown };
         }
         Status::worst_of(self.targets.iter().map(|t| t.status))
     }

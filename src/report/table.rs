@@ -293,6 +293,7 @@ mod tests {
             ..TargetResult::empty("example.test".into())
         };
         Run {
+            empty_shard: false,
             started_at: "2030-01-01T00:00:00Z".into(),
             evaluated_at: "2030-01-01T00:00:00Z".into(),
             warning_days: 30,
