@@ -14,12 +14,13 @@ use crate::analysis::deploy::Account;
 use crate::analysis::trust::{TrustBase, TrustStore};
 use crate::analysis::validity::Thresholds;
 use crate::catalog;
+use crate::finding::CheckId;
 use crate::probe::dns::DnsOptions;
 use crate::probe::hosts::HostsFile;
 use crate::probe::names::ResolutionOptions;
 use crate::probe::{self, NameSource, ProbeOptions};
 use crate::profile;
-use crate::report::{self, Format};
+use crate::report::{self, FailOn, Format};
 use crate::scan::{self, Plan};
 use crate::status::Status;
 use crate::target::{self, Extra, FileTarget, Protocol, ResolvePin};
@@ -143,6 +144,16 @@ pub struct Args {
     /// Report format.
     #[arg(help_heading = "Output", long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// The least severity that makes the exit status non-zero (a CI gate): critical, warning
+    /// (the Nagios codes as they are), or info. UNKNOWN always fails.
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = FailOn::Warning, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    /// Accept a known finding: a check id (chain.order) for every endpoint, or ID@HOST for one
+    /// host. Repeatable; the summary line says how many findings were ignored.
+    #[arg(help_heading = "Output", long, value_name = "ID[@HOST]")]
+    pub ignore: Vec<String>,
 
     /// Write the report to FILE instead of standard output.
     #[arg(help_heading = "Output", short = 'o', long, value_name = "FILE")]
@@ -532,6 +543,17 @@ impl Args {
             _ => "systemctl reload nginx (or restart the service that serves this port)",
         }
         .to_string();
+        let mut ignore = Vec::new();
+        for rule in &args.ignore {
+            let (id, host) = match rule.split_once('@') {
+                Some((id, host)) => (id, Some(host.trim_end_matches('.').to_string())),
+                None => (rule.as_str(), None),
+            };
+            let id = CheckId::from_id(id).ok_or_else(|| {
+                format!("--ignore {rule:?}: no check is called {id:?} (certscan --list-checks lists them)")
+            })?;
+            ignore.push((id, host));
+        }
         let mut caa_issuers = Vec::new();
         for issuer in &args.caa_issuers {
             let domain = issuer.trim().trim_end_matches('.').to_ascii_lowercase();
@@ -555,6 +577,10 @@ impl Args {
             pkcs12_password,
             run_budget: work_budget,
             empty_shard: sharded_empty,
+            gate: crate::report::Gate {
+                fail_on: args.fail_on,
+                ignore: args.ignore.clone(),
+            },
             machine_root: config_root.clone(),
             probe: ProbeOptions {
                 deadline: None,
@@ -585,6 +611,7 @@ impl Args {
                 caa_issuers,
                 local_addresses,
                 assume_local: args.local,
+                ignore,
                 proxied_backends,
                 platform: match args.profile.as_deref() {
                     Some("wazo") => Some(crate::analysis::platform::Platform::Wazo),
@@ -806,7 +833,13 @@ pub fn main() -> ExitCode {
     if let Err(message) = written {
         return usage_error(&message);
     }
-    ExitCode::from(run.status().exit_code())
+    // Nagios reads the status from the exit code: --fail-on is for CI gates.
+    let code = if plan.format == Format::Nagios {
+        run.status().exit_code()
+    } else {
+        run.exit_code()
+    };
+    ExitCode::from(code)
 }
 
 #[cfg(test)]

@@ -27,6 +27,8 @@ pub struct Plan {
     /// Where this machine's own tables are read (`--config-root`, or `/` with `--local`), when the
     /// scan is about this machine.
     pub machine_root: Option<PathBuf>,
+    /// `--fail-on` and `--ignore`, as given.
+    pub gate: crate::report::Gate,
     /// `--shard` left this job nothing to scan: an empty run is then fine, not UNKNOWN.
     pub empty_shard: bool,
     /// How long the run may work, from its start (`--deadline`, or `-t` in Nagios format).
@@ -177,6 +179,7 @@ pub async fn scan(plan: &Plan) -> Run {
     add_lookup_evidence(&mut evidence, plan, lookup_deadline).await;
     Run {
         empty_shard: plan.empty_shard,
+        gate: plan.gate.clone(),
         started_at: plan.started_at.clone(),
         evaluated_at: plan.evaluated_at.clone(),
         warning_days: plan.policy.thresholds.warning_days,

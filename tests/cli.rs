@@ -216,3 +216,69 @@ fn shards_split_a_target_list_without_overlap_and_inputs_are_per_endpoint() {
             .contains("K must be between 1 and N")
     );
 }
+
+#[test]
+fn fail_on_and_ignore_gate_ci_without_hiding_what_they_did() {
+    let pki = Pki::new();
+    // A leaf stored without its intermediate (critical) and expiring in 20 days (warning).
+    let leaf = pki.leaf(&LeafSpec::new(&["a.example.test"]).validity(-30, 20));
+    let file = pki.chain_file("leaf.pem", &[&leaf]);
+    let root = pki.root_file();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "--file",
+            file.as_str(),
+            "--name",
+            "a.example.test",
+            "--trust",
+            "none",
+            "--ca-file",
+            &root,
+        ];
+        args.extend(extra);
+        scan_json(&args)
+    };
+    let doc = run(&[]);
+    assert_eq!(
+        (doc["status"].as_str(), doc["exit_code"].as_u64()),
+        (Some("critical"), Some(2))
+    );
+    // Accepting the missing intermediate leaves the expiry warning.
+    let doc = run(&["--ignore", "chain.incomplete"]);
+    assert_eq!(ids(&doc, 0), ["cert.expires_soon"]);
+    assert_eq!(doc["targets"][0]["ignored"], serde_json::json!(["chain.incomplete"]));
+    assert_eq!(doc["exit_code"], 1);
+    // ... and --fail-on critical lets the warning pass the gate, saying so.
+    let doc = run(&["--ignore", "chain.incomplete", "--fail-on", "critical"]);
+    assert_eq!(
+        (doc["status"].as_str(), doc["exit_code"].as_u64()),
+        (Some("warning"), Some(0))
+    );
+    assert_eq!(doc["gate"]["fail_on"], "critical");
+    let table = certscan(&[
+        "--file",
+        &file,
+        "--name",
+        "a.example.test",
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+        "--at",
+        AT,
+        "--ignore",
+        "chain.incomplete",
+        "--fail-on",
+        "critical",
+    ]);
+    assert_eq!(table.code, 0);
+    let last = table.stdout.lines().last().unwrap();
+    assert!(
+        last.contains("fail-on critical") && last.contains("1 finding(s) ignored by --ignore chain.incomplete"),
+        "{last}"
+    );
+    // A rule for another host ignores nothing here; an unknown id is a usage error.
+    let doc = run(&["--ignore", "chain.incomplete@b.example.test"]);
+    assert!(ids(&doc, 0).contains(&"chain.incomplete".to_string()));
+    assert_eq!(certscan(&["--file", &file, "--ignore", "no.such_check"]).code, 3);
+}

@@ -40,6 +40,8 @@ pub struct Policy {
     pub names: Vec<String>,
     /// CAA identifiers to ask about (`--caa-issuer`); when empty, the issuing CA's.
     pub caa_issuers: Vec<String>,
+    /// Findings accepted with `--ignore`: a check id, for every target or for one host.
+    pub ignore: Vec<(CheckId, Option<String>)>,
     /// This machine's addresses, to tell when an endpoint is local.
     pub local_addresses: Vec<std::net::IpAddr>,
     /// `--local`: the scanned services run on this machine.
@@ -100,6 +102,8 @@ pub struct TargetResult {
     /// CAA verdicts, one per certificate name looked up.
     pub caa: Vec<caa::CaaReport>,
     pub findings: Vec<Finding>,
+    /// Check ids of the findings that `--ignore` removed here.
+    pub ignored: Vec<String>,
 }
 
 impl TargetResult {
@@ -126,6 +130,7 @@ impl TargetResult {
             resolution: vec![],
             caa: vec![],
             findings: vec![],
+            ignored: vec![],
         }
     }
 
@@ -418,6 +423,21 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
     if let Some(platform) = policy.platform {
         platform::adapt_remediations(platform, &mut result.findings);
     }
+    // Accepted findings leave the verdict, and are counted where they were.
+    let host = result.host.clone();
+    let ignored_here = |f: &Finding| {
+        policy.ignore.iter().any(|(id, only)| {
+            *id == f.id
+                && only
+                    .as_ref()
+                    .is_none_or(|h| host.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(h)))
+        })
+    };
+    let (ignored, kept): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut result.findings)
+        .into_iter()
+        .partition(|f| ignored_here(f));
+    result.findings = kept;
+    result.ignored = ignored.iter().map(|f| f.id.to_string()).collect();
     // Plain HTTP on a port the proxy forwards to is the backend itself, reached around the proxy:
     // it should not be reachable, rather than speak TLS.
     if let Origin::Endpoint {

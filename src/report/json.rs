@@ -22,6 +22,7 @@ struct Document<'a> {
     status: Status,
     exit_code: u8,
     summary: Summary,
+    gate: &'a super::Gate,
     targets: &'a [TargetResult],
 }
 
@@ -46,8 +47,9 @@ pub fn render(run: &Run) -> String {
             critical_days: run.critical_days,
         },
         status,
-        exit_code: status.exit_code(),
+        exit_code: run.exit_code(),
         summary: run.summary(),
+        gate: &run.gate,
         targets: &run.targets,
     };
     // Serialising plain data structures cannot fail.

@@ -21,6 +21,25 @@ pub enum Format {
     Nagios,
 }
 
+/// Which findings fail a CI gate (`--fail-on`), and which were accepted (`--ignore`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Gate {
+    pub fail_on: FailOn,
+    /// The `--ignore` rules as given: `ID` or `ID@HOST`.
+    pub ignore: Vec<String>,
+}
+
+/// The least severity that makes the exit status non-zero.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Critical,
+    /// The Nagios exit codes as they are: WARNING and worse (the default).
+    #[default]
+    Warning,
+    Info,
+}
+
 /// Counts of targets per status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -40,6 +59,7 @@ pub struct Run {
     pub targets: Vec<TargetResult>,
     /// `--shard` left this run nothing to scan (its status is then OK, not UNKNOWN).
     pub empty_shard: bool,
+    pub gate: Gate,
 }
 
 impl Run {
@@ -49,6 +69,49 @@ impl Run {
             return if self.empty_shard { Status::Ok } else { Status::Unknown };
         }
         Status::worst_of(self.targets.iter().map(|t| t.status))
+    }
+
+    /// The process exit status: the Nagios code of the worst status, lowered or raised by
+    /// `--fail-on` (UNKNOWN always fails: nothing could be concluded).
+    pub fn exit_code(&self) -> u8 {
+        let status = self.status();
+        match self.gate.fail_on {
+            FailOn::Warning => status.exit_code(),
+            FailOn::Critical if status == Status::Warning => 0,
+            FailOn::Critical => status.exit_code(),
+            FailOn::Info if status == Status::Ok && self.targets.iter().any(|t| !t.findings.is_empty()) => {
+                Status::Warning.exit_code()
+            }
+            FailOn::Info => status.exit_code(),
+        }
+    }
+
+    /// How many findings `--ignore` removed, over all targets.
+    pub fn ignored_count(&self) -> usize {
+        self.targets.iter().map(|t| t.ignored.len()).sum()
+    }
+
+    /// The gate's settings as one clause for summary lines, when any is not the default.
+    pub fn gate_note(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.gate.fail_on != FailOn::Warning {
+            parts.push(format!(
+                "fail-on {}",
+                if self.gate.fail_on == FailOn::Critical {
+                    "critical"
+                } else {
+                    "info"
+                }
+            ));
+        }
+        if !self.gate.ignore.is_empty() {
+            parts.push(format!(
+                "{} finding(s) ignored by --ignore {}",
+                self.ignored_count(),
+                self.gate.ignore.join(",")
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 
     pub fn summary(&self) -> Summary {

@@ -60,6 +60,9 @@ pub fn render(run: &Run) -> String {
             ))
         })
         .collect();
+    if let Some(note) = run.gate_note() {
+        headline.push_str(&format!(" ({})", printable(&note)));
+    }
     let mut out = format!("CERTSCAN {} - {}", status.label(), headline.replace('|', "/"));
     if !perfdata.is_empty() {
         out.push_str(" | ");

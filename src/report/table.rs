@@ -58,7 +58,7 @@ pub fn render(run: &Run, color: bool) -> String {
     }
     let summary = run.summary();
     let status = run.status();
-    let headline = format!(
+    let mut headline = format!(
         "{}: {} endpoint(s): {} OK, {} WARNING, {} CRITICAL, {} UNKNOWN (evaluated at {})",
         status.label(),
         run.targets.len(),
@@ -68,6 +68,9 @@ pub fn render(run: &Run, color: bool) -> String {
         summary.unknown,
         run.evaluated_at
     );
+    if let Some(note) = run.gate_note() {
+        headline.push_str(&format!("; {}", printable(&note)));
+    }
     out.push_str(&if color {
         format!("{}\n", paint_text(&headline, status))
     } else {
@@ -294,6 +297,7 @@ mod tests {
         };
         Run {
             empty_shard: false,
+            gate: Default::default(),
             started_at: "2030-01-01T00:00:00Z".into(),
             evaluated_at: "2030-01-01T00:00:00Z".into(),
             warning_days: 30,
