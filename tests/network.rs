@@ -477,3 +477,29 @@ fn ipv6_loopback_target_in_brackets() {
     assert_eq!(doc["targets"][0]["address"], "::1");
     assert_eq!(doc["targets"][0]["names_checked"][0], "::1");
 }
+
+#[test]
+fn the_nagios_ok_line_names_the_soonest_expiry() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let long = pki.leaf(&LeafSpec::new(&[NAME]).validity(-30, 90));
+    let soon = pki.leaf(&LeafSpec::new(&[NAME]).validity(-30, 45));
+    let long_port = serve(&servers, &[&long, &pki.intermediate.cert], &long);
+    let soon_port = serve(&servers, &[&soon, &pki.intermediate.cert], &soon);
+    let mut args = args_for(&pki, NAME, long_port);
+    args.extend(
+        pinned_scan_args(&pki, &format!("{NAME}:{soon_port}"), NAME, soon_port)
+            .into_iter()
+            .take(3),
+    );
+    args.extend(["--at", AT, "--format", "nagios"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = certscan(&args);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let first = out.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(&format!(
+            "CERTSCAN OK - 2 endpoint(s) OK, first expiry in 45 days ({NAME}:{soon_port})"
+        )),
+        "{first}"
+    );
+}

@@ -10,7 +10,21 @@ pub fn render(run: &Run) -> String {
     let summary = run.summary();
     let total = run.targets.len();
     let mut headline = match (summary.critical, summary.unknown, summary.warning) {
-        (0, 0, 0) => format!("{total} endpoint(s) OK"),
+        (0, 0, 0) => {
+            // The one figure an OK check is watched for: the soonest expiry.
+            let soonest = run
+                .targets
+                .iter()
+                .filter_map(|t| t.days_left.map(|days| (days, t)))
+                .min_by_key(|(days, _)| *days);
+            match soonest {
+                Some((days, target)) => format!(
+                    "{total} endpoint(s) OK, first expiry in {days} days ({})",
+                    printable(&target.label())
+                ),
+                None => format!("{total} endpoint(s) OK"),
+            }
+        }
         _ => {
             let mut parts = Vec::new();
             for (count, word) in [
