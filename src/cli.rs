@@ -155,6 +155,10 @@ pub struct Args {
     #[arg(help_heading = "Output", long, value_name = "ID[@HOST]")]
     pub ignore: Vec<String>,
 
+    /// Colour in the table: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
     /// Write the report to FILE instead of standard output.
     #[arg(help_heading = "Output", short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -577,6 +581,7 @@ impl Args {
             pkcs12_password,
             run_budget: work_budget,
             empty_shard: sharded_empty,
+            color: args.color,
             gate: crate::report::Gate {
                 fail_on: args.fail_on,
                 ignore: args.ignore.clone(),
@@ -680,8 +685,23 @@ fn account(name: &str) -> Result<Account, String> {
 }
 
 /// Colour only for a table written to a terminal, and never when NO_COLOR is set.
-fn use_color(format: Format, to_file: bool, stdout_is_terminal: bool, no_color: bool) -> bool {
-    format == Format::Table && !to_file && stdout_is_terminal && !no_color
+/// `--color`: when the table is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// Colour only for tables: always or never when asked, else on a terminal without NO_COLOR.
+fn use_color(choice: ColorChoice, format: Format, to_file: bool, stdout_is_terminal: bool, no_color: bool) -> bool {
+    format == Format::Table
+        && match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !to_file && stdout_is_terminal && !no_color,
+        }
 }
 
 fn usage_error(message: &str) -> ExitCode {
@@ -820,6 +840,7 @@ pub fn main() -> ExitCode {
     }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let color = use_color(
+        plan.color,
         plan.format,
         plan.output.is_some(),
         std::io::stdout().is_terminal(),
@@ -856,10 +877,14 @@ mod tests {
 
     #[test]
     fn colour_only_for_tables_on_a_terminal_without_no_color() {
-        assert!(use_color(Format::Table, false, true, false));
-        assert!(!use_color(Format::Table, false, true, true));
-        assert!(!use_color(Format::Table, false, false, false));
-        assert!(!use_color(Format::Table, true, true, false));
-        assert!(!use_color(Format::Json, false, true, false));
+        let auto = ColorChoice::Auto;
+        assert!(use_color(auto, Format::Table, false, true, false));
+        assert!(!use_color(auto, Format::Table, false, true, true));
+        assert!(!use_color(auto, Format::Table, false, false, false));
+        assert!(!use_color(auto, Format::Table, true, true, false));
+        assert!(!use_color(auto, Format::Json, false, true, false));
+        assert!(use_color(ColorChoice::Always, Format::Table, true, false, true));
+        assert!(!use_color(ColorChoice::Never, Format::Table, false, true, false));
+        assert!(!use_color(ColorChoice::Always, Format::Nagios, false, true, false));
     }
 }

@@ -27,6 +27,8 @@ pub struct Plan {
     /// Where this machine's own tables are read (`--config-root`, or `/` with `--local`), when the
     /// scan is about this machine.
     pub machine_root: Option<PathBuf>,
+    /// `--color`.
+    pub color: crate::cli::ColorChoice,
     /// `--fail-on` and `--ignore`, as given.
     pub gate: crate::report::Gate,
     /// `--shard` left this job nothing to scan: an empty run is then fine, not UNKNOWN.

@@ -282,3 +282,14 @@ fn fail_on_and_ignore_gate_ci_without_hiding_what_they_did() {
     assert!(ids(&doc, 0).contains(&"chain.incomplete".to_string()));
     assert_eq!(certscan(&["--file", &file, "--ignore", "no.such_check"]).code, 3);
 }
+
+#[test]
+fn color_always_and_never_override_the_terminal_test() {
+    let target = format!("127.0.0.1:{}", Servers::new().closed_port());
+    let always = certscan(&[&target, "--color", "always"]);
+    assert!(always.stdout.contains("\u{1b}["), "{}", always.stdout);
+    let never = certscan(&[&target, "--color", "never"]);
+    assert!(!never.stdout.contains('\u{1b}'), "{}", never.stdout);
+    // Off a terminal, auto (the default) colours nothing.
+    assert!(!certscan(&[&target]).stdout.contains('\u{1b}'));
+}

@@ -25,7 +25,9 @@ fn new_table(color: bool) -> Table {
     table
         .load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
-    if !color {
+    if color {
+        table.enforce_styling();
+    } else {
         table.force_no_tty();
     }
     // A terminal that reports no usable width (some ptys say 0 columns) gets COLUMNS or the default.
