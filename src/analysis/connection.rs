@@ -499,6 +499,41 @@ mod tests {
     }
 
     #[test]
+    fn connect_failures_are_judged_by_whose_problem_they_are() {
+        let failed = |failure| {
+            failure_finding(&Observation::ConnectFailed {
+                failure,
+                error: "os error".into(),
+            })
+            .unwrap()
+        };
+        let unreachable = failed(ConnectFailure::HostUnreachable);
+        assert_eq!(
+            (unreachable.id, unreachable.severity),
+            (CheckId::ConnectionUnreachable, crate::status::Severity::Critical)
+        );
+        for local in [
+            ConnectFailure::NoLocalRoute,
+            ConnectFailure::BlockedLocally,
+            ConnectFailure::Other,
+        ] {
+            let found = failed(local);
+            assert_eq!(
+                (found.id, found.severity),
+                (CheckId::ConnectionLocalFailure, crate::status::Severity::Unknown)
+            );
+            assert!(found.detail.contains("was not tested"), "{}", found.detail);
+        }
+        let starved = failed(ConnectFailure::OutOfResources);
+        assert_eq!(starved.id, CheckId::ResourceLimit);
+        assert!(starved.detail.contains("--concurrency"));
+        assert_eq!(
+            failure_finding(&Observation::Refused).unwrap().id,
+            CheckId::ConnectionRefused
+        );
+    }
+
+    #[test]
     fn a_chain_is_not_a_failure() {
         assert!(
             failure_finding(&Observation::Chain {
