@@ -176,8 +176,12 @@ fn nagios_usage_errors_are_reported_on_standard_output() {
 
 #[test]
 fn shards_split_a_target_list_without_overlap_and_inputs_are_per_endpoint() {
-    let servers = Servers::new();
-    let ports: Vec<u16> = (0..12).map(|_| servers.closed_port()).collect();
+    // Twelve distinct ports where nothing listens: bound together, then released.
+    let held: Vec<std::net::TcpListener> = (0..12)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let ports: Vec<u16> = held.iter().map(|l| l.local_addr().unwrap().port()).collect();
+    drop(held);
     let list: String = ports
         .chunks(3)
         .map(|c| format!("127.0.0.1:{},{},{}\n", c[0], c[1], c[2]))
