@@ -11,9 +11,6 @@ use crate::evidence::NameResolution;
 use crate::finding::{CheckId, Finding};
 use crate::status::Severity;
 
-/// At most this many certificate names are resolved per target.
-pub const MAX_NAMES: usize = 50;
-
 /// Whether the scanned endpoint is this machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Locality {
@@ -24,9 +21,11 @@ pub enum Locality {
     Declared,
 }
 
-/// The leaf's DNS names worth resolving: its CNs and SAN DNS names, wildcards skipped.
+/// The leaf's DNS names worth resolving: its CNs and SAN DNS names, wildcards skipped, each once
+/// (how many are looked up is capped where the lookups are made).
 pub fn certificate_names(leaf: &CertInfo) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let candidates = leaf
         .common_names
         .iter()
@@ -40,12 +39,11 @@ pub fn certificate_names(leaf: &CertInfo) -> Vec<String> {
         if !name.contains('*')
             && name.parse::<IpAddr>().is_err()
             && super::names::valid_reference_dns(&name)
-            && !names.contains(&name)
+            && seen.insert(name.clone())
         {
             names.push(name);
         }
     }
-    names.truncate(MAX_NAMES);
     names
 }
 
