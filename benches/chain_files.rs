@@ -6,8 +6,6 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::time::Instant;
-
 use common::{AT, LeafSpec, Pki};
 
 /// Writes a PEM file: the leaf, its intermediate, then `extra` distinct other certificates.
@@ -25,7 +23,6 @@ fn chain_file(pki: &Pki, extra: usize) -> String {
 }
 
 fn measure(name: &str, file: &str, root: &str) {
-    let gnu_time = std::path::Path::new("/usr/bin/time").exists();
     let args = [
         "--file",
         file,
@@ -43,22 +40,9 @@ fn measure(name: &str, file: &str, root: &str) {
         "--hosts-file",
         "/dev/null",
     ];
-    let mut command = if gnu_time {
-        let mut c = std::process::Command::new("/usr/bin/time");
-        c.arg("-f").arg("peak_kib=%M").arg(env!("CARGO_BIN_EXE_certscan"));
-        c
-    } else {
-        std::process::Command::new(env!("CARGO_BIN_EXE_certscan"))
-    };
-    let start = Instant::now();
-    let output = command.args(args).output().expect("run certscan");
-    let seconds = start.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let peak = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("peak_kib="))
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .map_or("n/a".to_string(), |k| format!("{:.1} MiB", k / 1024.0));
+    let common::Measured { output, took, peak_kib } = common::certscan_measured(&args);
+    let seconds = took.as_secs_f64();
+    let peak = peak_kib.map_or("n/a".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
     let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
     let findings = doc["targets"][0]["findings"].as_array().map_or(0, |f| f.len());
     let first = doc["targets"][0]["findings"][0]["id"]

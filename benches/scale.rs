@@ -5,8 +5,6 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::time::Instant;
-
 use common::{AT, LeafSpec, Pki, Raw, Servers};
 
 const TIMEOUT_SECONDS: f64 = 2.0;
@@ -20,22 +18,8 @@ struct Measure {
 
 /// Runs the binary under /usr/bin/time when it exists, to read the peak resident size.
 fn run(args: &[String]) -> Measure {
-    let gnu_time = std::path::Path::new("/usr/bin/time").exists();
-    let mut command = if gnu_time {
-        let mut c = std::process::Command::new("/usr/bin/time");
-        c.arg("-f").arg("peak_kib=%M").arg(env!("CARGO_BIN_EXE_certscan"));
-        c
-    } else {
-        std::process::Command::new(env!("CARGO_BIN_EXE_certscan"))
-    };
-    let start = Instant::now();
-    let output = command.args(args).output().expect("run certscan");
-    let seconds = start.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let peak_kib = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("peak_kib="))
-        .and_then(|v| v.trim().parse().ok());
+    let common::Measured { output, took, peak_kib } = common::certscan_measured(args);
+    let seconds = took.as_secs_f64();
     let doc: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
     Measure {
         seconds,

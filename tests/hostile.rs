@@ -251,18 +251,7 @@ fn a_good_endpoint_among_hostile_ones_is_still_reported_valid() {
         ]
         .map(String::from),
     );
-    // Peak memory from GNU time when it is installed.
-    let gnu_time = std::path::Path::new("/usr/bin/time").exists();
-    let mut command = if gnu_time {
-        let mut c = std::process::Command::new("/usr/bin/time");
-        c.args(["-f", "peak_kib=%M", env!("CARGO_BIN_EXE_certscan")]);
-        c
-    } else {
-        std::process::Command::new(env!("CARGO_BIN_EXE_certscan"))
-    };
-    let started = Instant::now();
-    let output = command.args(&args).env("NO_COLOR", "1").output().unwrap();
-    let took = started.elapsed();
+    let Measured { output, took, peak_kib } = certscan_measured(&args);
     let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(took < bound(), "took {took:?}");
     assert_eq!(doc["targets"].as_array().unwrap().len(), 7);
@@ -271,15 +260,8 @@ fn a_good_endpoint_among_hostile_ones_is_still_reported_valid() {
     for i in 1..7 {
         assert_eq!(doc["targets"][i]["status"], "critical", "{:#}", doc["targets"][i]);
     }
-    if gnu_time {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let peak_kib: u64 = stderr
-            .lines()
-            .find_map(|l| l.strip_prefix("peak_kib="))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap();
-        assert!(peak_kib < 100 * 1024, "peak {peak_kib} KiB");
-    } else {
-        eprintln!("/usr/bin/time is not installed: peak memory not checked");
+    match peak_kib {
+        Some(peak_kib) => assert!(peak_kib < 100 * 1024, "peak {peak_kib} KiB"),
+        None => eprintln!("/usr/bin/time is not installed: peak memory not checked"),
     }
 }

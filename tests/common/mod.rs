@@ -55,6 +55,33 @@ pub fn certscan_with_env(args: &[&str], env: &[(&str, Option<&str>)]) -> RunOutp
     }
 }
 
+/// One run of the binary, timed, with its peak resident size when GNU time is installed.
+pub struct Measured {
+    pub output: std::process::Output,
+    pub took: std::time::Duration,
+    pub peak_kib: Option<u64>,
+}
+
+/// Runs the binary with these arguments (and NO_COLOR), under /usr/bin/time when it exists.
+pub fn certscan_measured<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Measured {
+    let gnu_time = std::path::Path::new("/usr/bin/time").exists();
+    let mut command = if gnu_time {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "peak_kib=%M", env!("CARGO_BIN_EXE_certscan")]);
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_certscan"))
+    };
+    let started = std::time::Instant::now();
+    let output = command.args(args).env("NO_COLOR", "1").output().expect("run certscan");
+    let took = started.elapsed();
+    let peak_kib = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .find_map(|l| l.strip_prefix("peak_kib="))
+        .and_then(|v| v.trim().parse().ok());
+    Measured { output, took, peak_kib }
+}
+
 fn schema() -> &'static jsonschema::Validator {
     static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
     SCHEMA.get_or_init(|| {
