@@ -1,9 +1,10 @@
 //! The command line: flags, their validation into a scan plan, and the run from targets to exit
 //! code. Usage errors are reported before anything is probed and exit with 3 (UNKNOWN).
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
@@ -18,12 +19,14 @@ use crate::finding::CheckId;
 use crate::probe::dns::DnsOptions;
 use crate::probe::hosts::HostsFile;
 use crate::probe::names::ResolutionOptions;
+use crate::probe::slots::{self, PerAddressSize, SlotSizes};
 use crate::probe::{self, NameSource, ProbeOptions};
 use crate::profile;
-use crate::report::{self, FailOn, Format};
-use crate::scan::{self, Plan};
+use crate::report::{self, FailOn, Format, Run};
+use crate::scan::{self, Order, Plan};
 use crate::status::Status;
-use crate::target::{self, Extra, FileTarget, Protocol, ResolvePin};
+use crate::target::{self, Extra, FileTarget, Protocol, ResolvePin, Target};
+use crate::target_source::{Completion, TargetSource};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -81,9 +84,16 @@ pub struct Args {
     #[arg(help_heading = "Targets", long, value_name = "NAME")]
     pub sni: Option<String>,
 
-    /// Endpoints probed at once.
-    #[arg(help_heading = "Targets", long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    /// Endpoints being connected to at once. One that has not finished within a fortieth of
+    /// --timeout steps aside to wait (with up to 8192 others, within the open-file limit), so
+    /// dead endpoints do not hold up live ones.
+    #[arg(help_heading = "Targets", long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub concurrency: u32,
+
+    /// At most N connections to one address at once, so a SIP edge or a shared backend does not
+    /// ban the scanner (0: no limit). Default 16, not applied to loopback addresses unless given.
+    #[arg(help_heading = "Targets", long, value_name = "N")]
+    pub per_host: Option<u32>,
 
     /// Seconds allowed per endpoint: connect, TLS handshake and protocol exchange together.
     #[arg(
@@ -263,39 +273,29 @@ fn rfc3339(unix: i64) -> String {
     crate::analysis::certificate::rfc3339(unix)
 }
 
-/// Reads a targets file or standard input, bounded.
-fn read_targets_file(path: &PathBuf) -> Result<String, String> {
-    const LIMIT: u64 = 16 * 1024 * 1024;
-    let mut text = String::new();
-    let result = if path.as_os_str() == "-" {
-        std::io::stdin().take(LIMIT).read_to_string(&mut text)
-    } else {
-        std::fs::File::open(path).and_then(|f| f.take(LIMIT).read_to_string(&mut text))
-    };
-    result.map_err(|e| format!("cannot read targets file {}: {e}", path.display()))?;
-    Ok(text)
-}
+/// What to say when the command line names nothing to scan, or the lists it names are empty.
+const NOTHING_TO_SCAN: &str = "nothing to scan: give at least one TARGET, --targets-file or --file (see --help)";
 
 impl Args {
     /// Validates the flags into a scan plan; errors name the bad input.
     pub fn into_plan(self) -> Result<Plan, String> {
         let args = self;
-        let mut targets = Vec::new();
+        let mut given = Vec::new();
         for text in &args.targets {
-            targets.extend(target::parse_target(text)?);
+            given.extend(target::parse_target(text)?);
         }
-        for path in &args.targets_files {
-            let text = read_targets_file(path)?;
-            targets.extend(target::parse_targets_text(&text, &path.display().to_string())?);
+        // Targets files are read as the scan goes; one that cannot be opened is said now.
+        for path in args.targets_files.iter().filter(|p| p.as_os_str() != "-") {
+            std::fs::File::open(path).map_err(|e| format!("cannot read targets file {}: {e}", path.display()))?;
         }
-        if let Some(protocol) = args.protocol {
-            for target in targets.iter_mut().filter(|t| !t.scheme_given) {
-                target.protocol = protocol;
-            }
-        }
-        if let Some(name) = &args.profile {
-            targets = profile::apply(&profile::load(name)?, targets);
-        }
+        let completion = Completion {
+            protocol: args.protocol,
+            profile: args.profile.as_deref().map(profile::load).transpose()?,
+            compare: args.compare.clone(),
+        };
+        let given = completion.complete(given);
+        // Targets found in configurations.
+        let mut targets: Vec<Target> = Vec::new();
         let mut kazoo_insecure: Vec<(PathBuf, String)> = Vec::new();
         let mut files: Vec<FileTarget> = args
             .files
@@ -309,9 +309,6 @@ impl Args {
                 },
             })
             .collect();
-        for target in &mut targets {
-            target.extra.compare = args.compare.clone();
-        }
         let mut resolve_pins = args
             .resolve
             .iter()
@@ -419,20 +416,21 @@ impl Args {
             }
             _ => {}
         }
-        let mut targets = target::dedup(targets);
-        let mut sharded_empty = false;
-        if let Some(text) = &args.shard {
-            let shard = target::Shard::parse(text)?;
-            targets.retain(|t| shard.holds(&t.key()));
+        let shard = args.shard.as_deref().map(target::Shard::parse).transpose()?;
+        let unsharded_sources = files.len() + kazoo_insecure.len();
+        if let Some(shard) = &shard {
             files.retain(|f| shard.holds(&f.path.display().to_string()));
             kazoo_insecure.retain(|(path, url)| shard.holds(&format!("{}|{url}", path.display())));
-            // An empty slice is a valid outcome for one job of many.
-            if targets.is_empty() && files.is_empty() && kazoo_insecure.is_empty() {
-                sharded_empty = true;
-            }
         }
-        if targets.is_empty() && files.is_empty() && kazoo_insecure.is_empty() && !sharded_empty {
-            return Err("nothing to scan: give at least one TARGET, --targets-file or --file (see --help)".into());
+        let targets = TargetSource {
+            given,
+            files: args.targets_files.clone(),
+            configured: targets,
+            completion,
+            shard,
+        };
+        if !targets.may_hold_targets() && unsharded_sources == 0 {
+            return Err(NOTHING_TO_SCAN.into());
         }
         for name in &args.names {
             if ServerName::try_from(name.as_str()).is_err() {
@@ -580,7 +578,8 @@ impl Args {
             files,
             pkcs12_password,
             run_budget: work_budget,
-            empty_shard: sharded_empty,
+            shard,
+            unsharded_sources,
             color: args.color,
             gate: crate::report::Gate {
                 fail_on: args.fail_on,
@@ -590,10 +589,27 @@ impl Args {
             probe: ProbeOptions {
                 deadline: None,
                 timeout: endpoint_timeout,
-                concurrency: args.concurrency as usize,
+                slots: SlotSizes {
+                    active: args.concurrency as usize,
+                    quiet: slots::DEFAULT_QUIET,
+                    quiet_limited_by_open_files: false,
+                    patience: slots::patience_for(endpoint_timeout),
+                    per_address: match args.per_host {
+                        None => Some(PerAddressSize {
+                            limit: slots::DEFAULT_PER_HOST,
+                            loopback_too: false,
+                        }),
+                        Some(0) => None,
+                        Some(limit) => Some(PerAddressSize {
+                            limit: limit as usize,
+                            loopback_too: true,
+                        }),
+                    },
+                },
                 resolve_pins,
                 sni: args.sni,
                 progress: None,
+                queued: None,
                 name_source: if args.hosts_file.is_some() || args.dns_server.is_some() {
                     NameSource::Emulated {
                         hosts: resolution.hosts.clone(),
@@ -728,29 +744,78 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
     }
 }
 
-/// Writes the report next to `path` under a temporary name, then renames it over `path`: a
-/// reader never sees half a report, and a symbolic link at `path` is replaced, not followed.
-fn write_report_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
-    let mut temporary_name = std::ffi::OsString::from(".");
-    temporary_name.push(name);
-    temporary_name.push(format!(".certscan-{}.tmp", std::process::id()));
-    let temporary = path.with_file_name(temporary_name);
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
+/// A report file written under a temporary name beside its path, then renamed over it: a
+/// reader never sees half a report, and a symbolic link at the path is replaced, not followed.
+/// Dropped without [`ReportFile::commit`], the temporary file is removed.
+struct ReportFile {
+    path: PathBuf,
+    temporary: PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl ReportFile {
+    fn create(path: &std::path::Path) -> std::io::Result<ReportFile> {
+        let name = path
+            .file_name()
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+        let mut temporary_name = std::ffi::OsString::from(".");
+        temporary_name.push(name);
+        temporary_name.push(format!(".certscan-{}.tmp", std::process::id()));
+        let temporary = path.with_file_name(temporary_name);
+        let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&temporary)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+        Ok(ReportFile {
+            path: path.to_path_buf(),
+            temporary,
+            file: Some(std::io::BufWriter::new(file)),
+        })
     }
-    written
+
+    fn write(&mut self, text: &str) -> std::io::Result<()> {
+        match &mut self.file {
+            Some(file) => file.write_all(text.as_bytes()),
+            None => Ok(()),
+        }
+    }
+
+    fn commit(mut self) -> std::io::Result<()> {
+        let Some(file) = self.file.take() else { return Ok(()) };
+        let file = file.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&self.temporary, &self.path)
+    }
+}
+
+impl Drop for ReportFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
+    }
+}
+
+/// Where the report goes: standard output or a file, written as it comes.
+enum ReportOutput {
+    Stdout,
+    File(ReportFile),
+}
+
+impl ReportOutput {
+    fn write(&mut self, text: &str) -> std::io::Result<()> {
+        match self {
+            ReportOutput::Stdout => write_stdout(text),
+            ReportOutput::File(file) => file.write(text),
+        }
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            ReportOutput::Stdout => Ok(()),
+            ReportOutput::File(file) => file.commit(),
+        }
+    }
 }
 
 /// The whole program: parse, scan, report, exit code.
@@ -798,22 +863,24 @@ pub fn main() -> ExitCode {
         let _ = write_stdout(&lines);
         return ExitCode::SUCCESS;
     }
-    let plan = match args.into_plan() {
+    let mut plan = match args.into_plan() {
         Ok(plan) => plan,
         Err(message) => return usage_error(&message),
     };
-    let concurrency = plan.probe.concurrency;
-    if let Some(warning) = crate::limits::raise_open_files(crate::limits::open_files_needed(concurrency), concurrency) {
+    let sizes = &mut plan.probe.slots;
+    let budget = crate::limits::open_files_for(sizes.active, sizes.quiet);
+    if let Some(warning) = &budget.warning {
         eprintln!("certscan: warning: {warning}");
     }
+    sizes.quiet = budget.quiet;
+    sizes.quiet_limited_by_open_files = budget.quiet_limited;
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return usage_error(&format!("cannot start the async runtime: {e}")),
     };
-    // A progress bar on standard error, for tables on a terminal with more than a few endpoints.
-    let mut plan = plan;
-    let bar = (plan.format == Format::Table && std::io::stderr().is_terminal() && plan.targets.len() > 3).then(|| {
-        let bar = indicatif::ProgressBar::new(plan.targets.len() as u64);
+    // A progress bar on standard error, for tables on a terminal; it grows as targets are read.
+    let bar = (plan.format == Format::Table && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
         if let Ok(style) =
             indicatif::ProgressStyle::with_template("{spinner} probing {pos}/{len} endpoints {wide_bar} {elapsed}")
         {
@@ -822,21 +889,74 @@ pub fn main() -> ExitCode {
         bar
     });
     if let Some(bar) = &bar {
-        let bar = bar.clone();
-        plan.probe.progress = Some(probe::Progress(std::sync::Arc::new(move || {
+        let (queued, done) = (bar.clone(), bar.clone());
+        plan.probe.queued = Some(probe::Progress(Arc::new(move || queued.inc_length(1))));
+        plan.probe.progress = Some(probe::Progress(Arc::new(move || {
             // A name can resolve to several addresses: grow the total rather than overflow it.
-            if bar.position() + 1 > bar.length().unwrap_or(0) {
-                bar.inc_length(1);
+            if done.position() + 1 > done.length().unwrap_or(0) {
+                done.inc_length(1);
             }
-            bar.inc(1)
+            done.inc(1)
         })));
     }
-    let run = runtime.block_on(scan::scan(&plan));
+    let source = std::mem::take(&mut plan.targets);
+    let plan = Arc::new(plan);
+    let mut output = match &plan.output {
+        None => ReportOutput::Stdout,
+        Some(path) => match ReportFile::create(path) {
+            Ok(file) => ReportOutput::File(file),
+            Err(e) => return usage_error(&format!("cannot write {}: {e}", path.display())),
+        },
+    };
+    let mut run = Run {
+        started_at: plan.started_at.clone(),
+        evaluated_at: plan.evaluated_at.clone(),
+        warning_days: plan.policy.thresholds.warning_days,
+        critical_days: plan.policy.thresholds.critical_days,
+        targets: vec![],
+        tally: Default::default(),
+        empty_shard: false,
+        gate: plan.gate.clone(),
+    };
+    // NDJSON prints each result as it comes and keeps none; the other formats keep them all,
+    // to print them in the order of the input.
+    let streaming = plan.format == Format::Ndjson;
+    let mut kept: Vec<(Order, Vec<crate::analysis::TargetResult>)> = Vec::new();
+    let mut write_error: Option<std::io::Error> = None;
+    let end = runtime.block_on(scan::scan(plan.clone(), source, |order, results| {
+        if streaming {
+            for result in results {
+                if write_error.is_none()
+                    && let Err(e) = output.write(&report::json::ndjson_target_line(&result))
+                {
+                    write_error = Some(e);
+                }
+                run.add(result, false);
+            }
+        } else {
+            kept.push((order, results));
+        }
+    }));
     // A system lookup still running in a blocking thread past its deadline must not hold the
     // process: the run is over.
     runtime.shutdown_background();
     if let Some(bar) = bar {
         bar.finish_and_clear();
+    }
+    kept.sort_by_key(|(order, _)| *order);
+    for result in kept.into_iter().flat_map(|(_, results)| results) {
+        run.add(result, true);
+    }
+    if let Some(note) = &end.open_files_note {
+        eprintln!("certscan: warning: {note}");
+    }
+    if run.tally.total() == 0 {
+        // One job's empty slice of a list that is not empty is fine; an empty list is not.
+        if plan.shard.is_some() && (end.targets.read > 0 || plan.unsharded_sources > 0) {
+            run.empty_shard = true;
+        } else {
+            return usage_error(NOTHING_TO_SCAN);
+        }
     }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let color = use_color(
@@ -847,12 +967,15 @@ pub fn main() -> ExitCode {
         no_color,
     );
     let text = report::render(&run, plan.format, color);
-    let written = match &plan.output {
-        Some(path) => write_report_file(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => write_stdout(&text).map_err(|e| format!("cannot write the report: {e}")),
+    let written = match write_error {
+        Some(e) => Err(e),
+        None => output.write(&text).and_then(|()| output.finish()),
     };
-    if let Err(message) = written {
-        return usage_error(&message);
+    if let Err(e) = written {
+        return usage_error(&match &plan.output {
+            Some(path) => format!("cannot write {}: {e}", path.display()),
+            None => format!("cannot write the report: {e}"),
+        });
     }
     // Nagios reads the status from the exit code: --fail-on is for CI gates.
     let code = if plan.format == Format::Nagios {

@@ -98,6 +98,7 @@ check_ids! {
     WazoVerifyDisabled => "wazo.verify_disabled",
     KazooApiNotHttps => "kazoo.api_not_https",
     Nonconformant => "cert.nonconformant",
+    TargetInvalid => "target.invalid",
 }
 
 impl fmt::Display for CheckId {

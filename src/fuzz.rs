@@ -6,8 +6,8 @@ use crate::analysis::certificate::CertInfo;
 
 /// Target lists: command-line targets, targets files and `--resolve` pins.
 pub fn targets(data: &[u8]) {
+    let _ = crate::target_source::read_text(data, "fuzz");
     let text = String::from_utf8_lossy(data);
-    let _ = crate::target::parse_targets_text(&text, "fuzz");
     for line in text.lines().take(64) {
         let _ = crate::target::parse_target(line);
         let _ = crate::target::ResolvePin::parse(line);

@@ -23,6 +23,7 @@ pub mod report;
 pub mod scan;
 pub mod status;
 pub mod target;
+pub mod target_source;
 
 /// Fault injection for the tests of failure isolation, in debug builds only: panics when the
 /// environment variable `CERTSCAN_FAULT_PANIC` is `STAGE:INPUT` for this stage and target input.

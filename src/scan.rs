@@ -1,23 +1,31 @@
-//! One run, from a validated plan to results: probe the targets and files, gather the disk,
-//! CAA and name-resolution evidence they call for, then analyse.
+//! One run, from a validated plan to results, streamed: targets are read as the scan goes,
+//! each is probed, given the disk, CAA and name-resolution evidence it calls for, and analysed,
+//! and its results are handed on as soon as they are known, so nothing grows with the list.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use tokio::time::Instant;
+use tokio::sync::{OnceCell, Semaphore, mpsc};
+use tokio::time::{Instant, timeout_at};
 
 use crate::analysis::certificate::CertInfo;
-use crate::analysis::{Policy, assess_all, caa, resolution};
+use crate::analysis::{Policy, TargetResult, assess_all, caa, resolution};
 use crate::evidence::{CaaLookup, Cap, Evidence, NameResolution, Observation, Origin};
-use crate::probe::dns::DnsOptions;
-use crate::probe::names::ResolutionOptions;
+use crate::probe::dns::{CaaLookups, DnsOptions};
+use crate::probe::names::{NameLookups, ResolutionOptions};
+use crate::probe::slots::Slots;
 use crate::probe::{self, ProbeOptions};
-use crate::report::{Format, Run};
+use crate::report::Format;
 use crate::target::{Extra, FileTarget, Host, Target};
+use crate::target_source::{self, Item, TargetSource};
 
 /// Everything a scan needs, validated.
 pub struct Plan {
-    pub targets: Vec<Target>,
+    /// The targets, read while the scan runs.
+    pub targets: TargetSource,
     /// Plain-HTTP API URLs found in Kazoo's UI configuration, with the file.
     pub kazoo_insecure: Vec<(PathBuf, String)>,
     pub files: Vec<FileTarget>,
@@ -31,8 +39,11 @@ pub struct Plan {
     pub color: crate::cli::ColorChoice,
     /// `--fail-on` and `--ignore`, as given.
     pub gate: crate::report::Gate,
-    /// `--shard` left this job nothing to scan: an empty run is then fine, not UNKNOWN.
-    pub empty_shard: bool,
+    /// `--shard`: this job's slice of the targets, files and configured URLs.
+    pub shard: Option<crate::target::Shard>,
+    /// Files and configured URLs before `--shard` chose (an empty slice of a non-empty list
+    /// is a fine outcome for one job of many).
+    pub unsharded_sources: usize,
     /// How long the run may work, from its start (`--deadline`, or `-t` in Nagios format).
     pub run_budget: Option<std::time::Duration>,
     /// Where certscan's own DNS queries go; `None` with --no-dns.
@@ -50,44 +61,107 @@ pub struct Plan {
 /// must not cost thousands of queries.
 pub const MAX_LOOKUP_NAMES: usize = 32;
 
+/// Where a result belongs in a report that keeps the order of the input: targets in the order
+/// read, then chain files, then the plain-HTTP URLs of configurations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Order {
+    Target(u64),
+    File(u64),
+    ConfiguredUrl(u64),
+}
+
+/// What the end of a scan knows beyond its results.
+#[derive(Debug, Clone, Default)]
+pub struct ScanEnd {
+    /// How many targets the list held, and how many this job kept (`--shard`).
+    pub targets: target_source::Tally,
+    /// Said when the open-file limit made endpoints wait for one another.
+    pub open_files_note: Option<String>,
+}
+
+/// Results of earlier lookups in this run, so a name shared by many targets is asked once. An
+/// entry is a cell that the first asker fills while the others wait for it.
+struct Cache<T> {
+    cells: Mutex<HashMap<String, Arc<OnceCell<T>>>>,
+}
+
+/// Names remembered at most; beyond it, finished entries are forgotten (memory stays flat).
+const CACHE_NAMES: usize = 4096;
+
+impl<T: Clone> Cache<T> {
+    fn new() -> Cache<T> {
+        Cache {
+            cells: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn get<F: Future<Output = T>>(&self, name: &str, fetch: impl FnOnce() -> F) -> T {
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if cells.len() >= CACHE_NAMES {
+                cells.retain(|_, cell| !cell.initialized());
+            }
+            cells.entry(name.to_string()).or_default().clone()
+        };
+        cell.get_or_init(fetch).await.clone()
+    }
+}
+
+/// What every target of a run shares.
+struct Context {
+    plan: Arc<Plan>,
+    probe: Arc<ProbeOptions>,
+    slots: Arc<Slots>,
+    caa: Option<CaaLookups>,
+    names: NameLookups,
+    caa_cache: Cache<CaaLookup>,
+    name_cache: Cache<NameResolution>,
+}
+
 /// The names of every source to ask about, capped at [`MAX_LOOKUP_NAMES`] (the cap, when reached,
-/// is recorded in the source's evidence), and the same names once each, in first-seen order.
+/// is recorded in the source's evidence).
 fn lookup_requests(
     evidence: &mut [Evidence],
     what: &'static str,
     names_of: impl Fn(&Evidence) -> Vec<String>,
-) -> (Vec<Vec<String>>, Vec<String>) {
-    let mut unique = Vec::new();
-    let mut seen = HashSet::new();
-    let mut per_source = Vec::with_capacity(evidence.len());
-    for source in evidence.iter_mut() {
-        let mut names = names_of(source);
-        if names.len() > MAX_LOOKUP_NAMES {
-            source.caps.push(Cap {
-                what,
-                kept: MAX_LOOKUP_NAMES,
-                total: names.len(),
-            });
-            names.truncate(MAX_LOOKUP_NAMES);
-        }
-        for name in &names {
-            if seen.insert(name.clone()) {
-                unique.push(name.clone());
+) -> Vec<Vec<String>> {
+    evidence
+        .iter_mut()
+        .map(|source| {
+            let mut names = names_of(source);
+            if names.len() > MAX_LOOKUP_NAMES {
+                source.caps.push(Cap {
+                    what,
+                    kept: MAX_LOOKUP_NAMES,
+                    total: names.len(),
+                });
+                names.truncate(MAX_LOOKUP_NAMES);
             }
-        }
-        per_source.push(names);
-    }
-    (per_source, unique)
+            names
+        })
+        .collect()
+}
+
+/// The names once each, in first-seen order.
+fn unique(per_source: &[Vec<String>]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    per_source
+        .iter()
+        .flatten()
+        .filter(|name| seen.insert(name.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// Looks up CAA for the leaf names of every chain and resolves every source's names (the
-/// target's and the leaf's), both at once and each name once, all before `deadline`, then
-/// attaches what was found to each source.
-async fn add_lookup_evidence(evidence: &mut [Evidence], plan: &Plan, deadline: Instant) {
+/// target's and the leaf's), both at once and each name once in the run, all before
+/// `deadline`, then attaches what was found to each source.
+async fn add_lookup_evidence(evidence: &mut [Evidence], context: &Context, deadline: Instant) {
+    let plan = &context.plan;
     let at_unix = plan.policy.at_unix;
     let issuer_given = !plan.policy.caa_issuers.is_empty();
-    let (caa_per_source, caa_unique) = match &plan.dns {
-        None => (vec![vec![]; evidence.len()], vec![]),
+    let caa_per_source = match &context.caa {
+        None => vec![vec![]; evidence.len()],
         Some(_) => lookup_requests(evidence, "certificate names looked up for CAA", |e| {
             e.observation
                 .served_certificates()
@@ -96,7 +170,7 @@ async fn add_lookup_evidence(evidence: &mut [Evidence], plan: &Plan, deadline: I
                 .unwrap_or_default()
         }),
     };
-    let (names_per_source, names_unique) = lookup_requests(evidence, "names resolved", |e| {
+    let names_per_source = lookup_requests(evidence, "names resolved", |e| {
         let mut names: Vec<String> = match &e.origin {
             Origin::Endpoint {
                 host: Host::Dns(name), ..
@@ -121,13 +195,16 @@ async fn add_lookup_evidence(evidence: &mut [Evidence], plan: &Plan, deadline: I
         }
         names
     });
-    let caa_lookups = async {
-        match &plan.dns {
-            Some(dns) if !caa_unique.is_empty() => probe::dns::lookup_caa(&caa_unique, dns, deadline).await,
-            _ => vec![],
-        }
-    };
-    let resolutions = probe::names::resolve_names(&names_unique, &plan.resolution, deadline);
+    let (caa_unique, names_unique) = (unique(&caa_per_source), unique(&names_per_source));
+    let caa_lookups = futures_util::future::join_all(caa_unique.iter().filter_map(|name| {
+        let lookups = context.caa.as_ref()?;
+        Some(context.caa_cache.get(name, || lookups.lookup(name, deadline)))
+    }));
+    let resolutions = futures_util::future::join_all(
+        names_unique
+            .iter()
+            .map(|name| context.name_cache.get(name, || context.names.resolve(name, deadline))),
+    );
     let (caa_lookups, resolutions) = tokio::join!(caa_lookups, resolutions);
     let caa_by_name: HashMap<&str, &CaaLookup> = caa_lookups.iter().map(|l| (l.name.as_str(), l)).collect();
     let resolution_by_name: HashMap<&str, &NameResolution> = resolutions.iter().map(|r| (r.name.as_str(), r)).collect();
@@ -143,49 +220,192 @@ async fn add_lookup_evidence(evidence: &mut [Evidence], plan: &Plan, deadline: I
     }
 }
 
-/// Probes, analyses and returns the finished run.
-pub async fn scan(plan: &Plan) -> Run {
-    let mut probe_options = plan.probe.clone();
-    probe_options.deadline = plan.run_budget.map(|budget| Instant::now() + budget);
-    let mut evidence = probe::probe_targets(&plan.targets, &probe_options).await;
-    evidence.extend(plan.files.iter().map(|file| {
-        let mut read = probe::file::read_chain_file(&file.path, plan.pkcs12_password.as_deref());
-        read.extra = file.extra.clone();
-        read
-    }));
-    for (path, url) in &plan.kazoo_insecure {
-        evidence.push(Evidence {
-            input: url.clone(),
-            origin: Origin::File { path: path.clone() },
-            observation: Observation::PlainHttpUrl { url: url.clone() },
-            caa: vec![],
-            names: vec![],
-            deploy: Default::default(),
-            extra: Extra {
-                source: Some(format!("kazoo {}", path.display())),
-                ..Extra::default()
-            },
-            caps: vec![],
-        });
-    }
+/// Completes the evidence of one source (disk facts, lookups) and analyses it.
+async fn finish(mut evidence: Vec<Evidence>, context: &Context) -> Vec<TargetResult> {
+    let plan = &context.plan;
     probe::disk::add_disk_evidence(
         &mut evidence,
         plan.pkcs12_password.as_deref(),
         plan.machine_root.as_deref(),
     );
-    // The lookups of every source get one endpoint timeout, within the run's deadline.
-    let lookup_deadline = Instant::now() + plan.probe.timeout;
-    let lookup_deadline = probe_options
-        .deadline
-        .map_or(lookup_deadline, |run| run.min(lookup_deadline));
-    add_lookup_evidence(&mut evidence, plan, lookup_deadline).await;
-    Run {
-        empty_shard: plan.empty_shard,
-        gate: plan.gate.clone(),
-        started_at: plan.started_at.clone(),
-        evaluated_at: plan.evaluated_at.clone(),
-        warning_days: plan.policy.thresholds.warning_days,
-        critical_days: plan.policy.thresholds.critical_days,
-        targets: assess_all(&evidence, &plan.policy),
+    // The lookups of a source get one endpoint timeout, within the run's deadline.
+    let deadline = Instant::now() + plan.probe.timeout;
+    let deadline = context.probe.deadline.map_or(deadline, |run| run.min(deadline));
+    add_lookup_evidence(&mut evidence, context, deadline).await;
+    assess_all(&evidence, &plan.policy)
+}
+
+/// Probes and analyses one target; a failure of the whole (a panic) is its UNKNOWN result.
+async fn scan_target(target: Target, context: Arc<Context>) -> Vec<TargetResult> {
+    let task = {
+        let (target, context) = (target.clone(), context.clone());
+        tokio::spawn(async move {
+            let evidence = probe::probe_target(target, context.probe.clone(), context.slots.clone()).await;
+            finish(evidence, &context).await
+        })
+    };
+    match task.await {
+        Ok(results) => results,
+        Err(failure) => assess_all(
+            &[probe::failed_target_evidence(
+                &target,
+                failure,
+                context.probe.sni.clone(),
+            )],
+            &context.plan.policy,
+        ),
+    }
+}
+
+/// Analyses one chain file as if a server had sent it.
+async fn scan_file(file: FileTarget, context: &Context) -> Vec<TargetResult> {
+    let mut read = probe::file::read_chain_file(&file.path, context.plan.pkcs12_password.as_deref());
+    read.extra = file.extra;
+    finish(vec![read], context).await
+}
+
+/// A plain-HTTP API URL found in Kazoo's configuration.
+async fn scan_configured_url(path: PathBuf, url: String, context: &Context) -> Vec<TargetResult> {
+    let evidence = Evidence {
+        input: url.clone(),
+        origin: Origin::File { path: path.clone() },
+        observation: Observation::PlainHttpUrl { url },
+        caa: vec![],
+        names: vec![],
+        deploy: Default::default(),
+        extra: Extra {
+            source: Some(format!("kazoo {}", path.display())),
+            ..Extra::default()
+        },
+        caps: vec![],
+    };
+    finish(vec![evidence], context).await
+}
+
+/// After the run's deadline, how long a targets list may keep the scan waiting for its next
+/// line (a file answers at once; a stalled standard input does not).
+const LIST_GRACE_AFTER_DEADLINE: Duration = Duration::from_millis(200);
+
+/// Probes and analyses every target, file and configured URL, handing each one's results to
+/// `sink` as soon as they are known (in no particular order; [`Order`] says where each belongs).
+pub async fn scan(plan: Arc<Plan>, source: TargetSource, mut sink: impl FnMut(Order, Vec<TargetResult>)) -> ScanEnd {
+    let mut probe_options = plan.probe.clone();
+    probe_options.deadline = plan.run_budget.map(|budget| Instant::now() + budget);
+    let deadline = probe_options.deadline;
+    let slots = Arc::new(Slots::new(plan.probe.slots));
+    let context = Arc::new(Context {
+        probe: Arc::new(probe_options),
+        slots: slots.clone(),
+        caa: plan.dns.as_ref().map(CaaLookups::new),
+        names: NameLookups::new(&plan.resolution),
+        caa_cache: Cache::new(),
+        name_cache: Cache::new(),
+        plan: plan.clone(),
+    });
+    // Sources in progress at once: enough to fill every slot, few enough to keep memory flat.
+    let in_progress = Arc::new(Semaphore::new(plan.probe.slots.active + plan.probe.slots.quiet));
+    let (items_sender, mut items) = mpsc::channel::<(u64, Item)>(1024);
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut index = 0u64;
+        source.read(|item| {
+            index += 1;
+            items_sender.blocking_send((index, item)).is_ok()
+        })
+    });
+    let (results_sender, mut results) = mpsc::channel::<(Order, Vec<TargetResult>)>(256);
+    let dispatch = {
+        let results_sender = results_sender.clone();
+        let context = context.clone();
+        async move {
+            let start = |order: Order, work: std::pin::Pin<Box<dyn Future<Output = Vec<TargetResult>> + Send>>| {
+                let (in_progress, results_sender) = (in_progress.clone(), results_sender.clone());
+                async move {
+                    let permit = in_progress.acquire_owned().await.ok();
+                    tokio::spawn(async move {
+                        let found = work.await;
+                        let _ = results_sender.send((order, found)).await;
+                        drop(permit);
+                    });
+                }
+            };
+            let mut list_complete = true;
+            loop {
+                let next = match deadline {
+                    Some(deadline) if Instant::now() >= deadline => {
+                        match tokio::time::timeout(LIST_GRACE_AFTER_DEADLINE, items.recv()).await {
+                            Ok(next) => next,
+                            Err(_) => {
+                                list_complete = false;
+                                None
+                            }
+                        }
+                    }
+                    Some(deadline) => match timeout_at(deadline, items.recv()).await {
+                        Ok(next) => next,
+                        Err(_) => continue,
+                    },
+                    None => items.recv().await,
+                };
+                let Some((index, item)) = next else { break };
+                if let Some(probe::Progress(queued)) = &context.probe.queued {
+                    queued();
+                }
+                let work: std::pin::Pin<Box<dyn Future<Output = Vec<TargetResult>> + Send>> = match item {
+                    Item::Target(target) => Box::pin(scan_target(*target, context.clone())),
+                    Item::Invalid(invalid) => {
+                        let result = crate::analysis::invalid_target(&invalid.input, &invalid.error);
+                        Box::pin(async move { vec![result] })
+                    }
+                };
+                start(Order::Target(index), work).await;
+            }
+            if !list_complete {
+                let result = crate::analysis::invalid_target(
+                    "-",
+                    "the run's deadline came before the targets list ended: targets after this point were not scanned",
+                );
+                start(Order::Target(u64::MAX), Box::pin(async move { vec![result] })).await;
+            }
+            for (index, file) in context.plan.files.iter().enumerate() {
+                let (file, context) = (file.clone(), context.clone());
+                start(
+                    Order::File(index as u64),
+                    Box::pin(async move { scan_file(file, &context).await }),
+                )
+                .await;
+            }
+            for (index, (path, url)) in context.plan.kazoo_insecure.iter().enumerate() {
+                let (path, url, context) = (path.clone(), url.clone(), context.clone());
+                start(
+                    Order::ConfiguredUrl(index as u64),
+                    Box::pin(async move { scan_configured_url(path, url, &context).await }),
+                )
+                .await;
+            }
+            list_complete
+        }
+    };
+    drop(results_sender);
+    let receive = async {
+        while let Some((order, found)) = results.recv().await {
+            sink(order, found);
+        }
+    };
+    let (list_complete, ()) = tokio::join!(dispatch, receive);
+    // A list still being read (a stalled standard input) is left behind.
+    let tally = if list_complete {
+        reader.await.unwrap_or_default()
+    } else {
+        target_source::Tally::default()
+    };
+    let open_files_note = slots.open_files_slowed_the_run().then(|| {
+        format!(
+            "the open-file limit let only {} unresponsive endpoints wait at once, so some waited for others to time out: raise the hard limit (ulimit -Hn, or LimitNOFILE= in a systemd unit) for faster scans",
+            plan.probe.slots.quiet
+        )
+    });
+    ScanEnd {
+        targets: tally,
+        open_files_note,
     }
 }

@@ -264,27 +264,6 @@ fn parse_ports(list: &str) -> Result<Vec<u16>, String> {
     Ok(ports)
 }
 
-/// Reads targets from the text of a targets file: one or more per line, `#` starts a comment.
-pub fn parse_targets_text(text: &str, source: &str) -> Result<Vec<Target>, String> {
-    let mut targets = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("");
-        for word in line.split_whitespace() {
-            targets.extend(parse_target(word).map_err(|e| format!("{source}, line {}: {e}", number + 1))?);
-        }
-    }
-    Ok(targets)
-}
-
-/// Keeps the first of each (host, port, protocol, path).
-pub fn dedup(targets: Vec<Target>) -> Vec<Target> {
-    let mut seen = std::collections::HashSet::new();
-    targets
-        .into_iter()
-        .filter(|t| seen.insert((t.host.clone(), t.port, t.protocol, t.path.clone())))
-        .collect()
-}
-
 /// `--shard K/N`: the K-th (from 1) of N slices of a target list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
@@ -456,23 +435,6 @@ mod tests {
             let err = parse_target(text).unwrap_err();
             assert!(err.contains(expect), "{text:?}: {err}");
         }
-    }
-
-    #[test]
-    fn targets_file_skips_comments_and_blank_lines_and_names_the_line() {
-        let text = "# platform\n\nwazo.example.com:443,9497  # web + auth\n  kazoo.example.com:8443\n";
-        let all = parse_targets_text(text, "targets.txt").unwrap();
-        assert_eq!(all.len(), 3);
-        let err = parse_targets_text("ok.example.com\nbad:port\n", "t.txt").unwrap_err();
-        assert!(err.starts_with("t.txt, line 2:"), "{err}");
-    }
-
-    #[test]
-    fn duplicates_are_scanned_once() {
-        let mut all = parse_target("a.example.com:443").unwrap();
-        all.extend(parse_target("A.example.com").unwrap());
-        all.extend(parse_target("a.example.com:443,8443").unwrap());
-        assert_eq!(dedup(all).len(), 2);
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub fn failure_finding(observation: &Observation) -> Option<Finding> {
         ),
         Observation::DeadlineReached { phase: None, .. } => Finding::new(
             CheckId::DeadlineReached,
-            "the run's deadline came before this endpoint could be probed (it was waiting for a free slot): raise --deadline, lower --timeout, or raise --concurrency",
+            "the run's deadline came before this endpoint could be probed (it was waiting for a free slot): raise --deadline, lower --timeout, or raise --concurrency or --per-host",
         ),
         Observation::DeadlineReached {
             phase: Some(phase),

@@ -161,6 +161,15 @@ pub fn assess_all(evidence: &[Evidence], policy: &Policy) -> Vec<TargetResult> {
     results
 }
 
+/// The result for a line of a targets file that is not a target: UNKNOWN, saying where it is
+/// and what is wrong, so the rest of the list is still scanned and reported.
+pub fn invalid_target(input: &str, error: &str) -> TargetResult {
+    let mut result = TargetResult::empty(input.to_string());
+    result.findings.push(Finding::new(CheckId::TargetInvalid, error));
+    result.recompute_status();
+    result
+}
+
 /// [`assess`], where a failure (a panic, which is a bug) becomes this target's UNKNOWN result
 /// instead of ending the run.
 pub fn assess_isolated(evidence: &Evidence, policy: &Policy) -> TargetResult {

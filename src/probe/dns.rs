@@ -12,7 +12,6 @@ use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolveHosts,
 use hickory_resolver::net::NetError;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::{Resolver, TokioResolver};
-use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout_at};
 
 use super::dns_wire;
@@ -78,43 +77,49 @@ pub fn resolver(options: &DnsOptions) -> Result<TokioResolver, String> {
         .map_err(|e| format!("cannot set up DNS resolution: {e}"))
 }
 
-/// Looks up the relevant CAA RRset of every name, concurrently; a lookup that has not finished
-/// by `deadline` is a failed one. The result is in `names` order.
-pub async fn lookup_caa(names: &[String], options: &DnsOptions, deadline: Instant) -> Vec<CaaLookup> {
-    let resolver = match caa_resolver(options) {
-        Ok(resolver) => Arc::new(resolver),
-        Err(error) => {
-            return names
-                .iter()
-                .map(|name| CaaLookup {
-                    name: name.clone(),
-                    outcome: CaaOutcome::Failed { error: error.clone() },
-                })
-                .collect();
+/// CAA lookups for a whole run: one resolver (and its cache) for every name, and a bound on
+/// the lookups made at once.
+pub struct CaaLookups {
+    resolver: Result<Arc<CaaResolver>, String>,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl CaaLookups {
+    pub fn new(options: &DnsOptions) -> CaaLookups {
+        CaaLookups {
+            resolver: caa_resolver(options).map(Arc::new),
+            permits: Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1))),
         }
-    };
-    let mut lookups = JoinSet::new();
-    let permits = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
-    for (index, name) in names.iter().enumerate() {
-        let (resolver, name, permits) = (resolver.clone(), name.clone(), permits.clone());
-        lookups.spawn(async move {
-            let climb = async {
-                let _permit = permits.acquire_owned().await;
-                relevant_caa(&resolver, &name).await
-            };
-            // A climb makes one query per label: the deadline bounds the whole of it.
-            let outcome = match timeout_at(deadline, climb).await {
-                Ok(outcome) => outcome,
-                Err(_) => CaaOutcome::Failed {
-                    error: "no answer before the lookup deadline".into(),
-                },
-            };
-            (index, CaaLookup { name, outcome })
-        });
     }
-    let mut results = lookups.join_all().await;
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, lookup)| lookup).collect()
+
+    /// The relevant CAA RRset of `name`; a lookup that has not finished by `deadline` is a
+    /// failed one.
+    pub async fn lookup(&self, name: &str, deadline: Instant) -> CaaLookup {
+        let resolver = match &self.resolver {
+            Ok(resolver) => resolver,
+            Err(error) => {
+                return CaaLookup {
+                    name: name.to_string(),
+                    outcome: CaaOutcome::Failed { error: error.clone() },
+                };
+            }
+        };
+        let climb = async {
+            let _permit = self.permits.acquire().await;
+            relevant_caa(resolver, name).await
+        };
+        // A climb makes one query per label: the deadline bounds the whole of it.
+        let outcome = match timeout_at(deadline, climb).await {
+            Ok(outcome) => outcome,
+            Err(_) => CaaOutcome::Failed {
+                error: "no answer before the lookup deadline".into(),
+            },
+        };
+        CaaLookup {
+            name: name.to_string(),
+            outcome,
+        }
+    }
 }
 
 /// RFC 8659 section 3: the CAA RRset of the name itself, else of its closest ancestor that has

@@ -9,6 +9,7 @@ pub mod file;
 pub mod hosts;
 pub mod legacy;
 pub mod names;
+pub mod slots;
 pub mod sockets;
 pub mod tls;
 
@@ -18,8 +19,9 @@ use std::time::Duration;
 
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
-use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout_at};
+
+use slots::Slots;
 
 use crate::evidence::{ConnectFailure, ConnectionEnd, Evidence, Exchange, HandshakeError, Observation, Origin, Phase};
 use crate::target::{Host, Protocol, ResolvePin, Target};
@@ -29,8 +31,8 @@ use crate::target::{Host, Protocol, ResolvePin, Target};
 pub struct ProbeOptions {
     /// Bounds each endpoint: name resolution, connect, handshake and protocol exchange together.
     pub timeout: Duration,
-    /// Endpoints probed at once.
-    pub concurrency: usize,
+    /// Endpoints probed at once, the quiet pool and the per-address limit.
+    pub slots: slots::SlotSizes,
     pub resolve_pins: Vec<ResolvePin>,
     /// SNI to send instead of the target's host name.
     pub sni: Option<String>,
@@ -38,6 +40,8 @@ pub struct ProbeOptions {
     pub name_source: NameSource,
     /// Told once per endpoint probed (for a progress display).
     pub progress: Option<Progress>,
+    /// Told once per target read from the list.
+    pub queued: Option<Progress>,
     /// The whole run's deadline: no endpoint is probed past it.
     pub deadline: Option<Instant>,
 }
@@ -71,80 +75,69 @@ struct Endpoint {
     address: IpAddr,
 }
 
-/// Probes every target on every address it resolves to; the result has one entry per address
-/// (or one per target that could not be resolved), in target order.
-pub async fn probe_targets(targets: &[Target], options: &ProbeOptions) -> Vec<Evidence> {
-    let semaphore = Arc::new(Semaphore::new(options.concurrency.max(1)));
-    let options = Arc::new(options.clone());
-    // One task per target: it resolves the name, then probes each address in its own task, so a
-    // slow name or a dead address delays nothing but itself, and a failure inside one (a panic)
-    // becomes that endpoint's result instead of ending the run.
-    let mut tasks = Vec::with_capacity(targets.len());
-    for (index, target) in targets.iter().enumerate() {
-        let (target, options, semaphore) = (target.clone(), options.clone(), semaphore.clone());
-        let task_target = target.clone();
-        let task = tokio::spawn(async move {
-            let target = task_target;
-            let Some(permit) = until_deadline(options.deadline, semaphore.acquire()).await else {
-                return vec![unresolved_evidence(&target, not_started(&options), options.sni.clone())];
-            };
-            let addresses = resolve(&target, &options).await;
-            drop(permit);
-            let addresses = match addresses {
-                Ok(addresses) => addresses,
-                Err(observation) => {
-                    return vec![unresolved_evidence(&target, observation, options.sni.clone())];
-                }
-            };
-            let mut probes = Vec::with_capacity(addresses.len());
-            for address in addresses {
-                let endpoint = Endpoint {
-                    target: target.clone(),
-                    address,
-                };
-                let (options, semaphore) = (options.clone(), semaphore.clone());
-                let probe = tokio::spawn(async move {
-                    let evidence = match until_deadline(options.deadline, semaphore.acquire_owned()).await {
-                        Some(_permit) => probe_endpoint(endpoint, &options).await,
-                        None => {
-                            let sni = sni_for(&endpoint.target, options.sni.clone());
-                            let (target, address) = (&endpoint.target, endpoint.address);
-                            endpoint_evidence(target, Some(address), sni, target.protocol, not_started(&options))
-                        }
-                    };
-                    if let Some(Progress(done)) = &options.progress {
-                        done();
-                    }
-                    evidence
-                });
-                probes.push((address, probe));
+/// Probes one target on every address it resolves to, each address in its own task (a failure
+/// inside one, a panic, becomes that endpoint's result); the result has one entry per address,
+/// in the resolver's order, or one when the target could not be resolved.
+pub async fn probe_target(target: Target, options: Arc<ProbeOptions>, slots: Arc<Slots>) -> Vec<Evidence> {
+    let addresses = match slots.run(None, options.deadline, resolve(&target, &options)).await {
+        None => Err(not_started(&options)),
+        Some(resolved) => resolved,
+    };
+    let addresses = match addresses {
+        Ok(addresses) => addresses,
+        Err(observation) => {
+            if let Some(Progress(done)) = &options.progress {
+                done();
             }
-            let mut evidence = Vec::with_capacity(probes.len());
-            for (address, probe) in probes {
-                evidence.push(match probe.await {
-                    Ok(found) => found,
-                    Err(failure) => {
-                        let sni = sni_for(&target, options.sni.clone());
-                        endpoint_evidence(&target, Some(address), sni, target.protocol, internal_error(failure))
-                    }
-                });
+            return vec![unresolved_evidence(&target, observation, options.sni.clone())];
+        }
+    };
+    let mut probes = Vec::with_capacity(addresses.len());
+    for address in addresses {
+        let endpoint = Endpoint {
+            target: target.clone(),
+            address,
+        };
+        let (options, slots) = (options.clone(), slots.clone());
+        let probe = tokio::spawn(async move {
+            let sni = sni_for(&endpoint.target, options.sni.clone());
+            let (probed_target, deadline) = (endpoint.target.clone(), options.deadline);
+            let evidence = match slots
+                .run(Some(address), deadline, probe_endpoint(endpoint, &options))
+                .await
+            {
+                Some(evidence) => evidence,
+                None => endpoint_evidence(
+                    &probed_target,
+                    Some(address),
+                    sni,
+                    probed_target.protocol,
+                    not_started(&options),
+                ),
+            };
+            if let Some(Progress(done)) = &options.progress {
+                done();
             }
             evidence
         });
-        tasks.push((index, target, task));
+        probes.push((address, probe));
     }
-    let mut results = Vec::with_capacity(tasks.len());
-    for (_, target, task) in tasks {
-        match task.await {
-            Ok(found) => results.extend(found),
-            Err(failure) => results.push(unresolved_evidence(
-                &target,
-                internal_error(failure),
-                options.sni.clone(),
-            )),
-        }
+    let mut evidence = Vec::with_capacity(probes.len());
+    for (address, probe) in probes {
+        evidence.push(match probe.await {
+            Ok(found) => found,
+            Err(failure) => {
+                let sni = sni_for(&target, options.sni.clone());
+                endpoint_evidence(&target, Some(address), sni, target.protocol, internal_error(failure))
+            }
+        });
     }
-    results
+    evidence
+}
+
+/// The evidence of a target whose probe failed as a whole (a panic): what it said.
+pub fn failed_target_evidence(target: &Target, failure: tokio::task::JoinError, sni: Option<String>) -> Evidence {
+    unresolved_evidence(target, internal_error(failure), sni)
 }
 
 /// The observation for a task that failed (a panic): what it said.
@@ -155,17 +148,6 @@ fn internal_error(failure: tokio::task::JoinError) -> Observation {
         failure.to_string()
     };
     Observation::InternalError { message }
-}
-
-/// Waits for a semaphore permit, but not past the deadline.
-async fn until_deadline<P, E>(
-    deadline: Option<Instant>,
-    acquire: impl std::future::Future<Output = Result<P, E>>,
-) -> Option<P> {
-    match deadline {
-        Some(deadline) => timeout_at(deadline, acquire).await.ok()?.ok(),
-        None => acquire.await.ok(),
-    }
 }
 
 /// What an endpoint that the deadline left no time for observed: nothing.

@@ -5,8 +5,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout_at};
+
+use hickory_resolver::TokioResolver;
 
 use super::dns::{DnsOptions, resolver};
 use super::hosts::HostsFile;
@@ -39,79 +40,78 @@ fn name_of(name: &str) -> hickory_proto::rr::Name {
         .unwrap_or_else(|_| hickory_proto::rr::Name::root())
 }
 
-/// Resolves every name, concurrently, each view (system resolver, DNS) at once; nothing runs
-/// past `deadline`, and a view that has not answered by then is a failed lookup. The result is
-/// in `names` order.
-pub async fn resolve_names(names: &[String], options: &ResolutionOptions, deadline: Instant) -> Vec<NameResolution> {
-    if names.is_empty() {
-        return vec![];
+/// Name resolution for a whole run: one DNS resolver (and its cache) for every name, and a
+/// bound on the names resolved at once.
+pub struct NameLookups {
+    options: ResolutionOptions,
+    dns: Option<Result<Arc<TokioResolver>, String>>,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl NameLookups {
+    pub fn new(options: &ResolutionOptions) -> NameLookups {
+        NameLookups {
+            options: options.clone(),
+            dns: options
+                .dns
+                .as_ref()
+                .map(|dns_options| resolver(dns_options).map(Arc::new)),
+            permits: Arc::new(tokio::sync::Semaphore::new(
+                options.dns.as_ref().map_or(100, |d| d.concurrency).max(1),
+            )),
+        }
     }
-    let dns = options
-        .dns
-        .as_ref()
-        .map(|dns_options| resolver(dns_options).map(Arc::new));
-    let mut tasks = JoinSet::new();
-    let permits = Arc::new(tokio::sync::Semaphore::new(
-        options.dns.as_ref().map_or(100, |d| d.concurrency).max(1),
-    ));
-    for (index, name) in names.iter().enumerate() {
-        let permits = permits.clone();
-        let name = name.clone();
+
+    /// Resolves `name` every way at once; nothing runs past `deadline`, and a view that has not
+    /// answered by then is a failed lookup.
+    pub async fn resolve(&self, name: &str, deadline: Instant) -> NameResolution {
         let (hosts_file, hosts_lines): (Vec<IpAddr>, Vec<usize>) =
-            options.hosts.lookup_lines(&name).into_iter().unzip();
-        let (system, timeout, dns) = (options.system, options.timeout, dns.clone());
-        tasks.spawn(async move {
-            let late = || Err("no answer before the lookup deadline".to_string());
-            let _permit = match timeout_at(deadline, permits.acquire_owned()).await {
-                Ok(Ok(permit)) => Some(permit),
-                _ => None,
-            };
-            let system_view = async {
-                if !system {
-                    return None;
-                }
-                let lookup = tokio::time::timeout(timeout, tokio::net::lookup_host((name.as_str(), 0)));
-                Some(match timeout_at(deadline, lookup).await {
-                    Err(_) => late(),
-                    Ok(Err(_)) => Err(format!("no answer within {} s", timeout.as_secs_f64())),
-                    Ok(Ok(Err(e))) => Err(e.to_string()),
-                    Ok(Ok(Ok(found))) => Ok(unique(found.map(|a| a.ip()))),
-                })
-            };
-            let dns_view = async {
-                match &dns {
-                    None => None,
-                    Some(Err(error)) => Some(Err(error.clone())),
-                    Some(Ok(resolver)) => Some(
-                        match timeout_at(deadline, resolver.lookup_ip(format!("{name}."))).await {
-                            Err(_) => late(),
-                            // No address, unless the name is a CNAME chain without an end.
-                            Ok(Err(e)) if e.is_no_records_found() => {
-                                match super::dns::endless_cname_chain(resolver, &name_of(&name)).await {
-                                    Some(error) => Err(error),
-                                    None => Ok(vec![]),
-                                }
+            self.options.hosts.lookup_lines(name).into_iter().unzip();
+        let (system, timeout) = (self.options.system, self.options.timeout);
+        let late = || Err("no answer before the lookup deadline".to_string());
+        let _permit = match timeout_at(deadline, self.permits.acquire()).await {
+            Ok(Ok(permit)) => Some(permit),
+            _ => None,
+        };
+        let system_view = async {
+            if !system {
+                return None;
+            }
+            let lookup = tokio::time::timeout(timeout, tokio::net::lookup_host((name, 0)));
+            Some(match timeout_at(deadline, lookup).await {
+                Err(_) => late(),
+                Ok(Err(_)) => Err(format!("no answer within {} s", timeout.as_secs_f64())),
+                Ok(Ok(Err(e))) => Err(e.to_string()),
+                Ok(Ok(Ok(found))) => Ok(unique(found.map(|a| a.ip()))),
+            })
+        };
+        let dns_view = async {
+            match &self.dns {
+                None => None,
+                Some(Err(error)) => Some(Err(error.clone())),
+                Some(Ok(resolver)) => Some(
+                    match timeout_at(deadline, resolver.lookup_ip(format!("{name}."))).await {
+                        Err(_) => late(),
+                        // No address, unless the name is a CNAME chain without an end.
+                        Ok(Err(e)) if e.is_no_records_found() => {
+                            match super::dns::endless_cname_chain(resolver, &name_of(name)).await {
+                                Some(error) => Err(error),
+                                None => Ok(vec![]),
                             }
-                            Ok(Err(e)) => Err(e.to_string()),
-                            Ok(Ok(found)) => Ok(unique(found.iter())),
-                        },
-                    ),
-                }
-            };
-            let (system, dns) = tokio::join!(system_view, dns_view);
-            (
-                index,
-                NameResolution {
-                    name,
-                    hosts_file,
-                    hosts_lines,
-                    system,
-                    dns,
-                },
-            )
-        });
+                        }
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Ok(Ok(found)) => Ok(unique(found.iter())),
+                    },
+                ),
+            }
+        };
+        let (system, dns) = tokio::join!(system_view, dns_view);
+        NameResolution {
+            name: name.to_string(),
+            hosts_file,
+            hosts_lines,
+            system,
+            dns,
+        }
     }
-    let mut results = tasks.join_all().await;
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, resolution)| resolution).collect()
 }

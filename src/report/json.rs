@@ -1,4 +1,5 @@
-//! The JSON document: one object per run, described by `schema/report.schema.json`.
+//! The JSON document (one object per run) and NDJSON (one line per target, then a summary
+//! line), both described by `schema/report.schema.json`.
 
 use serde::Serialize;
 
@@ -14,6 +15,9 @@ struct Tool {
 
 #[derive(Serialize)]
 struct Document<'a> {
+    /// In NDJSON only: which kind of line this is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record: Option<&'static str>,
     schema_version: u32,
     tool: Tool,
     started_at: &'a str,
@@ -23,7 +27,16 @@ struct Document<'a> {
     exit_code: u8,
     summary: Summary,
     gate: &'a super::Gate,
-    targets: &'a [TargetResult],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    targets: Option<&'a [TargetResult]>,
+}
+
+/// An NDJSON line for one target: its result as in the document's `targets`, marked.
+#[derive(Serialize)]
+struct TargetLine<'a> {
+    record: &'static str,
+    #[serde(flatten)]
+    target: &'a TargetResult,
 }
 
 #[derive(Serialize)]
@@ -32,9 +45,9 @@ struct Thresholds {
     critical_days: i64,
 }
 
-pub fn render(run: &Run) -> String {
-    let status = run.status();
-    let document = Document {
+fn document(run: &Run, ndjson: bool) -> Document<'_> {
+    Document {
+        record: ndjson.then_some("summary"),
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: env!("CARGO_PKG_NAME"),
@@ -46,14 +59,35 @@ pub fn render(run: &Run) -> String {
             warning_days: run.warning_days,
             critical_days: run.critical_days,
         },
-        status,
+        status: run.status(),
         exit_code: run.exit_code(),
         summary: run.summary(),
         gate: &run.gate,
-        targets: &run.targets,
-    };
+        targets: (!ndjson).then_some(run.targets.as_slice()),
+    }
+}
+
+pub fn render(run: &Run) -> String {
     // Serialising plain data structures cannot fail.
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&document(run, false)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// One target's NDJSON line, newline included.
+pub fn ndjson_target_line(target: &TargetResult) -> String {
+    let mut text = serde_json::to_string(&TargetLine {
+        record: "target",
+        target,
+    })
+    .unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The NDJSON line that ends a run: the document's fields but the targets.
+pub fn ndjson_summary_line(run: &Run) -> String {
+    let mut text = serde_json::to_string(&document(run, true)).unwrap_or_default();
     text.push('\n');
     text
 }

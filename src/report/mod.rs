@@ -18,6 +18,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub enum Format {
     Table,
     Json,
+    /// One JSON object per line: each target's result as soon as it is known, then a summary.
+    Ndjson,
     Nagios,
 }
 
@@ -49,26 +51,77 @@ pub struct Summary {
     pub unknown: usize,
 }
 
-/// A finished run.
+/// A run's results: every target's, for the formats that print them together, and the counts
+/// that the status, the exit code and the summary need, for all formats.
 #[derive(Debug, Clone)]
 pub struct Run {
     pub started_at: String,
     pub evaluated_at: String,
     pub warning_days: i64,
     pub critical_days: i64,
+    /// The results kept for rendering (none in NDJSON, which prints each as it comes).
     pub targets: Vec<TargetResult>,
+    /// Counts over every result, kept or not.
+    pub tally: Tally,
     /// `--shard` left this run nothing to scan (its status is then OK, not UNKNOWN).
     pub empty_shard: bool,
     pub gate: Gate,
 }
 
+/// What the end of a run needs to know of its results, counted as they come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub summary: Summary,
+    /// Whether any result has a finding (for `--fail-on info`).
+    pub any_finding: bool,
+    /// Findings removed by `--ignore`.
+    pub ignored: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, target: &TargetResult) {
+        match target.status {
+            Status::Ok => self.summary.ok += 1,
+            Status::Warning => self.summary.warning += 1,
+            Status::Critical => self.summary.critical += 1,
+            Status::Unknown => self.summary.unknown += 1,
+        }
+        self.any_finding |= !target.findings.is_empty();
+        self.ignored += target.ignored.len();
+    }
+
+    pub fn total(&self) -> usize {
+        let s = self.summary;
+        s.ok + s.warning + s.critical + s.unknown
+    }
+}
+
 impl Run {
+    /// Counts a result, and keeps it when `keep` (for the formats that print results together).
+    pub fn add(&mut self, target: TargetResult, keep: bool) {
+        self.tally.add(&target);
+        if keep {
+            self.targets.push(target);
+        }
+    }
+
     /// The worst status over all targets; UNKNOWN when there was nothing to scan.
     pub fn status(&self) -> Status {
-        if self.targets.is_empty() {
+        if self.tally.total() == 0 {
             return if self.empty_shard { Status::Ok } else { Status::Unknown };
         }
-        Status::worst_of(self.targets.iter().map(|t| t.status))
+        let s = self.tally.summary;
+        Status::worst_of(
+            [
+                (s.ok, Status::Ok),
+                (s.warning, Status::Warning),
+                (s.critical, Status::Critical),
+                (s.unknown, Status::Unknown),
+            ]
+            .into_iter()
+            .filter(|(count, _)| *count > 0)
+            .map(|(_, status)| status),
+        )
     }
 
     /// The process exit status: the Nagios code of the worst status, lowered or raised by
@@ -79,16 +132,14 @@ impl Run {
             FailOn::Warning => status.exit_code(),
             FailOn::Critical if status == Status::Warning => 0,
             FailOn::Critical => status.exit_code(),
-            FailOn::Info if status == Status::Ok && self.targets.iter().any(|t| !t.findings.is_empty()) => {
-                Status::Warning.exit_code()
-            }
+            FailOn::Info if status == Status::Ok && self.tally.any_finding => Status::Warning.exit_code(),
             FailOn::Info => status.exit_code(),
         }
     }
 
     /// How many findings `--ignore` removed, over all targets.
     pub fn ignored_count(&self) -> usize {
-        self.targets.iter().map(|t| t.ignored.len()).sum()
+        self.tally.ignored
     }
 
     /// The gate's settings as one clause for summary lines, when any is not the default.
@@ -115,16 +166,7 @@ impl Run {
     }
 
     pub fn summary(&self) -> Summary {
-        let mut summary = Summary::default();
-        for target in &self.targets {
-            match target.status {
-                Status::Ok => summary.ok += 1,
-                Status::Warning => summary.warning += 1,
-                Status::Critical => summary.critical += 1,
-                Status::Unknown => summary.unknown += 1,
-            }
-        }
-        summary
+        self.tally.summary
     }
 }
 
@@ -158,11 +200,13 @@ pub fn printable_lines(text: &str) -> String {
         .join("\n")
 }
 
-/// Renders a run in a format; `color` only affects the table.
+/// Renders a run in a format; `color` only affects the table. In NDJSON, the targets' lines
+/// were written as they came: this is the summary line that ends them.
 pub fn render(run: &Run, format: Format, color: bool) -> String {
     match format {
         Format::Table => table::render(run, color),
         Format::Json => json::render(run),
+        Format::Ndjson => json::ndjson_summary_line(run),
         Format::Nagios => nagios::render(run),
     }
 }

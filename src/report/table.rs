@@ -297,15 +297,18 @@ mod tests {
             )],
             ..TargetResult::empty("example.test".into())
         };
-        Run {
+        let mut run = Run {
             empty_shard: false,
             gate: Default::default(),
             started_at: "2030-01-01T00:00:00Z".into(),
             evaluated_at: "2030-01-01T00:00:00Z".into(),
             warning_days: 30,
             critical_days: 14,
-            targets: vec![target],
-        }
+            targets: vec![],
+            tally: Default::default(),
+        };
+        run.add(target, true);
+        run
     }
 
     #[test]
