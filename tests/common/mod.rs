@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 pub use pki::{AT, Ca, Issued, LeafSpec, Pki};
-pub use servers::{Raw, Servers};
+pub use servers::{OpenConnections, Raw, Servers};
 
 /// What one run of the binary gave.
 pub struct RunOutput {
@@ -89,6 +89,35 @@ fn schema() -> &'static jsonschema::Validator {
         let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         jsonschema::validator_for(&schema).unwrap()
     })
+}
+
+fn ndjson_schema() -> &'static jsonschema::Validator {
+    static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/report.schema.json");
+        let mut schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        // The same schema, whose root is one NDJSON line.
+        let root = schema.as_object_mut().unwrap();
+        root.retain(|key, _| key.starts_with('$'));
+        root.insert("$ref".into(), Value::from("#/$defs/ndjson_line"));
+        jsonschema::validator_for(&schema).unwrap()
+    })
+}
+
+/// The lines of an NDJSON report, each checked against the schema's `ndjson_line`.
+pub fn ndjson_lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|line| {
+            let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+            let errors: Vec<String> = ndjson_schema()
+                .iter_errors(&value)
+                .map(|e| format!("{e} at {}", e.instance_path))
+                .collect();
+            assert!(errors.is_empty(), "the line breaks the schema: {errors:#?}\n{value:#}");
+            value
+        })
+        .collect()
 }
 
 /// Runs with `--format json --at AT`, checks the document against the schema and that its

@@ -9,6 +9,44 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
+/// Connections open at once on a counting server, and the most seen.
+#[derive(Debug, Default)]
+pub struct OpenConnections {
+    most: std::sync::atomic::AtomicUsize,
+    total: std::sync::atomic::AtomicUsize,
+}
+
+impl OpenConnections {
+    fn seen(&self, open: usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.most.fetch_max(open, SeqCst);
+        self.total.fetch_add(1, SeqCst);
+    }
+
+    /// The most connections that were open at once.
+    pub fn most(&self) -> usize {
+        self.most.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Connections accepted in all.
+    pub fn total(&self) -> usize {
+        self.total.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Whether the client has not closed the connection: reads what it sent without waiting.
+fn still_open(tcp: &TcpStream) -> bool {
+    let mut buffer = [0u8; 4096];
+    loop {
+        match tcp.try_read(&mut buffer) {
+            Ok(0) => return false,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
 /// How a raw (non-TLS-library) server answers a connection.
 #[derive(Clone, Copy, Debug)]
 pub enum Raw {
@@ -171,6 +209,26 @@ impl Servers {
             }
         });
         port
+    }
+
+    /// A silent server that counts its connections: each is held, unanswered, until the client
+    /// closes it; the counter says how many were open at once at most. Closed connections are
+    /// found when the next one is accepted (a client's close reaches a loopback socket before
+    /// its next connection does), so the count is exact.
+    pub fn counting_silent(&self) -> (u16, Arc<OpenConnections>) {
+        let listener = self.runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let counter = Arc::new(OpenConnections::default());
+        let counted = counter.clone();
+        self.runtime.spawn(async move {
+            let mut held: Vec<TcpStream> = Vec::new();
+            while let Ok((tcp, _)) = listener.accept().await {
+                held.retain(still_open);
+                held.push(tcp);
+                counted.seen(held.len());
+            }
+        });
+        (port, counter)
     }
 
     /// A server that speaks only what current clients dropped: to a ClientHello that offers
