@@ -1,90 +1,337 @@
-//! Scale benchmark: scans hundreds of loopback endpoints (good TLS servers plus silent ones that
-//! never answer) with the release binary, and prints wall time, the ratio to the timeout, and
-//! peak memory. Run with `cargo bench` (or `bench/run`); it asserts nothing.
+//! Scale benchmark: certscan against many loopback endpoints served by a separate process, side
+//! by side with a bare baseline that makes the same rustls handshakes at the same concurrency
+//! and nothing else. Prints wall time, CPU time and peak resident size of both, and the ratios,
+//! for 200, 1,000 and 10,000 endpoints that answer (good) and that never answer (silent).
+//! Run with `cargo bench --bench scale` (or `bench/run`); it asserts nothing.
+//!
+//! The binary plays three parts: without arguments it leads the benchmark; `serve KIND N DIR`
+//! serves N endpoints on 127.0.0.2-127.0.0.5 until its standard input closes; `baseline LIST
+//! CONCURRENCY TIMEOUT ROOT` makes the bare handshakes.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::{AT, LeafSpec, Pki, Raw, Servers};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{AT, LeafSpec, Pki, Servers};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 
 const TIMEOUT_SECONDS: f64 = 2.0;
-
-struct Measure {
-    seconds: f64,
-    peak_kib: Option<u64>,
-    exit: i32,
-    endpoints: usize,
-}
-
-/// Runs the binary under /usr/bin/time when it exists, to read the peak resident size.
-fn run(args: &[String]) -> Measure {
-    let common::Measured { output, took, peak_kib } = common::certscan_measured(args);
-    let seconds = took.as_secs_f64();
-    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
-    Measure {
-        seconds,
-        peak_kib,
-        exit: output.status.code().unwrap_or(-1),
-        endpoints: doc["targets"].as_array().map_or(0, |t| t.len()),
-    }
-}
-
-fn scenario(name: &str, good: usize, silent: usize, concurrency: usize) {
-    let pki = Pki::new();
-    let servers = Servers::new();
-    let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]));
-    let chain = vec![leaf.der.clone(), pki.intermediate.cert.der.clone()];
-    let mut ports: Vec<u16> = (0..good).map(|_| servers.tls(chain.clone(), leaf.key_der())).collect();
-    ports.extend((0..silent).map(|_| servers.raw(Raw::Silent)));
-    let list = pki.write(
-        "targets.txt",
-        &ports.iter().map(|p| format!("127.0.0.1:{p}\n")).collect::<String>(),
-    );
-    let root = pki.root_file();
-    let args: Vec<String> = [
-        "-f",
-        &list,
-        "--trust",
-        "none",
-        "--ca-file",
-        &root,
-        "--at",
-        AT,
-        "--format",
-        "json",
-        "--timeout",
-        &TIMEOUT_SECONDS.to_string(),
-        "--concurrency",
-        &concurrency.to_string(),
-        "--no-dns",
-        "--hosts-file",
-        "/dev/null",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let m = run(&args);
-    println!(
-        "{name:<44} endpoints={:<4} wall={:>6.2}s  wall/timeout={:>5.2}  per-endpoint={:>6.2}ms  peak={}  exit={}",
-        m.endpoints,
-        m.seconds,
-        m.seconds / TIMEOUT_SECONDS,
-        m.seconds * 1000.0 / m.endpoints.max(1) as f64,
-        m.peak_kib
-            .map_or("n/a".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0)),
-        m.exit
-    );
-}
+/// The loopback addresses the endpoints are spread over (one address's port range would not
+/// hold 10,000 listeners beside the clients' own ports).
+const ADDRESSES: [&str; 4] = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"];
+/// certscan's defaults: active slots, and the quiet pool beside them.
+const ACTIVE: usize = 256;
+const QUIET: usize = 5120;
 
 fn main() {
-    // `cargo test --benches` runs this with --bench absent; only measure under `cargo bench`.
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("serve") => serve(&args[2], args[3].parse().unwrap(), Path::new(&args[4])),
+        Some("baseline") => baseline(
+            Path::new(&args[2]),
+            args[3].parse().unwrap(),
+            args[4].parse().unwrap(),
+            Path::new(&args[5]),
+        ),
+        // `cargo test --benches` runs this with --bench absent; only measure under `cargo bench`.
+        _ if args.iter().any(|a| a == "--bench") => lead(),
+        _ => {}
     }
-    println!("certscan scale benchmark (timeout {TIMEOUT_SECONDS} s, loopback servers in-process)");
-    scenario("200 good endpoints", 200, 0, 100);
-    scenario("180 good + 20 silent (default concurrency)", 180, 20, 100);
-    scenario("150 good + 50 silent (default concurrency)", 150, 50, 100);
-    scenario("500 good endpoints", 500, 0, 100);
-    scenario("200 good endpoints, concurrency 10", 200, 0, 10);
+}
+
+/// What /usr/bin/time saw of one process.
+struct Usage {
+    wall: f64,
+    cpu: f64,
+    peak_mib: f64,
+    stdout: String,
+}
+
+/// Runs a program under GNU time (for CPU time and peak RSS), its standard output kept.
+fn measured(program: &Path, args: &[String]) -> Usage {
+    let started = Instant::now();
+    let output = Command::new("/usr/bin/time")
+        .args(["-f", "usage user=%U sys=%S peak_kib=%M"])
+        .arg(program)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("GNU time (/usr/bin/time) runs the program");
+    let wall = started.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let usage = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("usage "))
+        .unwrap_or_else(|| panic!("no usage line: {stderr}"));
+    let field = |name: &str| -> f64 {
+        usage
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix(name))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    Usage {
+        wall,
+        cpu: field("user=") + field("sys="),
+        peak_mib: field("peak_kib=") / 1024.0,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+    }
+}
+
+/// Leads the benchmark: for each size and kind, starts the servers, runs the baseline and
+/// certscan against them, and prints one row.
+fn lead() {
+    assert!(
+        Path::new("/usr/bin/time").exists(),
+        "the benchmark needs GNU time (/usr/bin/time)"
+    );
+    let pki = Pki::new();
+    let leaf = pki.leaf(&LeafSpec::new(&ADDRESSES));
+    let chain_pem = format!("{}{}", leaf.pem, pki.intermediate.cert.pem);
+    let dir = pki.dir.path();
+    std::fs::write(dir.join("chain.pem"), &chain_pem).unwrap();
+    std::fs::write(dir.join("key.pem"), leaf.key.as_ref().unwrap()).unwrap();
+    let root = pki.root_file();
+    let me = std::env::current_exe().unwrap();
+    let certscan = Path::new(env!("CARGO_BIN_EXE_certscan"));
+    println!(
+        "certscan scale benchmark: {} cores, --timeout {TIMEOUT_SECONDS}, endpoints on {} loopback addresses served by another process",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        ADDRESSES.len()
+    );
+    println!(
+        "{:<14} {:>27} | {:>27} | {:>6} {:>6} | {:>26}",
+        "", "bare rustls baseline", "certscan (ndjson)", "wall", "cpu", "certscan cpu per endpoint"
+    );
+    println!(
+        "{:<14} {:>8} {:>8} {:>9} | {:>8} {:>8} {:>9} | {:>6} {:>6} | {:>12} {:>13}",
+        "endpoints",
+        "wall s",
+        "cpu s",
+        "peak MiB",
+        "wall s",
+        "cpu s",
+        "peak MiB",
+        "ratio",
+        "ratio",
+        "all",
+        "over baseline"
+    );
+    for kind in ["good", "silent"] {
+        for size in [200usize, 1_000, 10_000] {
+            let mut server = start_servers(&me, kind, size, dir);
+            let endpoints = read_endpoints(&mut server, size);
+            let list = dir.join(format!("{kind}-{size}.txt"));
+            std::fs::write(&list, endpoints.join("\n") + "\n").unwrap();
+            // The baseline at certscan's concurrency: its active slots for endpoints that
+            // answer; its active and quiet slots together for endpoints that never do.
+            let concurrency = if kind == "good" { ACTIVE } else { ACTIVE + QUIET };
+            let base = measured(
+                &me,
+                &[
+                    "baseline".into(),
+                    list.display().to_string(),
+                    concurrency.to_string(),
+                    TIMEOUT_SECONDS.to_string(),
+                    root.clone(),
+                ],
+            );
+            let full = measured(
+                certscan,
+                &[
+                    "-f",
+                    &list.display().to_string(),
+                    "--trust",
+                    "none",
+                    "--ca-file",
+                    &root,
+                    "--at",
+                    AT,
+                    "--format",
+                    "ndjson",
+                    "--timeout",
+                    &TIMEOUT_SECONDS.to_string(),
+                    "--no-dns",
+                    "--hosts-file",
+                    "/dev/null",
+                ]
+                .map(String::from),
+            );
+            drop(server.stdin.take());
+            let _ = server.wait();
+            let summary: serde_json::Value =
+                serde_json::from_str(full.stdout.lines().last().unwrap_or("{}")).unwrap_or_default();
+            let expected = if kind == "good" { "ok" } else { "critical" };
+            let counted = summary["summary"][expected].as_u64().unwrap_or(0) as usize;
+            let check = if counted == size {
+                String::new()
+            } else {
+                format!("  (only {counted} of {size} {expected}: {})", summary["summary"])
+            };
+            println!(
+                "{:<14} {:>8.2} {:>8.2} {:>9.1} | {:>8.2} {:>8.2} {:>9.1} | {:>6.2} {:>6.2} | {:>9.3} ms {:>10.3} ms{check}",
+                format!("{size} {kind}"),
+                base.wall,
+                base.cpu,
+                base.peak_mib,
+                full.wall,
+                full.cpu,
+                full.peak_mib,
+                full.wall / base.wall,
+                full.cpu / base.cpu,
+                full.cpu * 1000.0 / size as f64,
+                (full.cpu - base.cpu) * 1000.0 / size as f64,
+            );
+            if kind == "silent" {
+                println!(
+                    "{:<14} certscan wall / timeout = {:.2}",
+                    "",
+                    full.wall / TIMEOUT_SECONDS
+                );
+            }
+            let handshakes = base.stdout.trim();
+            if kind == "good" && !handshakes.ends_with(" 0 failed") {
+                println!("{:<14} baseline: {handshakes}", "");
+            }
+        }
+    }
+}
+
+fn start_servers(me: &Path, kind: &str, size: usize, dir: &Path) -> Child {
+    Command::new(me)
+        .args(["serve", kind, &size.to_string(), &dir.display().to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the server process")
+}
+
+/// The `ADDRESS:PORT` lines a server process prints, then its `ready`.
+fn read_endpoints(server: &mut Child, size: usize) -> Vec<String> {
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let endpoints: Vec<String> = lines.by_ref().take(size).map(Result::unwrap).collect();
+    assert_eq!(lines.next().map(Result::unwrap).as_deref(), Some("ready"));
+    endpoints
+}
+
+/// Raises the soft open-file limit to the hard one.
+fn raise_open_files() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let _ = setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        },
+    );
+}
+
+/// Serves `size` endpoints: TLS servers with the chain in `dir` ("good"), or listeners that
+/// never accept ("silent": the kernel completes the TCP handshake, nothing answers).
+fn serve(kind: &str, size: usize, dir: &Path) {
+    raise_open_files();
+    let servers = Servers::new();
+    let mut silent_listeners = Vec::new();
+    let mut out = std::io::stdout().lock();
+    let config = (kind == "good").then(|| {
+        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("chain.pem"))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let key = PrivateKeyDer::from_pem_file(dir.join("key.pem")).unwrap();
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap()
+    });
+    for i in 0..size {
+        let address = ADDRESSES[i % ADDRESSES.len()];
+        let bound = match &config {
+            Some(config) => servers.tls_with_config(config.clone(), &format!("{address}:0")),
+            None => {
+                let listener = std::net::TcpListener::bind(format!("{address}:0")).unwrap();
+                let bound = listener.local_addr().unwrap();
+                silent_listeners.push(listener);
+                bound
+            }
+        };
+        writeln!(out, "{bound}").unwrap();
+    }
+    writeln!(out, "ready").unwrap();
+    out.flush().unwrap();
+    drop(out);
+    // Serve until the leader closes standard input.
+    let _ = std::io::stdin().read_line(&mut String::new());
+}
+
+/// The bare baseline: for every endpoint of the list, a TCP connection and a rustls handshake
+/// verified against `root`, `concurrency` at once, each within `timeout` seconds; nothing else.
+fn baseline(list: &Path, concurrency: usize, timeout: f64, root: &Path) {
+    raise_open_files();
+    let endpoints: Vec<std::net::SocketAddr> = std::fs::read_to_string(list)
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in CertificateDer::pem_file_iter(root).unwrap() {
+        roots.add(certificate.unwrap()).unwrap();
+    }
+    // Verified at the instant certscan is given (--at), as the test certificates are dated.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_details(provider, Arc::new(AtTime))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (succeeded, failed) = runtime.block_on(async {
+        let permits = Arc::new(tokio::sync::Semaphore::new(concurrency));
+        let mut tasks = tokio::task::JoinSet::new();
+        for endpoint in endpoints {
+            let (permits, connector) = (permits.clone(), connector.clone());
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let handshake = async {
+                    let tcp = tokio::net::TcpStream::connect(endpoint).await.ok()?;
+                    let name = ServerName::IpAddress(endpoint.ip().into());
+                    connector.connect(name, tcp).await.ok()
+                };
+                tokio::time::timeout(Duration::from_secs_f64(timeout), handshake)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some()
+            });
+        }
+        let outcomes = tasks.join_all().await;
+        let succeeded = outcomes.iter().filter(|ok| **ok).count();
+        (succeeded, outcomes.len() - succeeded)
+    });
+    println!("{succeeded} succeeded, {failed} failed");
+}
+
+/// The clock of the baseline: the benchmark's `--at`.
+#[derive(Debug)]
+struct AtTime;
+
+impl rustls::time_provider::TimeProvider for AtTime {
+    fn current_time(&self) -> Option<rustls::pki_types::UnixTime> {
+        let at = common::pki::at().unix_timestamp() as u64;
+        Some(rustls::pki_types::UnixTime::since_unix_epoch(Duration::from_secs(at)))
+    }
 }

@@ -85,8 +85,8 @@ pub struct Args {
     pub sni: Option<String>,
 
     /// Endpoints being connected to at once. One that has not finished within a fortieth of
-    /// --timeout steps aside to wait (with up to 8192 others, within the open-file limit), so
-    /// dead endpoints do not hold up live ones.
+    /// --timeout (longer when live servers answer slowly) steps aside to wait, with up to 5120
+    /// others within the open-file limit, so dead endpoints do not hold up live ones.
     #[arg(help_heading = "Targets", long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub concurrency: u32,
 
@@ -594,6 +594,7 @@ impl Args {
                     quiet: slots::DEFAULT_QUIET,
                     quiet_limited_by_open_files: false,
                     patience: slots::patience_for(endpoint_timeout),
+                    timeout: endpoint_timeout,
                     per_address: match args.per_host {
                         None => Some(PerAddressSize {
                             limit: slots::DEFAULT_PER_HOST,

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use tokio::sync::{OnceCell, Semaphore, mpsc};
 use tokio::time::{Instant, timeout_at};
 
@@ -237,21 +238,15 @@ async fn finish(mut evidence: Vec<Evidence>, context: &Context) -> Vec<TargetRes
 
 /// Probes and analyses one target; a failure of the whole (a panic) is its UNKNOWN result.
 async fn scan_target(target: Target, context: Arc<Context>) -> Vec<TargetResult> {
-    let task = {
-        let (target, context) = (target.clone(), context.clone());
-        tokio::spawn(async move {
-            let evidence = probe::probe_target(target, context.probe.clone(), context.slots.clone()).await;
-            finish(evidence, &context).await
-        })
+    let work = async {
+        let evidence = probe::probe_target(target.clone(), context.probe.clone(), context.slots.clone()).await;
+        // Boxed: the lookups' state is only allocated once the probe is done.
+        Box::pin(finish(evidence, &context)).await
     };
-    match task.await {
+    match std::panic::AssertUnwindSafe(work).catch_unwind().await {
         Ok(results) => results,
-        Err(failure) => assess_all(
-            &[probe::failed_target_evidence(
-                &target,
-                failure,
-                context.probe.sni.clone(),
-            )],
+        Err(panic) => assess_all(
+            &[probe::failed_target_evidence(&target, panic, context.probe.sni.clone())],
             &context.plan.policy,
         ),
     }

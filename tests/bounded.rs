@@ -56,9 +56,19 @@ fn endpoints_the_deadline_leaves_no_time_for_are_unknown_and_the_others_reported
     let (pki, servers) = (Pki::new(), Servers::new());
     let good = NAME;
     let leaf = pki.leaf(&LeafSpec::new(&[good]));
-    let good_port = serve_leaf(&pki, &servers, &leaf);
+    // The good server on an address of its own: the per-address limit below binds the silent
+    // endpoints' address only.
+    let chain = vec![leaf.der.clone(), pki.intermediate.cert.der.clone()];
+    let good_port = servers
+        .tls_with_config(common::servers::server_config(chain, leaf.key_der(), vec![]), "127.0.0.2:0")
+        .port();
     let silent_port = servers.raw(Raw::Silent);
-    let mut args = pinned_scan_args(&pki, &format!("{good}:{good_port}"), good, good_port);
+    let mut args = vec![
+        format!("{good}:{good_port}"),
+        "--resolve".into(),
+        format!("{good}:{good_port}:127.0.0.2"),
+    ];
+    args.extend(pki.trust_args());
     for i in 0..6 {
         let name = format!("silent{i}.example.test");
         args.extend([
@@ -67,7 +77,7 @@ fn endpoints_the_deadline_leaves_no_time_for_are_unknown_and_the_others_reported
             format!("{name}:{silent_port}:127.0.0.1"),
         ]);
     }
-    // Two connections to the one address at once: the silent endpoints hold both, and the
+    // Two connections to the silent endpoints' address at once: two hold both slots, and the
     // others wait for a slot the deadline never gives them.
     args.extend(["--per-host", "2", "--timeout", "5", "--deadline", "1.5", "--no-dns"].map(String::from));
     let started = Instant::now();

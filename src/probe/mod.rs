@@ -17,6 +17,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
@@ -75,11 +76,13 @@ struct Endpoint {
     address: IpAddr,
 }
 
-/// Probes one target on every address it resolves to, each address in its own task (a failure
-/// inside one, a panic, becomes that endpoint's result); the result has one entry per address,
-/// in the resolver's order, or one when the target could not be resolved.
+/// Probes one target on every address it resolves to, the addresses at once; a failure inside
+/// one (a panic) becomes that endpoint's result. The result has one entry per address, in the
+/// resolver's order, or one when the target could not be resolved.
 pub async fn probe_target(target: Target, options: Arc<ProbeOptions>, slots: Arc<Slots>) -> Vec<Evidence> {
-    let addresses = match slots.run(None, options.deadline, resolve(&target, &options)).await {
+    // Boxed: the resolution's state is gone once the addresses are known.
+    let resolution = Box::pin(slots.run(None, options.deadline, || Box::pin(resolve(&target, &options))));
+    let addresses = match resolution.await {
         None => Err(not_started(&options)),
         Some(resolved) => resolved,
     };
@@ -92,62 +95,41 @@ pub async fn probe_target(target: Target, options: Arc<ProbeOptions>, slots: Arc
             return vec![unresolved_evidence(&target, observation, options.sni.clone())];
         }
     };
-    let mut probes = Vec::with_capacity(addresses.len());
-    for address in addresses {
-        let endpoint = Endpoint {
-            target: target.clone(),
-            address,
-        };
-        let (options, slots) = (options.clone(), slots.clone());
-        let probe = tokio::spawn(async move {
-            let sni = sni_for(&endpoint.target, options.sni.clone());
-            let (probed_target, deadline) = (endpoint.target.clone(), options.deadline);
-            let evidence = match slots
-                .run(Some(address), deadline, probe_endpoint(endpoint, &options))
-                .await
-            {
-                Some(evidence) => evidence,
-                None => endpoint_evidence(
-                    &probed_target,
-                    Some(address),
-                    sni,
-                    probed_target.protocol,
-                    not_started(&options),
-                ),
+    let probes = addresses.into_iter().map(|address| {
+        let (target, options, slots) = (&target, &options, &slots);
+        async move {
+            let sni = sni_for(target, options.sni.clone());
+            let endpoint = Endpoint {
+                target: target.clone(),
+                address,
+            };
+            // The evidence comes boxed: an endpoint waiting for its slot does not reserve room for it.
+            let start = || Box::pin(async move { Box::new(probe_endpoint(endpoint, options).await) });
+            let probe = slots.run(Some(address), options.deadline, start);
+            let evidence = match std::panic::AssertUnwindSafe(probe).catch_unwind().await {
+                Ok(Some(evidence)) => *evidence,
+                Ok(None) => endpoint_evidence(target, Some(address), sni, target.protocol, not_started(options)),
+                Err(panic) => endpoint_evidence(target, Some(address), sni, target.protocol, panicked(panic)),
             };
             if let Some(Progress(done)) = &options.progress {
                 done();
             }
             evidence
-        });
-        probes.push((address, probe));
-    }
-    let mut evidence = Vec::with_capacity(probes.len());
-    for (address, probe) in probes {
-        evidence.push(match probe.await {
-            Ok(found) => found,
-            Err(failure) => {
-                let sni = sni_for(&target, options.sni.clone());
-                endpoint_evidence(&target, Some(address), sni, target.protocol, internal_error(failure))
-            }
-        });
-    }
-    evidence
+        }
+    });
+    futures_util::future::join_all(probes).await
 }
 
 /// The evidence of a target whose probe failed as a whole (a panic): what it said.
-pub fn failed_target_evidence(target: &Target, failure: tokio::task::JoinError, sni: Option<String>) -> Evidence {
-    unresolved_evidence(target, internal_error(failure), sni)
+pub fn failed_target_evidence(target: &Target, panic: Box<dyn std::any::Any + Send>, sni: Option<String>) -> Evidence {
+    unresolved_evidence(target, panicked(panic), sni)
 }
 
-/// The observation for a task that failed (a panic): what it said.
-fn internal_error(failure: tokio::task::JoinError) -> Observation {
-    let message = if failure.is_panic() {
-        crate::panic_message(failure.into_panic().as_ref())
-    } else {
-        failure.to_string()
-    };
-    Observation::InternalError { message }
+/// The observation for work that panicked (a bug): what it said.
+fn panicked(panic: Box<dyn std::any::Any + Send>) -> Observation {
+    Observation::InternalError {
+        message: crate::panic_message(panic.as_ref()),
+    }
 }
 
 /// What an endpoint that the deadline left no time for observed: nothing.
@@ -414,7 +396,8 @@ async fn connect_and_exchange(
             facts,
         }) => {
             let legacy = if may_be_legacy(&error) {
-                timeout_at(deadline, legacy::probe(socket, sni)).await.ok()
+                // Boxed: its buffers are only allocated when it runs.
+                timeout_at(deadline, Box::pin(legacy::probe(socket, sni))).await.ok()
             } else {
                 None
             };
@@ -440,21 +423,24 @@ async fn connect_and_exchange(
     let path = target.path.clone();
     let exchange = match protocol {
         Protocol::Https => Some(
-            timeout_at(deadline, exchange::http(*stream, &host, target.port, &path))
+            timeout_at(deadline, Box::pin(exchange::http(*stream, &host, target.port, &path)))
                 .await
                 .unwrap_or(Exchange::Http { path, answer: silent() }),
         ),
         Protocol::Wss => Some(
-            timeout_at(deadline, exchange::websocket(*stream, &host, target.port, &path))
-                .await
-                .unwrap_or(Exchange::WebSocket {
-                    path,
-                    key: String::new(),
-                    answer: silent(),
-                }),
+            timeout_at(
+                deadline,
+                Box::pin(exchange::websocket(*stream, &host, target.port, &path)),
+            )
+            .await
+            .unwrap_or(Exchange::WebSocket {
+                path,
+                key: String::new(),
+                answer: silent(),
+            }),
         ),
         Protocol::Sips => Some(
-            timeout_at(deadline, exchange::sip_options(*stream, &host, target.port))
+            timeout_at(deadline, Box::pin(exchange::sip_options(*stream, &host, target.port)))
                 .await
                 .unwrap_or(Exchange::Sip { answer: silent() }),
         ),

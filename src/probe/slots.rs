@@ -1,13 +1,16 @@
 //! How many endpoints are probed at once. An endpoint starts in one of a few *active* slots
-//! (`--concurrency`); one that has not finished after a short patience has gone quiet (a dead
-//! or slow server) and moves to a large *quiet* pool, where it costs a socket and a timer, so
-//! it no longer holds a slot that a live endpoint needs. A per-address limit (`--per-host`)
-//! keeps a single server from seeing more than a few connections from one run.
+//! (`--concurrency`); one that has not finished after a patience has gone quiet (a dead or slow
+//! server) and moves to a large *quiet* pool, where it costs a socket and a timer, so it no
+//! longer holds a slot that a live endpoint needs. The patience follows how long live endpoints
+//! take: when answers slow down (a busy machine, a loaded server), endpoints keep their active
+//! slot longer and fewer start, instead of piling up until good servers time out. A
+//! per-address limit (`--per-host`) keeps a single server from seeing more than a few
+//! connections from one run.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,11 +20,11 @@ use tokio::time::{Instant, timeout, timeout_at};
 /// The connections one address may see at once unless `--per-host` says otherwise.
 pub const DEFAULT_PER_HOST: usize = 16;
 /// Endpoints that may wait quietly at once, when the open-file limit allows it.
-pub const DEFAULT_QUIET: usize = 8192;
+pub const DEFAULT_QUIET: usize = 5120;
 
-/// How long an endpoint keeps its active slot before it counts as quiet: a fortieth of the
-/// endpoint timeout, between 25 ms and 250 ms. A live server slower than that loses nothing: it
-/// finishes in the quiet pool; the active slots only pace how fast connections start.
+/// How long an endpoint keeps its active slot before it counts as quiet, while no endpoint has
+/// answered yet: a fortieth of the endpoint timeout, between 25 ms and 250 ms. A live server
+/// slower than that loses nothing: it finishes in the quiet pool.
 pub fn patience_for(timeout: Duration) -> Duration {
     (timeout / 40).clamp(Duration::from_millis(25), Duration::from_millis(250))
 }
@@ -35,8 +38,11 @@ pub struct SlotSizes {
     pub quiet: usize,
     /// Whether `quiet` is lower than [`DEFAULT_QUIET`] because of the open-file limit.
     pub quiet_limited_by_open_files: bool,
-    /// How long an endpoint may stay active before it moves to the quiet pool.
+    /// How long an endpoint may stay active before it moves to the quiet pool, at least.
     pub patience: Duration,
+    /// The endpoint timeout: work that ends sooner was answered (it tells how long live
+    /// endpoints take); the patience never exceeds a quarter of it.
+    pub timeout: Duration,
     /// Connections to one address at once, and whether the limit also binds loopback addresses
     /// (only when given explicitly: the machine's own services do not ban their monitor).
     pub per_address: Option<PerAddressSize>,
@@ -54,6 +60,9 @@ pub struct Slots {
     active: Arc<Semaphore>,
     quiet: Arc<Semaphore>,
     patience: Duration,
+    timeout: Duration,
+    /// How long answered work has been taking, smoothed, in microseconds (0: none yet).
+    answer_micros: AtomicU64,
     per_address: Option<PerAddress>,
     quiet_limited_by_open_files: bool,
     /// Set when an endpoint found the quiet pool full.
@@ -66,6 +75,8 @@ impl Slots {
             active: Arc::new(Semaphore::new(sizes.active.max(1))),
             quiet: Arc::new(Semaphore::new(sizes.quiet)),
             patience: sizes.patience,
+            timeout: sizes.timeout,
+            answer_micros: AtomicU64::new(0),
             per_address: sizes.per_address.map(|size| PerAddress {
                 size,
                 semaphores: Mutex::new(HashMap::new()),
@@ -75,20 +86,41 @@ impl Slots {
         }
     }
 
+    /// How long an endpoint starting now keeps its active slot: three times what answered work
+    /// has been taking, at least the configured patience, at most a quarter of the timeout.
+    pub fn patience(&self) -> Duration {
+        let answers = Duration::from_micros(self.answer_micros.load(Ordering::Relaxed)) * 3;
+        answers.clamp(self.patience, (self.timeout / 4).max(self.patience))
+    }
+
+    /// Counts the time answered work took (work that ended well before the timeout).
+    fn record(&self, took: Duration) {
+        if took >= self.timeout.mul_f64(0.8) {
+            return;
+        }
+        let took = took.as_micros().min(u64::MAX as u128) as u64;
+        let _ = self
+            .answer_micros
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                Some(if old == 0 { took } else { old - old / 8 + took / 8 })
+            });
+    }
+
     /// Whether the open-file limit made endpoints wait: the quiet pool, made smaller by that
     /// limit, was full at some point.
     pub fn open_files_slowed_the_run(&self) -> bool {
         self.quiet_limited_by_open_files && self.quiet_pool_was_full.load(Ordering::Relaxed)
     }
 
-    /// Runs `work` for one endpoint once a slot is free (and a slot of its address, when given),
-    /// moving it to the quiet pool when it outlasts the patience. `None` when `deadline` came
-    /// before a slot did; `work` is then not started.
+    /// Runs the work that `start` makes for one endpoint once a slot is free (and a slot of its
+    /// address, when given), moving it to the quiet pool when it outlasts the patience. `None`
+    /// when `deadline` came before a slot did; the work is then not started. The work is made
+    /// (boxed, by `start`) only once it has a slot: an endpoint that waits costs little.
     pub async fn run<F: Future>(
         &self,
         address: Option<IpAddr>,
         deadline: Option<Instant>,
-        work: F,
+        start: impl FnOnce() -> std::pin::Pin<Box<F>>,
     ) -> Option<F::Output> {
         let _address_slot = match (&self.per_address, address) {
             (Some(limits), Some(address)) => match limits.semaphore_for(address) {
@@ -98,9 +130,10 @@ impl Slots {
             _ => None,
         };
         let active = until(deadline, self.active.clone().acquire_owned()).await?;
-        let work = std::pin::pin!(work);
-        let mut work = work;
-        if let Ok(done) = timeout(self.patience, &mut work).await {
+        let started = Instant::now();
+        let mut work = start();
+        if let Ok(done) = timeout(self.patience(), &mut work).await {
+            self.record(started.elapsed());
             return Some(done);
         }
         // Gone quiet: trade the active slot for a quiet one as soon as one is free, still
@@ -110,7 +143,10 @@ impl Slots {
             Err(_) => {
                 self.quiet_pool_was_full.store(true, Ordering::Relaxed);
                 tokio::select! {
-                    done = &mut work => return Some(done),
+                    done = &mut work => {
+                        self.record(started.elapsed());
+                        return Some(done);
+                    }
                     permit = self.quiet.clone().acquire_owned() => match permit {
                         Ok(permit) => permit,
                         // The pool is never closed; keep the active slot if it were.
@@ -122,6 +158,7 @@ impl Slots {
         drop(active);
         let done = work.await;
         drop(quiet);
+        self.record(started.elapsed());
         Some(done)
     }
 }
@@ -212,6 +249,8 @@ mod tests {
             quiet,
             quiet_limited_by_open_files: true,
             patience: Duration::from_millis(50),
+            // The tests' work of a second or more stands for endpoints that never answer.
+            timeout: Duration::from_secs(1),
             per_address,
         }
     }
@@ -231,7 +270,7 @@ mod tests {
         let slots = Slots::new(sizes(10, 2000, None));
         let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
         let start = Instant::now();
-        let all = (0..1000).map(|_| slots.run(None, None, busy(Duration::from_secs(2), &running, &most)));
+        let all = (0..1000).map(|_| slots.run(None, None, || Box::pin(busy(Duration::from_secs(2), &running, &most))));
         let done = join_all(all).await;
         assert!(done.iter().all(Option::is_some));
         let took = start.elapsed();
@@ -245,7 +284,11 @@ mod tests {
     async fn fast_endpoints_never_leave_the_active_pool() {
         let slots = Slots::new(sizes(4, 0, None));
         let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
-        let all = (0..40).map(|_| slots.run(None, None, busy(Duration::from_millis(10), &running, &most)));
+        let all = (0..40).map(|_| {
+            slots.run(None, None, || {
+                Box::pin(busy(Duration::from_millis(10), &running, &most))
+            })
+        });
         join_all(all).await;
         assert_eq!(most.load(Ordering::SeqCst), 4);
         assert!(!slots.open_files_slowed_the_run(), "nobody needed the quiet pool");
@@ -255,7 +298,7 @@ mod tests {
     async fn a_full_quiet_pool_keeps_the_active_slot_and_says_so() {
         let slots = Slots::new(sizes(2, 1, None));
         let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
-        let all = (0..6).map(|_| slots.run(None, None, busy(Duration::from_secs(1), &running, &most)));
+        let all = (0..6).map(|_| slots.run(None, None, || Box::pin(busy(Duration::from_secs(1), &running, &most))));
         join_all(all).await;
         // Two active plus one quiet at most.
         assert_eq!(most.load(Ordering::SeqCst), 3);
@@ -271,7 +314,11 @@ mod tests {
         let slots = Slots::new(sizes(100, 100, per_address));
         let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
         let address: IpAddr = "192.0.2.1".parse().unwrap();
-        let all = (0..12).map(|_| slots.run(Some(address), None, busy(Duration::from_secs(1), &running, &most)));
+        let all = (0..12).map(|_| {
+            slots.run(Some(address), None, || {
+                Box::pin(busy(Duration::from_secs(1), &running, &most))
+            })
+        });
         join_all(all).await;
         assert_eq!(most.load(Ordering::SeqCst), 3);
         let held = slots.per_address.as_ref().unwrap().semaphores.lock().unwrap().len();
@@ -287,13 +334,19 @@ mod tests {
         let slots = Slots::new(sizes(100, 100, per_address));
         let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
         let loopback: IpAddr = "127.0.0.1".parse().unwrap();
-        let all = (0..5).map(|_| slots.run(Some(loopback), None, busy(Duration::from_secs(1), &running, &most)));
+        let all = (0..5).map(|_| {
+            slots.run(Some(loopback), None, || {
+                Box::pin(busy(Duration::from_secs(1), &running, &most))
+            })
+        });
         join_all(all).await;
         assert_eq!(most.load(Ordering::SeqCst), 5);
         let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
         let all = (1..=5).map(|i| {
             let address: IpAddr = format!("192.0.2.{i}").parse().unwrap();
-            slots.run(Some(address), None, busy(Duration::from_secs(1), &running, &most))
+            slots.run(Some(address), None, || {
+                Box::pin(busy(Duration::from_secs(1), &running, &most))
+            })
         });
         join_all(all).await;
         assert_eq!(most.load(Ordering::SeqCst), 5);
@@ -304,9 +357,41 @@ mod tests {
         let slots = Slots::new(sizes(1, 0, None));
         let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
         let deadline = Some(Instant::now() + Duration::from_millis(1500));
-        let all = (0..3).map(|_| slots.run(None, deadline, busy(Duration::from_secs(1), &running, &most)));
+        let all = (0..3).map(|_| {
+            slots.run(None, deadline, || {
+                Box::pin(busy(Duration::from_secs(1), &running, &most))
+            })
+        });
         let done = join_all(all).await;
         assert_eq!(done.iter().filter(|d| d.is_some()).count(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn slow_answers_slow_the_start_of_new_endpoints() {
+        // Work whose time grows with the work running at once, as handshakes do on a busy
+        // machine: 20 ms plus 4 ms per endpoint in progress. With a fixed patience, each slow
+        // answer would step aside and let more in, until answers took longer than the timeout.
+        let mut sizes = sizes(16, 5000, None);
+        sizes.patience = Duration::from_millis(25);
+        sizes.timeout = Duration::from_secs(4);
+        let slots = Slots::new(sizes);
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let slowest = std::sync::Mutex::new(Duration::ZERO);
+        let loaded = || async {
+            let started = Instant::now();
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(20 + 4 * now as u64)).await;
+            running.fetch_sub(1, Ordering::SeqCst);
+            let took = started.elapsed();
+            let mut slowest = slowest.lock().unwrap();
+            *slowest = (*slowest).max(took);
+        };
+        join_all((0..3000).map(|_| slots.run(None, None, || Box::pin(loaded())))).await;
+        let slowest = *slowest.lock().unwrap();
+        assert!(slowest < Duration::from_secs(1), "an answer took {slowest:?}");
+        assert!(most.load(Ordering::SeqCst) < 500, "{most:?} at once");
+        assert!(slots.patience() > Duration::from_millis(25), "{:?}", slots.patience());
     }
 
     #[test]

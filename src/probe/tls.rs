@@ -208,10 +208,18 @@ pub enum HandshakeOutcome {
     },
 }
 
+/// The run's crypto provider (ring), made once and shared by every connection.
+fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    static PROVIDER: std::sync::OnceLock<Arc<rustls::crypto::CryptoProvider>> = std::sync::OnceLock::new();
+    PROVIDER
+        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+        .clone()
+}
+
 /// Runs one TLS 1.2/1.3 handshake over `tcp`. `server_name` decides the SNI: a DNS name is
 /// sent, an IP address is not. The caller bounds the time.
 pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &[&[u8]]) -> HandshakeOutcome {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = crypto_provider();
     let presented: Shared = Arc::new(Mutex::new(Presented::default()));
     let verifier = Arc::new(RecordingVerifier {
         provider: provider.clone(),
@@ -235,6 +243,9 @@ pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &
             presented: presented.clone(),
         }));
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    // Every probe wants a full handshake, and a session cache per connection would cost its
+    // 256 slots for nothing.
+    config.resumption = rustls::client::Resumption::disabled();
 
     let first_bytes = Arc::new(Mutex::new(Vec::new()));
     let stream = RecordingStream {
