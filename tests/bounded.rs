@@ -60,7 +60,10 @@ fn endpoints_the_deadline_leaves_no_time_for_are_unknown_and_the_others_reported
     // endpoints' address only.
     let chain = vec![leaf.der.clone(), pki.intermediate.cert.der.clone()];
     let good_port = servers
-        .tls_with_config(common::servers::server_config(chain, leaf.key_der(), vec![]), "127.0.0.2:0")
+        .tls_with_config(
+            common::servers::server_config(chain, leaf.key_der(), vec![]),
+            "127.0.0.2:0",
+        )
         .port();
     let silent_port = servers.raw(Raw::Silent);
     let mut args = vec![

@@ -222,6 +222,41 @@ fn shards_split_a_target_list_without_overlap_and_inputs_are_per_endpoint() {
 }
 
 #[test]
+fn an_empty_list_is_nothing_to_scan_but_an_empty_slice_of_a_list_is_ok() {
+    let servers = Servers::new();
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "# nothing yet\n\n").unwrap();
+    let out = certscan(&["-f", &empty.display().to_string(), "--format", "ndjson"]);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("nothing to scan"), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+
+    let one = dir.path().join("one.txt");
+    std::fs::write(&one, format!("127.0.0.1:{}\n", servers.closed_port())).unwrap();
+    let one = one.display().to_string();
+    let mut scanned = 0;
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let out = certscan(&["-f", &one, "--shard", &shard, "--format", "ndjson"]);
+        let lines = ndjson_lines(&out.stdout);
+        let summary = lines.last().unwrap();
+        if lines.len() == 1 {
+            assert_eq!(
+                (out.code, summary["status"].as_str()),
+                (0, Some("ok")),
+                "{}",
+                out.stdout
+            );
+        } else {
+            scanned += 1;
+            assert_eq!(out.code, 2, "the refused endpoint: {}", out.stdout);
+        }
+    }
+    assert_eq!(scanned, 1, "the one target is in exactly one slice");
+}
+
+#[test]
 fn fail_on_and_ignore_gate_ci_without_hiding_what_they_did() {
     let pki = Pki::new();
     // A leaf stored without its intermediate (critical) and expiring in 20 days (warning).

@@ -99,6 +99,16 @@ fn without_the_invalid_line_the_same_list_is_not_a_target_invalid() {
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["findings"], Value::Array(vec![]));
     assert_eq!((lines[1]["status"].as_str(), out.code), (Some("ok"), 0));
+
+    // Written to a file, the same lines, and nothing on standard output.
+    let report = pki.path("report.ndjson");
+    let mut to_file = args.clone();
+    to_file.extend(["-o".to_string(), report.clone()]);
+    let out = run(&to_file, "ndjson");
+    assert!(out.stdout.is_empty());
+    let written = ndjson_lines(&std::fs::read_to_string(&report).unwrap());
+    assert_eq!(written.len(), 2);
+    assert_eq!(written[0]["input"], lines[0]["input"]);
 }
 
 #[test]
