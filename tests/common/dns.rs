@@ -124,13 +124,27 @@ impl Zone {
     }
 }
 
+/// A UDP socket and a TCP listener on the same loopback port, as a DNS server has. The UDP
+/// port is chosen by the system; when that port is taken for TCP (another test's connection
+/// may use it), another is tried.
+fn udp_and_tcp_on_one_port(runtime: &tokio::runtime::Runtime) -> (UdpSocket, TcpListener, SocketAddr) {
+    for _ in 0..100 {
+        let udp = runtime.block_on(UdpSocket::bind("127.0.0.1:0")).unwrap();
+        let address = udp.local_addr().unwrap();
+        match runtime.block_on(TcpListener::bind(address)) {
+            Ok(tcp) => return (udp, tcp, address),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
+            Err(e) => panic!("cannot listen on {address}: {e}"),
+        }
+    }
+    panic!("no loopback port free for both UDP and TCP");
+}
+
 /// Starts the responder; it runs as long as `servers` does.
 pub fn start(servers: &Servers, zone: Zone) -> SocketAddr {
     let zone = Arc::new(zone);
     let runtime = servers.runtime();
-    let udp = runtime.block_on(UdpSocket::bind("127.0.0.1:0")).unwrap();
-    let address = udp.local_addr().unwrap();
-    let tcp = runtime.block_on(TcpListener::bind(address)).unwrap();
+    let (udp, tcp, address) = udp_and_tcp_on_one_port(runtime);
     let udp_zone = zone.clone();
     runtime.spawn(async move {
         let mut buffer = vec![0u8; 4096];
@@ -183,9 +197,7 @@ pub fn start(servers: &Servers, zone: Zone) -> SocketAddr {
 /// accepted and held open in silence.
 pub fn start_silent(servers: &Servers) -> SocketAddr {
     let runtime = servers.runtime();
-    let udp = runtime.block_on(UdpSocket::bind("127.0.0.1:0")).unwrap();
-    let address = udp.local_addr().unwrap();
-    let tcp = runtime.block_on(TcpListener::bind(address)).unwrap();
+    let (udp, tcp, address) = udp_and_tcp_on_one_port(runtime);
     runtime.spawn(async move {
         let mut buffer = vec![0u8; 4096];
         while udp.recv_from(&mut buffer).await.is_ok() {}
@@ -203,9 +215,7 @@ pub fn start_silent(servers: &Servers) -> SocketAddr {
 /// a 65,535-byte answer and then sends it one byte every 20 ms.
 pub fn start_truncating_then_dripping(servers: &Servers) -> SocketAddr {
     let runtime = servers.runtime();
-    let udp = runtime.block_on(UdpSocket::bind("127.0.0.1:0")).unwrap();
-    let address = udp.local_addr().unwrap();
-    let tcp = runtime.block_on(TcpListener::bind(address)).unwrap();
+    let (udp, tcp, address) = udp_and_tcp_on_one_port(runtime);
     runtime.spawn(async move {
         let mut buffer = vec![0u8; 4096];
         while let Ok((n, peer)) = udp.recv_from(&mut buffer).await {
