@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::finding::CheckId;
 use crate::status::Severity;
@@ -12,7 +12,7 @@ use crate::status::Severity;
 include!(concat!(env!("OUT_DIR"), "/catalog_sources.rs"));
 
 /// One catalog entry.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     pub id: String,
@@ -22,6 +22,22 @@ pub struct Entry {
     pub remediation: String,
     /// The openssl/curl command that shows the same thing by hand.
     pub manual: String,
+}
+
+/// The whole catalog for `--list-checks --format json` (an array) or `ndjson` (a line each).
+pub fn as_json(ndjson: bool) -> String {
+    let entries = entries();
+    let mut text = if ndjson {
+        entries
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        serde_json::to_string_pretty(&entries).unwrap_or_default()
+    };
+    text.push('\n');
+    text
 }
 
 /// Parses every embedded entry; an error names the file. Used by `entries()` and by tests.

@@ -723,17 +723,34 @@ fn use_color(choice: ColorChoice, format: Format, to_file: bool, stdout_is_termi
 
 fn usage_error(message: &str) -> ExitCode {
     eprintln!("certscan: {message}");
-    // A monitoring system shows a plugin's standard output only: say it there too.
-    if nagios_requested(std::env::args()) {
-        let _ = write_stdout(&format!("CERTSCAN UNKNOWN - {}\n", message.replace('|', "/")));
+    // A monitoring system shows a plugin's standard output only, and a CI job parses it: say it
+    // there too, in the format asked for.
+    let said = match requested_format(std::env::args()) {
+        Some(Format::Nagios) => format!("CERTSCAN UNKNOWN - {}\n", message.replace('|', "/")),
+        Some(Format::Json) => report::json::usage_error(message, false),
+        Some(Format::Ndjson) => report::json::usage_error(message, true),
+        Some(Format::Table) | None => String::new(),
+    };
+    if !said.is_empty() {
+        let _ = write_stdout(&said);
     }
     ExitCode::from(Status::Unknown.exit_code())
 }
 
-/// Whether the command line asks for Nagios output (looked at before, or without, parsing it).
-fn nagios_requested(args: impl IntoIterator<Item = String>) -> bool {
+/// The format the command line asks for (looked at before, or without, parsing it).
+fn requested_format(args: impl IntoIterator<Item = String>) -> Option<Format> {
     let args: Vec<String> = args.into_iter().collect();
-    args.windows(2).any(|w| w[0] == "--format" && w[1] == "nagios") || args.iter().any(|a| a == "--format=nagios")
+    let value = args
+        .windows(2)
+        .rev()
+        .find(|w| w[0] == "--format")
+        .map(|w| w[1].clone())
+        .or_else(|| {
+            args.iter()
+                .rev()
+                .find_map(|a| a.strip_prefix("--format=").map(str::to_string))
+        })?;
+    Format::from_str(&value, false).ok()
 }
 
 /// Writes to standard output; a closed pipe (`certscan ... | head`) is not an error.
@@ -828,15 +845,21 @@ pub fn main() -> ExitCode {
             if !e.use_stderr() {
                 return ExitCode::SUCCESS;
             }
-            if nagios_requested(std::env::args()) {
-                let first = e
-                    .to_string()
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .trim_start_matches("error: ")
-                    .to_string();
-                let _ = write_stdout(&format!("CERTSCAN UNKNOWN - {first}\n"));
+            let first = e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ")
+                .to_string();
+            let said = match requested_format(std::env::args()) {
+                Some(Format::Nagios) => format!("CERTSCAN UNKNOWN - {first}\n"),
+                Some(Format::Json) => report::json::usage_error(&first, false),
+                Some(Format::Ndjson) => report::json::usage_error(&first, true),
+                Some(Format::Table) | None => String::new(),
+            };
+            if !said.is_empty() {
+                let _ = write_stdout(&said);
             }
             return ExitCode::from(Status::Unknown.exit_code());
         }
@@ -857,11 +880,14 @@ pub fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if args.list_checks {
-        let lines: String = catalog::entries()
-            .iter()
-            .map(|e| format!("{:<24} {:<9} {}\n", e.id, e.severity.as_str(), e.title))
-            .collect();
-        let _ = write_stdout(&lines);
+        let text = match args.format {
+            Format::Json | Format::Ndjson => catalog::as_json(args.format == Format::Ndjson),
+            Format::Table | Format::Nagios => catalog::entries()
+                .iter()
+                .map(|e| format!("{:<24} {:<9} {}\n", e.id, e.severity.as_str(), e.title))
+                .collect(),
+        };
+        let _ = write_stdout(&text);
         return ExitCode::SUCCESS;
     }
     let mut plan = match args.into_plan() {
@@ -992,11 +1018,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nagios_output_is_recognised_before_parsing() {
+    fn the_format_is_recognised_before_parsing() {
         let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(nagios_requested(args(&["certscan", "--format", "nagios", "x:99999"])));
-        assert!(nagios_requested(args(&["certscan", "--format=nagios"])));
-        assert!(!nagios_requested(args(&["certscan", "--format", "json"])));
+        let format = |list: &[&str]| requested_format(args(list));
+        assert_eq!(
+            format(&["certscan", "--format", "nagios", "x:99999"]),
+            Some(Format::Nagios)
+        );
+        assert_eq!(format(&["certscan", "--format=ndjson"]), Some(Format::Ndjson));
+        assert_eq!(
+            format(&["certscan", "--format", "json", "--format", "nagios"]),
+            Some(Format::Nagios)
+        );
+        assert_eq!(format(&["certscan", "--format", "yaml"]), None);
+        assert_eq!(format(&["certscan", "x:1"]), None);
     }
 
     #[test]

@@ -175,6 +175,58 @@ fn nagios_usage_errors_are_reported_on_standard_output() {
 }
 
 #[test]
+fn json_usage_errors_are_a_json_object_on_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.txt").display().to_string();
+    for (args, expected) in [
+        (vec!["host:99999"], "\"99999\" is not a port"),
+        (vec!["--bogus"], "--bogus"),
+        (vec!["-f", missing.as_str()], "cannot read targets file"),
+        (vec!["--at", "yesterday", "host"], "--at \"yesterday\""),
+    ] {
+        for format in ["json", "ndjson"] {
+            let mut all = vec!["--format", format];
+            all.extend(&args);
+            let out = certscan(&all);
+            assert_eq!(out.code, 3, "{all:?}");
+            let lines: Vec<&str> = out.stdout.lines().collect();
+            let value: serde_json::Value = if format == "ndjson" {
+                assert_eq!(lines.len(), 1, "{}", out.stdout);
+                serde_json::from_str(lines[0]).unwrap()
+            } else {
+                serde_json::from_str(&out.stdout).unwrap()
+            };
+            assert_matches_schema("usage_error", &value);
+            assert!(
+                value["error"].as_str().unwrap().contains(expected),
+                "{all:?}: {value:#}"
+            );
+            assert_eq!(value.get("record").is_some(), format == "ndjson");
+        }
+    }
+    // The table says it on standard error only.
+    let out = certscan(&["host:99999"]);
+    assert!(out.stdout.is_empty() && out.stderr.contains("is not a port"));
+}
+
+#[test]
+fn the_check_list_in_json_is_the_catalog() {
+    let out = certscan(&["--list-checks", "--format", "json"]);
+    assert_eq!(out.code, 0);
+    let list: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let entries = list.as_array().unwrap();
+    assert_eq!(entries.len(), certscan::finding::CheckId::ALL.len());
+    for entry in entries {
+        assert_matches_schema("check", entry);
+    }
+    let incomplete = entries.iter().find(|e| e["id"] == "chain.incomplete").unwrap();
+    assert_eq!(incomplete["severity"], "critical");
+    assert!(incomplete["manual"].as_str().unwrap().contains("openssl s_client"));
+    let out = certscan(&["--list-checks", "--format", "ndjson"]);
+    assert_eq!(out.stdout.lines().count(), entries.len());
+}
+
+#[test]
 fn shards_split_a_target_list_without_overlap_and_inputs_are_per_endpoint() {
     // Twelve distinct ports where nothing listens: bound together, then released.
     let held: Vec<std::net::TcpListener> = (0..12)
@@ -230,7 +282,9 @@ fn an_empty_list_is_nothing_to_scan_but_an_empty_slice_of_a_list_is_ok() {
     let out = certscan(&["-f", &empty.display().to_string(), "--format", "ndjson"]);
     assert_eq!(out.code, 3);
     assert!(out.stderr.contains("nothing to scan"), "{}", out.stderr);
-    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    let error: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_matches_schema("ndjson_line", &error);
+    assert_eq!(error["record"], "error");
 
     let one = dir.path().join("one.txt");
     std::fs::write(&one, format!("127.0.0.1:{}\n", servers.closed_port())).unwrap();

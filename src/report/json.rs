@@ -91,3 +91,38 @@ pub fn ndjson_summary_line(run: &Run) -> String {
     text.push('\n');
     text
 }
+
+/// What a usage error prints on standard output in JSON (a document) and NDJSON (one line), so
+/// that a job parsing the report sees why there is none. Described by the schema's
+/// `#/$defs/usage_error`.
+pub fn usage_error(message: &str, ndjson: bool) -> String {
+    #[derive(Serialize)]
+    struct UsageError<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        record: Option<&'static str>,
+        schema_version: u32,
+        tool: Tool,
+        status: Status,
+        exit_code: u8,
+        error: &'a str,
+    }
+    let error = UsageError {
+        record: ndjson.then_some("error"),
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        status: Status::Unknown,
+        exit_code: Status::Unknown.exit_code(),
+        error: message,
+    };
+    let mut text = if ndjson {
+        serde_json::to_string(&error)
+    } else {
+        serde_json::to_string_pretty(&error)
+    }
+    .unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -104,6 +104,21 @@ fn ndjson_schema() -> &'static jsonschema::Validator {
     })
 }
 
+/// Checks `value` against one definition of the schema (`usage_error`, `check`, ...).
+pub fn assert_matches_schema(definition: &str, value: &Value) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/report.schema.json");
+    let mut schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let root = schema.as_object_mut().unwrap();
+    root.retain(|key, _| key.starts_with('$'));
+    root.insert("$ref".into(), Value::from(format!("#/$defs/{definition}")));
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "not a {definition}: {errors:#?}\n{value:#}");
+}
+
 /// The lines of an NDJSON report, each checked against the schema's `ndjson_line`.
 pub fn ndjson_lines(stdout: &str) -> Vec<Value> {
     stdout
