@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, Parser, ValueEnum};
 use rustls::pki_types::ServerName;
 
 use crate::analysis::Policy;
@@ -260,9 +260,20 @@ pub struct Args {
     #[arg(help_heading = "Output", long, value_name = "ID")]
     pub explain: Option<String>,
 
-    /// List every check id with its default severity and title, then exit.
+    /// List every check id with its default severity and title, then exit (with --format json,
+    /// the whole catalog as JSON).
     #[arg(help_heading = "Output", long)]
     pub list_checks: bool,
+
+    /// Print the manual page (roff), then exit:
+    /// certscan --man > /usr/local/share/man/man1/certscan.1
+    #[arg(help_heading = "Install", long)]
+    pub man: bool,
+
+    /// Print the completion script for SHELL (bash, zsh, fish, elvish, powershell), then exit:
+    /// certscan --completions bash > /etc/bash_completion.d/certscan
+    #[arg(help_heading = "Install", long, value_name = "SHELL")]
+    pub completions: Option<clap_complete::Shell>,
 }
 
 fn now_unix() -> i64 {
@@ -874,6 +885,22 @@ pub fn main() -> ExitCode {
                 "no check is called {id:?} (certscan --list-checks lists them)"
             )),
         };
+    }
+    if args.man {
+        let mut page = Vec::new();
+        return match clap_mangen::Man::new(Args::command()).render(&mut page) {
+            Ok(()) => {
+                let _ = write_stdout(&String::from_utf8_lossy(&page));
+                ExitCode::SUCCESS
+            }
+            Err(e) => usage_error(&format!("cannot write the manual page: {e}")),
+        };
+    }
+    if let Some(shell) = args.completions {
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Args::command(), "certscan", &mut script);
+        let _ = write_stdout(&String::from_utf8_lossy(&script));
+        return ExitCode::SUCCESS;
     }
     if args.list_profiles {
         let _ = write_stdout(&profile::list());

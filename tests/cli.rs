@@ -209,6 +209,68 @@ fn json_usage_errors_are_a_json_object_on_standard_output() {
     assert!(out.stdout.is_empty() && out.stderr.contains("is not a port"));
 }
 
+/// Every long flag `certscan --help` lists.
+fn long_flags_in_help() -> Vec<String> {
+    let help = certscan(&["--help"]).stdout;
+    let mut flags: Vec<String> = help
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| w.starts_with("--") && w[2..].starts_with(|c: char| c.is_ascii_lowercase()))
+        .map(|w| w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_string())
+        .collect();
+    flags.sort();
+    flags.dedup();
+    flags
+}
+
+#[test]
+fn the_manual_page_and_completions_follow_the_command_line() {
+    let flags = long_flags_in_help();
+    assert!(flags.len() > 40, "{flags:?}");
+    let man = certscan(&["--man"]);
+    assert_eq!(man.code, 0);
+    let page = man.stdout.replace("\\-", "-");
+    assert!(
+        page.starts_with(".ie") && page.contains(".TH certscan 1"),
+        "{}",
+        &page[..200]
+    );
+    assert!(
+        page.contains("Exit status"),
+        "the examples and exit codes are in the page"
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let out = certscan(&["--completions", shell]);
+        assert_eq!(out.code, 0, "{shell}");
+        for flag in &flags {
+            let expected = if shell == "fish" {
+                format!("-l {}", &flag[2..])
+            } else {
+                flag.clone()
+            };
+            assert!(out.stdout.contains(&expected), "{shell} completion lacks {flag}");
+        }
+    }
+    for flag in &flags {
+        assert!(page.contains(flag.as_str()), "the manual page lacks {flag}");
+    }
+    // The page is valid roff, when groff is here to say so.
+    if std::path::Path::new("/usr/bin/groff").exists() {
+        let mut groff = std::process::Command::new("/usr/bin/groff")
+            .args(["-man", "-Tutf8", "-ww", "-z"])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        groff.stdin.take().unwrap().write_all(man.stdout.as_bytes()).unwrap();
+        let checked = groff.wait_with_output().unwrap();
+        assert!(checked.status.success());
+        assert_eq!(String::from_utf8_lossy(&checked.stderr), "", "groff warnings");
+    } else {
+        eprintln!("skipped: groff is not installed, the manual page was not rendered");
+    }
+}
+
 #[test]
 fn the_check_list_in_json_is_the_catalog() {
     let out = certscan(&["--list-checks", "--format", "json"]);
