@@ -740,7 +740,7 @@ fn usage_error(message: &str) -> ExitCode {
         Some(Format::Nagios) => format!("CERTSCAN UNKNOWN - {}\n", message.replace('|', "/")),
         Some(Format::Json) => report::json::usage_error(message, false),
         Some(Format::Ndjson) => report::json::usage_error(message, true),
-        Some(Format::Table) | None => String::new(),
+        Some(Format::Table | Format::Prometheus) | None => String::new(),
     };
     if !said.is_empty() {
         let _ = write_stdout(&said);
@@ -867,7 +867,7 @@ pub fn main() -> ExitCode {
                 Some(Format::Nagios) => format!("CERTSCAN UNKNOWN - {first}\n"),
                 Some(Format::Json) => report::json::usage_error(&first, false),
                 Some(Format::Ndjson) => report::json::usage_error(&first, true),
-                Some(Format::Table) | None => String::new(),
+                Some(Format::Table | Format::Prometheus) | None => String::new(),
             };
             if !said.is_empty() {
                 let _ = write_stdout(&said);
@@ -909,7 +909,7 @@ pub fn main() -> ExitCode {
     if args.list_checks {
         let text = match args.format {
             Format::Json | Format::Ndjson => catalog::as_json(args.format == Format::Ndjson),
-            Format::Table | Format::Nagios => catalog::entries()
+            Format::Table | Format::Nagios | Format::Prometheus => catalog::entries()
                 .iter()
                 .map(|e| format!("{:<24} {:<9} {}\n", e.id, e.severity.as_str(), e.title))
                 .collect(),
@@ -971,7 +971,9 @@ pub fn main() -> ExitCode {
         tally: Default::default(),
         empty_shard: false,
         gate: plan.gate.clone(),
+        duration_seconds: None,
     };
+    let started = std::time::Instant::now();
     // NDJSON prints each result as it comes and keeps none; the other formats keep them all,
     // to print them in the order of the input.
     let streaming = plan.format == Format::Ndjson;
@@ -997,6 +999,7 @@ pub fn main() -> ExitCode {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    run.duration_seconds = Some(started.elapsed().as_secs_f64());
     kept.sort_by_key(|(order, _)| *order);
     for result in kept.into_iter().flat_map(|(_, results)| results) {
         run.add(result, true);

@@ -448,3 +448,93 @@ fn color_always_and_never_override_the_terminal_test() {
     // Off a terminal, auto (the default) colours nothing.
     assert!(!certscan(&[&target]).stdout.contains('\u{1b}'));
 }
+
+#[test]
+fn prometheus_metrics_say_what_the_json_report_says() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]).validity(-10, 20));
+    let good = servers.tls(
+        vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
+        leaf.key_der(),
+    );
+    let closed = servers.closed_port();
+    let mut args: Vec<String> = vec![format!("127.0.0.1:{good},{closed}"), "--at".into(), AT.into()];
+    args.extend(pki.trust_args());
+    let run = |format: &str| {
+        let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+        all.extend(["--format", format]);
+        certscan(&all)
+    };
+    let metrics = run("prometheus");
+    let doc: serde_json::Value = serde_json::from_str(&run("json").stdout).unwrap();
+    assert_eq!(metrics.code, 2, "the refused port");
+    let text = metrics.stdout;
+    // Every sample: NAME{LABELS} VALUE, under its HELP and TYPE.
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (series, value) = line.rsplit_once(' ').unwrap();
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+        let name = series.split('{').next().unwrap();
+        assert!(text.contains(&format!("# TYPE {name} gauge\n")), "{name}");
+    }
+    let sample = |name: &str, port: u16| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{name}{{")) && l.contains(&format!("port=\"{port}\"")))
+            .unwrap_or_else(|| panic!("no {name} for port {port}:\n{text}"))
+            .rsplit_once(' ')
+            .unwrap()
+            .1
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(
+        sample("certscan_endpoint_status", good),
+        1.0,
+        "expires in 20 days: WARNING"
+    );
+    assert_eq!(sample("certscan_endpoint_status", closed), 2.0);
+    let target = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["port"] == good)
+        .unwrap();
+    let not_after = time::OffsetDateTime::parse(
+        target["chain"][0]["not_after"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap()
+    .unix_timestamp() as f64;
+    assert_eq!(sample("certscan_certificate_expiry_timestamp_seconds", good), not_after);
+    assert_eq!(sample("certscan_endpoint_expiry_timestamp_seconds", good), not_after);
+    assert!(
+        text.contains("check=\"cert.expires_soon\",severity=\"warning\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("check=\"connection.refused\",severity=\"critical\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("certscan_run_status 2\n"));
+    assert!(text.contains("certscan_run_endpoints{status=\"warning\"} 1\n"));
+    // promtool, when installed, accepts it as node_exporter's textfile collector would.
+    if std::path::Path::new("/usr/bin/promtool").exists() {
+        let mut promtool = std::process::Command::new("/usr/bin/promtool")
+            .args(["check", "metrics"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        promtool.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        let checked = promtool.wait_with_output().unwrap();
+        assert!(
+            checked.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&checked.stdout),
+            String::from_utf8_lossy(&checked.stderr)
+        );
+    } else {
+        eprintln!("skipped: promtool is not installed (Debian package prometheus)");
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod json;
 pub mod nagios;
+pub mod prometheus;
 pub mod table;
 
 use serde::Serialize;
@@ -21,6 +22,8 @@ pub enum Format {
     /// One JSON object per line: each target's result as soon as it is known, then a summary.
     Ndjson,
     Nagios,
+    /// Prometheus text exposition format, for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// Which findings fail a CI gate (`--fail-on`), and which were accepted (`--ignore`).
@@ -66,6 +69,8 @@ pub struct Run {
     /// `--shard` left this run nothing to scan (its status is then OK, not UNKNOWN).
     pub empty_shard: bool,
     pub gate: Gate,
+    /// How long the run took, when measured.
+    pub duration_seconds: Option<f64>,
 }
 
 /// What the end of a run needs to know of its results, counted as they come.
@@ -208,5 +213,6 @@ pub fn render(run: &Run, format: Format, color: bool) -> String {
         Format::Json => json::render(run),
         Format::Ndjson => json::ndjson_summary_line(run),
         Format::Nagios => nagios::render(run),
+        Format::Prometheus => prometheus::render(run),
     }
 }

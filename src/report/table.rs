@@ -306,6 +306,7 @@ mod tests {
             critical_days: 14,
             targets: vec![],
             tally: Default::default(),
+            duration_seconds: None,
         };
         run.add(target, true);
         run
