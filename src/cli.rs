@@ -740,6 +740,7 @@ fn usage_error(message: &str) -> ExitCode {
         Some(Format::Nagios) => format!("CERTSCAN UNKNOWN - {}\n", message.replace('|', "/")),
         Some(Format::Json) => report::json::usage_error(message, false),
         Some(Format::Ndjson) => report::json::usage_error(message, true),
+        Some(Format::Junit) => report::junit::usage_error(message),
         Some(Format::Table | Format::Prometheus) | None => String::new(),
     };
     if !said.is_empty() {
@@ -867,6 +868,7 @@ pub fn main() -> ExitCode {
                 Some(Format::Nagios) => format!("CERTSCAN UNKNOWN - {first}\n"),
                 Some(Format::Json) => report::json::usage_error(&first, false),
                 Some(Format::Ndjson) => report::json::usage_error(&first, true),
+                Some(Format::Junit) => report::junit::usage_error(&first),
                 Some(Format::Table | Format::Prometheus) | None => String::new(),
             };
             if !said.is_empty() {
@@ -909,7 +911,7 @@ pub fn main() -> ExitCode {
     if args.list_checks {
         let text = match args.format {
             Format::Json | Format::Ndjson => catalog::as_json(args.format == Format::Ndjson),
-            Format::Table | Format::Nagios | Format::Prometheus => catalog::entries()
+            Format::Table | Format::Nagios | Format::Prometheus | Format::Junit => catalog::entries()
                 .iter()
                 .map(|e| format!("{:<24} {:<9} {}\n", e.id, e.severity.as_str(), e.title))
                 .collect(),

@@ -538,3 +538,120 @@ fn prometheus_metrics_say_what_the_json_report_says() {
         eprintln!("skipped: promtool is not installed (Debian package prometheus)");
     }
 }
+
+/// Validates one JUnit suite against the JUnit schema that Jenkins' xUnit plugin and pytest use
+/// (junit-10.xsd, from pytest's source package; `.ci/run` fetches it into target/junit-schema),
+/// with xmllint or Python's xmlschema, whichever is there. False when neither could run.
+fn validate_junit_suite(suite: &str) -> bool {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/junit-schema");
+    let schema = dir.join("junit-10.xsd");
+    if !schema.exists() {
+        eprintln!("skipped: no JUnit schema at {} (.ci/run fetches it)", schema.display());
+        return false;
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        file.path(),
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{suite}"),
+    )
+    .unwrap();
+    let python = dir.join("venv/bin/python");
+    let output = if std::path::Path::new("/usr/bin/xmllint").exists() {
+        std::process::Command::new("/usr/bin/xmllint")
+            .args(["--noout", "--schema"])
+            .arg(&schema)
+            .arg(file.path())
+            .output()
+            .unwrap()
+    } else if python.exists() {
+        std::process::Command::new(&python)
+            .args([
+                "-c",
+                "import sys, xmlschema; xmlschema.XMLSchema(sys.argv[1]).validate(sys.argv[2])",
+            ])
+            .arg(&schema)
+            .arg(file.path())
+            .output()
+            .unwrap()
+    } else {
+        eprintln!("skipped: neither xmllint (Debian libxml2-utils) nor xmlschema (PyPI) is installed");
+        return false;
+    };
+    assert!(
+        output.status.success(),
+        "the suite breaks the JUnit schema: {}\n{suite}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    true
+}
+
+#[test]
+fn junit_has_a_suite_per_endpoint_and_a_case_per_finding() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]).validity(-10, 20));
+    let good = servers.tls(
+        vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
+        leaf.key_der(),
+    );
+    let closed = servers.closed_port();
+    let mut args: Vec<String> = vec![format!("127.0.0.1:{good},{closed}"), "--at".into(), AT.into()];
+    args.extend(pki.trust_args());
+    let run = |extra: &[&str]| {
+        let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+        all.extend(["--format", "junit"]);
+        all.extend(extra);
+        certscan(&all)
+    };
+    let out = run(&[]);
+    assert_eq!(out.code, 2);
+    let xml = out.stdout;
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"certscan\""));
+    let suites: Vec<&str> = xml
+        .split("  <testsuite ")
+        .skip(1)
+        .map(|rest| rest.split("</testsuite>").next().unwrap())
+        .collect();
+    assert_eq!(suites.len(), 2, "{xml}");
+    let expiring = suites.iter().find(|s| s.contains(&format!(":{good}\""))).unwrap();
+    assert!(
+        expiring.contains("name=\"cert.expires_soon\"><failure type=\"warning\""),
+        "{expiring}"
+    );
+    assert!(expiring.contains("certscan --explain cert.expires_soon"));
+    let refused = suites.iter().find(|s| s.contains(&format!(":{closed}\""))).unwrap();
+    assert!(
+        refused.contains("name=\"connection.refused\"><failure type=\"critical\""),
+        "{refused}"
+    );
+    assert!(
+        xml.contains("<testsuites name=\"certscan\" tests=\"4\" failures=\"4\" errors=\"0\""),
+        "{xml}"
+    );
+    let mut validated = 0;
+    for suite in &suites {
+        validated += validate_junit_suite(&format!("  <testsuite {suite}</testsuite>\n")) as usize;
+    }
+    assert!(validated == 0 || validated == suites.len());
+
+    // Under --fail-on critical the warning passes, with its detail kept in the output.
+    let out = run(&["--fail-on", "critical"]);
+    assert!(
+        out.stdout.contains("name=\"cert.expires_soon\"><system-out>warning: "),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("tests=\"4\" failures=\"2\""), "{}", out.stdout);
+
+    // A usage error is a suite in error.
+    let out = certscan(&["--format", "junit", "host:99999"]);
+    assert_eq!(out.code, 3);
+    assert!(
+        out.stdout
+            .contains("<error type=\"usage\" message=\"target &quot;host:99999&quot;"),
+        "{}",
+        out.stdout
+    );
+    let suite = out.stdout.split("<testsuites").nth(1).unwrap();
+    let suite = &suite[suite.find("  <testsuite ").unwrap()..suite.find("</testsuites>").unwrap()];
+    validate_junit_suite(suite);
+}

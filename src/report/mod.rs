@@ -2,6 +2,7 @@
 //! format what the analysis decided.
 
 pub mod json;
+pub mod junit;
 pub mod nagios;
 pub mod prometheus;
 pub mod table;
@@ -24,6 +25,8 @@ pub enum Format {
     Nagios,
     /// Prometheus text exposition format, for node_exporter's textfile collector.
     Prometheus,
+    /// JUnit XML, for the test views of GitLab, Jenkins and Azure DevOps.
+    Junit,
 }
 
 /// Which findings fail a CI gate (`--fail-on`), and which were accepted (`--ignore`).
@@ -214,5 +217,6 @@ pub fn render(run: &Run, format: Format, color: bool) -> String {
         Format::Ndjson => json::ndjson_summary_line(run),
         Format::Nagios => nagios::render(run),
         Format::Prometheus => prometheus::render(run),
+        Format::Junit => junit::render(run),
     }
 }
