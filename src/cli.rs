@@ -165,6 +165,11 @@ pub struct Args {
     #[arg(help_heading = "Output", long, value_name = "ID[@HOST]")]
     pub ignore: Vec<String>,
 
+    /// In the table, show the details of every endpoint (not only of those that are not OK)
+    /// and the INFO findings.
+    #[arg(help_heading = "Output", short = 'v', long)]
+    pub verbose: bool,
+
     /// Colour in the table: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(help_heading = "Output", long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -592,6 +597,7 @@ impl Args {
             shard,
             unsharded_sources,
             color: args.color,
+            verbose: args.verbose,
             gate: crate::report::Gate {
                 fail_on: args.fail_on,
                 ignore: args.ignore.clone(),
@@ -1025,7 +1031,20 @@ pub fn main() -> ExitCode {
         std::io::stdout().is_terminal(),
         no_color,
     );
-    let text = report::render(&run, plan.format, color);
+    let terminal_columns = std::io::stdout()
+        .is_terminal()
+        .then(|| rustix::termios::tcgetwinsize(std::io::stdout()).ok())
+        .flatten()
+        .map(|size| size.ws_col);
+    let layout = report::table::Layout {
+        color,
+        width: report::table::width_for(
+            terminal_columns.filter(|_| plan.output.is_none()),
+            std::env::var("COLUMNS").ok().as_deref(),
+        ),
+        verbose: plan.verbose,
+    };
+    let text = report::render(&run, plan.format, layout);
     let written = match write_error {
         Some(e) => Err(e),
         None => output.write(&text).and_then(|()| output.finish()),

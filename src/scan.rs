@@ -38,6 +38,8 @@ pub struct Plan {
     pub machine_root: Option<PathBuf>,
     /// `--color`.
     pub color: crate::cli::ColorChoice,
+    /// `--verbose`: the table shows every endpoint's details and the INFO findings.
+    pub verbose: bool,
     /// `--fail-on` and `--ignore`, as given.
     pub gate: crate::report::Gate,
     /// `--shard`: this job's slice of the targets, files and configured URLs.

@@ -427,7 +427,8 @@ fn fail_on_and_ignore_gate_ci_without_hiding_what_they_did() {
         "critical",
     ]);
     assert_eq!(table.code, 0);
-    let last = table.stdout.lines().last().unwrap();
+    // The summary: the last paragraph, wrapped to the width.
+    let last = table.stdout.trim_end().rsplit("\n\n").next().unwrap().replace("\n  ", " ");
     assert!(
         last.contains("fail-on critical") && last.contains("1 finding(s) ignored by --ignore chain.incomplete"),
         "{last}"
@@ -654,4 +655,118 @@ fn junit_has_a_suite_per_endpoint_and_a_case_per_finding() {
     let suite = out.stdout.split("<testsuites").nth(1).unwrap();
     let suite = &suite[suite.find("  <testsuite ").unwrap()..suite.find("</testsuites>").unwrap()];
     validate_junit_suite(suite);
+}
+
+#[test]
+fn the_table_fits_the_width_and_never_splits_a_path_or_a_command() {
+    let pki = Pki::new();
+    // A leaf stored without its intermediate: the fix names the file, twice, in a command.
+    let leaf = pki.leaf(&LeafSpec::new(&["portal.example.test"]));
+    let name = "wazo-portal-certificate-without-its-intermediate.pem";
+    let file = pki.chain_file(name, &[&leaf]);
+    let root = pki.root_file();
+    for width in [80usize, 120, 200] {
+        let columns = width.to_string();
+        let out = certscan_with_env(
+            &[
+                "--file",
+                &file,
+                "--name",
+                "portal.example.test",
+                "--trust",
+                "none",
+                "--ca-file",
+                &root,
+                "--at",
+                AT,
+            ],
+            &[("COLUMNS", Some(&columns))],
+        );
+        assert_eq!(out.code, 2, "{}", out.stdout);
+        for line in out.stdout.lines() {
+            // A word longer than the line is the only thing allowed past it, alone on its line.
+            let alone = line.split_whitespace().count() == 1;
+            assert!(
+                line.chars().count() <= width || alone,
+                "{width} columns: {line:?}\n{}",
+                out.stdout
+            );
+        }
+        assert!(out.stdout.contains(name), "{}", out.stdout);
+        let words: Vec<&str> = out.stdout.split_whitespace().collect();
+        assert!(
+            words
+                .iter()
+                .any(|w| w.trim_matches(|c| c == '(' || c == ')' || c == ',') == file),
+            "{width} columns: the path is split:\n{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("why    certscan --explain chain.incomplete"),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn the_default_table_shows_details_only_for_what_is_not_ok_and_no_info() {
+    let pki = Pki::new();
+    // OK with an INFO finding: a self-signed certificate that is trusted as given.
+    let own = self_signed(&LeafSpec::new(&["own.example.test"]));
+    let own_file = pki.chain_file("own.pem", &[&own]);
+    // CRITICAL: a leaf without its intermediate.
+    let leaf = pki.leaf(&LeafSpec::new(&["own.example.test"]));
+    let bare = pki.chain_file("bare.pem", &[&leaf]);
+    let root = pki.root_file();
+    let args = [
+        "--file",
+        own_file.as_str(),
+        "--file",
+        bare.as_str(),
+        "--name",
+        "own.example.test",
+        "--trust",
+        "none",
+        "--ca-file",
+        root.as_str(),
+        "--ca-file",
+        own_file.as_str(),
+    ];
+    let doc = scan_json(&args);
+    let args = [&args[..], &["--at", AT]].concat();
+    assert_eq!(doc["targets"][0]["status"], "ok", "{doc:#}");
+    assert_eq!(ids(&doc, 0), ["cert.self_signed"]);
+    let out = certscan(&args);
+    // The overview names both; the details are the critical one's only.
+    assert_eq!(out.stdout.matches("own.pem").count(), 1, "{}", out.stdout);
+    assert!(out.stdout.contains("bare.pem CRITICAL"), "{}", out.stdout);
+    assert!(!out.stdout.contains("cert.self_signed"), "{}", out.stdout);
+    assert!(out.stdout.contains("certscan --explain chain.incomplete"));
+    let verbose = certscan(&[&args[..], &["--verbose"]].concat());
+    assert!(verbose.stdout.contains("own.pem OK"), "{}", verbose.stdout);
+    assert!(
+        verbose.stdout.contains("INFO     cert.self_signed"),
+        "{}",
+        verbose.stdout
+    );
+    // One endpoint alone gets its details, INFO findings counted but not shown.
+    let single = certscan(&[
+        "--file",
+        &own_file,
+        "--name",
+        "own.example.test",
+        "--trust",
+        "none",
+        "--ca-file",
+        &own_file,
+        "--at",
+        AT,
+    ]);
+    assert_eq!(single.code, 0, "{}", single.stdout);
+    assert!(
+        single.stdout.contains("own.pem OK") && single.stdout.contains("(1 INFO finding(s) not shown"),
+        "{}",
+        single.stdout
+    );
 }

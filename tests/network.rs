@@ -40,15 +40,17 @@ fn expect(args: &[String], expected_ids: &[&str], status: &str) -> serde_json::V
         "{}",
         nagios.stdout
     );
+    // The table in its verbose view, which shows INFO findings too.
     let mut with_format = args.clone();
-    with_format.extend(["--at", AT]);
+    with_format.extend(["--at", AT, "--verbose"]);
     let table = certscan(&with_format);
     assert_eq!(table.code, code, "{}", table.stdout);
     assert!(
         table
             .stdout
-            .lines()
-            .last()
+            .trim_end()
+            .rsplit("\n\n")
+            .next()
             .unwrap()
             .starts_with(&format!("{}:", status.to_uppercase())),
         "{}",

@@ -208,11 +208,11 @@ pub fn printable_lines(text: &str) -> String {
         .join("\n")
 }
 
-/// Renders a run in a format; `color` only affects the table. In NDJSON, the targets' lines
+/// Renders a run in a format; the layout (colour, width, verbosity) only affects the table. In NDJSON, the targets' lines
 /// were written as they came: this is the summary line that ends them.
-pub fn render(run: &Run, format: Format, color: bool) -> String {
+pub fn render(run: &Run, format: Format, layout: table::Layout) -> String {
     match format {
-        Format::Table => table::render(run, color),
+        Format::Table => table::render(run, layout),
         Format::Json => json::render(run),
         Format::Ndjson => json::ndjson_summary_line(run),
         Format::Nagios => nagios::render(run),

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-pub use pki::{AT, Ca, Issued, LeafSpec, Pki};
+pub use pki::{AT, Ca, Issued, LeafSpec, Pki, self_signed};
 pub use servers::{OpenConnections, Raw, Servers};
 
 /// What one run of the binary gave.
