@@ -92,26 +92,21 @@ fn lead() {
         Path::new("/usr/bin/time").exists(),
         "the benchmark needs GNU time (/usr/bin/time)"
     );
-    let pki = Pki::new();
-    let leaf = pki.leaf(&LeafSpec::new(&ADDRESSES));
-    let chain_pem = format!("{}{}", leaf.pem, pki.intermediate.cert.pem);
-    let dir = pki.dir.path();
-    std::fs::write(dir.join("chain.pem"), &chain_pem).unwrap();
-    std::fs::write(dir.join("key.pem"), leaf.key.as_ref().unwrap()).unwrap();
-    let root = pki.root_file();
-    let me = std::env::current_exe().unwrap();
-    let certscan = Path::new(env!("CARGO_BIN_EXE_certscan"));
+    // The intermediate's key decides much of what a handshake costs: a P-256 chain is measured
+    // at every size, a P-384 one (as Let's Encrypt's ECDSA intermediates are) at 1,000.
+    let p256 = Pki::with_intermediate("certscan Bench", &rcgen::PKCS_ECDSA_P256_SHA256);
+    let p384 = Pki::with_intermediate("certscan Bench", &rcgen::PKCS_ECDSA_P384_SHA384);
     println!(
         "certscan scale benchmark: {} cores, --timeout {TIMEOUT_SECONDS}, endpoints on {} loopback addresses served by another process",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         ADDRESSES.len()
     );
     println!(
-        "{:<14} {:>27} | {:>27} | {:>6} {:>6} | {:>26}",
+        "{:<18} {:>27} | {:>27} | {:>6} {:>6} | {:>26}",
         "", "bare rustls baseline", "certscan (ndjson)", "wall", "cpu", "certscan cpu per endpoint"
     );
     println!(
-        "{:<14} {:>8} {:>8} {:>9} | {:>8} {:>8} {:>9} | {:>6} {:>6} | {:>12} {:>13}",
+        "{:<18} {:>8} {:>8} {:>9} | {:>8} {:>8} {:>9} | {:>6} {:>6} | {:>12} {:>13}",
         "endpoints",
         "wall s",
         "cpu s",
@@ -124,83 +119,103 @@ fn lead() {
         "all",
         "over baseline"
     );
-    for kind in ["good", "silent"] {
-        for size in [200usize, 1_000, 10_000] {
-            let mut server = start_servers(&me, kind, size, dir);
-            let endpoints = read_endpoints(&mut server, size);
-            let list = dir.join(format!("{kind}-{size}.txt"));
-            std::fs::write(&list, endpoints.join("\n") + "\n").unwrap();
-            // The baseline at certscan's concurrency: its active slots for endpoints that
-            // answer; its active and quiet slots together for endpoints that never do.
-            let concurrency = if kind == "good" { ACTIVE } else { ACTIVE + QUIET };
-            let base = measured(
-                &me,
-                &[
-                    "baseline".into(),
-                    list.display().to_string(),
-                    concurrency.to_string(),
-                    TIMEOUT_SECONDS.to_string(),
-                    root.clone(),
-                ],
-            );
-            let full = measured(
-                certscan,
-                &[
-                    "-f",
-                    &list.display().to_string(),
-                    "--trust",
-                    "none",
-                    "--ca-file",
-                    &root,
-                    "--at",
-                    AT,
-                    "--format",
-                    "ndjson",
-                    "--timeout",
-                    &TIMEOUT_SECONDS.to_string(),
-                    "--no-dns",
-                    "--hosts-file",
-                    "/dev/null",
-                ]
-                .map(String::from),
-            );
-            drop(server.stdin.take());
-            let _ = server.wait();
-            let summary: serde_json::Value =
-                serde_json::from_str(full.stdout.lines().last().unwrap_or("{}")).unwrap_or_default();
-            let expected = if kind == "good" { "ok" } else { "critical" };
-            let counted = summary["summary"][expected].as_u64().unwrap_or(0) as usize;
-            let check = if counted == size {
-                String::new()
-            } else {
-                format!("  (only {counted} of {size} {expected}: {})", summary["summary"])
-            };
-            println!(
-                "{:<14} {:>8.2} {:>8.2} {:>9.1} | {:>8.2} {:>8.2} {:>9.1} | {:>6.2} {:>6.2} | {:>9.3} ms {:>10.3} ms{check}",
-                format!("{size} {kind}"),
-                base.wall,
-                base.cpu,
-                base.peak_mib,
-                full.wall,
-                full.cpu,
-                full.peak_mib,
-                full.wall / base.wall,
-                full.cpu / base.cpu,
-                full.cpu * 1000.0 / size as f64,
-                (full.cpu - base.cpu) * 1000.0 / size as f64,
-            );
-            if kind == "silent" {
-                println!(
-                    "{:<14} certscan wall / timeout = {:.2}",
-                    "",
-                    full.wall / TIMEOUT_SECONDS
-                );
-            }
-            let handshakes = base.stdout.trim();
-            if kind == "good" && !handshakes.ends_with(" 0 failed") {
-                println!("{:<14} baseline: {handshakes}", "");
-            }
-        }
+    for (kind, size, pki, chain) in [
+        ("good", 200, &p256, ""),
+        ("good", 1_000, &p256, ""),
+        ("good", 10_000, &p256, ""),
+        ("good", 1_000, &p384, " P-384"),
+        ("silent", 200, &p256, ""),
+        ("silent", 1_000, &p256, ""),
+        ("silent", 10_000, &p256, ""),
+    ] {
+        scenario(kind, size, pki, chain);
+    }
+}
+
+/// Starts `size` endpoints of `kind` serving `pki`'s chain, runs the baseline and certscan
+/// against them, and prints one row.
+fn scenario(kind: &str, size: usize, pki: &Pki, chain: &str) {
+    let leaf = pki.leaf(&LeafSpec::new(&ADDRESSES));
+    let chain_pem = format!("{}{}", leaf.pem, pki.intermediate.cert.pem);
+    let dir = pki.dir.path();
+    std::fs::write(dir.join("chain.pem"), &chain_pem).unwrap();
+    std::fs::write(dir.join("key.pem"), leaf.key.as_ref().unwrap()).unwrap();
+    let root = pki.root_file();
+    let me = std::env::current_exe().unwrap();
+    let certscan = Path::new(env!("CARGO_BIN_EXE_certscan"));
+    let mut server = start_servers(&me, kind, size, dir);
+    let endpoints = read_endpoints(&mut server, size);
+    let list = dir.join(format!("{kind}-{size}.txt"));
+    std::fs::write(&list, endpoints.join("\n") + "\n").unwrap();
+    // The baseline at certscan's concurrency: its active slots for endpoints that
+    // answer; its active and quiet slots together for endpoints that never do.
+    let concurrency = if kind == "good" { ACTIVE } else { ACTIVE + QUIET };
+    let base = measured(
+        &me,
+        &[
+            "baseline".into(),
+            list.display().to_string(),
+            concurrency.to_string(),
+            TIMEOUT_SECONDS.to_string(),
+            root.clone(),
+        ],
+    );
+    let full = measured(
+        certscan,
+        &[
+            "-f",
+            &list.display().to_string(),
+            "--trust",
+            "none",
+            "--ca-file",
+            &root,
+            "--at",
+            AT,
+            "--format",
+            "ndjson",
+            "--timeout",
+            &TIMEOUT_SECONDS.to_string(),
+            "--no-dns",
+            "--hosts-file",
+            "/dev/null",
+        ]
+        .map(String::from),
+    );
+    drop(server.stdin.take());
+    let _ = server.wait();
+    let summary: serde_json::Value =
+        serde_json::from_str(full.stdout.lines().last().unwrap_or("{}")).unwrap_or_default();
+    let expected = if kind == "good" { "ok" } else { "critical" };
+    let counted = summary["summary"][expected].as_u64().unwrap_or(0) as usize;
+    let check = if counted == size {
+        String::new()
+    } else {
+        format!("  (only {counted} of {size} {expected}: {})", summary["summary"])
+    };
+    println!(
+        "{:<18} {:>8.2} {:>8.2} {:>9.1} | {:>8.2} {:>8.2} {:>9.1} | {:>6.2} {:>6.2} | {:>9.3} ms {:>10.3} ms{check}",
+        format!("{size} {kind}{chain}"),
+        base.wall,
+        base.cpu,
+        base.peak_mib,
+        full.wall,
+        full.cpu,
+        full.peak_mib,
+        full.wall / base.wall,
+        full.cpu / base.cpu,
+        full.cpu * 1000.0 / size as f64,
+        (full.cpu - base.cpu) * 1000.0 / size as f64,
+    );
+    if kind == "silent" {
+        println!(
+            "{:<18} certscan wall / timeout = {:.2}",
+            "",
+            full.wall / TIMEOUT_SECONDS
+        );
+    }
+    let handshakes = base.stdout.trim();
+    if kind == "good" && !handshakes.ends_with(" 0 failed") {
+        println!("{:<18} baseline: {handshakes}", "");
     }
 }
 

@@ -428,7 +428,13 @@ fn fail_on_and_ignore_gate_ci_without_hiding_what_they_did() {
     ]);
     assert_eq!(table.code, 0);
     // The summary: the last paragraph, wrapped to the width.
-    let last = table.stdout.trim_end().rsplit("\n\n").next().unwrap().replace("\n  ", " ");
+    let last = table
+        .stdout
+        .trim_end()
+        .rsplit("\n\n")
+        .next()
+        .unwrap()
+        .replace("\n  ", " ");
     assert!(
         last.contains("fail-on critical") && last.contains("1 finding(s) ignored by --ignore chain.incomplete"),
         "{last}"

@@ -165,8 +165,13 @@ impl Ca {
         }
     }
 
+    /// An intermediate with a P-384 key, as Let's Encrypt's ECDSA intermediates have.
     pub fn intermediate(&self, cn: &str) -> Ca {
-        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
+        self.intermediate_with(cn, &rcgen::PKCS_ECDSA_P384_SHA384)
+    }
+
+    pub fn intermediate_with(&self, cn: &str, algorithm: &'static rcgen::SignatureAlgorithm) -> Ca {
+        let key = KeyPair::generate_for(algorithm).unwrap();
         let params = ca_params(cn, Some(0));
         let cert = params.signed_by(&key, &self.issuer).unwrap();
         Ca {
@@ -240,8 +245,13 @@ impl Pki {
 
     /// A PKI whose CAs are called "PREFIX Root CA" and "PREFIX Intermediate".
     pub fn named(prefix: &str) -> Pki {
+        Pki::with_intermediate(prefix, &rcgen::PKCS_ECDSA_P384_SHA384)
+    }
+
+    /// A PKI whose intermediate has a key of this algorithm.
+    pub fn with_intermediate(prefix: &str, algorithm: &'static rcgen::SignatureAlgorithm) -> Pki {
         let root = Ca::root(&format!("{prefix} Root CA"));
-        let intermediate = root.intermediate(&format!("{prefix} Intermediate"));
+        let intermediate = root.intermediate_with(&format!("{prefix} Intermediate"), algorithm);
         let pki = Pki {
             root,
             intermediate,
