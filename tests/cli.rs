@@ -456,17 +456,21 @@ fn color_always_and_never_override_the_terminal_test() {
     assert!(!certscan(&[&target]).stdout.contains('\u{1b}'));
 }
 
-#[test]
-fn prometheus_metrics_say_what_the_json_report_says() {
-    let (pki, servers) = (Pki::new(), Servers::new());
+/// Two endpoints of 127.0.0.1: one serving a certificate that expires in 20 days (WARNING),
+/// one refusing connections (CRITICAL); their ports and the arguments that scan both.
+fn expiring_and_refused(pki: &Pki, servers: &Servers) -> (u16, u16, Vec<String>) {
     let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]).validity(-10, 20));
-    let good = servers.tls(
-        vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
-        leaf.key_der(),
-    );
+    let good = serve_leaf_and_intermediate(servers, pki, &leaf);
     let closed = servers.closed_port();
     let mut args: Vec<String> = vec![format!("127.0.0.1:{good},{closed}"), "--at".into(), AT.into()];
     args.extend(pki.trust_args());
+    (good, closed, args)
+}
+
+#[test]
+fn prometheus_metrics_say_what_the_json_report_says() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let (good, closed, args) = expiring_and_refused(&pki, &servers);
     let run = |format: &str| {
         let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
         all.extend(["--format", format]);
@@ -595,14 +599,7 @@ fn validate_junit_suite(suite: &str) -> bool {
 #[test]
 fn junit_has_a_suite_per_endpoint_and_a_case_per_finding() {
     let (pki, servers) = (Pki::new(), Servers::new());
-    let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]).validity(-10, 20));
-    let good = servers.tls(
-        vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
-        leaf.key_der(),
-    );
-    let closed = servers.closed_port();
-    let mut args: Vec<String> = vec![format!("127.0.0.1:{good},{closed}"), "--at".into(), AT.into()];
-    args.extend(pki.trust_args());
+    let (good, closed, args) = expiring_and_refused(&pki, &servers);
     let run = |extra: &[&str]| {
         let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
         all.extend(["--format", "junit"]);

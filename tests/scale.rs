@@ -87,10 +87,7 @@ fn ndjson_gives_one_schema_valid_line_per_target_then_the_summary() {
 fn without_the_invalid_line_the_same_list_is_not_a_target_invalid() {
     let (pki, servers) = (Pki::new(), Servers::new());
     let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]));
-    let port = servers.tls(
-        vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
-        leaf.key_der(),
-    );
+    let port = serve_leaf_and_intermediate(&servers, &pki, &leaf);
     let list = pki.write("targets.txt", &format!("# fleet\n127.0.0.1:{port}\n"));
     let mut args = vec!["-f".to_string(), list, "--at".into(), AT.into()];
     args.extend(pki.trust_args());
@@ -115,10 +112,7 @@ fn without_the_invalid_line_the_same_list_is_not_a_target_invalid() {
 fn ndjson_lines_come_as_results_are_known_not_at_the_end() {
     let (pki, servers) = (Pki::new(), Servers::new());
     let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]));
-    let good = servers.tls(
-        vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
-        leaf.key_der(),
-    );
+    let good = serve_leaf_and_intermediate(&servers, &pki, &leaf);
     let silent = servers.raw(Raw::Silent);
     let mut child = Command::new(env!("CARGO_BIN_EXE_certscan"))
         .args([
@@ -196,10 +190,7 @@ fn dead_endpoints_do_not_hold_up_live_ones() {
     // once the silent ones have stepped aside (50 ms each), and every silent one times out.
     let (pki, servers) = (Pki::new(), Servers::new());
     let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]));
-    let good = servers.tls(
-        vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
-        leaf.key_der(),
-    );
+    let good = serve_leaf_and_intermediate(&servers, &pki, &leaf);
     let silent = servers.raw(Raw::Silent);
     let mut text: String = (0..30).map(|i| format!("https://127.0.0.1:{silent}/{i}\n")).collect();
     text.push_str(&format!("127.0.0.1:{good}\n"));

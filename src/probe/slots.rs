@@ -263,6 +263,22 @@ mod tests {
         running.fetch_sub(1, Ordering::SeqCst);
     }
 
+    /// Runs work that takes `for_how_long` for each of `addresses` at once; how many ran at
+    /// once at most, and how many were started.
+    async fn most_at_once(
+        slots: &Slots,
+        addresses: impl IntoIterator<Item = Option<IpAddr>>,
+        deadline: Option<Instant>,
+        for_how_long: Duration,
+    ) -> (usize, usize) {
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let all = addresses
+            .into_iter()
+            .map(|address| slots.run(address, deadline, || Box::pin(busy(for_how_long, &running, &most))));
+        let started = join_all(all).await.iter().filter(|done| done.is_some()).count();
+        (most.load(Ordering::SeqCst), started)
+    }
+
     #[tokio::test(start_paused = true)]
     async fn quiet_endpoints_free_their_active_slot() {
         // 1,000 endpoints that each take 2 s, with 10 active slots: without the quiet pool
@@ -283,25 +299,17 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn fast_endpoints_never_leave_the_active_pool() {
         let slots = Slots::new(sizes(4, 0, None));
-        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
-        let all = (0..40).map(|_| {
-            slots.run(None, None, || {
-                Box::pin(busy(Duration::from_millis(10), &running, &most))
-            })
-        });
-        join_all(all).await;
-        assert_eq!(most.load(Ordering::SeqCst), 4);
+        let (most, _) = most_at_once(&slots, vec![None; 40], None, Duration::from_millis(10)).await;
+        assert_eq!(most, 4);
         assert!(!slots.open_files_slowed_the_run(), "nobody needed the quiet pool");
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_full_quiet_pool_keeps_the_active_slot_and_says_so() {
         let slots = Slots::new(sizes(2, 1, None));
-        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
-        let all = (0..6).map(|_| slots.run(None, None, || Box::pin(busy(Duration::from_secs(1), &running, &most))));
-        join_all(all).await;
+        let (most, _) = most_at_once(&slots, vec![None; 6], None, Duration::from_secs(1)).await;
         // Two active plus one quiet at most.
-        assert_eq!(most.load(Ordering::SeqCst), 3);
+        assert_eq!(most, 3);
         assert!(slots.open_files_slowed_the_run());
     }
 
@@ -312,15 +320,9 @@ mod tests {
             loopback_too: true,
         });
         let slots = Slots::new(sizes(100, 100, per_address));
-        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
         let address: IpAddr = "192.0.2.1".parse().unwrap();
-        let all = (0..12).map(|_| {
-            slots.run(Some(address), None, || {
-                Box::pin(busy(Duration::from_secs(1), &running, &most))
-            })
-        });
-        join_all(all).await;
-        assert_eq!(most.load(Ordering::SeqCst), 3);
+        let (most, _) = most_at_once(&slots, vec![Some(address); 12], None, Duration::from_secs(1)).await;
+        assert_eq!(most, 3);
         let held = slots.per_address.as_ref().unwrap().semaphores.lock().unwrap().len();
         assert_eq!(held, 0, "addresses no longer probed are forgotten");
     }
@@ -332,38 +334,20 @@ mod tests {
             loopback_too: false,
         });
         let slots = Slots::new(sizes(100, 100, per_address));
-        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
         let loopback: IpAddr = "127.0.0.1".parse().unwrap();
-        let all = (0..5).map(|_| {
-            slots.run(Some(loopback), None, || {
-                Box::pin(busy(Duration::from_secs(1), &running, &most))
-            })
-        });
-        join_all(all).await;
-        assert_eq!(most.load(Ordering::SeqCst), 5);
-        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
-        let all = (1..=5).map(|i| {
-            let address: IpAddr = format!("192.0.2.{i}").parse().unwrap();
-            slots.run(Some(address), None, || {
-                Box::pin(busy(Duration::from_secs(1), &running, &most))
-            })
-        });
-        join_all(all).await;
-        assert_eq!(most.load(Ordering::SeqCst), 5);
+        let (most, _) = most_at_once(&slots, vec![Some(loopback); 5], None, Duration::from_secs(1)).await;
+        assert_eq!(most, 5);
+        let others = (1..=5).map(|i| Some(format!("192.0.2.{i}").parse::<IpAddr>().unwrap()));
+        let (most, _) = most_at_once(&slots, others, None, Duration::from_secs(1)).await;
+        assert_eq!(most, 5);
     }
 
     #[tokio::test(start_paused = true)]
     async fn no_work_starts_past_the_deadline() {
         let slots = Slots::new(sizes(1, 0, None));
-        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
         let deadline = Some(Instant::now() + Duration::from_millis(1500));
-        let all = (0..3).map(|_| {
-            slots.run(None, deadline, || {
-                Box::pin(busy(Duration::from_secs(1), &running, &most))
-            })
-        });
-        let done = join_all(all).await;
-        assert_eq!(done.iter().filter(|d| d.is_some()).count(), 2);
+        let (_, started) = most_at_once(&slots, vec![None; 3], deadline, Duration::from_secs(1)).await;
+        assert_eq!(started, 2);
     }
 
     #[tokio::test(start_paused = true)]

@@ -135,6 +135,14 @@ pub fn ndjson_lines(stdout: &str) -> Vec<Value> {
         .collect()
 }
 
+/// A TLS server on 127.0.0.1 serving `leaf` with the PKI's intermediate; its port.
+pub fn serve_leaf_and_intermediate(servers: &Servers, pki: &Pki, leaf: &Issued) -> u16 {
+    servers.tls(
+        vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
+        leaf.key_der(),
+    )
+}
+
 /// Runs with `--format json --at AT`, checks the document against the schema and that its
 /// `exit_code` is the process's, and returns it.
 pub fn scan_json(args: &[&str]) -> Value {
