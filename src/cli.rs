@@ -13,7 +13,7 @@ use rustls::pki_types::ServerName;
 use crate::analysis::Policy;
 use crate::analysis::deploy::Account;
 use crate::analysis::trust::{TrustBase, TrustStore};
-use crate::analysis::validity::Thresholds;
+use crate::analysis::validity::{DEFAULT_CRITICAL_SHARE, DEFAULT_WARNING_SHARE, Limit, Thresholds};
 use crate::catalog;
 use crate::finding::CheckId;
 use crate::probe::dns::DnsOptions;
@@ -131,25 +131,27 @@ pub struct Args {
     #[arg(help_heading = "Trust and time", long, value_name = "RFC3339")]
     pub at: Option<String>,
 
-    /// WARNING when a certificate expires in fewer than DAYS days.
+    /// WARNING when a certificate has fewer than DAYS days left, or less than PERCENT% of its
+    /// lifetime (e.g. 33%). Without -w and -c: 30 days, and a third of the lifetime for
+    /// certificates that live fewer than 90 days.
     #[arg(
         help_heading = "Trust and time",
         short = 'w',
         long = "warning",
-        default_value_t = 30,
-        value_name = "DAYS"
+        value_name = "DAYS|PERCENT%"
     )]
-    pub warning_days: i64,
+    pub warning: Option<String>,
 
-    /// CRITICAL when a certificate expires in fewer than DAYS days.
+    /// CRITICAL when a certificate has fewer than DAYS days left, or less than PERCENT% of its
+    /// lifetime (e.g. 10%). Without -w and -c: 14 days, and a tenth of the lifetime for
+    /// certificates that live fewer than 90 days.
     #[arg(
         help_heading = "Trust and time",
         short = 'c',
         long = "critical",
-        default_value_t = 14,
-        value_name = "DAYS"
+        value_name = "DAYS|PERCENT%"
     )]
-    pub critical_days: i64,
+    pub critical: Option<String>,
 
     /// Report format.
     #[arg(help_heading = "Output", long, value_enum, default_value_t = Format::Table)]
@@ -484,12 +486,7 @@ impl Args {
             (None, Some(work)) => work,
             _ => Duration::from_secs_f64(args.timeout),
         };
-        if args.critical_days < 0 || args.warning_days < args.critical_days {
-            return Err(format!(
-                "--warning ({}) must be at least --critical ({}), and both zero or more",
-                args.warning_days, args.critical_days
-            ));
-        }
+        let thresholds = expiry_thresholds(args.warning.as_deref(), args.critical.as_deref())?;
         let at_unix = match &args.at {
             None => now_unix(),
             Some(text) => time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
@@ -642,10 +639,7 @@ impl Args {
             policy: Policy {
                 trust,
                 at_unix,
-                thresholds: Thresholds {
-                    warning_days: args.warning_days,
-                    critical_days: args.critical_days,
-                },
+                thresholds,
                 names: args.names,
                 caa_issuers,
                 local_addresses,
@@ -667,6 +661,38 @@ impl Args {
             evaluated_at: rfc3339(at_unix),
         })
     }
+}
+
+/// `-w` and `-c`: each days or a share of the lifetime; the one not given takes its default
+/// of the same kind; neither given keeps the defaults, which switch by lifetime.
+fn expiry_thresholds(warning: Option<&str>, critical: Option<&str>) -> Result<Thresholds, String> {
+    let parse = |flag: &str, text: Option<&str>| {
+        text.map(|t| Limit::parse(t).map_err(|e| format!("{flag}: {e}")))
+            .transpose()
+    };
+    let (warning, critical) = (parse("--warning", warning)?, parse("--critical", critical)?);
+    let default_of_kind = |other: Option<Limit>, days: i64, share: f64| match other {
+        Some(Limit::Percent(_)) => Limit::Percent(share),
+        _ => Limit::Days(days),
+    };
+    let thresholds = Thresholds {
+        by_lifetime: warning.is_none() && critical.is_none(),
+        warning: warning.unwrap_or_else(|| default_of_kind(critical, 30, DEFAULT_WARNING_SHARE)),
+        critical: critical.unwrap_or_else(|| default_of_kind(warning, 14, DEFAULT_CRITICAL_SHARE)),
+    };
+    let out_of_order = match (thresholds.warning, thresholds.critical) {
+        (Limit::Days(w), Limit::Days(c)) => w < c,
+        (Limit::Percent(w), Limit::Percent(c)) => w < c,
+        _ => false,
+    };
+    if out_of_order {
+        return Err(format!(
+            "--warning ({}) must be at least --critical ({})",
+            thresholds.warning.as_text(),
+            thresholds.critical.as_text()
+        ));
+    }
+    Ok(thresholds)
 }
 
 /// `ADDR`, `ADDR:PORT`, `[IPv6]:PORT`; port 53 by default.
@@ -973,8 +999,7 @@ pub fn main() -> ExitCode {
     let mut run = Run {
         started_at: plan.started_at.clone(),
         evaluated_at: plan.evaluated_at.clone(),
-        warning_days: plan.policy.thresholds.warning_days,
-        critical_days: plan.policy.thresholds.critical_days,
+        thresholds: plan.policy.thresholds,
         targets: vec![],
         tally: Default::default(),
         empty_shard: false,

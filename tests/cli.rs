@@ -376,7 +376,7 @@ fn an_empty_list_is_nothing_to_scan_but_an_empty_slice_of_a_list_is_ok() {
 fn fail_on_and_ignore_gate_ci_without_hiding_what_they_did() {
     let pki = Pki::new();
     // A leaf stored without its intermediate (critical) and expiring in 20 days (warning).
-    let leaf = pki.leaf(&LeafSpec::new(&["a.example.test"]).validity(-30, 20));
+    let leaf = pki.leaf(&LeafSpec::new(&["a.example.test"]).validity(-200, 20));
     let file = pki.chain_file("leaf.pem", &[&leaf]);
     let root = pki.root_file();
     let run = |extra: &[&str]| {
@@ -459,7 +459,7 @@ fn color_always_and_never_override_the_terminal_test() {
 /// Two endpoints of 127.0.0.1: one serving a certificate that expires in 20 days (WARNING),
 /// one refusing connections (CRITICAL); their ports and the arguments that scan both.
 fn expiring_and_refused(pki: &Pki, servers: &Servers) -> (u16, u16, Vec<String>) {
-    let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]).validity(-10, 20));
+    let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]).validity(-200, 20));
     let good = serve_leaf_and_intermediate(servers, pki, &leaf);
     let closed = servers.closed_port();
     let mut args: Vec<String> = vec![format!("127.0.0.1:{good},{closed}"), "--at".into(), AT.into()];

@@ -269,3 +269,111 @@ fn system_trust_reads_the_os_bundle() {
         (serde_json::json!(false), vec!["chain.unknown_root".to_string()])
     );
 }
+
+/// The status, the expiry finding's severity and detail, and the thresholds in force, for a
+/// full-chain file whose leaf was issued `issued` days before AT and expires `left` days after.
+fn expiry_verdict(pki: &Pki, issued: i64, left: i64, extra: &[&str]) -> (String, String, serde_json::Value) {
+    let leaf = pki.leaf(&LeafSpec::new(&["short.example.test"]).validity(-issued, left));
+    let file = pki.chain_file(&format!("leaf-{issued}-{left}.pem"), &[&leaf, &pki.intermediate.cert]);
+    let doc = scan_file(pki, &file, extra);
+    let target = &doc["targets"][0];
+    let detail = target["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "cert.expires_soon")
+        .map(|f| format!("{} {}", f["severity"].as_str().unwrap(), f["detail"].as_str().unwrap()))
+        .unwrap_or_default();
+    (
+        target["status"].as_str().unwrap().to_string(),
+        detail,
+        target["expiry_thresholds"].clone(),
+    )
+}
+
+#[test]
+fn short_lived_certificates_are_judged_by_the_share_of_their_lifetime_left() {
+    let pki = Pki::new();
+    // A 47-day certificate with 20 days left has more than a third of its life: OK, where a
+    // fixed 30 days would have warned for two thirds of its life.
+    let (status, detail, limits) = expiry_verdict(&pki, 27, 20, &[]);
+    assert_eq!((status.as_str(), detail.as_str()), ("ok", ""));
+    assert_eq!(limits["basis"], "lifetime");
+    assert!(
+        (limits["warning_days"].as_f64().unwrap() - 47.0 / 3.0).abs() < 0.01,
+        "{limits}"
+    );
+    // 12 days left: under a third (15.7 days), WARNING, and the finding says why.
+    let (status, detail, _) = expiry_verdict(&pki, 35, 12, &[]);
+    assert_eq!(status, "warning");
+    assert!(
+        detail.contains("12 days left; warning below 15.7 days, 33.3% of its 47-day lifetime"),
+        "{detail}"
+    );
+    // 3 days left: under a tenth (4.7 days), CRITICAL.
+    let (status, detail, _) = expiry_verdict(&pki, 44, 3, &[]);
+    assert_eq!(status, "critical", "{detail}");
+    // A 6-day certificate: OK with 3 days left, WARNING with 1 (under 2 days).
+    assert_eq!(expiry_verdict(&pki, 3, 3, &[]).0, "ok");
+    let (status, detail, _) = expiry_verdict(&pki, 5, 1, &[]);
+    assert_eq!(status, "warning", "{detail}");
+    // A 90-day certificate keeps the days: WARNING under 30, CRITICAL under 14.
+    let (status, detail, limits) = expiry_verdict(&pki, 65, 25, &[]);
+    assert_eq!(status, "warning");
+    assert!(detail.contains("warning below 30 days"), "{detail}");
+    assert_eq!(
+        (limits["basis"].as_str(), limits["warning_days"].as_f64()),
+        (Some("days"), Some(30.0))
+    );
+}
+
+#[test]
+fn given_thresholds_hold_for_every_certificate_in_days_or_shares() {
+    let pki = Pki::new();
+    // Days given: they hold for a 47-day certificate too.
+    let (status, detail, _) = expiry_verdict(&pki, 27, 20, &["-w", "21", "-c", "7"]);
+    assert_eq!(status, "warning");
+    assert!(detail.contains("warning below 21 days"), "{detail}");
+    // Shares given: a 398-day certificate with 100 days left (25%) is under 33%.
+    let (status, detail, limits) = expiry_verdict(&pki, 298, 100, &["-w", "33%", "-c", "10%"]);
+    assert_eq!(status, "warning");
+    assert!(detail.contains("33% of its 398-day lifetime"), "{detail}");
+    assert_eq!(limits["basis"], "lifetime");
+    // One given, the other takes its default of the same kind.
+    let (status, _, limits) = expiry_verdict(&pki, 298, 100, &["-w", "30%"]);
+    assert_eq!(status, "warning", "25% left: under 30%, over the default critical share, 10%");
+    assert!(
+        (limits["critical_days"].as_f64().unwrap() - 39.8).abs() < 0.01,
+        "{limits}"
+    );
+    let out = certscan(&["--file", "x.pem", "-w", "10%", "-c", "20%"]);
+    assert_eq!(out.code, 3);
+    assert!(
+        out.stderr.contains("--warning (10%) must be at least --critical (20%)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn nagios_perfdata_carries_each_endpoints_own_thresholds() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&LeafSpec::new(&["short.example.test"]).validity(-35, 12));
+    let file = pki.chain_file("short.pem", &[&leaf, &pki.intermediate.cert]);
+    let root = pki.root_file();
+    let out = certscan(&[
+        "--file",
+        &file,
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+        "--at",
+        AT,
+        "--format",
+        "nagios",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let perfdata = out.stdout.lines().next().unwrap().split(" | ").nth(1).unwrap();
+    assert!(perfdata.ends_with("=12;15.7:;4.7:;;"), "{perfdata}");
+}

@@ -72,6 +72,16 @@ pub struct Verification {
     pub public: bool,
 }
 
+/// The expiry thresholds of the certificate that expires first, in days (fractions when they
+/// are shares of a short lifetime).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ExpiryThresholds {
+    pub warning_days: f64,
+    pub critical_days: f64,
+    /// `days` (given in days) or `lifetime` (shares of the certificate's lifetime).
+    pub basis: &'static str,
+}
+
 /// Everything known about one target (one address of an endpoint, or one file).
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetResult {
@@ -95,6 +105,8 @@ pub struct TargetResult {
     pub verification: Verification,
     /// Days until the first certificate of the path expires (negative once expired).
     pub days_left: Option<i64>,
+    /// The expiry thresholds in force for that certificate, in days.
+    pub expiry_thresholds: Option<ExpiryThresholds>,
     /// Owner, group and mode of the certificate and key files.
     pub files: Vec<deploy::FileView>,
     /// How the target's name and the certificate's names resolve.
@@ -126,6 +138,7 @@ impl TargetResult {
             chain: vec![],
             verification: Verification::default(),
             days_left: None,
+            expiry_thresholds: None,
             files: vec![],
             resolution: vec![],
             caa: vec![],
@@ -660,6 +673,7 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
     let mut considered: Vec<usize> = needed.clone();
     considered.extend(shape.path.iter().filter(|i| !needed.contains(i)));
     let mut days_left: Option<i64> = None;
+    let mut soonest: Option<&CertInfo> = None;
     for &i in &considered {
         let cert = &served[i];
         let is_needed = needed.contains(&i);
@@ -672,6 +686,9 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
         ));
         if is_needed && cert.parsed() {
             days_left = Some(days_left.map_or(cert.days_left, |d: i64| d.min(cert.days_left)));
+            if soonest.is_none_or(|s| cert.not_after_unix < s.not_after_unix) {
+                soonest = Some(cert);
+            }
         }
         if is_needed {
             findings.extend(conformity::problems(cert, &role(served, i), i == 0, rules));
@@ -740,6 +757,16 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
         .map(|f| f.detail.clone());
     let chain_error = chain_error.or(malformed).or(refused);
     result.days_left = days_left;
+    result.expiry_thresholds = soonest.map(|cert| {
+        let limits = policy
+            .thresholds
+            .for_certificate(cert.not_before_unix, cert.not_after_unix);
+        ExpiryThresholds {
+            warning_days: limits.warning_seconds as f64 / 86_400.0,
+            critical_days: limits.critical_seconds as f64 / 86_400.0,
+            basis: if limits.relative { "lifetime" } else { "days" },
+        }
+    });
     result.verification = Verification {
         valid: Some(chain_valid && chain_error.is_none() && name_error.is_none()),
         public: chain_valid && chain_error.is_none() && public_chain,

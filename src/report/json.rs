@@ -41,8 +41,22 @@ struct TargetLine<'a> {
 
 #[derive(Serialize)]
 struct Thresholds {
-    warning_days: i64,
-    critical_days: i64,
+    /// The thresholds in days, when they are days (for long-lived certificates by default).
+    warning_days: Option<i64>,
+    critical_days: Option<i64>,
+    /// As given: `30`, or `33%` of the lifetime.
+    warning: String,
+    critical: String,
+    /// Neither was given: certificates that live fewer than 90 days are judged by the share of
+    /// their lifetime left instead (a third, a tenth).
+    by_lifetime: bool,
+}
+
+fn days(limit: crate::analysis::validity::Limit) -> Option<i64> {
+    match limit {
+        crate::analysis::validity::Limit::Days(days) => Some(days),
+        crate::analysis::validity::Limit::Percent(_) => None,
+    }
 }
 
 fn document(run: &Run, ndjson: bool) -> Document<'_> {
@@ -56,8 +70,11 @@ fn document(run: &Run, ndjson: bool) -> Document<'_> {
         started_at: &run.started_at,
         evaluated_at: &run.evaluated_at,
         thresholds: Thresholds {
-            warning_days: run.warning_days,
-            critical_days: run.critical_days,
+            warning_days: days(run.thresholds.warning),
+            critical_days: days(run.thresholds.critical),
+            warning: run.thresholds.warning.as_text(),
+            critical: run.thresholds.critical.as_text(),
+            by_lifetime: run.thresholds.by_lifetime,
         },
         status: run.status(),
         exit_code: run.exit_code(),

@@ -63,8 +63,7 @@ pub struct Summary {
 pub struct Run {
     pub started_at: String,
     pub evaluated_at: String,
-    pub warning_days: i64,
-    pub critical_days: i64,
+    pub thresholds: crate::analysis::validity::Thresholds,
     /// The results kept for rendering (none in NDJSON, which prints each as it comes).
     pub targets: Vec<TargetResult>,
     /// Counts over every result, kept or not.

@@ -5,6 +5,11 @@ use std::collections::HashMap;
 use super::{Run, printable};
 use crate::status::Severity;
 
+/// Days, to a tenth: `15.7`, or `30` when whole.
+fn days_text(days: f64) -> String {
+    crate::analysis::validity::days_text((days * 86_400.0).round() as i64)
+}
+
 pub fn render(run: &Run) -> String {
     let status = run.status();
     let summary = run.summary();
@@ -65,12 +70,15 @@ pub fn render(run: &Run) -> String {
                 _ => t.label(),
             };
             // Days left alert below the thresholds: the ranges are `W:` and `C:` (Nagios plugin
-            // guidelines: a range `N:` alerts when the value is less than N).
+            // guidelines: a range `N:` alerts when the value is less than N). Each endpoint's
+            // own: a short-lived certificate's are shares of its lifetime, in days.
+            let (warning, critical) = match &t.expiry_thresholds {
+                Some(limits) => (days_text(limits.warning_days), days_text(limits.critical_days)),
+                None => (run.thresholds.warning.as_text(), run.thresholds.critical.as_text()),
+            };
             Some(format!(
-                "'{}'={days};{}:;{}:;;",
+                "'{}'={days};{warning}:;{critical}:;;",
                 printable(&label).replace('\'', "\"").replace(['=', '|'], "_"),
-                run.warning_days,
-                run.critical_days
             ))
         })
         .collect();
