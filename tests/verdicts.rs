@@ -184,7 +184,7 @@ fn a_required_client_certificate_keeps_the_chain_and_its_checks() {
     use common::servers::{App, client_auth_config};
     let (pki, servers) = (Pki::new(), Servers::new());
     // Expiring in 20 days: the chain's own findings must survive the refused connection.
-    let leaf = pki.leaf(&LeafSpec::new(&[NAME]).validity(-30, 20));
+    let leaf = pki.leaf(&LeafSpec::new(&[NAME]).validity(-200, 20));
     let client_ca = pki.root.cert.der.clone();
     for tls12_only in [true, false] {
         let config = client_auth_config(
@@ -259,7 +259,7 @@ fn a_server_without_the_key_of_its_certificate_fails_the_signature_check() {
 #[test]
 fn a_server_with_only_obsolete_suites_is_named_and_its_chain_checked() {
     let (pki, servers) = (Pki::new(), Servers::new());
-    let leaf = pki.leaf(&LeafSpec::new(&[NAME]).validity(-30, 10));
+    let leaf = pki.leaf(&LeafSpec::new(&[NAME]).validity(-200, 10));
     // TLS 1.2 with TLS_RSA_WITH_AES_128_CBC_SHA only: not a legacy-version server.
     let port = servers.hand_made_tls(0x0303, 0x002f, full_chain(&pki, &leaf));
     let doc = scan_json_with(&args_for(&pki, port), &[]);
