@@ -341,7 +341,10 @@ fn given_thresholds_hold_for_every_certificate_in_days_or_shares() {
     assert_eq!(limits["basis"], "lifetime");
     // One given, the other takes its default of the same kind.
     let (status, _, limits) = expiry_verdict(&pki, 298, 100, &["-w", "30%"]);
-    assert_eq!(status, "warning", "25% left: under 30%, over the default critical share, 10%");
+    assert_eq!(
+        status, "warning",
+        "25% left: under 30%, over the default critical share, 10%"
+    );
     assert!(
         (limits["critical_days"].as_f64().unwrap() - 39.8).abs() < 0.01,
         "{limits}"
