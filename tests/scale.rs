@@ -206,3 +206,47 @@ fn dead_endpoints_do_not_hold_up_live_ones() {
         assert_eq!(target["findings"][0]["id"], "connection.timeout", "{target:#}");
     }
 }
+
+#[test]
+fn a_list_that_never_ends_stops_at_the_deadline_and_says_so() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]));
+    let good = serve_leaf_and_intermediate(&servers, &pki, &leaf);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_certscan"))
+        .args([
+            "-f",
+            "-",
+            "--format",
+            "json",
+            "--deadline",
+            "1",
+            "--no-dns",
+            "--hosts-file",
+            "/dev/null",
+        ])
+        .args(["--at", AT])
+        .args(pki.trust_args())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // One target, and standard input left open: the list never ends.
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "127.0.0.1:{good}").unwrap();
+    stdin.flush().unwrap();
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let targets = doc["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 2, "{doc:#}");
+    assert_eq!(targets[0]["status"], "ok");
+    assert_eq!(targets[1]["findings"][0]["id"], "target.invalid");
+    assert!(
+        targets[1]["findings"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("deadline came before the targets list ended")
+    );
+    assert_eq!(output.status.code(), Some(3));
+}
