@@ -1,7 +1,8 @@
 //! Where the targets of a run come from, read as the scan goes: the command line, targets
 //! files and standard input (line by line, never whole), then the targets found in
 //! configurations. Each target is expanded by the platform profile, kept once, and kept only
-//! when it falls in this job's `--shard`, so memory does not grow with the list.
+//! when it falls in this job's `--shard`. What stays in memory per target read is a 16-byte
+//! digest (to keep each endpoint once), never the target itself.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read};
