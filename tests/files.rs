@@ -380,3 +380,20 @@ fn nagios_perfdata_carries_each_endpoints_own_thresholds() {
     let perfdata = out.stdout.lines().next().unwrap().split(" | ").nth(1).unwrap();
     assert!(perfdata.ends_with("=12;15.7:;4.7:;;"), "{perfdata}");
 }
+
+#[test]
+fn a_name_no_client_could_look_up_matches_no_certificate() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&LeafSpec::new(&["*.hello.example.test"]));
+    let file = pki.chain_file("wildcard.pem", &[&leaf, &pki.intermediate.cert]);
+    let doc = scan_file(&pki, &file, &["--name", ".hello.example.test"]);
+    assert_eq!(doc["targets"][0]["verification"]["valid"], false);
+    assert_eq!(ids(&doc, 0), ["name.mismatch"]);
+    assert!(
+        detail(&doc, 0, "name.mismatch").contains("not a valid DNS name or IP address"),
+        "{doc:#}"
+    );
+    // The same certificate is fine for a name under the wildcard.
+    let doc = scan_file(&pki, &file, &["--name", "a.hello.example.test"]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new());
+}

@@ -731,9 +731,13 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
         } else {
             summarise_list(&leaf.sans, 10)
         };
-        let hint = names::near_miss(&leaf.san_entries, name)
-            .map(|h| format!(" ({h})"))
-            .unwrap_or_default();
+        let hint = if rustls::pki_types::ServerName::try_from(name.as_str()).is_err() {
+            " (it is not a valid DNS name or IP address, so no certificate can be valid for it)".to_string()
+        } else {
+            names::near_miss(&leaf.san_entries, name)
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default()
+        };
         findings.push(Finding::new(
             CheckId::NameMismatch,
             format!("{name} is not covered by the certificate, which lists {present}{hint}"),
