@@ -36,6 +36,21 @@ struct Presented {
 
 type Shared = Arc<Mutex<Presented>>;
 
+tokio::task_local! {
+    /// What the handshake being made by this task has been presented: the connection's
+    /// configuration is shared by every probe, its record is the task's own.
+    static PRESENTED: Shared;
+}
+
+/// Records into the current handshake's [`Presented`].
+fn record(update: impl FnOnce(&mut Presented)) {
+    let _ = PRESENTED.try_with(|presented| {
+        if let Ok(mut presented) = presented.lock() {
+            update(&mut presented);
+        }
+    });
+}
+
 /// Accepts every certificate and records it; checks the handshake signature against the leaf's
 /// key and records the result instead of failing, so a broken server is still described whole.
 /// Diagnostics only: nothing is ever sent over a connection made with it but the probe's own
@@ -43,7 +58,6 @@ type Shared = Arc<Mutex<Presented>>;
 #[derive(Debug)]
 struct RecordingVerifier {
     provider: Arc<CryptoProvider>,
-    presented: Shared,
 }
 
 impl RecordingVerifier {
@@ -60,9 +74,7 @@ impl RecordingVerifier {
                 error: e.to_string(),
             },
         };
-        if let Ok(mut presented) = self.presented.lock() {
-            presented.signature = Some(check);
-        }
+        record(|presented| presented.signature = Some(check));
     }
 }
 
@@ -79,9 +91,7 @@ impl ServerCertVerifier for RecordingVerifier {
             .chain(intermediates)
             .map(|c| c.clone().into_owned())
             .collect();
-        if let Ok(mut presented) = self.presented.lock() {
-            presented.chain = chain;
-        }
+        record(|presented| presented.chain = chain);
         Ok(ServerCertVerified::assertion())
     }
 
@@ -124,9 +134,7 @@ impl ServerCertVerifier for RecordingVerifier {
 
 /// Sends no client certificate, and records that the server asked for one.
 #[derive(Debug)]
-struct RecordingClientAuth {
-    presented: Shared,
-}
+struct RecordingClientAuth;
 
 impl ResolvesClientCert for RecordingClientAuth {
     fn resolve(&self, root_hint_subjects: &[&[u8]], _sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
@@ -135,9 +143,9 @@ impl ResolvesClientCert for RecordingClientAuth {
             .take(MAX_ISSUER_HINTS)
             .map(|der| crate::der::name_text(der).unwrap_or_else(|| "(unreadable name)".into()))
             .collect();
-        if let Ok(mut presented) = self.presented.lock() {
-            presented.client_certificate_request = Some(ClientCertificateRequest { acceptable_issuers });
-        }
+        record(|presented| {
+            presented.client_certificate_request = Some(ClientCertificateRequest { acceptable_issuers })
+        });
         None
     }
 
@@ -216,43 +224,59 @@ fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
         .clone()
 }
 
+/// The client configuration for an ALPN offer, made once and shared by every probe that makes
+/// that offer (what each handshake is presented is recorded per task).
+fn client_config(alpn: &[&[u8]]) -> Result<Arc<rustls::ClientConfig>, String> {
+    type Configs = Mutex<Vec<(Vec<Vec<u8>>, Arc<rustls::ClientConfig>)>>;
+    static CONFIGS: std::sync::OnceLock<Configs> = std::sync::OnceLock::new();
+    let alpn: Vec<Vec<u8>> = alpn.iter().map(|p| p.to_vec()).collect();
+    let mut configs = CONFIGS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, config)) = configs.iter().find(|(offer, _)| *offer == alpn) {
+        return Ok(config.clone());
+    }
+    let provider = crypto_provider();
+    let verifier = Arc::new(RecordingVerifier {
+        provider: provider.clone(),
+    });
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_client_cert_resolver(Arc::new(RecordingClientAuth));
+    config.alpn_protocols = alpn.clone();
+    // Every probe wants a full handshake.
+    config.resumption = rustls::client::Resumption::disabled();
+    let config = Arc::new(config);
+    configs.push((alpn, config.clone()));
+    Ok(config)
+}
+
 /// Runs one TLS 1.2/1.3 handshake over `tcp`. `server_name` decides the SNI: a DNS name is
 /// sent, an IP address is not. The caller bounds the time.
 pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &[&[u8]]) -> HandshakeOutcome {
-    let provider = crypto_provider();
-    let presented: Shared = Arc::new(Mutex::new(Presented::default()));
-    let verifier = Arc::new(RecordingVerifier {
-        provider: provider.clone(),
-        presented: presented.clone(),
-    });
-    let config = match rustls::ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions() {
-        Ok(builder) => builder,
-        Err(e) => {
+    let config = match client_config(alpn) {
+        Ok(config) => config,
+        Err(error) => {
             return HandshakeOutcome::Failed {
-                error: HandshakeError::Other(e.to_string()),
+                error: HandshakeError::Other(error),
                 first_bytes: vec![],
                 chain: vec![],
                 facts: HandshakeFacts::default(),
             };
         }
     };
-    let mut config = config
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_client_cert_resolver(Arc::new(RecordingClientAuth {
-            presented: presented.clone(),
-        }));
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-    // Every probe wants a full handshake, and a session cache per connection would cost its
-    // 256 slots for nothing.
-    config.resumption = rustls::client::Resumption::disabled();
-
+    let presented: Shared = Arc::new(Mutex::new(Presented::default()));
     let first_bytes = Arc::new(Mutex::new(Vec::new()));
     let stream = RecordingStream {
         inner: tcp,
         first_bytes: first_bytes.clone(),
     };
-    let result = TlsConnector::from(Arc::new(config)).connect(server_name, stream).await;
+    let connect = TlsConnector::from(config).connect(server_name, stream);
+    let result = PRESENTED.scope(presented.clone(), connect).await;
     let seen_bytes = first_bytes.lock().map(|b| b.clone()).unwrap_or_default();
     let (recorded_chain, facts) = match presented.lock() {
         Ok(mut presented) => (
