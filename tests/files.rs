@@ -363,19 +363,16 @@ fn nagios_perfdata_carries_each_endpoints_own_thresholds() {
     let pki = Pki::new();
     let leaf = pki.leaf(&LeafSpec::new(&["short.example.test"]).validity(-35, 12));
     let file = pki.chain_file("short.pem", &[&leaf, &pki.intermediate.cert]);
-    let root = pki.root_file();
-    let out = certscan(&[
-        "--file",
-        &file,
-        "--trust",
-        "none",
-        "--ca-file",
-        &root,
-        "--at",
-        AT,
-        "--format",
-        "nagios",
-    ]);
+    let mut args = vec![
+        "--file".to_string(),
+        file,
+        "--at".into(),
+        AT.into(),
+        "--format".into(),
+        "nagios".into(),
+    ];
+    args.extend(pki.trust_args());
+    let out = certscan(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(out.code, 1, "{}", out.stdout);
     let perfdata = out.stdout.lines().next().unwrap().split(" | ").nth(1).unwrap();
     assert!(perfdata.ends_with("=12;15.7:;4.7:;;"), "{perfdata}");

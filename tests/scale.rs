@@ -108,32 +108,28 @@ fn without_the_invalid_line_the_same_list_is_not_a_target_invalid() {
     assert_eq!(written[0]["input"], lines[0]["input"]);
 }
 
-#[test]
-fn ndjson_lines_come_as_results_are_known_not_at_the_end() {
-    let (pki, servers) = (Pki::new(), Servers::new());
-    let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]));
-    let good = serve_leaf_and_intermediate(&servers, &pki, &leaf);
-    let silent = servers.raw(Raw::Silent);
+/// certscan reading its targets from standard input, which the caller holds open.
+fn reading_standard_input(pki: &Pki, args: &[&str]) -> (std::process::Child, std::process::ChildStdin) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_certscan"))
-        .args([
-            "-f",
-            "-",
-            "--format",
-            "ndjson",
-            "--timeout",
-            "20",
-            "--no-dns",
-            "--hosts-file",
-            "/dev/null",
-        ])
-        .args(["--at", AT])
+        .args(["-f", "-", "--no-dns", "--hosts-file", "/dev/null", "--at", AT])
+        .args(args)
         .args(pki.trust_args())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
+    let stdin = child.stdin.take().unwrap();
+    (child, stdin)
+}
+
+#[test]
+fn ndjson_lines_come_as_results_are_known_not_at_the_end() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]));
+    let good = serve_leaf_and_intermediate(&servers, &pki, &leaf);
+    let silent = servers.raw(Raw::Silent);
+    let (mut child, mut stdin) = reading_standard_input(&pki, &["--format", "ndjson", "--timeout", "20"]);
     writeln!(stdin, "127.0.0.1:{silent}\n127.0.0.1:{good}").unwrap();
     stdin.flush().unwrap();
     // Standard input stays open: the list is not over, yet the good endpoint is reported.
@@ -212,27 +208,8 @@ fn a_list_that_never_ends_stops_at_the_deadline_and_says_so() {
     let (pki, servers) = (Pki::new(), Servers::new());
     let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]));
     let good = serve_leaf_and_intermediate(&servers, &pki, &leaf);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_certscan"))
-        .args([
-            "-f",
-            "-",
-            "--format",
-            "json",
-            "--deadline",
-            "1",
-            "--no-dns",
-            "--hosts-file",
-            "/dev/null",
-        ])
-        .args(["--at", AT])
-        .args(pki.trust_args())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (child, mut stdin) = reading_standard_input(&pki, &["--format", "json", "--deadline", "1"]);
     // One target, and standard input left open: the list never ends.
-    let mut stdin = child.stdin.take().unwrap();
     writeln!(stdin, "127.0.0.1:{good}").unwrap();
     stdin.flush().unwrap();
     let output = child.wait_with_output().unwrap();
