@@ -126,6 +126,19 @@ pub struct Args {
     #[arg(help_heading = "Trust and time", long = "ca-file", value_name = "PEM")]
     pub ca_files: Vec<PathBuf>,
 
+    /// Also ask whether the leaf is revoked: `ocsp` asks the OCSP responder it names, `crl`
+    /// fetches the CRL it names (plain HTTP, bounded in time and size). An answer that cannot be
+    /// had or trusted is UNKNOWN (revocation.unchecked), never OK. The stapled OCSP response is
+    /// always checked. Comma-separated or repeated.
+    #[arg(
+        help_heading = "Trust and time",
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "METHOD"
+    )]
+    pub revocation: Vec<crate::evidence::RevocationMethod>,
+
     /// Evaluate every time-dependent check as of this RFC 3339 instant instead of now
     /// (e.g. 2027-01-31T00:00:00Z).
     #[arg(help_heading = "Trust and time", long, value_name = "RFC3339")]
@@ -638,6 +651,11 @@ impl Args {
             },
             dns,
             resolution,
+            revocation: {
+                let mut methods = args.revocation.clone();
+                methods.dedup();
+                methods
+            },
             policy: Policy {
                 trust,
                 at_unix,

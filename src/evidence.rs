@@ -82,6 +82,9 @@ pub struct HandshakeFacts {
     /// With TLS 1.3 the server judges the (empty) client certificate after the client's last
     /// handshake message: how it then ended the connection, if it did before answering.
     pub ended_after_handshake: Option<ConnectionEnd>,
+    /// The OCSP response the server stapled to the handshake, as sent (bounded by the TLS
+    /// record limits); `None` when it stapled nothing.
+    pub stapled_ocsp: Option<Vec<u8>>,
 }
 
 impl Default for HandshakeFacts {
@@ -90,6 +93,7 @@ impl Default for HandshakeFacts {
             signature: SignatureCheck::NotSeen,
             client_certificate_request: None,
             ended_after_handshake: None,
+            stapled_ocsp: None,
         }
     }
 }
@@ -415,6 +419,37 @@ pub struct Evidence {
     pub extra: crate::target::Extra,
     /// Limits reached while gathering this evidence: what was left out.
     pub caps: Vec<Cap>,
+    /// What `--revocation` asked about the leaf, one entry per method.
+    pub revocation: Vec<RevocationFetch>,
+}
+
+/// How revocation is asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum RevocationMethod {
+    /// Ask the OCSP responder the leaf names.
+    Ocsp,
+    /// Fetch the CRL the leaf names.
+    Crl,
+}
+
+impl RevocationMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevocationMethod::Ocsp => "ocsp",
+            RevocationMethod::Crl => "crl",
+        }
+    }
+}
+
+/// One live revocation question and its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationFetch {
+    pub method: RevocationMethod,
+    /// The URL asked, when the leaf names one.
+    pub url: Option<String>,
+    /// The answer's body (a DER OCSP response or CRL), or why there is none.
+    pub answer: Result<Vec<u8>, String>,
 }
 
 /// A limit reached: of `total` items of a kind, only the first `kept` were used.

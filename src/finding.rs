@@ -99,6 +99,11 @@ check_ids! {
     KazooApiNotHttps => "kazoo.api_not_https",
     Nonconformant => "cert.nonconformant",
     TargetInvalid => "target.invalid",
+    Revoked => "cert.revoked",
+    OcspMustStapleMissing => "ocsp.must_staple_missing",
+    OcspStapleInvalid => "ocsp.staple_invalid",
+    OcspStapleExpired => "ocsp.staple_expired",
+    RevocationUnchecked => "revocation.unchecked",
 }
 
 impl fmt::Display for CheckId {

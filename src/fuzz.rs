@@ -58,6 +58,16 @@ pub fn caa(data: &[u8]) {
     let _ = crate::probe::dns_wire::parse_response(u16::from_be_bytes([data.first().copied().unwrap_or(0), 0]), data);
 }
 
+/// OCSP responses and CRLs (stapled, or fetched with `--revocation`), checked against the first
+/// certificate the bytes hold as both leaf and issuer, and the HTTP answers they come in.
+pub fn revocation(data: &[u8]) {
+    let _ = crate::ocsp::parse_response(data);
+    let info = CertInfo::from_der(data, 0);
+    let _ = crate::analysis::revocation::check_ocsp(data, &info, Some(&info), 0);
+    let _ = crate::analysis::revocation::check_crl(data, &info, Some(&info), 0);
+    let _ = crate::probe::fetch::parse_answer("fuzz", data, 4096);
+}
+
 /// nginx configuration text and the sites read from it.
 pub fn nginx(data: &[u8]) {
     if let Ok(directives) = crate::configs::nginx::parse(&String::from_utf8_lossy(data), "fuzz.conf") {
@@ -77,4 +87,5 @@ pub const ENTRY_POINTS: &[(&str, EntryPoint)] = &[
     ("hosts", hosts),
     ("caa", caa),
     ("nginx", nginx),
+    ("revocation", revocation),
 ];

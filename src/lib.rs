@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod finding;
 pub mod fuzz;
 pub mod limits;
+pub mod ocsp;
 pub mod probe;
 pub mod profile;
 pub mod report;

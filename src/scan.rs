@@ -13,8 +13,10 @@ use tokio::sync::{OnceCell, Semaphore, mpsc};
 use tokio::time::{Instant, timeout_at};
 
 use crate::analysis::certificate::CertInfo;
-use crate::analysis::{Policy, TargetResult, assess_all, caa, resolution};
-use crate::evidence::{CaaLookup, Cap, Evidence, NameResolution, Observation, Origin};
+use crate::analysis::{Policy, TargetResult, assess_all, caa, resolution, revocation};
+use crate::evidence::{
+    CaaLookup, Cap, Evidence, NameResolution, Observation, Origin, RevocationFetch, RevocationMethod,
+};
 use crate::probe::dns::{CaaLookups, DnsOptions};
 use crate::probe::names::{NameLookups, ResolutionOptions};
 use crate::probe::slots::Slots;
@@ -53,6 +55,8 @@ pub struct Plan {
     pub dns: Option<DnsOptions>,
     /// How names are resolved for the hosts and DNS checks.
     pub resolution: ResolutionOptions,
+    /// `--revocation`: how the leaf's revocation is asked about.
+    pub revocation: Vec<RevocationMethod>,
     pub policy: Policy,
     pub format: Format,
     pub output: Option<PathBuf>,
@@ -119,6 +123,8 @@ struct Context {
     names: NameLookups,
     caa_cache: Cache<CaaLookup>,
     name_cache: Cache<NameResolution>,
+    /// CRLs fetched in this run, by URL (many leaves share one).
+    crl_cache: Cache<Result<Vec<u8>, String>>,
 }
 
 /// The names of every source to ask about, capped at [`MAX_LOOKUP_NAMES`] (the cap, when reached,
@@ -223,6 +229,116 @@ async fn add_lookup_evidence(evidence: &mut [Evidence], context: &Context, deadl
     }
 }
 
+/// The most bytes of an OCSP response read.
+const MAX_OCSP_BYTES: usize = 64 * 1024;
+/// The most bytes of a CRL read (large CAs publish CRLs of several megabytes).
+const MAX_CRL_BYTES: usize = 32 * 1024 * 1024;
+
+/// Asks, for each chain (leaf first; empty for sources that served none), what `--revocation` asks of its leaf, before
+/// `deadline`.
+async fn revocation_fetches(
+    chains: Vec<Vec<rustls::pki_types::CertificateDer<'static>>>,
+    context: &Context,
+    deadline: Instant,
+) -> Vec<Vec<RevocationFetch>> {
+    let plan = &context.plan;
+    futures_util::future::join_all(chains.iter().map(|served| async move {
+        let Some(leaf) = served.first().map(|c| CertInfo::from_der(c, plan.policy.at_unix)) else {
+            return vec![];
+        };
+        if !leaf.parsed() {
+            return vec![];
+        }
+        let served: Vec<CertInfo> = served[1..]
+            .iter()
+            .take(crate::analysis::MAX_CHAIN_CERTIFICATES)
+            .map(|c| CertInfo::from_der(c, plan.policy.at_unix))
+            .collect();
+        let given: Vec<CertInfo>;
+        let issuer = match revocation::find_issuer(&leaf, &served) {
+            Some(issuer) => Some(issuer),
+            None => {
+                given = plan
+                    .policy
+                    .trust
+                    .given_certificates()
+                    .map(|c| CertInfo::from_der(c, plan.policy.at_unix))
+                    .collect();
+                revocation::find_issuer(&leaf, &given)
+            }
+        };
+        let mut fetches = vec![];
+        for method in &plan.revocation {
+            fetches.push(fetch_revocation(*method, &leaf, issuer, context, deadline).await);
+        }
+        fetches
+    }))
+    .await
+}
+
+async fn fetch_revocation(
+    method: RevocationMethod,
+    leaf: &CertInfo,
+    issuer: Option<&CertInfo>,
+    context: &Context,
+    deadline: Instant,
+) -> RevocationFetch {
+    let url = match method {
+        RevocationMethod::Ocsp => leaf.ocsp_urls.first(),
+        // LDAP distribution points come along with HTTP ones; only HTTP is fetched.
+        RevocationMethod::Crl => leaf
+            .crl_urls
+            .iter()
+            .find(|u| u.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://")))
+            .or(leaf.crl_urls.first()),
+    };
+    let Some(url) = url.cloned() else {
+        let missing = match method {
+            RevocationMethod::Ocsp => {
+                "the certificate names no OCSP responder (no OCSP URL in its Authority Information Access)"
+            }
+            RevocationMethod::Crl => "the certificate names no CRL (no CRL Distribution Points)",
+        };
+        return RevocationFetch {
+            method,
+            url: None,
+            answer: Err(missing.into()),
+        };
+    };
+    let answer = match (method, issuer) {
+        (RevocationMethod::Ocsp, None) => Err(
+            "the leaf's issuer is not available (neither served nor given with --ca-file), so no OCSP request can be made"
+                .to_string(),
+        ),
+        (RevocationMethod::Ocsp, Some(issuer)) => {
+            let request = crate::ocsp::request(&crate::ocsp::CertId::new(
+                crate::ocsp::Digest::Sha1,
+                &issuer.subject_raw,
+                &issuer.key_bits,
+                &leaf.serial_raw,
+            ));
+            let post = probe::fetch::Request::Post {
+                content_type: "application/ocsp-request",
+                body: &request,
+            };
+            probe::fetch::fetch(&url, post, deadline, MAX_OCSP_BYTES).await
+        }
+        (RevocationMethod::Crl, _) => {
+            context
+                .crl_cache
+                .get(&url, || {
+                    probe::fetch::fetch(&url, probe::fetch::Request::Get, deadline, MAX_CRL_BYTES)
+                })
+                .await
+        }
+    };
+    RevocationFetch {
+        method,
+        url: Some(url),
+        answer,
+    }
+}
+
 /// Completes the evidence of one source (disk facts, lookups) and analyses it.
 async fn finish(mut evidence: Vec<Evidence>, context: &Context) -> Vec<TargetResult> {
     let plan = &context.plan;
@@ -234,7 +350,19 @@ async fn finish(mut evidence: Vec<Evidence>, context: &Context) -> Vec<TargetRes
     // The lookups of a source get one endpoint timeout, within the run's deadline.
     let deadline = Instant::now() + plan.probe.timeout;
     let deadline = context.probe.deadline.map_or(deadline, |run| run.min(deadline));
-    add_lookup_evidence(&mut evidence, context, deadline).await;
+    // Only chains that completed a handshake (or files) are asked about.
+    let chains: Vec<Vec<rustls::pki_types::CertificateDer<'static>>> = evidence
+        .iter()
+        .map(|source| match &source.observation {
+            Observation::Chain { certificates, .. } if !plan.revocation.is_empty() => certificates.clone(),
+            _ => vec![],
+        })
+        .collect();
+    let fetches = revocation_fetches(chains, context, deadline);
+    let (_, fetched) = tokio::join!(add_lookup_evidence(&mut evidence, context, deadline), fetches);
+    for (source, fetched) in evidence.iter_mut().zip(fetched) {
+        source.revocation = fetched;
+    }
     assess_all(&evidence, &plan.policy)
 }
 
@@ -275,6 +403,7 @@ async fn scan_configured_url(path: PathBuf, url: String, context: &Context) -> V
             ..Extra::default()
         },
         caps: vec![],
+        revocation: vec![],
     };
     finish(vec![evidence], context).await
 }
@@ -297,6 +426,7 @@ pub async fn scan(plan: Arc<Plan>, source: TargetSource, mut sink: impl FnMut(Or
         names: NameLookups::new(&plan.resolution),
         caa_cache: Cache::new(),
         name_cache: Cache::new(),
+        crl_cache: Cache::new(),
         plan: plan.clone(),
     });
     // Sources in progress at once: enough to fill every slot, few enough to keep memory flat.

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
-use x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS;
+use x509_parser::oid_registry::{OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS, OID_PKIX_ACCESS_DESCRIPTOR_OCSP};
 use x509_parser::prelude::*;
 use x509_parser::public_key::PublicKey;
 
@@ -72,6 +72,21 @@ pub struct CertInfo {
     pub common_names: Vec<String>,
     #[serde(skip)]
     pub ca_issuers_urls: Vec<String>,
+    /// The OCSP responders the authority information access extension names.
+    #[serde(skip)]
+    pub ocsp_urls: Vec<String>,
+    /// The URIs of the CRL distribution points.
+    #[serde(skip)]
+    pub crl_urls: Vec<String>,
+    /// The TLS feature extension asks for a stapled OCSP response (status_request, "must-staple").
+    #[serde(skip)]
+    pub must_staple: bool,
+    /// The extended key usage allows signing OCSP responses.
+    #[serde(skip)]
+    pub ocsp_signing: bool,
+    /// The subjectPublicKey bits (what OCSP hashes to name an issuer's key).
+    #[serde(skip)]
+    pub key_bits: Vec<u8>,
     #[serde(skip)]
     pub not_before_unix: i64,
     #[serde(skip)]
@@ -148,6 +163,11 @@ impl CertInfo {
             has_san_extension: false,
             common_names: vec![],
             ca_issuers_urls: vec![],
+            ocsp_urls: vec![],
+            crl_urls: vec![],
+            must_staple: false,
+            ocsp_signing: false,
+            key_bits: vec![],
             not_before_unix: 0,
             not_after_unix: 0,
             signature_oid: String::new(),
@@ -219,11 +239,16 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
         .unwrap_or_else(|_| sig_oid.to_id_string());
     info.key = key_info(cert);
     info.spki_der = cert.public_key().raw.to_vec();
+    info.key_bits = cert.public_key().subject_public_key.data.to_vec();
     if let Ok(PublicKey::RSA(rsa)) = cert.public_key().parsed() {
         info.rsa_modulus = Some(strip_zeros(rsa.modulus).to_vec());
     }
 
     for ext in cert.extensions() {
+        if ext.oid.as_bytes() == OID_TLS_FEATURE {
+            info.must_staple = asks_for_status_request(ext.value);
+            continue;
+        }
         match ext.parsed_extension() {
             ParsedExtension::SubjectAlternativeName(san) => {
                 info.has_san_extension = true;
@@ -242,7 +267,8 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
                 info.is_ca = bc.ca;
                 info.basic_constraints_critical = Some(ext.critical);
             }
-            ParsedExtension::ExtendedKeyUsage(_) => {
+            ParsedExtension::ExtendedKeyUsage(usage) => {
+                info.ocsp_signing = usage.ocsp_signing;
                 info.has_extended_key_usage = true;
                 info.extended_key_usage_critical = ext.critical;
             }
@@ -269,6 +295,21 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
                     {
                         info.ca_issuers_urls.push(uri.to_string());
                     }
+                    if access.access_method == OID_PKIX_ACCESS_DESCRIPTOR_OCSP
+                        && let GeneralName::URI(uri) = &access.access_location
+                    {
+                        info.ocsp_urls.push(uri.to_string());
+                    }
+                }
+            }
+            ParsedExtension::CRLDistributionPoints(points) => {
+                for point in points.iter() {
+                    if let Some(DistributionPointName::FullName(names)) = &point.distribution_point {
+                        info.crl_urls.extend(names.iter().filter_map(|name| match name {
+                            GeneralName::URI(uri) => Some(uri.to_string()),
+                            _ => None,
+                        }));
+                    }
                 }
             }
             _ => {}
@@ -281,6 +322,25 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
             _ => true,
         };
     info
+}
+
+/// The TLS feature extension (RFC 7633), 1.3.6.1.5.5.7.1.24.
+const OID_TLS_FEATURE: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x18];
+
+/// Whether a TLS feature extension's value (a SEQUENCE OF INTEGER) lists status_request (5).
+fn asks_for_status_request(value: &[u8]) -> bool {
+    use x509_parser::asn1_rs::{Any, FromDer};
+    let Ok((_, list)) = Any::from_der(value) else {
+        return false;
+    };
+    let mut rest = list.data;
+    while let Ok((after, feature)) = Any::from_der(rest) {
+        if feature.tag().0 == 2 && feature.data == [5] {
+            return true;
+        }
+        rest = after;
+    }
+    false
 }
 
 fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {

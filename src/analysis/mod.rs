@@ -12,6 +12,7 @@ pub mod names;
 pub mod platform;
 pub mod protocol;
 pub mod resolution;
+pub mod revocation;
 pub mod trust;
 pub mod validity;
 
@@ -113,6 +114,8 @@ pub struct TargetResult {
     pub resolution: Vec<resolution::ResolutionView>,
     /// CAA verdicts, one per certificate name looked up.
     pub caa: Vec<caa::CaaReport>,
+    /// The stapled OCSP response and the answers `--revocation` fetched, checked.
+    pub revocation: Option<revocation::RevocationView>,
     pub findings: Vec<Finding>,
     /// Check ids of the findings that `--ignore` removed here.
     pub ignored: Vec<String>,
@@ -142,6 +145,7 @@ impl TargetResult {
             files: vec![],
             resolution: vec![],
             caa: vec![],
+            revocation: None,
             findings: vec![],
             ignored: vec![],
         }
@@ -274,6 +278,8 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
                     .push(Finding::new(CheckId::Untrusted, "the server sent no certificate"));
             } else {
                 assess_served_chain(&mut result, certificates, policy);
+                let stapled = handshake.as_ref().map(|h| h.stapled_ocsp.as_deref());
+                assess_revocation(&mut result, stapled, &evidence.revocation, policy);
             }
             distrust_on_bad_signature(&mut result, &handshake_findings);
             result.findings.extend(handshake_findings);
@@ -504,6 +510,34 @@ fn assess_served_chain(result: &mut TargetResult, certificates: &[CertificateDer
         .map(|c| CertInfo::from_der(c.as_ref(), policy.at_unix))
         .collect();
     assess_chain(result, policy);
+}
+
+/// Checks the stapled OCSP response (`stapled` is `Some` when a staple could have been seen)
+/// and the answers `--revocation` fetched, against the leaf's issuer as served or given.
+fn assess_revocation(
+    result: &mut TargetResult,
+    stapled: Option<Option<&[u8]>>,
+    live: &[crate::evidence::RevocationFetch],
+    policy: &Policy,
+) {
+    let Some(leaf) = result.chain.first() else {
+        return;
+    };
+    let given: Vec<CertInfo>;
+    let issuer = match revocation::find_issuer(leaf, &result.chain[1..]) {
+        Some(issuer) => Some(issuer),
+        None => {
+            given = policy
+                .trust
+                .given_certificates()
+                .map(|c| CertInfo::from_der(c.as_ref(), policy.at_unix))
+                .collect();
+            revocation::find_issuer(leaf, &given)
+        }
+    };
+    let (view, findings) = revocation::assess(leaf, issuer, stapled, live, policy.at_unix);
+    result.revocation = view;
+    result.findings.extend(findings);
 }
 
 /// A server that cannot sign with its certificate's key is not that certificate's holder: no

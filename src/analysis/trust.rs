@@ -74,6 +74,11 @@ impl TrustStore {
         self.anchors.iter().any(|a| a.subject.as_ref() == contents)
     }
 
+    /// The certificates given with `--ca-file`.
+    pub fn given_certificates(&self) -> impl Iterator<Item = &CertificateDer<'static>> {
+        self.explicit.iter().map(|(_, given)| given)
+    }
+
     /// Whether this exact certificate was given as an anchor with `--ca-file`.
     pub fn is_given_certificate(&self, der: &[u8]) -> bool {
         self.explicit.iter().any(|(_, given)| given.as_ref() == der)

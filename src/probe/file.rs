@@ -43,6 +43,7 @@ pub fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
         deploy,
         extra: Default::default(),
         caps: vec![],
+        revocation: vec![],
     }
 }
 

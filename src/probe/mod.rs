@@ -5,6 +5,7 @@ pub mod disk;
 pub mod dns;
 pub mod dns_wire;
 pub mod exchange;
+pub mod fetch;
 pub mod file;
 pub mod hosts;
 pub mod legacy;
@@ -177,6 +178,7 @@ fn endpoint_evidence(
         deploy: Default::default(),
         extra: target.extra.clone(),
         caps: vec![],
+        revocation: vec![],
     }
 }
 

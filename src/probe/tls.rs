@@ -32,6 +32,7 @@ struct Presented {
     chain: Vec<CertificateDer<'static>>,
     signature: Option<SignatureCheck>,
     client_certificate_request: Option<ClientCertificateRequest>,
+    stapled_ocsp: Option<Vec<u8>>,
 }
 
 type Shared = Arc<Mutex<Presented>>;
@@ -84,14 +85,18 @@ impl ServerCertVerifier for RecordingVerifier {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
+        ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let chain = std::iter::once(end_entity)
             .chain(intermediates)
             .map(|c| c.clone().into_owned())
             .collect();
-        record(|presented| presented.chain = chain);
+        let stapled = (!ocsp_response.is_empty()).then(|| ocsp_response.to_vec());
+        record(|presented| {
+            presented.chain = chain;
+            presented.stapled_ocsp = stapled;
+        });
         Ok(ServerCertVerified::assertion())
     }
 
@@ -285,6 +290,7 @@ pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &
                 signature: presented.signature.take().unwrap_or(SignatureCheck::NotSeen),
                 client_certificate_request: presented.client_certificate_request.take(),
                 ended_after_handshake: None,
+                stapled_ocsp: presented.stapled_ocsp.take(),
             },
         ),
         Err(_) => (vec![], HandshakeFacts::default()),

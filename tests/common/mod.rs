@@ -4,6 +4,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod dns;
+pub mod ocsp;
 pub mod pki;
 pub mod servers;
 

@@ -69,6 +69,12 @@ pub struct LeafSpec {
     pub unknown_critical_extension: bool,
     /// The size of that extension's value, in bytes.
     pub extension_size: usize,
+    /// Adds the TLS feature extension asking for a stapled OCSP response ("must-staple").
+    pub must_staple: bool,
+    /// The OCSP responder named in the authority information access extension.
+    pub ocsp_url: Option<String>,
+    /// The CRL distribution point.
+    pub crl_url: Option<String>,
 }
 
 impl LeafSpec {
@@ -84,7 +90,25 @@ impl LeafSpec {
             unknown_critical_extension: false,
             extension_size: 0,
             key_usage: true,
+            must_staple: false,
+            ocsp_url: None,
+            crl_url: None,
         }
+    }
+
+    pub fn must_staple(mut self) -> LeafSpec {
+        self.must_staple = true;
+        self
+    }
+
+    pub fn ocsp_url(mut self, url: &str) -> LeafSpec {
+        self.ocsp_url = Some(url.to_string());
+        self
+    }
+
+    pub fn crl_url(mut self, url: &str) -> LeafSpec {
+        self.crl_url = Some(url.to_string());
+        self
     }
 
     pub fn validity(mut self, from_days: i64, until_days: i64) -> LeafSpec {
@@ -133,6 +157,30 @@ impl LeafSpec {
             extension.set_criticality(true);
             params.custom_extensions.push(extension);
         }
+        if self.must_staple {
+            // TLSFeature ::= SEQUENCE OF INTEGER { status_request (5) }
+            let extension = rcgen::CustomExtension::from_oid_content(
+                &[1, 3, 6, 1, 5, 5, 7, 1, 24],
+                vec![0x30, 0x03, 0x02, 0x01, 0x05],
+            );
+            params.custom_extensions.push(extension);
+        }
+        if let Some(url) = &self.ocsp_url {
+            // AuthorityInfoAccess ::= SEQUENCE { SEQUENCE { id-ad-ocsp, [6] URI } }
+            let location = crate::common::ocsp::der(0x86, url.as_bytes());
+            let method = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+            let access = crate::common::ocsp::der(0x30, &[&method[..], &location].concat());
+            let content = crate::common::ocsp::der(0x30, &access);
+            params.custom_extensions.push(rcgen::CustomExtension::from_oid_content(
+                &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+                content,
+            ));
+        }
+        if let Some(url) = &self.crl_url {
+            params.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+                uris: vec![url.clone()],
+            }];
+        }
         params.not_before = at() + Duration::days(self.valid_from_days);
         params.not_after = at() + Duration::days(self.valid_until_days);
         params
@@ -178,6 +226,60 @@ impl Ca {
             cert: Issued::from_cert(&cert, None),
             issuer: Issuer::new(params, key),
         }
+    }
+
+    /// The CA's signing key.
+    pub fn key(&self) -> &KeyPair {
+        self.issuer.key()
+    }
+
+    /// A certificate for an OCSP responder this CA delegates to, with or without the OCSP
+    /// signing extended key usage, and its key.
+    pub fn delegated_responder(&self, ocsp_signing: bool) -> (Issued, KeyPair) {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::default();
+        params.distinguished_name = DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "certscan Test OCSP Responder");
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = match ocsp_signing {
+            true => vec![ExtendedKeyUsagePurpose::OcspSigning],
+            false => vec![ExtendedKeyUsagePurpose::ServerAuth],
+        };
+        params.use_authority_key_identifier_extension = true;
+        params.not_before = at() - Duration::days(10);
+        params.not_after = at() + Duration::days(30);
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        (Issued::from_cert(&cert, None), key)
+    }
+
+    /// A CRL signed by this CA, listing `revoked` (serials taken from those certificates), with
+    /// this/next update in days relative to [`AT`].
+    pub fn crl(&self, revoked: &[&Issued], this_update_days: i64, next_update_days: i64) -> Vec<u8> {
+        use x509_parser::prelude::FromDer;
+        let revoked_certs = revoked
+            .iter()
+            .map(|cert| {
+                let (_, parsed) = x509_parser::certificate::X509Certificate::from_der(&cert.der).unwrap();
+                rcgen::RevokedCertParams {
+                    serial_number: rcgen::SerialNumber::from_slice(parsed.raw_serial()),
+                    revocation_time: at() - Duration::days(2),
+                    reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+                    invalidity_date: None,
+                }
+            })
+            .collect();
+        let params = rcgen::CertificateRevocationListParams {
+            this_update: at() + Duration::days(this_update_days),
+            next_update: at() + Duration::days(next_update_days),
+            crl_number: rcgen::SerialNumber::from(7u64),
+            issuing_distribution_point: None,
+            revoked_certs,
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        };
+        params.signed_by(&self.issuer).unwrap().der().to_vec()
     }
 
     pub fn issue(&self, spec: &LeafSpec) -> Issued {
