@@ -272,6 +272,19 @@ pub struct Args {
     #[arg(help_heading = "Targets", long, value_enum)]
     pub protocol: Option<Protocol>,
 
+    /// Open targets given without a scheme with this protocol's STARTTLS, as `openssl s_client
+    /// -starttls` does (the same as --protocol with that protocol). The schemes smtp://, imap://,
+    /// xmpp://, xmpp-server://, ldap:// and postgres:// do it per target, and ports 25, 587, 143,
+    /// 5222, 5269, 389 and 5432 do it by default.
+    #[arg(
+        help_heading = "Targets",
+        long,
+        value_enum,
+        value_name = "PROTO",
+        conflicts_with = "protocol"
+    )]
+    pub starttls: Option<StartTlsProtocol>,
+
     /// List the built-in platform profiles and their ports, then exit.
     #[arg(help_heading = "Targets", long)]
     pub list_profiles: bool,
@@ -320,7 +333,7 @@ impl Args {
             std::fs::File::open(path).map_err(|e| format!("cannot read targets file {}: {e}", path.display()))?;
         }
         let completion = Completion {
-            protocol: args.protocol,
+            protocol: args.starttls.map(Protocol::from).or(args.protocol),
             profile: args.profile.as_deref().map(profile::load).transpose()?,
             compare: args.compare.clone(),
         };
@@ -680,6 +693,30 @@ impl Args {
             started_at: rfc3339(now_unix()),
             evaluated_at: rfc3339(at_unix),
         })
+    }
+}
+
+/// The protocols `--starttls` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StartTlsProtocol {
+    Smtp,
+    Imap,
+    Xmpp,
+    XmppServer,
+    Ldap,
+    Postgres,
+}
+
+impl From<StartTlsProtocol> for Protocol {
+    fn from(protocol: StartTlsProtocol) -> Protocol {
+        match protocol {
+            StartTlsProtocol::Smtp => Protocol::Smtp,
+            StartTlsProtocol::Imap => Protocol::Imap,
+            StartTlsProtocol::Xmpp => Protocol::Xmpp,
+            StartTlsProtocol::XmppServer => Protocol::XmppServer,
+            StartTlsProtocol::Ldap => Protocol::Ldap,
+            StartTlsProtocol::Postgres => Protocol::Postgres,
+        }
     }
 }
 

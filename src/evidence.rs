@@ -103,6 +103,8 @@ impl Default for HandshakeFacts {
 pub enum Phase {
     Resolve,
     Connect,
+    /// The plain-text opening of a STARTTLS protocol, before the handshake.
+    StartTls,
     Handshake,
 }
 
@@ -111,6 +113,7 @@ impl Phase {
         match self {
             Phase::Resolve => "resolving the name",
             Phase::Connect => "connecting",
+            Phase::StartTls => "the STARTTLS negotiation",
             Phase::Handshake => "the TLS handshake",
         }
     }
@@ -256,6 +259,11 @@ pub enum Observation {
         phase: Option<Phase>,
         seconds: f64,
     },
+    /// The server would not go over to TLS in its protocol's STARTTLS negotiation.
+    StartTlsFailed {
+        protocol: crate::target::Protocol,
+        failure: StartTlsFailure,
+    },
     /// The handshake failed; `first_bytes` is what the server sent first (bounded), and
     /// `legacy` what it said to certscan's own older ClientHello, when one was sent. The
     /// certificates the server sent before the failure are kept, leaf first.
@@ -304,6 +312,19 @@ impl Observation {
             _ => &[],
         }
     }
+}
+
+/// How a STARTTLS negotiation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartTlsFailure {
+    /// The server speaks the protocol and does not offer STARTTLS: what it offers instead.
+    NotOffered { said: String },
+    /// The server refused the session or the STARTTLS command: its answer.
+    Refused { said: String },
+    /// The server's answer is not the protocol: what it said.
+    NotTheProtocol { said: String },
+    /// The connection ended or broke before the upgrade: how.
+    Ended { error: String },
 }
 
 /// One CAA resource record as served.

@@ -104,6 +104,8 @@ check_ids! {
     OcspStapleInvalid => "ocsp.staple_invalid",
     OcspStapleExpired => "ocsp.staple_expired",
     RevocationUnchecked => "revocation.unchecked",
+    StartTlsNotOffered => "starttls.not_offered",
+    StartTlsFailed => "starttls.failed",
 }
 
 impl fmt::Display for CheckId {

@@ -32,7 +32,8 @@ pub fn pkcs12(data: &[u8]) {
     let _ = crate::probe::file::read_pkcs12(data, "certscan");
 }
 
-/// HTTP, WebSocket and SIP answer heads, and certscan's own TLS ClientHello answer reader.
+/// HTTP, WebSocket and SIP answer heads, certscan's own TLS ClientHello answer reader, and the
+/// servers' side of STARTTLS openings.
 pub fn answers(data: &[u8]) {
     let head = String::from_utf8_lossy(data);
     let answer = crate::probe::exchange::parse_head(&head);
@@ -43,6 +44,23 @@ pub fn answers(data: &[u8]) {
     if let Ok(runtime) = runtime {
         let mut reader = tokio::io::BufReader::new(data);
         let _ = runtime.block_on(crate::probe::exchange::read_head(&mut reader));
+        // The server's side of every STARTTLS opening.
+        use crate::target::Protocol;
+        for protocol in [
+            Protocol::Smtp,
+            Protocol::Imap,
+            Protocol::Xmpp,
+            Protocol::Ldap,
+            Protocol::Postgres,
+        ] {
+            let mut stream = tokio::io::join(data, tokio::io::sink());
+            let _ = runtime.block_on(crate::probe::starttls::negotiate(
+                &mut stream,
+                protocol,
+                "fuzz",
+                "[127.0.0.1]",
+            ));
+        }
     }
 }
 

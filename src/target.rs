@@ -15,6 +15,19 @@ pub enum Protocol {
     Wss,
     Sips,
     Tls,
+    /// SMTP with STARTTLS (RFC 3207).
+    Smtp,
+    /// IMAP with STARTTLS (RFC 9051).
+    Imap,
+    /// XMPP client-to-server with STARTTLS (RFC 6120).
+    Xmpp,
+    /// XMPP server-to-server with STARTTLS.
+    #[serde(rename = "xmpp-server")]
+    XmppServer,
+    /// LDAP with the StartTLS operation (RFC 4511).
+    Ldap,
+    /// PostgreSQL with its SSLRequest.
+    Postgres,
 }
 
 impl Protocol {
@@ -24,6 +37,39 @@ impl Protocol {
             Protocol::Wss => "wss",
             Protocol::Sips => "sips",
             Protocol::Tls => "tls",
+            Protocol::Smtp => "smtp",
+            Protocol::Imap => "imap",
+            Protocol::Xmpp => "xmpp",
+            Protocol::XmppServer => "xmpp-server",
+            Protocol::Ldap => "ldap",
+            Protocol::Postgres => "postgres",
+        }
+    }
+
+    /// Whether the protocol opens in plain text and asks for TLS (STARTTLS).
+    pub fn is_starttls(self) -> bool {
+        matches!(
+            self,
+            Protocol::Smtp
+                | Protocol::Imap
+                | Protocol::Xmpp
+                | Protocol::XmppServer
+                | Protocol::Ldap
+                | Protocol::Postgres
+        )
+    }
+
+    /// The port the protocol is served on when none is given.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Protocol::Https | Protocol::Wss | Protocol::Tls => 443,
+            Protocol::Sips => 5061,
+            Protocol::Smtp => 25,
+            Protocol::Imap => 143,
+            Protocol::Xmpp => 5222,
+            Protocol::XmppServer => 5269,
+            Protocol::Ldap => 389,
+            Protocol::Postgres => 5432,
         }
     }
 
@@ -33,6 +79,12 @@ impl Protocol {
             5061 => Protocol::Sips,
             8433 => Protocol::Wss,
             443 | 8443 | 9443 | 9486 | 9489 | 9497 | 9500 | 9502 => Protocol::Https,
+            25 | 587 => Protocol::Smtp,
+            143 => Protocol::Imap,
+            5222 => Protocol::Xmpp,
+            5269 => Protocol::XmppServer,
+            389 => Protocol::Ldap,
+            5432 => Protocol::Postgres,
             _ => Protocol::Tls,
         }
     }
@@ -153,12 +205,26 @@ pub fn parse_target(input: &str) -> Result<Vec<Target>, String> {
     } else {
         (None, text)
     };
+    // Implicit-TLS schemes are plain TLS on their own default port.
+    let implicit_port = match scheme {
+        Some("smtps") => Some(465),
+        Some("imaps") => Some(993),
+        Some("ldaps") => Some(636),
+        Some("xmpps") => Some(5223),
+        _ => None,
+    };
     let scheme_protocol = match scheme {
         None => None,
         Some("https") => Some(Protocol::Https),
         Some("wss") => Some(Protocol::Wss),
         Some("sips") => Some(Protocol::Sips),
-        Some("tls") => Some(Protocol::Tls),
+        Some("tls" | "smtps" | "imaps" | "ldaps" | "xmpps") => Some(Protocol::Tls),
+        Some("smtp" | "submission") => Some(Protocol::Smtp),
+        Some("imap") => Some(Protocol::Imap),
+        Some("xmpp") => Some(Protocol::Xmpp),
+        Some("xmpp-server") => Some(Protocol::XmppServer),
+        Some("ldap") => Some(Protocol::Ldap),
+        Some("postgres" | "postgresql") => Some(Protocol::Postgres),
         Some("http" | "ws" | "sip") => {
             return Err(format!(
                 "target {text:?}: {} is not encrypted; certscan checks TLS endpoints (use https://, wss:// or sips:)",
@@ -167,7 +233,7 @@ pub fn parse_target(input: &str) -> Result<Vec<Target>, String> {
         }
         Some(other) => {
             return Err(format!(
-                "target {text:?}: unknown scheme {other:?} (use https://, wss://, sips: or tls://)"
+                "target {text:?}: unknown scheme {other:?} (use https://, wss://, sips:, tls://, or smtp://, imap://, xmpp://, xmpp-server://, ldap://, postgres:// for STARTTLS)"
             ));
         }
     };
@@ -187,10 +253,11 @@ pub fn parse_target(input: &str) -> Result<Vec<Target>, String> {
 
     let (host_text, ports_text) = split_host_ports(authority).map_err(|e| format!("target {text:?}: {e}"))?;
     let host = Host::parse(host_text).map_err(|e| format!("target {text:?}: {e}"))?;
-    let default_port = if scheme_protocol == Some(Protocol::Sips) {
-        5061
-    } else {
-        443
+    let default_port = match (scheme, implicit_port, scheme_protocol) {
+        (Some("submission"), _, _) => 587,
+        (_, Some(port), _) => port,
+        (_, None, Some(protocol)) => protocol.default_port(),
+        (_, None, None) => 443,
     };
     let ports = match ports_text {
         None => vec![default_port],
@@ -417,6 +484,33 @@ mod tests {
         assert_eq!((t.protocol, t.port), (Protocol::Sips, 5061));
         let t = one("sips:alice@pbx.example.com:5062;transport=tls");
         assert_eq!((t.host, t.port), (Host::Dns("pbx.example.com".into()), 5062));
+    }
+
+    #[test]
+    fn starttls_and_implicit_tls_schemes_and_ports() {
+        for (text, protocol, port) in [
+            ("smtp://mx.example.com", Protocol::Smtp, 25),
+            ("submission://mx.example.com", Protocol::Smtp, 587),
+            ("imap://mail.example.com", Protocol::Imap, 143),
+            ("xmpp://chat.example.com", Protocol::Xmpp, 5222),
+            ("xmpp-server://chat.example.com", Protocol::XmppServer, 5269),
+            ("ldap://dir.example.com", Protocol::Ldap, 389),
+            ("postgresql://db.example.com/cdr", Protocol::Postgres, 5432),
+            ("smtps://mx.example.com", Protocol::Tls, 465),
+            ("imaps://mail.example.com", Protocol::Tls, 993),
+            ("ldaps://dir.example.com", Protocol::Tls, 636),
+            ("mx.example.com:25", Protocol::Smtp, 25),
+            ("mx.example.com:587", Protocol::Smtp, 587),
+            ("mail.example.com:143", Protocol::Imap, 143),
+            ("dir.example.com:389", Protocol::Ldap, 389),
+            ("db.example.com:5432", Protocol::Postgres, 5432),
+            ("mx.example.com:465", Protocol::Tls, 465),
+            ("mail.example.com:993", Protocol::Tls, 993),
+        ] {
+            let t = one(text);
+            assert_eq!((t.protocol, t.port), (protocol, port), "{text}");
+            assert_eq!(t.protocol.is_starttls(), !matches!(protocol, Protocol::Tls), "{text}");
+        }
     }
 
     #[test]

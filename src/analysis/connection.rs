@@ -1,12 +1,54 @@
 //! Findings for how a connection went: refused, timed out, reset, alerts, plaintext answers,
 //! legacy-only or obsolete-only TLS, a required client certificate, a handshake signature that
-//! does not verify, unreadable files.
+//! does not verify, a STARTTLS negotiation that fails, unreadable files.
 
 use crate::evidence::{
     ClientCertificateRequest, ConnectFailure, ConnectionEnd, HandshakeError, HandshakeFacts, LegacyHello, Observation,
-    Phase, SignatureCheck,
+    Phase, SignatureCheck, StartTlsFailure,
 };
 use crate::finding::{CheckId, Finding};
+use crate::target::Protocol;
+
+/// A STARTTLS negotiation that did not lead to a handshake.
+fn starttls_finding(protocol: Protocol, failure: &StartTlsFailure) -> Finding {
+    let name = protocol_name(protocol);
+    match failure {
+        StartTlsFailure::NotOffered { said } => Finding::new(
+            CheckId::StartTlsNotOffered,
+            format!("the {name} server does not offer TLS: {said}"),
+        ),
+        StartTlsFailure::Refused { said } => Finding::new(
+            CheckId::StartTlsFailed,
+            format!("the {name} server refused to go over to TLS: {said}"),
+        ),
+        StartTlsFailure::NotTheProtocol { said } => Finding::new(
+            CheckId::StartTlsFailed,
+            format!(
+                "the server does not speak {name} (it said {said:?}); an implicit-TLS port (465, 993, 636, 5223) is scanned with tls:// or smtps://, imaps://, ldaps://"
+            ),
+        ),
+        StartTlsFailure::Ended { error } => Finding::new(
+            CheckId::StartTlsFailed,
+            format!("the {name} STARTTLS negotiation broke off: {error}"),
+        ),
+    }
+}
+
+/// A protocol's name in messages.
+fn protocol_name(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Smtp => "SMTP",
+        Protocol::Imap => "IMAP",
+        Protocol::Xmpp => "XMPP",
+        Protocol::XmppServer => "XMPP (server-to-server)",
+        Protocol::Ldap => "LDAP",
+        Protocol::Postgres => "PostgreSQL",
+        Protocol::Https => "HTTPS",
+        Protocol::Wss => "WebSocket",
+        Protocol::Sips => "SIP",
+        Protocol::Tls => "TLS",
+    }
+}
 
 /// The finding for an observation that is not a chain; `None` for a chain.
 pub fn failure_finding(observation: &Observation) -> Option<Finding> {
@@ -58,6 +100,7 @@ pub fn failure_finding(observation: &Observation) -> Option<Finding> {
             handshake,
             ..
         } => handshake_finding(error, first_bytes, legacy.as_ref(), handshake),
+        Observation::StartTlsFailed { protocol, failure } => starttls_finding(*protocol, failure),
         Observation::InternalError { message } => Finding::new(
             CheckId::InternalError,
             format!("certscan failed on this target ({message}); the other targets are reported"),
@@ -124,6 +167,10 @@ fn plaintext_kind(bytes: &[u8]) -> String {
         format!("plain HTTP (\"{first_line}\")")
     } else if first_line.starts_with("SIP/2.0") {
         format!("plain SIP (\"{first_line}\")")
+    } else if first_line.starts_with("220 ") || first_line.starts_with("220-") {
+        format!("an SMTP greeting (\"{first_line}\"); a mail port that offers STARTTLS is scanned with smtp://")
+    } else if first_line.to_ascii_uppercase().starts_with("* OK") {
+        format!("an IMAP greeting (\"{first_line}\"); an IMAP port that offers STARTTLS is scanned with imap://")
     } else if printable {
         format!("plain text (\"{first_line}\")")
     } else {
@@ -374,6 +421,13 @@ mod tests {
 
     fn finding_for(error: &HandshakeError, bytes: &[u8], legacy: Option<&LegacyHello>) -> Finding {
         handshake_finding(error, bytes, legacy, &HandshakeFacts::default())
+    }
+
+    #[test]
+    fn plaintext_greetings_point_to_starttls() {
+        assert!(plaintext_kind(b"220 mx.example.com ESMTP Postfix\r\n").contains("smtp://"));
+        assert!(plaintext_kind(b"* OK [CAPABILITY IMAP4rev1] Dovecot ready.\r\n").contains("imap://"));
+        assert!(!plaintext_kind(b"+OK POP3 ready\r\n").contains("://"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod legacy;
 pub mod names;
 pub mod slots;
 pub mod sockets;
+pub mod starttls;
 pub mod tls;
 
 use std::net::{IpAddr, SocketAddr};
@@ -252,6 +253,8 @@ fn alpn_for(protocol: Protocol) -> &'static [&'static [u8]] {
         Protocol::Https | Protocol::Tls => &[b"h2", b"http/1.1"],
         Protocol::Wss => &[b"http/1.1"],
         Protocol::Sips => &[],
+        // Nothing on a STARTTLS port: the protocol is settled already.
+        _ => &[],
     }
 }
 
@@ -364,6 +367,30 @@ async fn connect_and_exchange(
         Ok(Err(e)) => return (connect_failure(&e), target.protocol),
         Ok(Ok(tcp)) => tcp,
     };
+    let mut tcp = tcp;
+    if target.protocol.is_starttls() {
+        let domain = sni.map(str::to_string).unwrap_or_else(|| address.to_string());
+        // SMTP's EHLO names the client by its address, as RFC 5321 allows.
+        let client = match tcp.local_addr().map(|a| a.ip()) {
+            Ok(IpAddr::V6(ip)) => format!("[IPv6:{ip}]"),
+            Ok(ip) => format!("[{ip}]"),
+            Err(_) => "[127.0.0.1]".to_string(),
+        };
+        let negotiation = starttls::negotiate(&mut tcp, target.protocol, &domain, &client);
+        match timeout_at(deadline, negotiation).await {
+            Err(_) => return (timed_out(Phase::StartTls), target.protocol),
+            Ok(Err(failure)) => {
+                return (
+                    Observation::StartTlsFailed {
+                        protocol: target.protocol,
+                        failure,
+                    },
+                    target.protocol,
+                );
+            }
+            Ok(Ok(())) => {}
+        }
+    }
     let server_name = match sni.map(|name| ServerName::try_from(name.to_string())) {
         Some(Ok(name)) => name,
         // No SNI for IP targets: rustls sends none for an IP address.
@@ -397,7 +424,8 @@ async fn connect_and_exchange(
             chain,
             facts,
         }) => {
-            let legacy = if may_be_legacy(&error) {
+            // certscan's own ClientHello goes straight to the port: not for STARTTLS.
+            let legacy = if may_be_legacy(&error) && !target.protocol.is_starttls() {
                 // Boxed: its buffers are only allocated when it runs.
                 timeout_at(deadline, Box::pin(legacy::probe(socket, sni))).await.ok()
             } else {
@@ -446,7 +474,13 @@ async fn connect_and_exchange(
                 .await
                 .unwrap_or(Exchange::Sip { answer: silent() }),
         ),
-        Protocol::Tls => {
+        Protocol::Tls
+        | Protocol::Smtp
+        | Protocol::Imap
+        | Protocol::Xmpp
+        | Protocol::XmppServer
+        | Protocol::Ldap
+        | Protocol::Postgres => {
             // No request follows on a plain TLS port: a TLS 1.3 server that requires a client
             // certificate would refuse it unseen, so give its alert one short moment to come.
             if facts.client_certificate_request.is_some() && parameters.version == "TLSv1.3" {

@@ -7,6 +7,7 @@ pub mod dns;
 pub mod ocsp;
 pub mod pki;
 pub mod servers;
+pub mod starttls;
 
 use std::process::Command;
 use std::sync::OnceLock;
