@@ -139,6 +139,21 @@ pub struct Args {
     )]
     pub revocation: Vec<crate::evidence::RevocationMethod>,
 
+    /// When the chain lacks an intermediate, fetch it from the CA Issuers URL the certificates
+    /// name (plain HTTP, bounded in time and size) and say whether the chain then validates.
+    #[arg(help_heading = "Trust and time", long)]
+    pub fetch_issuer: bool,
+
+    /// With --fetch-issuer: write the corrected chain (leaf, then the intermediates that make it
+    /// validate) as PEM to this file, ready to serve as fullchain.pem.
+    #[arg(
+        help_heading = "Trust and time",
+        long,
+        value_name = "PATH",
+        requires = "fetch_issuer"
+    )]
+    pub write_chain: Option<PathBuf>,
+
     /// Evaluate every time-dependent check as of this RFC 3339 instant instead of now
     /// (e.g. 2027-01-31T00:00:00Z).
     #[arg(help_heading = "Trust and time", long, value_name = "RFC3339")]
@@ -664,6 +679,7 @@ impl Args {
             },
             dns,
             resolution,
+            fetch_issuer: args.fetch_issuer,
             revocation: {
                 let mut methods = args.revocation.clone();
                 methods.dedup();
@@ -687,6 +703,7 @@ impl Args {
                 },
                 readable_by,
                 reload_command,
+                write_chain: args.write_chain.clone(),
             },
             format: args.format,
             output: args.output,
@@ -915,6 +932,68 @@ impl Drop for ReportFile {
     }
 }
 
+/// `--write-chain`: writes the first corrected chain of the run (atomically, as the report);
+/// another endpoint that needs a different chain is said, not written over it.
+struct ChainWriter {
+    path: PathBuf,
+    written: Option<(String, String)>,
+    notes: Vec<String>,
+    failed: bool,
+}
+
+impl ChainWriter {
+    fn new(path: PathBuf) -> ChainWriter {
+        ChainWriter {
+            path,
+            written: None,
+            notes: vec![],
+            failed: false,
+        }
+    }
+
+    fn offer(&mut self, result: &crate::analysis::TargetResult) {
+        let Some(pem) = &result.corrected_chain else { return };
+        match &self.written {
+            Some((_, same)) if same == pem => {}
+            Some((first, _)) => self.notes.push(format!(
+                "{} needs another chain than {first}; {} holds {first}'s",
+                result.label(),
+                self.path.display()
+            )),
+            None => {
+                let written = ReportFile::create(&self.path).and_then(|mut file| {
+                    file.write(pem)?;
+                    file.commit()
+                });
+                match written {
+                    Ok(()) => self.written = Some((result.label(), pem.clone())),
+                    Err(e) => {
+                        self.failed = true;
+                        self.notes.push(format!(
+                            "cannot write the corrected chain to {}: {e}",
+                            self.path.display()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Says what happened on standard error; whether the run must end UNKNOWN.
+    fn finish(self) -> bool {
+        if self.written.is_none() && !self.failed {
+            eprintln!(
+                "certscan: --write-chain: no chain was corrected (none lacked an intermediate that --fetch-issuer could fetch), so {} was not written",
+                self.path.display()
+            );
+        }
+        for note in &self.notes {
+            eprintln!("certscan: --write-chain: {note}");
+        }
+        self.failed
+    }
+}
+
 /// Where the report goes: standard output or a file, written as it comes.
 enum ReportOutput {
     Stdout,
@@ -1069,7 +1148,11 @@ pub fn main() -> ExitCode {
     let streaming = plan.format == Format::Ndjson;
     let mut kept: Vec<(Order, Vec<crate::analysis::TargetResult>)> = Vec::new();
     let mut write_error: Option<std::io::Error> = None;
+    let mut chain_writer = plan.policy.write_chain.clone().map(ChainWriter::new);
     let end = runtime.block_on(scan::scan(plan.clone(), source, |order, results| {
+        if let Some(writer) = &mut chain_writer {
+            results.iter().for_each(|result| writer.offer(result));
+        }
         if streaming {
             for result in results {
                 if write_error.is_none()
@@ -1143,7 +1226,9 @@ pub fn main() -> ExitCode {
     } else {
         run.exit_code()
     };
-    ExitCode::from(code)
+    // A corrected chain that could not be written leaves the run's outcome unknown.
+    let chain_write_failed = chain_writer.is_some_and(ChainWriter::finish);
+    ExitCode::from(if chain_write_failed { code.max(3) } else { code })
 }
 
 #[cfg(test)]

@@ -442,6 +442,17 @@ pub struct Evidence {
     pub caps: Vec<Cap>,
     /// What `--revocation` asked about the leaf, one entry per method.
     pub revocation: Vec<RevocationFetch>,
+    /// What `--fetch-issuer` fetched, one entry per level climbed.
+    pub issuer_fetches: Vec<IssuerFetch>,
+}
+
+/// One fetch of a CA Issuers URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuerFetch {
+    /// The URL fetched; `None` when the certificate names none.
+    pub url: Option<String>,
+    /// The answer's body, or why there is none.
+    pub answer: Result<Vec<u8>, String>,
 }
 
 /// How revocation is asked about.

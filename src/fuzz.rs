@@ -77,13 +77,15 @@ pub fn caa(data: &[u8]) {
 }
 
 /// OCSP responses and CRLs (stapled, or fetched with `--revocation`), checked against the first
-/// certificate the bytes hold as both leaf and issuer, and the HTTP answers they come in.
+/// certificate the bytes hold as both leaf and issuer, CA Issuers answers (`--fetch-issuer`), and
+/// the HTTP answers they come in.
 pub fn revocation(data: &[u8]) {
     let _ = crate::ocsp::parse_response(data);
     let info = CertInfo::from_der(data, 0);
     let _ = crate::analysis::revocation::check_ocsp(data, &info, Some(&info), 0);
     let _ = crate::analysis::revocation::check_crl(data, &info, Some(&info), 0);
     let _ = crate::probe::fetch::parse_answer("fuzz", data, 4096);
+    let _ = crate::analysis::issuers::decode(data);
 }
 
 /// nginx configuration text and the sites read from it.

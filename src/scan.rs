@@ -13,9 +13,9 @@ use tokio::sync::{OnceCell, Semaphore, mpsc};
 use tokio::time::{Instant, timeout_at};
 
 use crate::analysis::certificate::CertInfo;
-use crate::analysis::{Policy, TargetResult, assess_all, caa, resolution, revocation};
+use crate::analysis::{Policy, TargetResult, assess_all, caa, issuers, resolution, revocation};
 use crate::evidence::{
-    CaaLookup, Cap, Evidence, NameResolution, Observation, Origin, RevocationFetch, RevocationMethod,
+    CaaLookup, Cap, Evidence, IssuerFetch, NameResolution, Observation, Origin, RevocationFetch, RevocationMethod,
 };
 use crate::probe::dns::{CaaLookups, DnsOptions};
 use crate::probe::names::{NameLookups, ResolutionOptions};
@@ -57,6 +57,8 @@ pub struct Plan {
     pub resolution: ResolutionOptions,
     /// `--revocation`: how the leaf's revocation is asked about.
     pub revocation: Vec<RevocationMethod>,
+    /// `--fetch-issuer`: fetch missing intermediates from the CA Issuers URLs.
+    pub fetch_issuer: bool,
     pub policy: Policy,
     pub format: Format,
     pub output: Option<PathBuf>,
@@ -229,6 +231,63 @@ async fn add_lookup_evidence(evidence: &mut [Evidence], context: &Context, deadl
     }
 }
 
+/// The most bytes of a CA Issuers answer read.
+const MAX_ISSUER_BYTES: usize = 64 * 1024;
+
+/// For each chain that does not validate for want of an issuer, fetches the issuer from the CA
+/// Issuers URL of the certificate whose issuer is missing, climbing at most
+/// [`issuers::MAX_FETCHES`] levels, before `deadline`.
+async fn issuer_fetches(
+    chains: &[Vec<rustls::pki_types::CertificateDer<'static>>],
+    context: &Context,
+    deadline: Instant,
+) -> Vec<Vec<IssuerFetch>> {
+    let plan = &context.plan;
+    let (store, at_unix) = (&plan.policy.trust, plan.policy.at_unix);
+    futures_util::future::join_all(chains.iter().map(|served| async move {
+        if !plan.fetch_issuer || served.is_empty() {
+            return vec![];
+        }
+        let mut chain: Vec<CertInfo> = served
+            .iter()
+            .take(crate::analysis::MAX_CHAIN_CERTIFICATES)
+            .map(|c| CertInfo::from_der(c, at_unix))
+            .collect();
+        if !issuers::needs_fetch(&chain, store, at_unix) {
+            return vec![];
+        }
+        let mut fetches = vec![];
+        for _ in 0..issuers::MAX_FETCHES {
+            let url = match issuers::next_url(&chain, store) {
+                Ok(Some(url)) => url,
+                Ok(None) => break,
+                Err(why) => {
+                    fetches.push(IssuerFetch {
+                        url: None,
+                        answer: Err(why),
+                    });
+                    break;
+                }
+            };
+            if fetches
+                .iter()
+                .any(|f: &IssuerFetch| f.url.as_deref() == Some(url.as_str()))
+            {
+                break;
+            }
+            let answer = probe::fetch::fetch(&url, probe::fetch::Request::Get, deadline, MAX_ISSUER_BYTES).await;
+            let decoded = answer.as_ref().ok().and_then(|body| issuers::decode(body).ok());
+            fetches.push(IssuerFetch { url: Some(url), answer });
+            match decoded {
+                Some(certificates) => chain.extend(certificates.iter().map(|der| CertInfo::from_der(der, at_unix))),
+                None => break,
+            }
+        }
+        fetches
+    }))
+    .await
+}
+
 /// The most bytes of an OCSP response read.
 const MAX_OCSP_BYTES: usize = 64 * 1024;
 /// The most bytes of a CRL read (large CAs publish CRLs of several megabytes).
@@ -237,12 +296,15 @@ const MAX_CRL_BYTES: usize = 32 * 1024 * 1024;
 /// Asks, for each chain (leaf first; empty for sources that served none), what `--revocation` asks of its leaf, before
 /// `deadline`.
 async fn revocation_fetches(
-    chains: Vec<Vec<rustls::pki_types::CertificateDer<'static>>>,
+    chains: &[Vec<rustls::pki_types::CertificateDer<'static>>],
     context: &Context,
     deadline: Instant,
 ) -> Vec<Vec<RevocationFetch>> {
     let plan = &context.plan;
     futures_util::future::join_all(chains.iter().map(|served| async move {
+        if plan.revocation.is_empty() {
+            return vec![];
+        }
         let Some(leaf) = served.first().map(|c| CertInfo::from_der(c, plan.policy.at_unix)) else {
             return vec![];
         };
@@ -354,14 +416,18 @@ async fn finish(mut evidence: Vec<Evidence>, context: &Context) -> Vec<TargetRes
     let chains: Vec<Vec<rustls::pki_types::CertificateDer<'static>>> = evidence
         .iter()
         .map(|source| match &source.observation {
-            Observation::Chain { certificates, .. } if !plan.revocation.is_empty() => certificates.clone(),
+            Observation::Chain { certificates, .. } if !plan.revocation.is_empty() || plan.fetch_issuer => {
+                certificates.clone()
+            }
             _ => vec![],
         })
         .collect();
-    let fetches = revocation_fetches(chains, context, deadline);
-    let (_, fetched) = tokio::join!(add_lookup_evidence(&mut evidence, context, deadline), fetches);
-    for (source, fetched) in evidence.iter_mut().zip(fetched) {
+    let fetches = revocation_fetches(&chains, context, deadline);
+    let issuers = issuer_fetches(&chains, context, deadline);
+    let (_, fetched, issuers) = tokio::join!(add_lookup_evidence(&mut evidence, context, deadline), fetches, issuers);
+    for ((source, fetched), issuers) in evidence.iter_mut().zip(fetched).zip(issuers) {
         source.revocation = fetched;
+        source.issuer_fetches = issuers;
     }
     assess_all(&evidence, &plan.policy)
 }
@@ -404,6 +470,7 @@ async fn scan_configured_url(path: PathBuf, url: String, context: &Context) -> V
         },
         caps: vec![],
         revocation: vec![],
+        issuer_fetches: vec![],
     };
     finish(vec![evidence], context).await
 }

@@ -8,6 +8,7 @@ pub mod conformity;
 pub mod connection;
 pub mod crypto;
 pub mod deploy;
+pub mod issuers;
 pub mod names;
 pub mod platform;
 pub mod protocol;
@@ -57,6 +58,8 @@ pub struct Policy {
     pub readable_by: Vec<deploy::Account>,
     /// The command that makes the service load a renewed certificate.
     pub reload_command: String,
+    /// `--write-chain`: where the chain corrected with fetched issuers is written.
+    pub write_chain: Option<std::path::PathBuf>,
 }
 
 /// Whether the chain validates to a trusted anchor for the names at the evaluation time.
@@ -116,6 +119,12 @@ pub struct TargetResult {
     pub caa: Vec<caa::CaaReport>,
     /// The stapled OCSP response and the answers `--revocation` fetched, checked.
     pub revocation: Option<revocation::RevocationView>,
+    /// What `--fetch-issuer` fetched from the chain's CA Issuers URLs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fetched_issuers: Vec<issuers::FetchedIssuerView>,
+    /// The chain that validates once the fetched issuers are added, as PEM (leaf first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected_chain: Option<String>,
     pub findings: Vec<Finding>,
     /// Check ids of the findings that `--ignore` removed here.
     pub ignored: Vec<String>,
@@ -146,6 +155,8 @@ impl TargetResult {
             resolution: vec![],
             caa: vec![],
             revocation: None,
+            fetched_issuers: vec![],
+            corrected_chain: None,
             findings: vec![],
             ignored: vec![],
         }
@@ -278,6 +289,7 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
                     .push(Finding::new(CheckId::Untrusted, "the server sent no certificate"));
             } else {
                 assess_served_chain(&mut result, certificates, policy);
+                issuers::assess(&mut result, &evidence.issuer_fetches, policy);
                 let stapled = handshake.as_ref().map(|h| h.stapled_ocsp.as_deref());
                 assess_revocation(&mut result, stapled, &evidence.revocation, policy);
             }

@@ -44,6 +44,7 @@ pub fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
         extra: Default::default(),
         caps: vec![],
         revocation: vec![],
+        issuer_fetches: vec![],
     }
 }
 

@@ -180,6 +180,7 @@ fn endpoint_evidence(
         extra: target.extra.clone(),
         caps: vec![],
         revocation: vec![],
+        issuer_fetches: vec![],
     }
 }
 

@@ -75,6 +75,8 @@ pub struct LeafSpec {
     pub ocsp_url: Option<String>,
     /// The CRL distribution point.
     pub crl_url: Option<String>,
+    /// Where the issuer's certificate can be fetched (authority information access, CA Issuers).
+    pub ca_issuers_url: Option<String>,
 }
 
 impl LeafSpec {
@@ -93,7 +95,13 @@ impl LeafSpec {
             must_staple: false,
             ocsp_url: None,
             crl_url: None,
+            ca_issuers_url: None,
         }
+    }
+
+    pub fn ca_issuers_url(mut self, url: &str) -> LeafSpec {
+        self.ca_issuers_url = Some(url.to_string());
+        self
     }
 
     pub fn must_staple(mut self) -> LeafSpec {
@@ -165,16 +173,9 @@ impl LeafSpec {
             );
             params.custom_extensions.push(extension);
         }
-        if let Some(url) = &self.ocsp_url {
-            // AuthorityInfoAccess ::= SEQUENCE { SEQUENCE { id-ad-ocsp, [6] URI } }
-            let location = crate::common::ocsp::der(0x86, url.as_bytes());
-            let method = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
-            let access = crate::common::ocsp::der(0x30, &[&method[..], &location].concat());
-            let content = crate::common::ocsp::der(0x30, &access);
-            params.custom_extensions.push(rcgen::CustomExtension::from_oid_content(
-                &[1, 3, 6, 1, 5, 5, 7, 1, 1],
-                content,
-            ));
+        if let Some(extension) = authority_information_access(self.ocsp_url.as_deref(), self.ca_issuers_url.as_deref())
+        {
+            params.custom_extensions.push(extension);
         }
         if let Some(url) = &self.crl_url {
             params.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
@@ -185,6 +186,20 @@ impl LeafSpec {
         params.not_after = at() + Duration::days(self.valid_until_days);
         params
     }
+}
+
+/// AuthorityInfoAccess ::= SEQUENCE OF SEQUENCE { accessMethod (id-ad-ocsp, id-ad-caIssuers), [6] URI }
+fn authority_information_access(ocsp: Option<&str>, ca_issuers: Option<&str>) -> Option<rcgen::CustomExtension> {
+    use crate::common::ocsp::der;
+    let mut descriptions = vec![];
+    for (last_arc, url) in [(1u8, ocsp), (2u8, ca_issuers)] {
+        if let Some(url) = url {
+            let method = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, last_arc];
+            descriptions.extend(der(0x30, &[&method[..], &der(0x86, url.as_bytes())].concat()));
+        }
+    }
+    (!descriptions.is_empty())
+        .then(|| rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], der(0x30, &descriptions)))
 }
 
 fn ca_params(cn: &str, path_len: Option<u8>) -> CertificateParams {
@@ -216,6 +231,21 @@ impl Ca {
     /// An intermediate with a P-384 key, as Let's Encrypt's ECDSA intermediates have.
     pub fn intermediate(&self, cn: &str) -> Ca {
         self.intermediate_with(cn, &rcgen::PKCS_ECDSA_P384_SHA384)
+    }
+
+    /// An intermediate that may issue `path_len` more CA levels and names where its issuer's
+    /// certificate can be fetched.
+    pub fn intermediate_pointing_to(&self, cn: &str, path_len: u8, ca_issuers_url: Option<&str>) -> Ca {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = ca_params(cn, Some(path_len));
+        params
+            .custom_extensions
+            .extend(authority_information_access(None, ca_issuers_url));
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        Ca {
+            cert: Issued::from_cert(&cert, None),
+            issuer: Issuer::new(params, key),
+        }
     }
 
     pub fn intermediate_with(&self, cn: &str, algorithm: &'static rcgen::SignatureAlgorithm) -> Ca {
