@@ -144,6 +144,16 @@ pub struct Args {
     #[arg(help_heading = "Trust and time", long)]
     pub fetch_issuer: bool,
 
+    /// Judge every endpoint and file against a compliance policy: a built-in one
+    /// (mozilla-intermediate, strict-internal) or a TOML file; each rule broken is a policy.*
+    /// finding with the rule's own text. See --list-policies.
+    #[arg(help_heading = "Trust and time", long, value_name = "NAME|FILE")]
+    pub policy: Option<String>,
+
+    /// List the built-in compliance policies, then exit.
+    #[arg(help_heading = "Trust and time", long)]
+    pub list_policies: bool,
+
     /// With --fetch-issuer: write the corrected chain (leaf, then the intermediates that make it
     /// validate) as PEM to this file, ready to serve as fullchain.pem.
     #[arg(
@@ -339,6 +349,12 @@ impl Args {
     /// Validates the flags into a scan plan; errors name the bad input.
     pub fn into_plan(self) -> Result<Plan, String> {
         let args = self;
+        // The policy first: a mistake in it is said before anything is scanned.
+        let compliance = args
+            .policy
+            .as_deref()
+            .map(crate::analysis::compliance::load)
+            .transpose()?;
         let mut given = Vec::new();
         for text in &args.targets {
             given.extend(target::parse_target(text)?);
@@ -645,6 +661,12 @@ impl Args {
             machine_root: config_root.clone(),
             probe: ProbeOptions {
                 deadline: None,
+                minimum_version: compliance
+                    .as_ref()
+                    .and_then(|policy| policy.min_version.as_ref())
+                    .map(|rule| rule.value)
+                    // TLS 1.0 is the lowest certscan can offer: nothing below it to try.
+                    .filter(|version| *version > 0x0301),
                 timeout: endpoint_timeout,
                 slots: SlotSizes {
                     active: args.concurrency as usize,
@@ -704,6 +726,7 @@ impl Args {
                 readable_by,
                 reload_command,
                 write_chain: args.write_chain.clone(),
+                compliance: compliance.clone().map(std::sync::Arc::new),
             },
             format: args.format,
             output: args.output,
@@ -1074,6 +1097,10 @@ pub fn main() -> ExitCode {
     }
     if args.list_profiles {
         let _ = write_stdout(&profile::list());
+        return ExitCode::SUCCESS;
+    }
+    if args.list_policies {
+        let _ = write_stdout(&crate::analysis::compliance::list());
         return ExitCode::SUCCESS;
     }
     if args.list_checks {

@@ -24,6 +24,21 @@ pub fn name_text(der: &[u8]) -> Option<String> {
     })
 }
 
+/// A DER SEQUENCE around `contents`.
+pub fn sequence(contents: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x30];
+    match contents.len() {
+        n if n < 0x80 => out.push(n as u8),
+        n => {
+            let bytes: Vec<u8> = n.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+            out.push(0x80 | bytes.len() as u8);
+            out.extend(bytes);
+        }
+    }
+    out.extend_from_slice(contents);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

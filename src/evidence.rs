@@ -85,6 +85,9 @@ pub struct HandshakeFacts {
     /// The OCSP response the server stapled to the handshake, as sent (bounded by the TLS
     /// record limits); `None` when it stapled nothing.
     pub stapled_ocsp: Option<Vec<u8>>,
+    /// With a compliance policy's minimum TLS version: the highest version offered in a second
+    /// ClientHello (below that minimum) and what the server answered it.
+    pub below_minimum: Option<(u16, LegacyHello)>,
 }
 
 impl Default for HandshakeFacts {
@@ -94,6 +97,7 @@ impl Default for HandshakeFacts {
             client_certificate_request: None,
             ended_after_handshake: None,
             stapled_ocsp: None,
+            below_minimum: None,
         }
     }
 }

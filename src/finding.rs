@@ -106,6 +106,13 @@ check_ids! {
     RevocationUnchecked => "revocation.unchecked",
     StartTlsNotOffered => "starttls.not_offered",
     StartTlsFailed => "starttls.failed",
+    PolicyTlsVersion => "policy.tls_version",
+    PolicyKey => "policy.key",
+    PolicyIssuer => "policy.issuer",
+    PolicyLifetime => "policy.lifetime",
+    PolicyStapling => "policy.stapling",
+    PolicySan => "policy.san",
+    PolicyForbiddenFinding => "policy.forbidden_finding",
 }
 
 impl fmt::Display for CheckId {

@@ -4,6 +4,7 @@
 pub mod caa;
 pub mod certificate;
 pub mod chain;
+pub mod compliance;
 pub mod conformity;
 pub mod connection;
 pub mod crypto;
@@ -60,6 +61,8 @@ pub struct Policy {
     pub reload_command: String,
     /// `--write-chain`: where the chain corrected with fetched issuers is written.
     pub write_chain: Option<std::path::PathBuf>,
+    /// `--policy`: the compliance policy every result is judged against.
+    pub compliance: Option<std::sync::Arc<compliance::CompliancePolicy>>,
 }
 
 /// Whether the chain validates to a trusted anchor for the names at the evaluation time.
@@ -74,6 +77,9 @@ pub struct Verification {
     /// The validated path ends at a root of the Mozilla or system store (not a `--ca-file`).
     #[serde(skip)]
     pub public: bool,
+    /// The SHA-256 of the trust anchor's SubjectPublicKeyInfo.
+    #[serde(skip)]
+    pub anchor_spki_sha256: Option<Vec<u8>>,
 }
 
 /// The expiry thresholds of the certificate that expires first, in days (fractions when they
@@ -283,6 +289,7 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
                     error: Some("no certificate was sent".into()),
                     anchor: None,
                     public: false,
+                    anchor_spki_sha256: None,
                 };
                 result
                     .findings
@@ -463,6 +470,18 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
     if let Some(platform) = policy.platform {
         platform::adapt_remediations(platform, &mut result.findings);
     }
+    if let Some(compliance) = &policy.compliance
+        && !matches!(evidence.observation, Observation::InternalError { .. })
+    {
+        let below_minimum = match &evidence.observation {
+            Observation::Chain {
+                handshake: Some(facts), ..
+            } => facts.below_minimum.as_ref().map(|(_, answer)| answer),
+            _ => None,
+        };
+        let broken = compliance.judge(&result, below_minimum);
+        result.findings.extend(broken);
+    }
     // Accepted findings leave the verdict, and are counted where they were.
     let host = result.host.clone();
     let ignored_here = |f: &Finding| {
@@ -608,6 +627,9 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
                 path: vec![0],
                 anchor: served[0].subject.clone(),
                 anchor_certificate: None,
+                anchor_spki_sha256: ring::digest::digest(&ring::digest::SHA256, &served[0].spki_der)
+                    .as_ref()
+                    .to_vec(),
             }
         }
         other => other,
@@ -616,13 +638,16 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
     // Trust: at the evaluation time, and when that fails on dates alone, at an instant when the
     // chain is in date, to tell apart "expired but otherwise fine" from a second problem.
     let mut anchor_certificate = None;
+    let mut anchor_spki = None;
     let (chain_valid, validated_path, anchor, chain_error) = match validate(policy.at_unix) {
         PathCheck::Valid {
             path,
             anchor,
             anchor_certificate: certificate,
+            anchor_spki_sha256,
         } => {
             anchor_certificate = certificate;
+            anchor_spki = Some(anchor_spki_sha256);
             (true, Some(path), Some(anchor), None)
         }
         PathCheck::Invalid(error) => {
@@ -822,6 +847,7 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
         public: chain_valid && chain_error.is_none() && public_chain,
         error: chain_error.or(name_error),
         anchor,
+        anchor_spki_sha256: anchor_spki,
     };
     result.findings.extend(findings);
 }

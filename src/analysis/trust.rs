@@ -112,6 +112,8 @@ pub enum PathCheck {
         path: Vec<usize>,
         anchor: String,
         anchor_certificate: Option<Vec<u8>>,
+        /// The SHA-256 of the anchor's SubjectPublicKeyInfo (what key pins name).
+        anchor_spki_sha256: Vec<u8>,
     },
     Invalid(webpki::Error),
 }
@@ -149,6 +151,11 @@ pub fn validate(served: &[CertInfo], store: &TrustStore, at_unix: i64) -> PathCh
                 path: indices,
                 anchor: anchor_name(path.anchor()),
                 anchor_certificate: store.explicit_certificate(path.anchor()),
+                anchor_spki_sha256: {
+                    // Trust anchors keep the SubjectPublicKeyInfo without its SEQUENCE header.
+                    let spki = crate::der::sequence(path.anchor().subject_public_key_info.as_ref());
+                    ring::digest::digest(&ring::digest::SHA256, &spki).as_ref().to_vec()
+                },
             }
         }
         Err(e) => PathCheck::Invalid(e),

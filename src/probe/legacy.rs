@@ -52,9 +52,17 @@ fn u16_list(values: &[u16]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_be_bytes()).collect()
 }
 
-/// The ClientHello record; `sni` is sent as server_name when given.
+/// The ClientHello record offering TLS 1.0 to 1.2; `sni` is sent as server_name when given.
 pub fn client_hello(sni: Option<&str>, random: [u8; 32]) -> Vec<u8> {
-    let mut body = vec![0x03, 0x03]; // highest version offered: TLS 1.2
+    client_hello_up_to(sni, random, TLS12)
+}
+
+/// TLS 1.2 on the wire.
+pub const TLS12: u16 = 0x0303;
+
+/// The ClientHello record offering TLS 1.0 up to `highest` (0x0301 TLS 1.0 ... 0x0303 TLS 1.2).
+pub fn client_hello_up_to(sni: Option<&str>, random: [u8; 32], highest: u16) -> Vec<u8> {
+    let mut body = highest.clamp(0x0301, TLS12).to_be_bytes().to_vec();
     body.extend(random);
     body.push(0); // no session id
     body.extend(with_u16_length(&u16_list(&SUITES)));
@@ -202,6 +210,12 @@ pub fn classify_answer(bytes: &[u8]) -> LegacyHello {
 /// Sends the ClientHello on a new connection and reads the answer up to ServerHelloDone (at
 /// most [`MAX_ANSWER_BYTES`]). The caller bounds the time.
 pub async fn probe(address: SocketAddr, sni: Option<&str>) -> LegacyHello {
+    probe_up_to(address, sni, TLS12).await
+}
+
+/// [`probe`] with a ClientHello that offers no version above `highest`: whether the server
+/// still accepts versions a policy forbids.
+pub async fn probe_up_to(address: SocketAddr, sni: Option<&str>, highest: u16) -> LegacyHello {
     let mut stream = match TcpStream::connect(address).await {
         Ok(stream) => stream,
         Err(e) => {
@@ -212,7 +226,7 @@ pub async fn probe(address: SocketAddr, sni: Option<&str>) -> LegacyHello {
     };
     let mut random = [0u8; 32];
     let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random);
-    if let Err(e) = stream.write_all(&client_hello(sni, random)).await {
+    if let Err(e) = stream.write_all(&client_hello_up_to(sni, random, highest)).await {
         return LegacyHello::Nothing {
             note: format!("could not send: {e}"),
         };

@@ -47,6 +47,9 @@ pub struct ProbeOptions {
     pub queued: Option<Progress>,
     /// The whole run's deadline: no endpoint is probed past it.
     pub deadline: Option<Instant>,
+    /// A compliance policy's minimum TLS version (0x0303 TLS 1.2, 0x0304 TLS 1.3): each TLS
+    /// endpoint also gets a ClientHello that offers only versions below it.
+    pub minimum_version: Option<u16>,
 }
 
 /// A callback run after each endpoint is probed.
@@ -271,7 +274,8 @@ async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence 
         return endpoint_evidence(&target, Some(address), sni, target.protocol, not_started(options));
     }
     let given = deadline.saturating_duration_since(start);
-    let (observation, protocol) = connect_and_exchange(&target, address, sni.as_deref(), deadline, given).await;
+    let (observation, protocol) =
+        connect_and_exchange(&target, address, sni.as_deref(), deadline, given, options).await;
     let observation = match observation {
         // Cut noticeably short by the run's deadline: not the server's fault.
         Observation::TimedOut { phase, seconds } if own.saturating_duration_since(deadline) > options.timeout / 10 => {
@@ -354,6 +358,7 @@ async fn connect_and_exchange(
     sni: Option<&str>,
     deadline: Instant,
     limit: Duration,
+    options: &ProbeOptions,
 ) -> (Observation, Protocol) {
     let timed_out = |phase| Observation::TimedOut {
         phase,
@@ -492,6 +497,16 @@ async fn connect_and_exchange(
             None
         }
     };
+    // Whether the server also accepts versions below a policy's minimum (certscan's own
+    // ClientHello, straight to the port: not for STARTTLS).
+    if let Some(minimum) = options.minimum_version
+        && !target.protocol.is_starttls()
+    {
+        let highest = minimum - 1;
+        if let Ok(answer) = timeout_at(deadline, Box::pin(legacy::probe_up_to(socket, sni, highest))).await {
+            facts.below_minimum = Some((highest, answer));
+        }
+    }
     // With TLS 1.3 a server that requires a client certificate refuses it with an alert (or by
     // closing the connection) that the exchange meets first.
     if facts.client_certificate_request.is_some() && facts.ended_after_handshake.is_none() {

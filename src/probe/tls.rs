@@ -291,6 +291,7 @@ pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &
                 client_certificate_request: presented.client_certificate_request.take(),
                 ended_after_handshake: None,
                 stapled_ocsp: presented.stapled_ocsp.take(),
+                below_minimum: None,
             },
         ),
         Err(_) => (vec![], HandshakeFacts::default()),
