@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::starttls::{Dialect, starttls_server};
+use common::starttls::{Dialect, Upgrade, starttls_server, starttls_server_with};
 use common::*;
 
 const NAME: &str = "mail.example.test";
@@ -159,4 +159,36 @@ fn profile_ports_can_use_starttls() {
     assert_eq!(ids(&doc, by_port(smtp)), Vec::<String>::new(), "{doc:#}");
     assert_eq!(doc["targets"][by_port(smtp)]["service"], "Postfix");
     assert_eq!(ids(&doc, by_port(ldap)), ["starttls.not_offered"], "{doc:#}");
+}
+
+#[test]
+fn an_old_mail_server_behind_starttls_is_named_legacy_only_and_checked_against_a_policy() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = pki.leaf(&LeafSpec::new(&[NAME]));
+    let chain = vec![leaf.der.clone(), pki.intermediate.cert.der.clone()];
+    let old = Upgrade::HandMade {
+        version: 0x0301,
+        suite: 0x002f,
+        chain,
+    };
+    let port = starttls_server_with(&servers, Dialect::Smtp, true, old);
+    let args = pinned_scan_args(&pki, &format!("smtp://{NAME}:{port}"), NAME, port);
+    let doc = scan_json_with(&args, &[]);
+    assert_eq!(ids(&doc, 0), ["tls.legacy_only"], "{doc:#}");
+    assert_eq!(
+        doc["targets"][0]["chain"].as_array().unwrap().len(),
+        2,
+        "the chain read in clear text"
+    );
+
+    // A policy's minimum is checked below the negotiated version after STARTTLS too.
+    let modern = starttls_server(&servers, Dialect::Smtp, true, config(&pki, &leaf));
+    let policy = pki.write("tls13.toml", "name = \"tls13\"\n[tls]\nmin_version = \"1.3\"\n");
+    let args = pinned_scan_args(&pki, &format!("smtp://{NAME}:{modern}"), NAME, modern);
+    let doc = scan_json_with(&args, &["--policy", &policy]);
+    assert_eq!(ids(&doc, 0), ["policy.tls_version"], "{doc:#}");
+    assert!(
+        detail(&doc, 0, "policy.tls_version").contains("also accepts TLS 1.2"),
+        "{doc:#}"
+    );
 }

@@ -216,14 +216,17 @@ pub async fn probe(address: SocketAddr, sni: Option<&str>) -> LegacyHello {
 /// [`probe`] with a ClientHello that offers no version above `highest`: whether the server
 /// still accepts versions a policy forbids.
 pub async fn probe_up_to(address: SocketAddr, sni: Option<&str>, highest: u16) -> LegacyHello {
-    let mut stream = match TcpStream::connect(address).await {
-        Ok(stream) => stream,
-        Err(e) => {
-            return LegacyHello::Nothing {
-                note: format!("could not reconnect: {e}"),
-            };
-        }
-    };
+    match TcpStream::connect(address).await {
+        Ok(stream) => hello_on(stream, sni, highest).await,
+        Err(e) => LegacyHello::Nothing {
+            note: format!("could not reconnect: {e}"),
+        },
+    }
+}
+
+/// Sends the ClientHello on a connection already made (after a STARTTLS opening, say) and reads
+/// the answer as [`probe`] does.
+pub async fn hello_on(mut stream: TcpStream, sni: Option<&str>, highest: u16) -> LegacyHello {
     let mut random = [0u8; 32];
     let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random);
     if let Err(e) = stream.write_all(&client_hello_up_to(sni, random, highest)).await {

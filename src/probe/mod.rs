@@ -26,7 +26,9 @@ use tokio::time::{Instant, timeout_at};
 
 use slots::Slots;
 
-use crate::evidence::{ConnectFailure, ConnectionEnd, Evidence, Exchange, HandshakeError, Observation, Origin, Phase};
+use crate::evidence::{
+    ConnectFailure, ConnectionEnd, Evidence, Exchange, HandshakeError, LegacyHello, Observation, Origin, Phase,
+};
 use crate::target::{Host, Protocol, ResolvePin, Target};
 
 /// How to probe.
@@ -349,6 +351,38 @@ fn may_be_legacy(error: &HandshakeError) -> bool {
     }
 }
 
+/// certscan's own ClientHello (versions up to `highest`) on a new connection, after the
+/// protocol's STARTTLS opening when it has one. The caller bounds the time.
+async fn legacy_hello(target: &Target, socket: SocketAddr, sni: Option<&str>, highest: u16) -> LegacyHello {
+    let mut tcp = match TcpStream::connect(socket).await {
+        Ok(tcp) => tcp,
+        Err(e) => {
+            return LegacyHello::Nothing {
+                note: format!("could not reconnect: {e}"),
+            };
+        }
+    };
+    if target.protocol.is_starttls() {
+        let domain = sni.map(str::to_string).unwrap_or_else(|| socket.ip().to_string());
+        let client = ehlo_name(&tcp);
+        if let Err(failure) = starttls::negotiate(&mut tcp, target.protocol, &domain, &client).await {
+            return LegacyHello::Nothing {
+                note: format!("STARTTLS failed on the second connection: {failure:?}"),
+            };
+        }
+    }
+    legacy::hello_on(tcp, sni, highest).await
+}
+
+/// How certscan names itself in SMTP's EHLO: its address, as RFC 5321 allows.
+fn ehlo_name(tcp: &TcpStream) -> String {
+    match tcp.local_addr().map(|a| a.ip()) {
+        Ok(IpAddr::V6(ip)) => format!("[IPv6:{ip}]"),
+        Ok(ip) => format!("[{ip}]"),
+        Err(_) => "[127.0.0.1]".to_string(),
+    }
+}
+
 /// Connects, shakes hands, and speaks the endpoint's protocol, all before one deadline; returns
 /// what was seen and the protocol spoken (a plain TLS port whose server picks HTTP through ALPN
 /// is spoken to as HTTPS).
@@ -376,12 +410,7 @@ async fn connect_and_exchange(
     let mut tcp = tcp;
     if target.protocol.is_starttls() {
         let domain = sni.map(str::to_string).unwrap_or_else(|| address.to_string());
-        // SMTP's EHLO names the client by its address, as RFC 5321 allows.
-        let client = match tcp.local_addr().map(|a| a.ip()) {
-            Ok(IpAddr::V6(ip)) => format!("[IPv6:{ip}]"),
-            Ok(ip) => format!("[{ip}]"),
-            Err(_) => "[127.0.0.1]".to_string(),
-        };
+        let client = ehlo_name(&tcp);
         let negotiation = starttls::negotiate(&mut tcp, target.protocol, &domain, &client);
         match timeout_at(deadline, negotiation).await {
             Err(_) => return (timed_out(Phase::StartTls), target.protocol),
@@ -431,9 +460,10 @@ async fn connect_and_exchange(
             facts,
         }) => {
             // certscan's own ClientHello goes straight to the port: not for STARTTLS.
-            let legacy = if may_be_legacy(&error) && !target.protocol.is_starttls() {
+            let legacy = if may_be_legacy(&error) {
                 // Boxed: its buffers are only allocated when it runs.
-                timeout_at(deadline, Box::pin(legacy::probe(socket, sni))).await.ok()
+                let hello = legacy_hello(target, socket, sni, legacy::TLS12);
+                timeout_at(deadline, Box::pin(hello)).await.ok()
             } else {
                 None
             };
@@ -497,13 +527,10 @@ async fn connect_and_exchange(
             None
         }
     };
-    // Whether the server also accepts versions below a policy's minimum (certscan's own
-    // ClientHello, straight to the port: not for STARTTLS).
-    if let Some(minimum) = options.minimum_version
-        && !target.protocol.is_starttls()
-    {
+    // Whether the server also accepts versions below a policy's minimum.
+    if let Some(minimum) = options.minimum_version {
         let highest = minimum - 1;
-        if let Ok(answer) = timeout_at(deadline, Box::pin(legacy::probe_up_to(socket, sni, highest))).await {
+        if let Ok(answer) = timeout_at(deadline, Box::pin(legacy_hello(target, socket, sni, highest))).await {
             facts.below_minimum = Some((highest, answer));
         }
     }

@@ -455,7 +455,7 @@ fn handshake_message(kind: u8, body: &[u8]) -> Vec<u8> {
     out
 }
 
-async fn hand_made_answer(mut tcp: TcpStream, version: u16, suite: u16, chain: Vec<CertificateDer<'static>>) {
+pub async fn hand_made_answer(mut tcp: TcpStream, version: u16, suite: u16, chain: Vec<CertificateDer<'static>>) {
     let mut hello = vec![0u8; 16 * 1024];
     let Ok(n) = tcp.read(&mut hello).await else {
         return;

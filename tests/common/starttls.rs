@@ -102,15 +102,33 @@ async fn opening(tcp: &mut TcpStream, dialect: Dialect, offer: bool) -> bool {
     }
 }
 
+/// What the server does once the client asked for TLS.
+#[derive(Clone)]
+pub enum Upgrade {
+    /// A rustls handshake with this configuration.
+    Rustls(Arc<rustls::ServerConfig>),
+    /// Only an old TLS version: a hand-made ServerHello with this version and cipher suite, and
+    /// the chain in clear text (see [`super::servers::Servers::hand_made_tls`]).
+    HandMade {
+        version: u16,
+        suite: u16,
+        chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    },
+}
+
 /// A server on 127.0.0.1 that speaks `dialect`, offers STARTTLS when `offer` is set, and then
 /// shakes hands with `config`; its port.
 pub fn starttls_server(servers: &Servers, dialect: Dialect, offer: bool, config: rustls::ServerConfig) -> u16 {
+    starttls_server_with(servers, dialect, offer, Upgrade::Rustls(Arc::new(config)))
+}
+
+/// [`starttls_server`] with any upgrade.
+pub fn starttls_server_with(servers: &Servers, dialect: Dialect, offer: bool, upgrade: Upgrade) -> u16 {
     let listener = servers.runtime().block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
     let port = listener.local_addr().unwrap().port();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
     servers.runtime().spawn(async move {
         while let Ok((mut tcp, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
+            let upgrade = upgrade.clone();
             tokio::spawn(async move {
                 if !opening(&mut tcp, dialect, offer).await {
                     // Hold the connection until the client leaves.
@@ -118,9 +136,16 @@ pub fn starttls_server(servers: &Servers, dialect: Dialect, offer: bool, config:
                     let _ = tcp.read_to_end(&mut rest).await;
                     return;
                 }
-                if let Ok(mut tls) = acceptor.accept(tcp).await {
-                    let mut rest = Vec::new();
-                    let _ = tls.read_to_end(&mut rest).await;
+                match upgrade {
+                    Upgrade::Rustls(config) => {
+                        if let Ok(mut tls) = TlsAcceptor::from(config).accept(tcp).await {
+                            let mut rest = Vec::new();
+                            let _ = tls.read_to_end(&mut rest).await;
+                        }
+                    }
+                    Upgrade::HandMade { version, suite, chain } => {
+                        super::servers::hand_made_answer(tcp, version, suite, chain).await
+                    }
                 }
             });
         }
