@@ -6,7 +6,9 @@
 mod common;
 
 use common::ocsp::{HttpAnswer, HttpServer, OcspSpec, Signer, Status, response, stapling_config};
+use common::pki::fixture;
 use common::*;
+use rustls::pki_types::pem::PemObject;
 
 const NAME: &str = "voip.example.test";
 
@@ -369,4 +371,38 @@ fn files_on_disk_are_checked_live_too() {
     assert!(doc["targets"][0]["revocation"].is_null(), "{doc:#}");
     let doc = scan_json_with(&args, &["--revocation", "crl"]);
     assert_eq!(revocation_ids(&doc), ["cert.revoked"], "{doc:#}");
+}
+
+#[test]
+fn staples_made_by_openssl_are_read() {
+    let servers = Servers::new();
+    let read = |name: &str| std::fs::read(fixture(&format!("ocsp/{name}"))).unwrap();
+    let leaf = rustls::pki_types::CertificateDer::from_pem_slice(&read("leaf.pem")).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(&read("leaf.key")).unwrap();
+    let ca_file = fixture("ocsp/ca.pem").display().to_string();
+    for (staple, expected) in [
+        ("good.der", None),
+        ("delegated.der", None),
+        ("revoked.der", Some("cert.revoked")),
+    ] {
+        let config = stapling_config(vec![leaf.clone()], key.clone_key(), read(staple));
+        let port = servers.tls_with_config(config, "127.0.0.1:0").port();
+        let doc = scan_json(&[
+            &format!("localhost:{port}"),
+            "--resolve",
+            &format!("localhost:{port}:127.0.0.1"),
+            "--trust",
+            "none",
+            "--ca-file",
+            &ca_file,
+        ]);
+        assert_eq!(doc["targets"][0]["revocation"]["must_staple"], true, "{staple}");
+        match expected {
+            None => {
+                assert_eq!(ids(&doc, 0), Vec::<String>::new(), "{staple}: {doc:#}");
+                assert_eq!(doc["targets"][0]["revocation"]["stapled"]["status"], "good");
+            }
+            Some(id) => assert_eq!(revocation_ids(&doc), [id], "{staple}: {doc:#}"),
+        }
+    }
 }

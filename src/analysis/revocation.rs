@@ -452,3 +452,115 @@ pub fn assess(
     };
     (Some(view), findings)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Against responses and a CRL made by OpenSSL (`fixtures/make-ocsp-fixtures.sh`), whose
+    //! window runs from the day they were made for 100 years.
+    use super::*;
+
+    const AT: i64 = 1_906_502_400; // 2030-06-01
+
+    fn pem_certificate(text: &str) -> CertInfo {
+        let der = rustls::pki_types::pem::PemObject::from_pem_slice(text.as_bytes())
+            .map(|c: rustls::pki_types::CertificateDer<'static>| c.to_vec())
+            .unwrap();
+        CertInfo::from_der(&der, AT)
+    }
+
+    fn pki() -> (CertInfo, CertInfo) {
+        (
+            pem_certificate(include_str!("../../fixtures/ocsp/leaf.pem")),
+            pem_certificate(include_str!("../../fixtures/ocsp/ca.pem")),
+        )
+    }
+
+    #[test]
+    fn openssl_responses() {
+        let (leaf, ca) = pki();
+        assert!(leaf.must_staple, "openssl's tlsfeature=status_request");
+        assert_eq!(leaf.serial_raw, [0x10, 0x01]);
+        let good = include_bytes!("../../fixtures/ocsp/good.der");
+        assert!(matches!(
+            check_ocsp(good, &leaf, Some(&ca), AT),
+            Verdict::Good {
+                next_update: Some(_),
+                ..
+            }
+        ));
+        let delegated = include_bytes!("../../fixtures/ocsp/delegated.der");
+        assert!(matches!(
+            check_ocsp(delegated, &leaf, Some(&ca), AT),
+            Verdict::Good { .. }
+        ));
+        let revoked = include_bytes!("../../fixtures/ocsp/revoked.der");
+        assert_eq!(
+            check_ocsp(revoked, &leaf, Some(&ca), AT),
+            Verdict::Revoked {
+                at: 1_767_225_600, // 2026-01-01
+                reason: Some(1),
+            }
+        );
+        // The same response about a certificate of another serial, or checked against another
+        // issuer, is refused.
+        let mut other = leaf.clone();
+        other.serial_raw = vec![0x10, 0x02];
+        assert!(
+            matches!(check_ocsp(good, &other, Some(&ca), AT), Verdict::Invalid(e) if e.contains("not this certificate"))
+        );
+        assert!(matches!(check_ocsp(good, &leaf, Some(&leaf), AT), Verdict::Invalid(_)));
+        assert!(matches!(check_ocsp(good, &leaf, None, AT), Verdict::Unchecked(_)));
+        // Before it was made, and a century later.
+        assert!(matches!(
+            check_ocsp(good, &leaf, Some(&ca), 1_700_000_000),
+            Verdict::NotYetValid { .. }
+        ));
+        assert!(matches!(
+            check_ocsp(good, &leaf, Some(&ca), 5_000_000_000),
+            Verdict::Expired { .. }
+        ));
+        // One flipped byte in the signed data.
+        let mut tampered = good.to_vec();
+        let position = tampered.windows(2).position(|w| w == [0x10, 0x01]).unwrap();
+        tampered[position + 1] = 0x02;
+        assert!(matches!(
+            check_ocsp(&tampered, &leaf, Some(&ca), AT),
+            Verdict::Invalid(_)
+        ));
+    }
+
+    #[test]
+    fn openssl_crl() {
+        let (leaf, ca) = pki();
+        let crl = include_bytes!("../../fixtures/ocsp/revoked.crl");
+        assert_eq!(
+            check_crl(crl, &leaf, Some(&ca), AT),
+            Verdict::Revoked {
+                at: 1_767_225_600,
+                reason: Some(1),
+            }
+        );
+        let mut other = leaf.clone();
+        other.serial_raw = vec![0x10, 0x02];
+        assert!(matches!(check_crl(crl, &other, Some(&ca), AT), Verdict::Good { .. }));
+        assert!(
+            matches!(check_crl(crl, &leaf, Some(&leaf), AT), Verdict::Invalid(e) if e.contains("not by the leaf's issuer"))
+        );
+        assert!(matches!(
+            check_crl(b"garbage", &leaf, Some(&ca), AT),
+            Verdict::Invalid(_)
+        ));
+    }
+
+    #[test]
+    fn assess_without_a_staple_or_questions_says_nothing_for_ordinary_files() {
+        let (leaf, ca) = pki();
+        let mut ordinary = leaf.clone();
+        ordinary.must_staple = false;
+        assert_eq!(assess(&ordinary, Some(&ca), None, &[], AT), (None, vec![]));
+        let (view, findings) = assess(&leaf, Some(&ca), Some(None), &[], AT);
+        assert!(view.is_some_and(|v| v.must_staple && v.stapled.is_none()));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].id, CheckId::OcspMustStapleMissing);
+    }
+}
