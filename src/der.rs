@@ -1,4 +1,5 @@
-//! DER helpers shared by probing and analysis: distinguished names as text.
+//! DER helpers shared by probing and analysis: distinguished names as text, and elements
+//! written.
 
 use x509_parser::prelude::FromDer;
 
@@ -24,9 +25,9 @@ pub fn name_text(der: &[u8]) -> Option<String> {
     })
 }
 
-/// A DER SEQUENCE around `contents`.
-pub fn sequence(contents: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x30];
+/// A DER element: `tag`, the definite length of `contents` (short or long form), `contents`.
+pub fn element(tag: u8, contents: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
     match contents.len() {
         n if n < 0x80 => out.push(n as u8),
         n => {
@@ -37,6 +38,11 @@ pub fn sequence(contents: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(contents);
     out
+}
+
+/// A DER SEQUENCE around `contents`.
+pub fn sequence(contents: &[u8]) -> Vec<u8> {
+    element(0x30, contents)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
+pub mod builtin;
 pub mod catalog;
 pub mod cli;
 pub mod configs;

@@ -5,6 +5,8 @@
 
 use x509_parser::asn1_rs::{Any, Class, FromDer};
 
+use crate::der::element as der;
+
 /// 1.3.14.3.2.26
 const OID_SHA1: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x1a];
 /// 2.16.840.1.101.3.4.2.1
@@ -375,21 +377,6 @@ fn parse_single(der: &[u8]) -> Result<SingleResponse, String> {
         this_update,
         next_update,
     })
-}
-
-/// A DER element with a short-form or long-form length.
-fn der(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let length = content.len();
-    if length < 0x80 {
-        out.push(length as u8);
-    } else {
-        let bytes: Vec<u8> = length.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(content);
-    out
 }
 
 /// The DER of an OCSPRequest asking about one certificate, without a nonce (responders that

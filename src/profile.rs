@@ -60,18 +60,7 @@ fn parse(text: &str, source: &str) -> Result<Profile, String> {
 
 /// A built-in profile by name, or a profile file by path.
 pub fn load(name_or_path: &str) -> Result<Profile, String> {
-    if let Some((_, text)) = BUILTIN.iter().find(|(name, _)| *name == name_or_path) {
-        return parse(text, name_or_path);
-    }
-    let path = std::path::Path::new(name_or_path);
-    if !path.exists() {
-        let names: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
-        return Err(format!(
-            "--profile {name_or_path:?} is neither a built-in profile ({}) nor a file",
-            names.join(", ")
-        ));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("--profile {name_or_path}: {e}"))?;
+    let text = crate::builtin::text("--profile", "profile", BUILTIN, name_or_path)?;
     parse(&text, name_or_path)
 }
 

@@ -293,8 +293,8 @@ const MAX_OCSP_BYTES: usize = 64 * 1024;
 /// The most bytes of a CRL read (large CAs publish CRLs of several megabytes).
 const MAX_CRL_BYTES: usize = 32 * 1024 * 1024;
 
-/// Asks, for each chain (leaf first; empty for sources that served none), what `--revocation` asks of its leaf, before
-/// `deadline`.
+/// Asks, for each chain (leaf first; empty for sources that served none), what `--revocation`
+/// asks of its leaf, before `deadline`.
 async fn revocation_fetches(
     chains: &[Vec<rustls::pki_types::CertificateDer<'static>>],
     context: &Context,
@@ -316,22 +316,10 @@ async fn revocation_fetches(
             .take(crate::analysis::MAX_CHAIN_CERTIFICATES)
             .map(|c| CertInfo::from_der(c, plan.policy.at_unix))
             .collect();
-        let given: Vec<CertInfo>;
-        let issuer = match revocation::find_issuer(&leaf, &served) {
-            Some(issuer) => Some(issuer),
-            None => {
-                given = plan
-                    .policy
-                    .trust
-                    .given_certificates()
-                    .map(|c| CertInfo::from_der(c, plan.policy.at_unix))
-                    .collect();
-                revocation::find_issuer(&leaf, &given)
-            }
-        };
+        let issuer = revocation::issuer_of(&leaf, &served, &plan.policy.trust, plan.policy.at_unix);
         let mut fetches = vec![];
         for method in &plan.revocation {
-            fetches.push(fetch_revocation(*method, &leaf, issuer, context, deadline).await);
+            fetches.push(fetch_revocation(*method, &leaf, issuer.as_ref(), context, deadline).await);
         }
         fetches
     }))

@@ -27,39 +27,41 @@ fn scan_with_policy(pki: &Pki, port: u16, policy: &str, extra: &[&str]) -> serde
     scan_json_with(&args, &all)
 }
 
-fn tls12_only(pki: &Pki, leaf: &Issued) -> rustls::ServerConfig {
+/// A server configuration for `leaf` and the intermediate that speaks only `versions`, stapling
+/// `staple` when given.
+fn only(
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    pki: &Pki,
+    leaf: &Issued,
+    staple: Option<Vec<u8>>,
+) -> rustls::ServerConfig {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS12])
+    let builder = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
         .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
-            leaf.key_der(),
-        )
-        .unwrap()
+        .with_no_client_auth();
+    let chain = vec![leaf.der.clone(), pki.intermediate.cert.der.clone()];
+    match staple {
+        Some(staple) => builder.with_single_cert_with_ocsp(chain, leaf.key_der(), staple),
+        None => builder.with_single_cert(chain, leaf.key_der()),
+    }
+    .unwrap()
 }
 
-fn tls13_only(pki: &Pki, leaf: &Issued) -> rustls::ServerConfig {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
-            leaf.key_der(),
-        )
-        .unwrap()
-}
+const TLS12: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12];
+const TLS13: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13];
 
 #[test]
 fn the_minimum_tls_version_is_checked_above_and_below() {
     let (pki, servers) = (Pki::new(), Servers::new());
     let leaf = pki.leaf(&LeafSpec::new(&[NAME]));
     let both = serve_leaf_and_intermediate(&servers, &pki, &leaf);
-    let only12 = servers.tls_with_config(tls12_only(&pki, &leaf), "127.0.0.1:0").port();
-    let only13 = servers.tls_with_config(tls13_only(&pki, &leaf), "127.0.0.1:0").port();
+    let only12 = servers
+        .tls_with_config(only(TLS12, &pki, &leaf, None), "127.0.0.1:0")
+        .port();
+    let only13 = servers
+        .tls_with_config(only(TLS13, &pki, &leaf, None), "127.0.0.1:0")
+        .port();
     let min13 = "name = \"tls13\"\n[tls]\nmin_version = \"1.3\"\ntext = \"TLS 1.3 only (SEC-12)\"\n";
     let min12 = "name = \"tls12\"\n[tls]\nmin_version = \"1.2\"\nseverity = \"critical\"\n";
 
@@ -187,7 +189,9 @@ fn stapling_and_forbidden_findings() {
     assert_eq!(policy_ids(&doc, 0), Vec::<String>::new(), "{doc:#}");
 
     // An informational finding made a violation.
-    let only12 = servers.tls_with_config(tls12_only(&pki, &leaf), "127.0.0.1:0").port();
+    let only12 = servers
+        .tls_with_config(only(TLS12, &pki, &leaf, None), "127.0.0.1:0")
+        .port();
     let policy = "name = \"modern\"\n[findings]\nforbidden = [\"tls.no_tls13\", \"chain.incomplete\"]\nseverity = \"critical\"\n";
     let doc = scan_with_policy(&pki, only12, policy, &[]);
     assert_eq!(policy_ids(&doc, 0), ["policy.forbidden_finding"], "{doc:#}");
@@ -225,19 +229,7 @@ fn the_shipped_policies_pass_a_deployment_that_follows_them() {
     assert_eq!(tls["severity"], "critical");
 
     let staple = response(&pki.intermediate, &OcspSpec::good(&leaf));
-    let config = {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        rustls::ServerConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS13])
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert_with_ocsp(
-                vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
-                leaf.key_der(),
-                staple,
-            )
-            .unwrap()
-    };
+    let config = only(TLS13, &pki, &leaf, Some(staple));
     let compliant = servers.tls_with_config(config, "127.0.0.1:0").port();
     let args = pinned_scan_args(&pki, &format!("{NAME}:{compliant}"), NAME, compliant);
     let doc = scan_json_with(&args, &["--policy", "strict-internal"]);

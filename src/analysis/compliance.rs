@@ -398,18 +398,7 @@ pub fn parse(text: &str, source: &str) -> Result<CompliancePolicy, String> {
 
 /// A built-in policy by name, or a policy file by path.
 pub fn load(name_or_path: &str) -> Result<CompliancePolicy, String> {
-    if let Some((_, text)) = BUILTIN.iter().find(|(name, _)| *name == name_or_path) {
-        return parse(text, name_or_path);
-    }
-    let path = std::path::Path::new(name_or_path);
-    if !path.exists() {
-        let names: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
-        return Err(format!(
-            "--policy {name_or_path:?} is neither a built-in policy ({}) nor a file",
-            names.join(", ")
-        ));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("--policy {name_or_path}: {e}"))?;
+    let text = crate::builtin::text("--policy", "policy", BUILTIN, name_or_path)?;
     parse(&text, name_or_path)
 }
 

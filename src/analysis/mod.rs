@@ -554,19 +554,15 @@ fn assess_revocation(
     let Some(leaf) = result.chain.first() else {
         return;
     };
-    let given: Vec<CertInfo>;
-    let issuer = match revocation::find_issuer(leaf, &result.chain[1..]) {
-        Some(issuer) => Some(issuer),
-        None => {
-            given = policy
-                .trust
-                .given_certificates()
-                .map(|c| CertInfo::from_der(c.as_ref(), policy.at_unix))
-                .collect();
-            revocation::find_issuer(leaf, &given)
-        }
-    };
-    let (view, findings) = revocation::assess(leaf, issuer, stapled, live, policy.at_unix);
+    // The issuer is only needed to check an answer: finding it costs a signature verification.
+    if !matches!(stapled, Some(Some(_))) && live.is_empty() {
+        let (view, findings) = revocation::assess(leaf, None, stapled, live, policy.at_unix);
+        result.revocation = view;
+        result.findings.extend(findings);
+        return;
+    }
+    let issuer = revocation::issuer_of(leaf, &result.chain[1..], &policy.trust, policy.at_unix);
+    let (view, findings) = revocation::assess(leaf, issuer.as_ref(), stapled, live, policy.at_unix);
     result.revocation = view;
     result.findings.extend(findings);
 }

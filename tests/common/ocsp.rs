@@ -12,20 +12,7 @@ use x509_parser::prelude::FromDer;
 use super::pki::{Ca, Issued, at};
 use super::servers::Servers;
 
-/// A DER element.
-pub fn der(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let length = content.len();
-    if length < 0x80 {
-        out.push(length as u8);
-    } else {
-        let bytes: Vec<u8> = length.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(content);
-    out
-}
+pub use certscan::der::element as der;
 
 fn generalized_time(days: i64) -> Vec<u8> {
     let when = at() + Duration::days(days);
