@@ -406,3 +406,25 @@ fn staples_made_by_openssl_are_read() {
         }
     }
 }
+
+#[test]
+fn one_trustworthy_answer_is_enough_when_several_methods_are_asked() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let crl_server = HttpServer::start(&servers, HttpAnswer::Status(404));
+    // The CA runs no OCSP responder (as Let's Encrypt since 2025), only a CRL.
+    let leaf = pki.leaf(&LeafSpec::new(&[NAME]).crl_url(&crl_server.url));
+    crl_server.set(HttpAnswer::Body(pki.intermediate.crl(&[], -1, 6)));
+    let args = serve(&servers, &pki, &leaf, None);
+    let doc = scan_json_with(&args, &["--revocation", "ocsp,crl"]);
+    let unchecked = finding(&doc, 0, "revocation.unchecked");
+    assert_eq!(unchecked["severity"], "info", "{doc:#}");
+    assert!(
+        unchecked["detail"].as_str().unwrap().contains("answered instead"),
+        "{unchecked:#}"
+    );
+    assert_eq!(doc["status"], "ok");
+    // Asked alone, the missing responder leaves the status unknown.
+    let doc = scan_json_with(&args, &["--revocation", "ocsp"]);
+    assert_eq!(finding(&doc, 0, "revocation.unchecked")["severity"], "unknown");
+    assert_eq!(doc["exit_code"], 3);
+}

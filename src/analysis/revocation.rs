@@ -420,6 +420,12 @@ pub fn assess(
         }
         None => None,
     };
+    // Which sources gave a trustworthy answer (good or revoked): with one, the others' failures
+    // do not leave the status unknown.
+    let mut answered_by: Vec<String> = match &stapled_view {
+        Some(view) if matches!(view.status, "good" | "revoked") => vec!["the stapled OCSP response".into()],
+        _ => vec![],
+    };
     let mut live_views = vec![];
     for fetch in live {
         let verdict = match &fetch.answer {
@@ -436,8 +442,11 @@ pub fn assess(
             (RevocationMethod::Crl, None) => "the CRL".into(),
         };
         match &verdict {
-            Verdict::Good { .. } => {}
-            Verdict::Revoked { .. } => revoked_by.push(format!("{source}: {}", verdict.describe())),
+            Verdict::Good { .. } => answered_by.push(source.clone()),
+            Verdict::Revoked { .. } => {
+                answered_by.push(source.clone());
+                revoked_by.push(format!("{source}: {}", verdict.describe()));
+            }
             _ => findings.push(Finding::new(
                 CheckId::RevocationUnchecked,
                 format!("revocation could not be checked with {source}: {}", verdict.describe()),
@@ -448,6 +457,12 @@ pub fn assess(
             url: fetch.url.clone(),
             answer: verdict.view(),
         });
+    }
+    if !answered_by.is_empty() {
+        for unchecked in findings.iter_mut().filter(|f| f.id == CheckId::RevocationUnchecked) {
+            unchecked.severity = Severity::Info;
+            unchecked.detail = format!("{}; {} answered instead", unchecked.detail, answered_by.join(" and "));
+        }
     }
     if !revoked_by.is_empty() {
         findings.insert(
