@@ -644,6 +644,10 @@ impl Args {
                 format!("--password-env {var}: the environment variable {var} is not set (or not UTF-8)")
             })?),
         };
+        let given_anchors = trust
+            .given_certificates()
+            .map(|c| crate::analysis::certificate::CertInfo::from_der(c.as_ref(), at_unix))
+            .collect();
         Ok(Plan {
             targets,
             kazoo_insecure,
@@ -727,6 +731,7 @@ impl Args {
                 reload_command,
                 write_chain: args.write_chain.clone(),
                 compliance: compliance.clone().map(std::sync::Arc::new),
+                given_anchors: std::sync::Arc::new(given_anchors),
             },
             format: args.format,
             output: args.output,

@@ -169,7 +169,6 @@ fn unique(per_source: &[Vec<String>]) -> Vec<String> {
 /// `deadline`, then attaches what was found to each source.
 async fn add_lookup_evidence(evidence: &mut [Evidence], context: &Context, deadline: Instant) {
     let plan = &context.plan;
-    let at_unix = plan.policy.at_unix;
     let issuer_given = !plan.policy.caa_issuers.is_empty();
     let caa_per_source = match &context.caa {
         None => vec![vec![]; evidence.len()],
@@ -177,7 +176,7 @@ async fn add_lookup_evidence(evidence: &mut [Evidence], context: &Context, deadl
             e.observation
                 .served_certificates()
                 .first()
-                .map(|leaf| caa::names_to_look_up(&CertInfo::from_der(leaf, at_unix), issuer_given))
+                .map(|leaf| caa::names_to_look_up(&CertInfo::names_from_der(leaf), issuer_given))
                 .unwrap_or_default()
         }),
     };
@@ -197,7 +196,7 @@ async fn add_lookup_evidence(evidence: &mut [Evidence], context: &Context, deadl
         };
         if let Some(leaf) = e.observation.served_certificates().first() {
             let mut seen: HashSet<String> = names.iter().cloned().collect();
-            let leaf = CertInfo::from_der(leaf, at_unix);
+            let leaf = CertInfo::names_from_der(leaf);
             names.extend(
                 resolution::certificate_names(&leaf)
                     .into_iter()
@@ -316,10 +315,11 @@ async fn revocation_fetches(
             .take(crate::analysis::MAX_CHAIN_CERTIFICATES)
             .map(|c| CertInfo::from_der(c, plan.policy.at_unix))
             .collect();
-        let issuer = revocation::issuer_of(&leaf, &served, &plan.policy.trust, plan.policy.at_unix);
+        let issuer = revocation::find_issuer(&leaf, &served)
+            .or_else(|| revocation::find_issuer(&leaf, plan.policy.given_anchors.iter()));
         let mut fetches = vec![];
         for method in &plan.revocation {
-            fetches.push(fetch_revocation(*method, &leaf, issuer.as_ref(), context, deadline).await);
+            fetches.push(fetch_revocation(*method, &leaf, issuer, context, deadline).await);
         }
         fetches
     }))

@@ -136,6 +136,35 @@ impl CertInfo {
         }
     }
 
+    /// Only what name lookups need, for a scan that looks names up before the analysis:
+    /// names, key identifiers and whether it is self-signed. The other fields are empty.
+    pub fn names_from_der(der: &[u8]) -> CertInfo {
+        let mut info = CertInfo::unparsable(&[], String::new(), String::new());
+        let Ok((_, cert)) = X509Certificate::from_der(der) else {
+            info.parse_error = Some("the certificate does not parse".into());
+            return info;
+        };
+        info.parse_error = None;
+        info.subject_raw = cert.subject().as_raw().to_vec();
+        info.issuer_raw = cert.issuer().as_raw().to_vec();
+        info.common_names = common_names(&cert);
+        for ext in cert.extensions() {
+            match ext.parsed_extension() {
+                ParsedExtension::SubjectAlternativeName(san) => {
+                    info.has_san_extension = true;
+                    info.san_entries.extend(san.general_names.iter().map(san_entry));
+                }
+                ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                    info.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
+                }
+                ParsedExtension::SubjectKeyIdentifier(ski) => info.subject_key_id = Some(ski.0.to_vec()),
+                _ => {}
+            }
+        }
+        info.self_signed = is_self_signed(&info);
+        info
+    }
+
     fn unparsable(der: &[u8], sha256: String, error: String) -> CertInfo {
         CertInfo {
             subject: String::new(),
@@ -226,12 +255,7 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
     info.not_before = rfc3339(info.not_before_unix);
     info.not_after = rfc3339(info.not_after_unix);
     info.days_left = whole_days(info.not_after_unix - at_unix);
-    info.common_names = cert
-        .subject()
-        .iter_common_name()
-        .filter_map(|cn| cn.as_str().ok())
-        .map(str::to_string)
-        .collect();
+    info.common_names = common_names(cert);
     let sig_oid = &cert.signature_algorithm.algorithm;
     info.signature_oid = sig_oid.to_id_string();
     info.signature_algorithm = oid2sn(sig_oid, oid_registry())
@@ -252,16 +276,7 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
         match ext.parsed_extension() {
             ParsedExtension::SubjectAlternativeName(san) => {
                 info.has_san_extension = true;
-                for name in &san.general_names {
-                    info.san_entries.push(match name {
-                        GeneralName::DNSName(d) => SanEntry::Dns(d.to_string()),
-                        GeneralName::IPAddress(bytes) => match ip_from_bytes(bytes) {
-                            Some(ip) => SanEntry::Ip(ip),
-                            None => SanEntry::Other(format!("IP:{bytes:02x?}")),
-                        },
-                        other => SanEntry::Other(other.to_string()),
-                    });
-                }
+                info.san_entries.extend(san.general_names.iter().map(san_entry));
             }
             ParsedExtension::BasicConstraints(bc) => {
                 info.is_ca = bc.ca;
@@ -316,12 +331,36 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
         }
     }
     info.sans = info.san_entries.iter().map(SanEntry::display).collect();
-    info.self_signed = info.issuer_raw == info.subject_raw
+    info.self_signed = is_self_signed(&info);
+    info
+}
+
+fn common_names(cert: &X509Certificate<'_>) -> Vec<String> {
+    cert.subject()
+        .iter_common_name()
+        .filter_map(|cn| cn.as_str().ok())
+        .map(str::to_string)
+        .collect()
+}
+
+fn san_entry(name: &GeneralName<'_>) -> SanEntry {
+    match name {
+        GeneralName::DNSName(d) => SanEntry::Dns(d.to_string()),
+        GeneralName::IPAddress(bytes) => match ip_from_bytes(bytes) {
+            Some(ip) => SanEntry::Ip(ip),
+            None => SanEntry::Other(format!("IP:{bytes:02x?}")),
+        },
+        other => SanEntry::Other(other.to_string()),
+    }
+}
+
+/// Issued by itself, as far as names and key identifiers tell.
+fn is_self_signed(info: &CertInfo) -> bool {
+    info.issuer_raw == info.subject_raw
         && match (&info.authority_key_id, &info.subject_key_id) {
             (Some(aki), Some(ski)) => aki == ski,
             _ => true,
-        };
-    info
+        }
 }
 
 /// The TLS feature extension (RFC 7633), 1.3.6.1.5.5.7.1.24.
@@ -425,6 +464,26 @@ pub fn whole_days(seconds: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_names_only_parse_agrees_with_the_full_one() {
+        for pem in [
+            include_str!("../../fixtures/ocsp/leaf.pem"),
+            include_str!("../../fixtures/ocsp/ca.pem"),
+            include_str!("../../fixtures/legacy/sha1leaf.pem"),
+        ] {
+            let der: rustls::pki_types::CertificateDer<'static> =
+                rustls::pki_types::pem::PemObject::from_pem_slice(pem.as_bytes()).unwrap();
+            let (full, names) = (CertInfo::from_der(&der, 0), CertInfo::names_from_der(&der));
+            assert!(names.parsed());
+            assert_eq!(names.san_entries, full.san_entries);
+            assert_eq!(names.common_names, full.common_names);
+            assert_eq!(names.has_san_extension, full.has_san_extension);
+            assert_eq!(names.self_signed, full.self_signed);
+            assert_eq!(names.subject_raw, full.subject_raw);
+        }
+        assert!(!CertInfo::names_from_der(b"garbage").parsed());
+    }
 
     #[test]
     fn rsa_bit_count_ignores_leading_zero_bytes() {

@@ -63,6 +63,8 @@ pub struct Policy {
     pub write_chain: Option<std::path::PathBuf>,
     /// `--policy`: the compliance policy every result is judged against.
     pub compliance: Option<std::sync::Arc<compliance::CompliancePolicy>>,
+    /// The `--ca-file` certificates of `trust`, parsed once for the run.
+    pub given_anchors: std::sync::Arc<Vec<CertInfo>>,
 }
 
 /// Whether the chain validates to a trusted anchor for the names at the evaluation time.
@@ -561,8 +563,9 @@ fn assess_revocation(
         result.findings.extend(findings);
         return;
     }
-    let issuer = revocation::issuer_of(leaf, &result.chain[1..], &policy.trust, policy.at_unix);
-    let (view, findings) = revocation::assess(leaf, issuer.as_ref(), stapled, live, policy.at_unix);
+    let issuer = revocation::find_issuer(leaf, &result.chain[1..])
+        .or_else(|| revocation::find_issuer(leaf, policy.given_anchors.iter()));
+    let (view, findings) = revocation::assess(leaf, issuer, stapled, live, policy.at_unix);
     result.revocation = view;
     result.findings.extend(findings);
 }
@@ -699,7 +702,17 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
 
     // Structure that clients refuse although the path validator let it through, in the served
     // path and in the --ca-file anchor it ends at (the validator reads only an anchor's name and key).
-    let anchor_info = anchor_certificate.map(|der| CertInfo::from_der(&der, policy.at_unix));
+    let parsed_anchor;
+    let anchor_info: Option<&CertInfo> = match anchor_certificate {
+        Some(der) => match policy.given_anchors.iter().find(|given| given.der == der) {
+            Some(given) => Some(given),
+            None => {
+                parsed_anchor = CertInfo::from_der(&der, policy.at_unix);
+                Some(&parsed_anchor)
+            }
+        },
+        None => None,
+    };
     let mut malformed = None;
     let mut structural = |cert: &CertInfo, who: String| {
         if cert.parsed() && cert.issuer_raw.len() <= 2 {
@@ -714,7 +727,7 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
     for &i in &shape.path {
         structural(&served[i], role(served, i));
     }
-    if let Some(anchor) = &anchor_info {
+    if let Some(anchor) = anchor_info {
         structural(anchor, "the trust anchor".to_string());
         findings.extend(conformity::problems(
             anchor,
@@ -723,7 +736,7 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
             conformity::Rules::Rfc5280,
         ));
     }
-    if let Some(anchor) = anchor_info.as_ref().filter(|a| a.parsed())
+    if let Some(anchor) = anchor_info.filter(|a| a.parsed())
         && (policy.at_unix > anchor.not_after_unix || policy.at_unix < anchor.not_before_unix)
     {
         let detail = format!(

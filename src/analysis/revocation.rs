@@ -9,7 +9,6 @@ use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo};
 use x509_parser::x509::AlgorithmIdentifier;
 
 use super::certificate::{CertInfo, rfc3339};
-use super::trust::TrustStore;
 use crate::evidence::{RevocationFetch, RevocationMethod};
 use crate::finding::{CheckId, Finding};
 use crate::ocsp::{self, CertId, CertStatus, ResponderId, Response};
@@ -159,18 +158,6 @@ pub fn find_issuer<'a>(leaf: &CertInfo, candidates: impl IntoIterator<Item = &'a
     candidates
         .into_iter()
         .find(|candidate| leaf.named_issuer_is(candidate) && signed_by(&leaf.der, candidate))
-}
-
-/// The leaf's issuer among the served certificates above it, else among the `--ca-file`
-/// certificates of `store`.
-pub fn issuer_of(leaf: &CertInfo, served_above: &[CertInfo], store: &TrustStore, at_unix: i64) -> Option<CertInfo> {
-    find_issuer(leaf, served_above).cloned().or_else(|| {
-        let given: Vec<CertInfo> = store
-            .given_certificates()
-            .map(|c| CertInfo::from_der(c.as_ref(), at_unix))
-            .collect();
-        find_issuer(leaf, &given).cloned()
-    })
 }
 
 /// Whether the certificate `der` carries a valid signature by `signer`'s key.
