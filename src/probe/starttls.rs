@@ -375,7 +375,7 @@ async fn ldap<S: AsyncRead + AsyncWrite + Unpin>(
     // messageID, then the ExtendedResponse ([APPLICATION 24]).
     let body = &message[header_length..];
     let (_, id_header, id_length) = element_header(body).ok_or_else(not_ldap)?;
-    let rest = body.get(id_header + id_length..).ok_or_else(not_ldap)?;
+    let rest = body.get(id_header.saturating_add(id_length)..).ok_or_else(not_ldap)?;
     let (tag, response_header, response_length) = element_header(rest).ok_or_else(not_ldap)?;
     if tag != 0x78 {
         return Err(not_ldap());
@@ -612,6 +612,17 @@ mod tests {
         );
 
         let (result, _) = run(Protocol::Ldap, &[(Some(&request), b"HTTP/1.1 400 Bad Request\r\n\r\n")]).await;
+        assert!(
+            matches!(&result, Err(StartTlsFailure::NotTheProtocol { .. })),
+            "{result:?}"
+        );
+
+        // A messageID whose length form is not one DER allows (found by fuzzing).
+        let (result, _) = run(
+            Protocol::Ldap,
+            &[(Some(&request), &[0x30, 0x06, 0x02, 0x84, 0xff, 0xff, 0xff, 0xff])],
+        )
+        .await;
         assert!(
             matches!(&result, Err(StartTlsFailure::NotTheProtocol { .. })),
             "{result:?}"
