@@ -127,6 +127,9 @@ struct Context {
     name_cache: Cache<NameResolution>,
     /// CRLs fetched in this run, by URL (many leaves share one).
     crl_cache: Cache<Result<Vec<u8>, String>>,
+    /// OCSP answers of this run, by responder and request (one certificate served on several
+    /// ports or addresses is asked about once).
+    ocsp_cache: Cache<Result<Vec<u8>, String>>,
 }
 
 /// The names of every source to ask about, capped at [`MAX_LOOKUP_NAMES`] (the cap, when reached,
@@ -367,11 +370,19 @@ async fn fetch_revocation(
                 &issuer.key_bits,
                 &leaf.serial_raw,
             ));
-            let post = probe::fetch::Request::Post {
-                content_type: "application/ocsp-request",
-                body: &request,
-            };
-            probe::fetch::fetch(&url, post, deadline, MAX_OCSP_BYTES).await
+            let key: String = std::iter::once(url.clone())
+                .chain(request.iter().map(|b| format!("{b:02x}")))
+                .collect();
+            context
+                .ocsp_cache
+                .get(&key, || {
+                    let post = probe::fetch::Request::Post {
+                        content_type: "application/ocsp-request",
+                        body: &request,
+                    };
+                    probe::fetch::fetch(&url, post, deadline, MAX_OCSP_BYTES)
+                })
+                .await
         }
         (RevocationMethod::Crl, _) => {
             context
@@ -482,6 +493,7 @@ pub async fn scan(plan: Arc<Plan>, source: TargetSource, mut sink: impl FnMut(Or
         caa_cache: Cache::new(),
         name_cache: Cache::new(),
         crl_cache: Cache::new(),
+        ocsp_cache: Cache::new(),
         plan: plan.clone(),
     });
     // Sources in progress at once: enough to fill every slot, few enough to keep memory flat.

@@ -428,3 +428,26 @@ fn one_trustworthy_answer_is_enough_when_several_methods_are_asked() {
     assert_eq!(finding(&doc, 0, "revocation.unchecked")["severity"], "unknown");
     assert_eq!(doc["exit_code"], 3);
 }
+
+#[test]
+fn a_certificate_served_on_several_ports_is_asked_about_once() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let responder = HttpServer::start(&servers, HttpAnswer::Status(500));
+    let leaf = pki.leaf(&LeafSpec::new(&[NAME]).ocsp_url(&responder.url));
+    responder.set(HttpAnswer::Body(response(&pki.intermediate, &OcspSpec::good(&leaf))));
+    let ports: Vec<u16> = (0..3)
+        .map(|_| serve_leaf_and_intermediate(&servers, &pki, &leaf))
+        .collect();
+    let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+    let mut args = vec![format!("127.0.0.1:{}", list.join(",")), "--name".into(), NAME.into()];
+    args.extend(pki.trust_args());
+    let doc = scan_json_with(&args, &["--revocation", "ocsp"]);
+    assert_eq!(doc["targets"].as_array().unwrap().len(), 3);
+    for index in 0..3 {
+        assert_eq!(
+            doc["targets"][index]["revocation"]["live"][0]["status"], "good",
+            "{doc:#}"
+        );
+    }
+    assert_eq!(responder.request_count(), 1);
+}
