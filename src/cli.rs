@@ -127,9 +127,9 @@ pub struct Args {
     pub ca_files: Vec<PathBuf>,
 
     /// Also ask whether the leaf is revoked: `ocsp` asks the OCSP responder it names, `crl`
-    /// fetches the CRL it names (plain HTTP, bounded in time and size). An answer that cannot be
-    /// had or trusted is UNKNOWN (revocation.unchecked), never OK. The stapled OCSP response is
-    /// always checked. Comma-separated or repeated.
+    /// fetches the CRL it names (plain HTTP, bounded in time and size). When no source gives an
+    /// answer that can be trusted, the result is UNKNOWN (revocation.unchecked), never OK. The
+    /// stapled OCSP response is always checked. Comma-separated or repeated.
     #[arg(
         help_heading = "Trust and time",
         long,
