@@ -37,13 +37,24 @@ fn a_good_staple_is_checked_and_gives_no_finding() {
     let (pki, servers) = (Pki::new(), Servers::new());
     let leaf = pki.leaf(&LeafSpec::new(&[NAME]).must_staple());
     let staple = response(&pki.intermediate, &OcspSpec::good(&leaf));
-    let doc = scan_json_with(&serve(&servers, &pki, &leaf, Some(staple)), &[]);
+    let args = serve(&servers, &pki, &leaf, Some(staple));
+    let doc = scan_json_with(&args, &[]);
     assert_eq!(ids(&doc, 0), Vec::<String>::new(), "{doc:#}");
     let revocation = &doc["targets"][0]["revocation"];
     assert_eq!(revocation["must_staple"], true);
     assert_eq!(revocation["stapled"]["status"], "good", "{revocation:#}");
     assert_eq!(revocation["stapled"]["next_update"], "2030-06-07T00:00:00Z");
     assert_eq!(doc["status"], "ok");
+
+    // Monitoring sees when the staple must be replaced.
+    let mut metrics_args: Vec<&str> = args.iter().map(String::as_str).collect();
+    metrics_args.extend(["--format", "prometheus", "--at", AT]);
+    let metrics = certscan(&metrics_args).stdout;
+    let line = metrics
+        .lines()
+        .find(|l| l.starts_with("certscan_ocsp_staple_next_update_timestamp_seconds{"))
+        .unwrap_or_else(|| panic!("{metrics}"));
+    assert!(line.ends_with(" 1907020800"), "{line}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Prometheus text exposition format, for node_exporter's textfile collector: per endpoint its
-//! status, its soonest expiry, each served certificate's expiry and its findings by check id,
-//! then the run's status, counts and duration. Labels come from the target; times are Unix
+//! status, its soonest expiry, each served certificate's expiry, its stapled OCSP response's
+//! nextUpdate and its findings by check id, then the run's status, counts and duration. Labels come from the target; times are Unix
 //! seconds, so an alert is `certscan_endpoint_expiry_timestamp_seconds - time() < 14 * 86400`.
 
 use std::fmt::Write;
@@ -97,6 +97,10 @@ pub fn render(run: &Run) -> String {
         "certscan_certificate_expiry_timestamp_seconds",
         "When each certificate the endpoint served expires (notAfter), as a Unix time; position 0 is the leaf.",
     );
+    let mut staple = Family::new(
+        "certscan_ocsp_staple_next_update_timestamp_seconds",
+        "When the OCSP response the endpoint staples must be replaced (its nextUpdate), as a Unix time; only for a good, valid staple.",
+    );
     let mut findings = Family::new(
         "certscan_findings",
         "Findings of the endpoint by check id and severity (certscan --explain ID says what each means).",
@@ -125,6 +129,16 @@ pub fn render(run: &Run) -> String {
                 ),
                 certificate.not_after_unix,
             );
+        }
+        let next_update = target
+            .revocation
+            .as_ref()
+            .and_then(|r| r.stapled.as_ref())
+            .filter(|answer| answer.status == "good")
+            .and_then(|answer| answer.next_update.as_deref())
+            .and_then(|text| time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok());
+        if let Some(next_update) = next_update {
+            staple.add(&labels, next_update.unix_timestamp());
         }
         let mut counted: Vec<(String, &str, usize)> = Vec::new();
         for finding in &target.findings {
@@ -173,6 +187,7 @@ pub fn render(run: &Run) -> String {
         &status,
         &soonest,
         &expiry,
+        &staple,
         &findings,
         &run_status,
         &endpoints,
