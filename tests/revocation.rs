@@ -61,10 +61,15 @@ fn a_good_staple_is_checked_and_gives_no_finding() {
 fn must_staple_without_a_staple_is_critical_and_no_staple_is_fine_otherwise() {
     let (pki, servers) = (Pki::new(), Servers::new());
     let leaf = pki.leaf(&LeafSpec::new(&[NAME]).must_staple());
-    let doc = scan_json_with(&serve(&servers, &pki, &leaf, None), &[]);
+    let args = serve(&servers, &pki, &leaf, None);
+    let doc = scan_json_with(&args, &[]);
     assert_eq!(revocation_ids(&doc), ["ocsp.must_staple_missing"], "{doc:#}");
     assert_eq!(finding(&doc, 0, "ocsp.must_staple_missing")["severity"], "critical");
     assert_eq!(doc["exit_code"], 2);
+    let mut table_args: Vec<&str> = args.iter().map(String::as_str).collect();
+    table_args.extend(["--at", AT, "--color", "never"]);
+    let table = certscan(&table_args).stdout;
+    assert!(table.contains("OCSP staple: none (must-staple)"), "{table}");
 
     let ordinary = pki.leaf(&LeafSpec::new(&[NAME]));
     let doc = scan_json_with(&serve(&servers, &pki, &ordinary, None), &[]);

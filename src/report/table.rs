@@ -315,6 +315,28 @@ fn render_target(target: &TargetResult, layout: Layout) -> String {
         let line = format!("{} -> {answer}{server}", exchange.request);
         out.push_str(&detail_line(&line, width));
     }
+    if let Some(revocation) = &target.revocation {
+        let stapled = match &revocation.stapled {
+            Some(answer) => {
+                let until = answer
+                    .next_update
+                    .as_ref()
+                    .map(|n| format!(" until {n}"))
+                    .unwrap_or_default();
+                Some(format!("OCSP staple: {}{until}", answer.status.replace('_', " ")))
+            }
+            None if revocation.must_staple => Some("OCSP staple: none (must-staple)".to_string()),
+            None => None,
+        };
+        let live = revocation
+            .live
+            .iter()
+            .map(|l| format!("{}: {}", l.method.as_str(), l.answer.status.replace('_', " ")));
+        let parts: Vec<String> = stapled.into_iter().chain(live).collect();
+        if !parts.is_empty() {
+            out.push_str(&detail_line(&parts.join(", "), width));
+        }
+    }
     for file in &target.files {
         let line = format!(
             "{} {}: mode {}, owner {}, group {}",
