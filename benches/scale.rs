@@ -130,6 +130,87 @@ fn lead() {
     ] {
         scenario(kind, size, pki, chain);
     }
+    instructions(&p256, 300);
+}
+
+/// The instructions of the process run under callgrind (valgrind), which counts them exactly:
+/// unlike time, the count does not move with the machine's load. `None` without valgrind.
+fn counted_instructions(program: &Path, args: &[String]) -> Option<u64> {
+    let output = Command::new("valgrind")
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(program)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .ok()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr.lines().find(|l| l.contains("I   refs:"))?;
+    line.rsplit(':').next()?.trim().replace(',', "").parse().ok()
+}
+
+/// The same good endpoints handshaken by the baseline and scanned by certscan under callgrind:
+/// the ratio of instructions, the figure that noise does not blur.
+fn instructions(pki: &Pki, size: usize) {
+    let leaf = pki.leaf(&LeafSpec::new(&ADDRESSES));
+    let dir = pki.dir.path();
+    std::fs::write(
+        dir.join("chain.pem"),
+        format!("{}{}", leaf.pem, pki.intermediate.cert.pem),
+    )
+    .unwrap();
+    std::fs::write(dir.join("key.pem"), leaf.key.as_ref().unwrap()).unwrap();
+    let root = pki.root_file();
+    let me = std::env::current_exe().unwrap();
+    let certscan = Path::new(env!("CARGO_BIN_EXE_certscan"));
+    let mut server = start_servers(&me, "good", size, dir);
+    let endpoints = read_endpoints(&mut server, size);
+    let list = dir.join(format!("instructions-{size}.txt"));
+    std::fs::write(&list, endpoints.join("\n") + "\n").unwrap();
+    // A long timeout: everything runs tens of times slower under callgrind.
+    let base = counted_instructions(
+        &me,
+        &[
+            "baseline".into(),
+            list.display().to_string(),
+            ACTIVE.to_string(),
+            "60".into(),
+            root.clone(),
+        ],
+    );
+    let full = counted_instructions(
+        certscan,
+        &[
+            "-f",
+            &list.display().to_string(),
+            "--trust",
+            "none",
+            "--ca-file",
+            &root,
+            "--at",
+            AT,
+            "--format",
+            "ndjson",
+            "--timeout",
+            "60",
+            "--no-dns",
+            "--hosts-file",
+            "/dev/null",
+        ]
+        .map(String::from),
+    );
+    drop(server.stdin.take());
+    let _ = server.wait();
+    match (base, full) {
+        (Some(base), Some(full)) => println!(
+            "{:<18} instructions (callgrind): baseline {:.0} M, certscan {:.0} M, ratio {:.3}; {:.0} k per endpoint over baseline",
+            format!("{size} good"),
+            base as f64 / 1e6,
+            full as f64 / 1e6,
+            full as f64 / base as f64,
+            (full as f64 - base as f64) / 1e3 / size as f64
+        ),
+        _ => println!("instructions: not counted (valgrind is not installed)"),
+    }
 }
 
 /// Starts `size` endpoints of `kind` serving `pki`'s chain, runs the baseline and certscan

@@ -440,11 +440,16 @@ fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
 }
 
 pub fn hex(bytes: &[u8], separator: &str) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(separator)
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(bytes.len() * (2 + separator.len()));
+    for (i, byte) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        out.push(DIGITS[(byte >> 4) as usize] as char);
+        out.push(DIGITS[(byte & 0x0f) as usize] as char);
+    }
+    out
 }
 
 /// Formats seconds since the epoch as RFC 3339 UTC.
@@ -464,6 +469,14 @@ pub fn whole_days(seconds: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fingerprints_are_upper_case_hex_pairs() {
+        assert_eq!(hex(&[0x00, 0xab, 0x1f], ":"), "00:AB:1F");
+        assert_eq!(hex(&[0x7e], ":"), "7E");
+        assert_eq!(hex(&[], ":"), "");
+        assert_eq!(hex(&[1, 2], ""), "0102");
+    }
 
     #[test]
     fn the_names_only_parse_agrees_with_the_full_one() {
