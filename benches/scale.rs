@@ -151,21 +151,9 @@ fn counted_instructions(program: &Path, args: &[String]) -> Option<u64> {
 /// The same good endpoints handshaken by the baseline and scanned by certscan under callgrind:
 /// the ratio of instructions, the figure that noise does not blur.
 fn instructions(pki: &Pki, size: usize) {
-    let leaf = pki.leaf(&LeafSpec::new(&ADDRESSES));
-    let dir = pki.dir.path();
-    std::fs::write(
-        dir.join("chain.pem"),
-        format!("{}{}", leaf.pem, pki.intermediate.cert.pem),
-    )
-    .unwrap();
-    std::fs::write(dir.join("key.pem"), leaf.key.as_ref().unwrap()).unwrap();
-    let root = pki.root_file();
+    let (mut server, list, root) = endpoints("good", size, pki);
     let me = std::env::current_exe().unwrap();
     let certscan = Path::new(env!("CARGO_BIN_EXE_certscan"));
-    let mut server = start_servers(&me, "good", size, dir);
-    let endpoints = read_endpoints(&mut server, size);
-    let list = dir.join(format!("instructions-{size}.txt"));
-    std::fs::write(&list, endpoints.join("\n") + "\n").unwrap();
     // A long timeout: everything runs tens of times slower under callgrind.
     let base = counted_instructions(
         &me,
@@ -177,27 +165,7 @@ fn instructions(pki: &Pki, size: usize) {
             root.clone(),
         ],
     );
-    let full = counted_instructions(
-        certscan,
-        &[
-            "-f",
-            &list.display().to_string(),
-            "--trust",
-            "none",
-            "--ca-file",
-            &root,
-            "--at",
-            AT,
-            "--format",
-            "ndjson",
-            "--timeout",
-            "60",
-            "--no-dns",
-            "--hosts-file",
-            "/dev/null",
-        ]
-        .map(String::from),
-    );
+    let full = counted_instructions(certscan, &certscan_args(&list, &root, "60"));
     drop(server.stdin.take());
     let _ = server.wait();
     match (base, full) {
@@ -216,18 +184,9 @@ fn instructions(pki: &Pki, size: usize) {
 /// Starts `size` endpoints of `kind` serving `pki`'s chain, runs the baseline and certscan
 /// against them, and prints one row.
 fn scenario(kind: &str, size: usize, pki: &Pki, chain: &str) {
-    let leaf = pki.leaf(&LeafSpec::new(&ADDRESSES));
-    let chain_pem = format!("{}{}", leaf.pem, pki.intermediate.cert.pem);
-    let dir = pki.dir.path();
-    std::fs::write(dir.join("chain.pem"), &chain_pem).unwrap();
-    std::fs::write(dir.join("key.pem"), leaf.key.as_ref().unwrap()).unwrap();
-    let root = pki.root_file();
+    let (mut server, list, root) = endpoints(kind, size, pki);
     let me = std::env::current_exe().unwrap();
     let certscan = Path::new(env!("CARGO_BIN_EXE_certscan"));
-    let mut server = start_servers(&me, kind, size, dir);
-    let endpoints = read_endpoints(&mut server, size);
-    let list = dir.join(format!("{kind}-{size}.txt"));
-    std::fs::write(&list, endpoints.join("\n") + "\n").unwrap();
     // The baseline at certscan's concurrency: its active slots for endpoints that
     // answer; its active and quiet slots together for endpoints that never do.
     let concurrency = if kind == "good" { ACTIVE } else { ACTIVE + QUIET };
@@ -241,27 +200,7 @@ fn scenario(kind: &str, size: usize, pki: &Pki, chain: &str) {
             root.clone(),
         ],
     );
-    let full = measured(
-        certscan,
-        &[
-            "-f",
-            &list.display().to_string(),
-            "--trust",
-            "none",
-            "--ca-file",
-            &root,
-            "--at",
-            AT,
-            "--format",
-            "ndjson",
-            "--timeout",
-            &TIMEOUT_SECONDS.to_string(),
-            "--no-dns",
-            "--hosts-file",
-            "/dev/null",
-        ]
-        .map(String::from),
-    );
+    let full = measured(certscan, &certscan_args(&list, &root, &TIMEOUT_SECONDS.to_string()));
     drop(server.stdin.take());
     let _ = server.wait();
     let summary: serde_json::Value =
@@ -298,6 +237,48 @@ fn scenario(kind: &str, size: usize, pki: &Pki, chain: &str) {
     if kind == "good" && !handshakes.ends_with(" 0 failed") {
         println!("{:<18} baseline: {handshakes}", "");
     }
+}
+
+/// Starts `size` endpoints of `kind` serving a fresh leaf of `pki` with its intermediate, and
+/// writes their list; the server process, the list and the root to trust.
+fn endpoints(kind: &str, size: usize, pki: &Pki) -> (Child, std::path::PathBuf, String) {
+    let leaf = pki.leaf(&LeafSpec::new(&ADDRESSES));
+    let dir = pki.dir.path();
+    std::fs::write(
+        dir.join("chain.pem"),
+        format!("{}{}", leaf.pem, pki.intermediate.cert.pem),
+    )
+    .unwrap();
+    std::fs::write(dir.join("key.pem"), leaf.key.as_ref().unwrap()).unwrap();
+    let me = std::env::current_exe().unwrap();
+    let mut server = start_servers(&me, kind, size, dir);
+    let endpoints = read_endpoints(&mut server, size);
+    let list = dir.join(format!("{kind}-{size}.txt"));
+    std::fs::write(&list, endpoints.join("\n") + "\n").unwrap();
+    (server, list, pki.root_file())
+}
+
+/// certscan's arguments for scanning `list` as the benchmark does.
+fn certscan_args(list: &Path, root: &str, timeout: &str) -> Vec<String> {
+    [
+        "-f",
+        &list.display().to_string(),
+        "--trust",
+        "none",
+        "--ca-file",
+        root,
+        "--at",
+        AT,
+        "--format",
+        "ndjson",
+        "--timeout",
+        timeout,
+        "--no-dns",
+        "--hosts-file",
+        "/dev/null",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 fn start_servers(me: &Path, kind: &str, size: usize, dir: &Path) -> Child {

@@ -331,6 +331,18 @@ pub enum StartTlsFailure {
     Ended { error: String },
 }
 
+impl StartTlsFailure {
+    /// What the server said or did, as recorded.
+    pub fn said(&self) -> &str {
+        match self {
+            StartTlsFailure::NotOffered { said }
+            | StartTlsFailure::Refused { said }
+            | StartTlsFailure::NotTheProtocol { said } => said,
+            StartTlsFailure::Ended { error } => error,
+        }
+    }
+}
+
 /// One CAA resource record as served.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaaRecord {
@@ -455,8 +467,8 @@ pub struct Evidence {
 pub struct IssuerFetch {
     /// The URL fetched; `None` when the certificate names none.
     pub url: Option<String>,
-    /// The answer's body, or why there is none.
-    pub answer: Result<Vec<u8>, String>,
+    /// The certificates the answer held (DER, leaf-most first), or why there are none.
+    pub answer: Result<Vec<Vec<u8>>, String>,
 }
 
 /// How revocation is asked about.

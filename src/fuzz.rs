@@ -85,7 +85,7 @@ pub fn revocation(data: &[u8]) {
     let _ = crate::analysis::revocation::check_ocsp(data, &info, Some(&info), 0);
     let _ = crate::analysis::revocation::check_crl(data, &info, Some(&info), 0);
     let _ = crate::probe::fetch::parse_answer("fuzz", data, 4096);
-    let _ = crate::analysis::issuers::decode(data);
+    let _ = crate::probe::file::issuer_answer_certificates(data);
 }
 
 /// nginx configuration text and the sites read from it.

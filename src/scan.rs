@@ -277,12 +277,19 @@ async fn issuer_fetches(
             {
                 break;
             }
-            let answer = probe::fetch::fetch(&url, probe::fetch::Request::Get, deadline, MAX_ISSUER_BYTES).await;
-            let decoded = answer.as_ref().ok().and_then(|body| issuers::decode(body).ok());
+            let answer = probe::fetch::fetch(&url, probe::fetch::Request::Get, deadline, MAX_ISSUER_BYTES)
+                .await
+                .and_then(|body| probe::file::issuer_answer_certificates(&body));
+            let climbed = match &answer {
+                Ok(certificates) => {
+                    chain.extend(certificates.iter().map(|der| CertInfo::from_der(der, at_unix)));
+                    true
+                }
+                Err(_) => false,
+            };
             fetches.push(IssuerFetch { url: Some(url), answer });
-            match decoded {
-                Some(certificates) => chain.extend(certificates.iter().map(|der| CertInfo::from_der(der, at_unix))),
-                None => break,
+            if !climbed {
+                break;
             }
         }
         fetches

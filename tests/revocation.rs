@@ -26,10 +26,7 @@ fn serve(servers: &Servers, pki: &Pki, leaf: &Issued, staple: Option<Vec<u8>>) -
 }
 
 fn revocation_ids(doc: &serde_json::Value) -> Vec<String> {
-    ids(doc, 0)
-        .into_iter()
-        .filter(|id| id.starts_with("ocsp.") || id.starts_with("revocation.") || id == "cert.revoked")
-        .collect()
+    revocation_ids_at(doc, 0)
 }
 
 #[test]

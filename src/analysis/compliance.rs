@@ -11,6 +11,7 @@ use toml::Spanned;
 
 use super::TargetResult;
 use super::certificate::CertInfo;
+use super::connection::version_name;
 use crate::evidence::LegacyHello;
 use crate::finding::{CheckId, Finding};
 use crate::status::Severity;
@@ -219,14 +220,6 @@ fn tls_version(text: &str) -> Option<u16> {
         "1.2" => Some(0x0303),
         "1.3" => Some(0x0304),
         _ => None,
-    }
-}
-
-fn version_name(version: u16) -> String {
-    match version {
-        0x0300 => "SSL 3.0".into(),
-        0x0301..=0x0304 => format!("TLS 1.{}", version - 0x0301),
-        other => format!("version 0x{other:04x}"),
     }
 }
 

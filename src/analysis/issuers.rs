@@ -1,23 +1,19 @@
-//! `--fetch-issuer`: the proof that a missing intermediate is the whole problem. Decodes what a
-//! CA Issuers URL (the AIA extension) serves (DER, PEM or a PKCS#7 bundle), says which URL to
-//! follow next, and checks whether the served chain with what was fetched validates; if so, the
+//! `--fetch-issuer`: the proof that a missing intermediate is the whole problem. Says which CA
+//! Issuers URL (the AIA extension) to follow next, and checks whether the served chain with the
+//! certificates fetched validates; if so, the
 //! `chain.incomplete` (or `chain.unknown_root`) finding says so and the corrected chain is kept for
 //! `--write-chain`.
 
 use serde::Serialize;
-use x509_parser::asn1_rs::{Any, FromDer};
 
 use super::certificate::CertInfo;
 use super::trust::{self, PathCheck, TrustStore};
 use super::{Policy, TargetResult};
-use crate::evidence::{IssuerFetch, Observation};
+use crate::evidence::IssuerFetch;
 use crate::finding::CheckId;
 
 /// Issuer certificates fetched at most per chain (each fetch climbs one level).
 pub const MAX_FETCHES: usize = 3;
-
-/// 1.2.840.113549.1.7.2, PKCS#7 signedData.
-const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 
 /// What one fetch gave, for the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,51 +23,6 @@ pub struct FetchedIssuerView {
     pub certificates: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-}
-
-/// The certificates in a CA Issuers answer: one DER certificate (RFC 5280 says
-/// application/pkix-cert), a PKCS#7 certs-only bundle (application/pkcs7-mime), or PEM.
-pub fn decode(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    if let Some(certificates) = pkcs7_certificates(body) {
-        return match certificates.is_empty() {
-            true => Err("the PKCS#7 bundle holds no certificate".into()),
-            false => Ok(certificates),
-        };
-    }
-    match crate::probe::file::chain_from_bytes(body) {
-        Observation::Chain { certificates, .. } => Ok(certificates.into_iter().map(|c| c.to_vec()).collect()),
-        _ => Err("the answer is neither a DER or PEM certificate nor a PKCS#7 bundle".into()),
-    }
-}
-
-/// The certificates of a PKCS#7 SignedData, or `None` when the bytes are not one.
-fn pkcs7_certificates(der: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let (_, content_info) = Any::from_der(der).ok()?;
-    let (rest, content_type) = Any::from_der(content_info.data).ok()?;
-    if content_type.tag().0 != 6 || content_type.data != OID_SIGNED_DATA {
-        return None;
-    }
-    let (_, explicit) = Any::from_der(rest).ok()?;
-    let (_, signed_data) = Any::from_der(explicit.data).ok()?;
-    // version, digestAlgorithms, encapContentInfo, then [0] IMPLICIT certificates.
-    let mut fields = signed_data.data;
-    for _ in 0..3 {
-        fields = Any::from_der(fields).ok()?.0;
-    }
-    let mut certificates = vec![];
-    if let Ok((_, set)) = Any::from_der(fields)
-        && set.tag().0 == 0
-    {
-        let mut rest = set.data;
-        while let Ok((after, _)) = Any::from_der(rest) {
-            certificates.push(rest[..rest.len() - after.len()].to_vec());
-            rest = after;
-            if certificates.len() >= 16 {
-                break;
-            }
-        }
-    }
-    Some(certificates)
 }
 
 /// The top of the chain as far as issuers can be followed from the leaf.
@@ -148,12 +99,7 @@ pub fn assess(result: &mut TargetResult, fetches: &[IssuerFetch], policy: &Polic
             error: None,
         };
         let url = fetch.url.as_deref().unwrap_or("its CA Issuers URL");
-        match fetch
-            .answer
-            .as_ref()
-            .map_err(String::clone)
-            .and_then(|body| decode(body))
-        {
+        match &fetch.answer {
             Ok(certificates) => {
                 let infos: Vec<CertInfo> = certificates
                     .iter()
@@ -167,7 +113,7 @@ pub fn assess(result: &mut TargetResult, fetches: &[IssuerFetch], policy: &Polic
                     Some(_) => format!("fetching the issuer from {url} failed: {error}"),
                     None => format!("no issuer could be fetched: {error}"),
                 });
-                view.error = Some(error);
+                view.error = Some(error.clone());
             }
         }
         result.fetched_issuers.push(view);
@@ -225,30 +171,6 @@ pub fn assess(result: &mut TargetResult, fetches: &[IssuerFetch], policy: &Polic
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pkcs7_bundles_and_garbage() {
-        // ContentInfo { signedData, [0] { SignedData { 1, {}, { data }, [0] { cert }, {} } } }
-        let cert = [0x30, 0x03, 0x02, 0x01, 0x07];
-        let mut signed = vec![0x02, 0x01, 0x01, 0x31, 0x00, 0x30, 0x0b, 0x06, 0x09];
-        signed.extend([0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01]);
-        signed.extend([0xa0, cert.len() as u8]);
-        signed.extend(cert);
-        signed.extend([0x31, 0x00]);
-        let mut signed_data = vec![0x30, signed.len() as u8];
-        signed_data.extend(signed);
-        let mut explicit = vec![0xa0, signed_data.len() as u8];
-        explicit.extend(signed_data);
-        let mut inner = vec![0x06, 0x09];
-        inner.extend(OID_SIGNED_DATA);
-        inner.extend(explicit);
-        let mut bundle = vec![0x30, inner.len() as u8];
-        bundle.extend(inner);
-        assert_eq!(pkcs7_certificates(&bundle), Some(vec![cert.to_vec()]));
-        assert_eq!(decode(&bundle), Ok(vec![cert.to_vec()]));
-        assert!(decode(b"<html>not found</html>").is_err());
-        assert!(pkcs7_certificates(&[0x30, 0x03, 0x02, 0x01, 0x07]).is_none());
-    }
 
     #[test]
     fn pem_lines_are_64_columns() {

@@ -5,8 +5,6 @@
 //! clear text, so the chain of such a server is recorded although no current client can
 //! connect. Nothing is sent after the ClientHello.
 
-use std::net::SocketAddr;
-
 use rustls::pki_types::CertificateDer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -207,25 +205,9 @@ pub fn classify_answer(bytes: &[u8]) -> LegacyHello {
     }
 }
 
-/// Sends the ClientHello on a new connection and reads the answer up to ServerHelloDone (at
-/// most [`MAX_ANSWER_BYTES`]). The caller bounds the time.
-pub async fn probe(address: SocketAddr, sni: Option<&str>) -> LegacyHello {
-    probe_up_to(address, sni, TLS12).await
-}
-
-/// [`probe`] with a ClientHello that offers no version above `highest`: whether the server
-/// still accepts versions a policy forbids.
-pub async fn probe_up_to(address: SocketAddr, sni: Option<&str>, highest: u16) -> LegacyHello {
-    match TcpStream::connect(address).await {
-        Ok(stream) => hello_on(stream, sni, highest).await,
-        Err(e) => LegacyHello::Nothing {
-            note: format!("could not reconnect: {e}"),
-        },
-    }
-}
-
-/// Sends the ClientHello on a connection already made (after a STARTTLS opening, say) and reads
-/// the answer as [`probe`] does.
+/// Sends the ClientHello offering versions up to `highest` on a connection (made afresh, after a
+/// STARTTLS opening when the port has one) and reads the answer up to ServerHelloDone (at most
+/// [`MAX_ANSWER_BYTES`]). Nothing is sent after it. The caller bounds the time.
 pub async fn hello_on(mut stream: TcpStream, sni: Option<&str>, highest: u16) -> LegacyHello {
     let mut random = [0u8; 32];
     let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random);

@@ -367,7 +367,7 @@ async fn legacy_hello(target: &Target, socket: SocketAddr, sni: Option<&str>, hi
         let client = ehlo_name(&tcp);
         if let Err(failure) = starttls::negotiate(&mut tcp, target.protocol, &domain, &client).await {
             return LegacyHello::Nothing {
-                note: format!("STARTTLS failed on the second connection: {failure:?}"),
+                note: format!("STARTTLS failed on the second connection: {}", failure.said()),
             };
         }
     }

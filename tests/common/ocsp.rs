@@ -116,6 +116,7 @@ pub fn response(ca: &Ca, spec: &OcspSpec) -> Vec<u8> {
     if let Some(next) = spec.next_update_days {
         single.extend(der(0xa0, &generalized_time(next)));
     }
+    let impostor;
     let (signing_key, responder_subject, certs): (&KeyPair, Vec<u8>, Option<Vec<u8>>) = match &spec.signer {
         Signer::Issuer => (ca.key(), issuer.subject().as_raw().to_vec(), None),
         Signer::Delegated(cert, key) => {
@@ -123,8 +124,8 @@ pub fn response(ca: &Ca, spec: &OcspSpec) -> Vec<u8> {
             (key, parsed.subject().as_raw().to_vec(), Some(cert.der.to_vec()))
         }
         Signer::Impostor => {
-            let impostor: &'static KeyPair = Box::leak(Box::new(KeyPair::generate_for(ca.key().algorithm()).unwrap()));
-            (impostor, issuer.subject().as_raw().to_vec(), None)
+            impostor = KeyPair::generate_for(ca.key().algorithm()).unwrap();
+            (&impostor, issuer.subject().as_raw().to_vec(), None)
         }
     };
     let tbs = der(
