@@ -901,8 +901,12 @@ fn requested_format(args: impl IntoIterator<Item = String>) -> Option<Format> {
 
 /// Writes to standard output; a closed pipe (`certscan ... | head`) is not an error.
 fn write_stdout(text: &str) -> std::io::Result<()> {
+    write_stdout_bytes(text.as_bytes())
+}
+
+fn write_stdout_bytes(bytes: &[u8]) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+    match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
@@ -915,6 +919,7 @@ struct ReportFile {
     path: PathBuf,
     temporary: PathBuf,
     file: Option<std::io::BufWriter<std::fs::File>>,
+    scratch: Vec<u8>,
 }
 
 impl ReportFile {
@@ -934,14 +939,25 @@ impl ReportFile {
             path: path.to_path_buf(),
             temporary,
             file: Some(std::io::BufWriter::new(file)),
+            scratch: Vec::new(),
         })
     }
 
-    fn write(&mut self, text: &str) -> std::io::Result<()> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         match &mut self.file {
-            Some(file) => file.write_all(text.as_bytes()),
+            Some(file) => file.write_all(bytes),
             None => Ok(()),
         }
+    }
+
+    /// Writes what `render` appends to the file's reusable scratch buffer.
+    fn write_with(&mut self, render: impl FnOnce(&mut Vec<u8>)) -> std::io::Result<()> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        render(&mut scratch);
+        let written = self.write(&scratch);
+        scratch.clear();
+        self.scratch = scratch;
+        written
     }
 
     fn commit(mut self) -> std::io::Result<()> {
@@ -990,7 +1006,7 @@ impl ChainWriter {
             )),
             None => {
                 let written = ReportFile::create(&self.path).and_then(|mut file| {
-                    file.write(pem)?;
+                    file.write(pem.as_bytes())?;
                     file.commit()
                 });
                 match written {
@@ -1022,23 +1038,58 @@ impl ChainWriter {
     }
 }
 
-/// Where the report goes: standard output or a file, written as it comes.
+/// One target's results as the report needs them: NDJSON lines already rendered, with their
+/// counts, or the results themselves.
+enum Prepared {
+    Lines { ndjson: Vec<u8>, tally: report::Tally },
+    Results(Vec<crate::analysis::TargetResult>),
+}
+
+/// Where the report goes: standard output (what is written waits in `pending` until a flush)
+/// or a file, renamed into place when the run ends.
 enum ReportOutput {
-    Stdout,
+    Stdout { pending: Vec<u8> },
     File(ReportFile),
 }
 
 impl ReportOutput {
-    fn write(&mut self, text: &str) -> std::io::Result<()> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         match self {
-            ReportOutput::Stdout => write_stdout(text),
-            ReportOutput::File(file) => file.write(text),
+            ReportOutput::Stdout { pending } => {
+                pending.extend_from_slice(bytes);
+                Ok(())
+            }
+            ReportOutput::File(file) => file.write(bytes),
         }
     }
 
-    fn finish(self) -> std::io::Result<()> {
+    /// Writes what `render` appends to a buffer (a buffer reused from line to line).
+    fn write_with(&mut self, render: impl FnOnce(&mut Vec<u8>)) -> std::io::Result<()> {
         match self {
-            ReportOutput::Stdout => Ok(()),
+            ReportOutput::Stdout { pending } => {
+                render(pending);
+                Ok(())
+            }
+            ReportOutput::File(file) => file.write_with(render),
+        }
+    }
+
+    /// Hands what is pending to standard output (a file is only read once renamed into place).
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            ReportOutput::Stdout { pending } if !pending.is_empty() => {
+                let written = write_stdout_bytes(pending);
+                pending.clear();
+                written
+            }
+            ReportOutput::Stdout { .. } | ReportOutput::File(_) => Ok(()),
+        }
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        self.flush()?;
+        match self {
+            ReportOutput::Stdout { .. } => Ok(()),
             ReportOutput::File(file) => file.commit(),
         }
     }
@@ -1158,7 +1209,7 @@ pub fn main() -> ExitCode {
     let source = std::mem::take(&mut plan.targets);
     let plan = Arc::new(plan);
     let mut output = match &plan.output {
-        None => ReportOutput::Stdout,
+        None => ReportOutput::Stdout { pending: Vec::new() },
         Some(path) => match ReportFile::create(path) {
             Ok(file) => ReportOutput::File(file),
             Err(e) => return usage_error(&format!("cannot write {}: {e}", path.display())),
@@ -1181,21 +1232,55 @@ pub fn main() -> ExitCode {
     let mut kept: Vec<(Order, Vec<crate::analysis::TargetResult>)> = Vec::new();
     let mut write_error: Option<std::io::Error> = None;
     let mut chain_writer = plan.policy.write_chain.clone().map(ChainWriter::new);
-    let end = runtime.block_on(scan::scan(plan.clone(), source, |order, results| {
-        if let Some(writer) = &mut chain_writer {
-            results.iter().for_each(|result| writer.offer(result));
+    // NDJSON lines are rendered by the task that made the results, unless --write-chain needs
+    // the results themselves here.
+    let render_lines = streaming && chain_writer.is_none();
+    let prepare = move |results: Vec<crate::analysis::TargetResult>| {
+        if !render_lines {
+            return Prepared::Results(results);
         }
-        if streaming {
-            for result in results {
+        let mut ndjson = Vec::with_capacity(4096);
+        let mut tally = report::Tally::default();
+        for result in &results {
+            report::json::write_ndjson_target_line(&mut ndjson, result);
+            tally.add(result);
+        }
+        Prepared::Lines { ndjson, tally }
+    };
+    let end = runtime.block_on(scan::scan(plan.clone(), source, prepare, |order, prepared, more| {
+        match prepared {
+            Prepared::Lines { ndjson, tally } => {
                 if write_error.is_none()
-                    && let Err(e) = output.write(&report::json::ndjson_target_line(&result))
+                    && let Err(e) = output.write(&ndjson)
                 {
                     write_error = Some(e);
                 }
-                run.add(result, false);
+                run.tally.absorb(tally);
             }
-        } else {
-            kept.push((order, results));
+            Prepared::Results(results) => {
+                if let Some(writer) = &mut chain_writer {
+                    results.iter().for_each(|result| writer.offer(result));
+                }
+                if !streaming {
+                    kept.push((order, results));
+                    return;
+                }
+                for result in results {
+                    if write_error.is_none()
+                        && let Err(e) = output.write_with(|out| report::json::write_ndjson_target_line(out, &result))
+                    {
+                        write_error = Some(e);
+                    }
+                    run.add(result, false);
+                }
+            }
+        }
+        // Lines that came together leave in one write; none waits for a later result.
+        if more == scan::MoreWaiting(false)
+            && write_error.is_none()
+            && let Err(e) = output.flush()
+        {
+            write_error = Some(e);
         }
     }));
     // A system lookup still running in a blocking thread past its deadline must not hold the
@@ -1244,7 +1329,7 @@ pub fn main() -> ExitCode {
     let text = report::render(&run, plan.format, layout);
     let written = match write_error {
         Some(e) => Err(e),
-        None => output.write(&text).and_then(|()| output.finish()),
+        None => output.write(text.as_bytes()).and_then(|()| output.finish()),
     };
     if let Err(e) = written {
         return usage_error(&match &plan.output {

@@ -209,6 +209,9 @@ async fn add_lookup_evidence(evidence: &mut [Evidence], context: &Context, deadl
         names
     });
     let (caa_unique, names_unique) = (unique(&caa_per_source), unique(&names_per_source));
+    if caa_unique.is_empty() && names_unique.is_empty() {
+        return;
+    }
     let caa_lookups = futures_util::future::join_all(caa_unique.iter().filter_map(|name| {
         let lookups = context.caa.as_ref()?;
         Some(context.caa_cache.get(name, || lookups.lookup(name, deadline)))
@@ -418,6 +421,10 @@ async fn finish(mut evidence: Vec<Evidence>, context: &Context) -> Vec<TargetRes
     // The lookups of a source get one endpoint timeout, within the run's deadline.
     let deadline = Instant::now() + plan.probe.timeout;
     let deadline = context.probe.deadline.map_or(deadline, |run| run.min(deadline));
+    if plan.revocation.is_empty() && !plan.fetch_issuer {
+        add_lookup_evidence(&mut evidence, context, deadline).await;
+        return assess_all(&evidence, &plan.policy);
+    }
     // Only chains that completed a handshake (or files) are asked about.
     let chains: Vec<Vec<rustls::pki_types::CertificateDer<'static>>> = evidence
         .iter()
@@ -485,9 +492,22 @@ async fn scan_configured_url(path: PathBuf, url: String, context: &Context) -> V
 /// line (a file answers at once; a stalled standard input does not).
 const LIST_GRACE_AFTER_DEADLINE: Duration = Duration::from_millis(200);
 
-/// Probes and analyses every target, file and configured URL, handing each one's results to
-/// `sink` as soon as they are known (in no particular order; [`Order`] says where each belongs).
-pub async fn scan(plan: Arc<Plan>, source: TargetSource, mut sink: impl FnMut(Order, Vec<TargetResult>)) -> ScanEnd {
+/// Whether more results are already waiting to be handed over: a writer that streams them can
+/// gather them into one write and flush when none are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MoreWaiting(pub bool);
+
+/// Probes and analyses every target, file and configured URL; each one's results go through
+/// `prepare` in the task that made them (a report line is rendered, and the results freed,
+/// where they are still in that core's cache), then to `sink` as soon as they are known (in no
+/// particular order; [`Order`] says where each belongs).
+pub async fn scan<Prepared: Send + 'static>(
+    plan: Arc<Plan>,
+    source: TargetSource,
+    prepare: impl Fn(Vec<TargetResult>) -> Prepared + Send + Sync + 'static,
+    mut sink: impl FnMut(Order, Prepared, MoreWaiting),
+) -> ScanEnd {
+    let prepare = Arc::new(prepare);
     let mut probe_options = plan.probe.clone();
     probe_options.deadline = plan.run_budget.map(|budget| Instant::now() + budget);
     let deadline = probe_options.deadline;
@@ -513,17 +533,18 @@ pub async fn scan(plan: Arc<Plan>, source: TargetSource, mut sink: impl FnMut(Or
             items_sender.blocking_send((index, item)).is_ok()
         })
     });
-    let (results_sender, mut results) = mpsc::channel::<(Order, Vec<TargetResult>)>(256);
+    let (results_sender, mut results) = mpsc::channel::<(Order, Prepared)>(256);
     let dispatch = {
         let results_sender = results_sender.clone();
         let context = context.clone();
         async move {
             let start = |order: Order, work: std::pin::Pin<Box<dyn Future<Output = Vec<TargetResult>> + Send>>| {
-                let (in_progress, results_sender) = (in_progress.clone(), results_sender.clone());
+                let (in_progress, results_sender, prepare) =
+                    (in_progress.clone(), results_sender.clone(), prepare.clone());
                 async move {
                     let permit = in_progress.acquire_owned().await.ok();
                     tokio::spawn(async move {
-                        let found = work.await;
+                        let found = prepare(work.await);
                         let _ = results_sender.send((order, found)).await;
                         drop(permit);
                     });
@@ -589,7 +610,8 @@ pub async fn scan(plan: Arc<Plan>, source: TargetSource, mut sink: impl FnMut(Or
     drop(results_sender);
     let receive = async {
         while let Some((order, found)) = results.recv().await {
-            sink(order, found);
+            let more = MoreWaiting(!results.is_empty());
+            sink(order, found, more);
         }
     };
     let (list_complete, ()) = tokio::join!(dispatch, receive);

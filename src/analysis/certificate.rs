@@ -139,8 +139,17 @@ impl CertInfo {
     /// Only what name lookups need, for a scan that looks names up before the analysis:
     /// names, key identifiers and whether it is self-signed. The other fields are empty.
     pub fn names_from_der(der: &[u8]) -> CertInfo {
+        use x509_parser::extensions::{AuthorityKeyIdentifier, KeyIdentifier, SubjectAlternativeName};
+        use x509_parser::nom::Parser;
+        use x509_parser::oid_registry::{
+            OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER, OID_X509_EXT_SUBJECT_ALT_NAME, OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
+        };
         let mut info = CertInfo::unparsable(&[], String::new(), String::new());
-        let Ok((_, cert)) = X509Certificate::from_der(der) else {
+        // Only the three extensions needed are decoded, not all of them.
+        let parsed = X509CertificateParser::new()
+            .with_deep_parse_extensions(false)
+            .parse(der);
+        let Ok((_, cert)) = parsed else {
             info.parse_error = Some("the certificate does not parse".into());
             return info;
         };
@@ -149,16 +158,19 @@ impl CertInfo {
         info.issuer_raw = cert.issuer().as_raw().to_vec();
         info.common_names = common_names(&cert);
         for ext in cert.extensions() {
-            match ext.parsed_extension() {
-                ParsedExtension::SubjectAlternativeName(san) => {
+            if ext.oid == OID_X509_EXT_SUBJECT_ALT_NAME {
+                if let Ok((_, san)) = SubjectAlternativeName::from_der(ext.value) {
                     info.has_san_extension = true;
                     info.san_entries.extend(san.general_names.iter().map(san_entry));
                 }
-                ParsedExtension::AuthorityKeyIdentifier(aki) => {
+            } else if ext.oid == OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER {
+                if let Ok((_, aki)) = AuthorityKeyIdentifier::from_der(ext.value) {
                     info.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
                 }
-                ParsedExtension::SubjectKeyIdentifier(ski) => info.subject_key_id = Some(ski.0.to_vec()),
-                _ => {}
+            } else if ext.oid == OID_X509_EXT_SUBJECT_KEY_IDENTIFIER
+                && let Ok((_, ski)) = KeyIdentifier::from_der(ext.value)
+            {
+                info.subject_key_id = Some(ski.0.to_vec());
             }
         }
         info.self_signed = is_self_signed(&info);
@@ -247,7 +259,7 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
     info.issuer = cert.issuer().to_string();
     info.subject_raw = cert.subject().as_raw().to_vec();
     info.issuer_raw = cert.issuer().as_raw().to_vec();
-    info.serial = cert.raw_serial_as_string();
+    info.serial = serial_hex(cert.raw_serial());
     info.serial_raw = cert.raw_serial().to_vec();
     let validity = cert.validity();
     info.not_before_unix = validity.not_before.timestamp();
@@ -257,10 +269,10 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
     info.days_left = whole_days(info.not_after_unix - at_unix);
     info.common_names = common_names(cert);
     let sig_oid = &cert.signature_algorithm.algorithm;
-    info.signature_oid = sig_oid.to_id_string();
+    info.signature_oid = dotted(sig_oid);
     info.signature_algorithm = oid2sn(sig_oid, oid_registry())
         .map(str::to_string)
-        .unwrap_or_else(|_| sig_oid.to_id_string());
+        .unwrap_or_else(|_| info.signature_oid.clone());
     info.key = key_info(cert);
     info.spki_der = cert.public_key().raw.to_vec();
     info.key_bits = cert.public_key().subject_public_key.data.to_vec();
@@ -292,10 +304,10 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
                     && nc.excluded_subtrees.as_ref().is_none_or(Vec::is_empty);
                 info.name_constraints = Some((ext.critical, empty));
             }
-            ParsedExtension::ParseError { .. } => info.malformed_extensions.push(ext.oid.to_id_string()),
+            ParsedExtension::ParseError { .. } => info.malformed_extensions.push(dotted(&ext.oid)),
             ParsedExtension::KeyUsage(usage) => info.key_cert_sign = Some(usage.key_cert_sign()),
             ParsedExtension::UnsupportedExtension { .. } if ext.critical => {
-                info.unknown_critical_extensions.push(ext.oid.to_id_string())
+                info.unknown_critical_extensions.push(dotted(&ext.oid))
             }
             ParsedExtension::AuthorityKeyIdentifier(aki) => {
                 info.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
@@ -395,7 +407,7 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
                 .map(|oid| {
                     oid2sn(&oid, oid_registry())
                         .map(str::to_string)
-                        .unwrap_or_else(|_| oid.to_id_string())
+                        .unwrap_or_else(|_| dotted(&oid))
                 });
             (
                 format!("EC {}", curve.unwrap_or_default()).trim().to_string(),
@@ -407,7 +419,7 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
             let oid = &spki.algorithm.algorithm;
             let name = oid2sn(oid, oid_registry())
                 .map(str::to_string)
-                .unwrap_or_else(|_| oid.to_id_string());
+                .unwrap_or_else(|_| dotted(oid));
             let bits = match name.as_str() {
                 "ed25519" => Some(256),
                 "ed448" => Some(456),
@@ -440,14 +452,39 @@ fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
 }
 
 pub fn hex(bytes: &[u8], separator: &str) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    hex_with_digits(bytes, separator, b"0123456789ABCDEF")
+}
+
+/// Lowercase hex pairs separated by colons, as OpenSSL and x509-parser print serial numbers.
+pub fn serial_hex(bytes: &[u8]) -> String {
+    hex_with_digits(bytes, ":", b"0123456789abcdef")
+}
+
+fn hex_with_digits(bytes: &[u8], separator: &str, digits: &[u8; 16]) -> String {
     let mut out = String::with_capacity(bytes.len() * (2 + separator.len()));
     for (i, byte) in bytes.iter().enumerate() {
         if i > 0 {
             out.push_str(separator);
         }
-        out.push(DIGITS[(byte >> 4) as usize] as char);
-        out.push(DIGITS[(byte & 0x0f) as usize] as char);
+        out.push(digits[(byte >> 4) as usize] as char);
+        out.push(digits[(byte & 0x0f) as usize] as char);
+    }
+    out
+}
+
+/// An OID in dotted decimal ("1.2.840.10045.4.3.2"), as `Oid::to_id_string` writes it but
+/// without an allocation per arc.
+pub fn dotted(oid: &x509_parser::oid_registry::Oid<'_>) -> String {
+    use std::fmt::Write;
+    let Some(arcs) = oid.iter() else {
+        return oid.to_id_string();
+    };
+    let mut out = String::with_capacity(24);
+    for (i, arc) in arcs.enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        let _ = write!(out, "{arc}");
     }
     out
 }
@@ -479,11 +516,33 @@ mod tests {
     }
 
     #[test]
+    fn serials_and_oids_read_as_x509_parser_writes_them() {
+        for serial in [&[][..], &[0x00], &[0x01, 0xab, 0xff], &[0x7f; 20]] {
+            assert_eq!(serial_hex(serial), x509_parser::utils::format_serial(serial));
+        }
+        for der in [
+            &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02][..],
+            &[0x55, 0x1d, 0x11],
+            // An arc too large for 64 bits.
+            &[0x2a, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
+        ] {
+            let oid = x509_parser::oid_registry::Oid::new(der.into());
+            assert_eq!(dotted(&oid), oid.to_id_string());
+        }
+        assert_eq!(
+            dotted(&x509_parser::oid_registry::OID_SIG_ECDSA_WITH_SHA256),
+            "1.2.840.10045.4.3.2"
+        );
+    }
+
+    #[test]
     fn the_names_only_parse_agrees_with_the_full_one() {
         for pem in [
             include_str!("../../fixtures/ocsp/leaf.pem"),
             include_str!("../../fixtures/ocsp/ca.pem"),
             include_str!("../../fixtures/legacy/sha1leaf.pem"),
+            include_str!("../../fixtures/legacy/rsaca.pem"),
+            include_str!("../../fixtures/ocsp/responder.pem"),
         ] {
             let der: rustls::pki_types::CertificateDer<'static> =
                 rustls::pki_types::pem::PemObject::from_pem_slice(pem.as_bytes()).unwrap();
@@ -494,6 +553,9 @@ mod tests {
             assert_eq!(names.has_san_extension, full.has_san_extension);
             assert_eq!(names.self_signed, full.self_signed);
             assert_eq!(names.subject_raw, full.subject_raw);
+            assert_eq!(names.issuer_raw, full.issuer_raw);
+            assert_eq!(names.authority_key_id, full.authority_key_id);
+            assert_eq!(names.subject_key_id, full.subject_key_id);
         }
         assert!(!CertInfo::names_from_der(b"garbage").parsed());
     }

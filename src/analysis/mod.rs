@@ -580,11 +580,11 @@ fn distrust_on_bad_signature(result: &mut TargetResult, handshake_findings: &[Fi
 }
 
 /// The role of a served certificate in messages.
-fn role(served: &[CertInfo], index: usize) -> String {
+fn role(served: &[CertInfo], index: usize) -> std::borrow::Cow<'static, str> {
     match index {
-        0 => "the leaf".to_string(),
-        i if served[i].self_signed => format!("root #{i}"),
-        i => format!("intermediate #{i}"),
+        0 => "the leaf".into(),
+        i if served[i].self_signed => format!("root #{i}").into(),
+        i => format!("intermediate #{i}").into(),
     }
 }
 
@@ -714,7 +714,7 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
         None => None,
     };
     let mut malformed = None;
-    let mut structural = |cert: &CertInfo, who: String| {
+    let mut structural = |cert: &CertInfo, who: &str| {
         if cert.parsed() && cert.issuer_raw.len() <= 2 {
             let detail = format!(
                 "{who} {} has an empty issuer name, which RFC 5280 forbids",
@@ -725,10 +725,10 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
         }
     };
     for &i in &shape.path {
-        structural(&served[i], role(served, i));
+        structural(&served[i], &role(served, i));
     }
     if let Some(anchor) = anchor_info {
-        structural(anchor, "the trust anchor".to_string());
+        structural(anchor, "the trust anchor");
         findings.extend(conformity::problems(
             anchor,
             "the trust anchor",
@@ -756,10 +756,11 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
     let mut soonest: Option<&CertInfo> = None;
     for &i in &considered {
         let cert = &served[i];
+        let role = role(served, i);
         let is_needed = needed.contains(&i);
         findings.extend(validity::validity_findings(
             cert,
-            &role(served, i),
+            &role,
             policy.at_unix,
             policy.thresholds,
             is_needed,
@@ -771,12 +772,12 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
             }
         }
         if is_needed {
-            findings.extend(conformity::problems(cert, &role(served, i), i == 0, rules));
+            findings.extend(conformity::problems(cert, &role, i == 0, rules));
         }
         let anchor_self_signature = i > 0 && cert.self_signed;
         if !anchor_self_signature {
-            findings.extend(crypto::weak_key(cert, &role(served, i)));
-            findings.extend(crypto::weak_signature(cert, &role(served, i)));
+            findings.extend(crypto::weak_key(cert, &role));
+            findings.extend(crypto::weak_signature(cert, &role));
         }
     }
 

@@ -91,15 +91,15 @@ pub fn render(run: &Run) -> String {
     text
 }
 
-/// One target's NDJSON line, newline included.
-pub fn ndjson_target_line(target: &TargetResult) -> String {
-    let mut text = serde_json::to_string(&TargetLine {
+/// Appends one target's NDJSON line, newline included, to `out`.
+pub fn write_ndjson_target_line(out: &mut Vec<u8>, target: &TargetResult) {
+    let line = TargetLine {
         record: "target",
         target,
-    })
-    .unwrap_or_default();
-    text.push('\n');
-    text
+    };
+    if serde_json::to_writer(&mut *out, &line).is_ok() {
+        out.push(b'\n');
+    }
 }
 
 /// The NDJSON line that ends a run: the document's fields but the targets.

@@ -86,6 +86,16 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Adds the counts of another tally (results counted elsewhere).
+    pub fn absorb(&mut self, other: Tally) {
+        self.summary.ok += other.summary.ok;
+        self.summary.warning += other.summary.warning;
+        self.summary.critical += other.summary.critical;
+        self.summary.unknown += other.summary.unknown;
+        self.any_finding |= other.any_finding;
+        self.ignored += other.ignored;
+    }
+
     pub fn add(&mut self, target: &TargetResult) {
         match target.status {
             Status::Ok => self.summary.ok += 1,
