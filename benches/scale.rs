@@ -4,6 +4,10 @@
 //! for 200, 1,000 and 10,000 endpoints that answer (good) and that never answer (silent).
 //! Run with `cargo bench --bench scale` (or `bench/run`); it asserts nothing.
 //!
+//! Each row alternates baseline and certscan runs (`CERTSCAN_BENCH_RUNS` pairs, default 5; 3
+//! at 10,000 endpoints) and prints the medians, with the lowest and highest wall ratio of a
+//! pair: one run of either moves by 10% or more on a loaded machine.
+//!
 //! The binary plays three parts: without arguments it leads the benchmark; `serve KIND N DIR`
 //! serves N endpoints on 127.0.0.2-127.0.0.5 until its standard input closes; `baseline LIST
 //! CONCURRENCY TIMEOUT ROOT` makes the bare handshakes.
@@ -102,11 +106,12 @@ fn lead() {
         ADDRESSES.len()
     );
     println!(
-        "{:<18} {:>27} | {:>27} | {:>6} {:>6} | {:>26}",
+        "{:<18} {:>27} | {:>27} | {:>6} {:>6} | {:>26} |",
         "", "bare rustls baseline", "certscan (ndjson)", "wall", "cpu", "certscan cpu per endpoint"
     );
+    println!("medians of alternating runs; the range is the lowest and highest wall ratio of one pair");
     println!(
-        "{:<18} {:>8} {:>8} {:>9} | {:>8} {:>8} {:>9} | {:>6} {:>6} | {:>12} {:>13}",
+        "{:<18} {:>8} {:>8} {:>9} | {:>8} {:>8} {:>9} | {:>6} {:>6} | {:>12} {:>13} | wall ratio range",
         "endpoints",
         "wall s",
         "cpu s",
@@ -190,30 +195,43 @@ fn scenario(kind: &str, size: usize, pki: &Pki, chain: &str) {
     // The baseline at certscan's concurrency: its active slots for endpoints that
     // answer; its active and quiet slots together for endpoints that never do.
     let concurrency = if kind == "good" { ACTIVE } else { ACTIVE + QUIET };
-    let base = measured(
-        &me,
-        &[
-            "baseline".into(),
-            list.display().to_string(),
-            concurrency.to_string(),
-            TIMEOUT_SECONDS.to_string(),
-            root.clone(),
-        ],
-    );
-    let full = measured(certscan, &certscan_args(&list, &root, &TIMEOUT_SECONDS.to_string()));
+    let base_args = [
+        "baseline".into(),
+        list.display().to_string(),
+        concurrency.to_string(),
+        TIMEOUT_SECONDS.to_string(),
+        root.clone(),
+    ];
+    let full_args = certscan_args(&list, &root, &TIMEOUT_SECONDS.to_string());
+    let pairs: Vec<(Usage, Usage)> = (0..runs_for(size))
+        .map(|_| (measured(&me, &base_args), measured(certscan, &full_args)))
+        .collect();
     drop(server.stdin.take());
     let _ = server.wait();
-    let summary: serde_json::Value =
-        serde_json::from_str(full.stdout.lines().last().unwrap_or("{}")).unwrap_or_default();
+    let wall_ratios: Vec<f64> = pairs.iter().map(|(b, f)| f.wall / b.wall).collect();
+    let (lowest, highest) = wall_ratios
+        .iter()
+        .fold((f64::INFINITY, 0f64), |(lo, hi), r| (lo.min(*r), hi.max(*r)));
+    let (bases, fulls): (Vec<Usage>, Vec<Usage>) = pairs.into_iter().unzip();
+    let base = median_usage(&bases);
+    let full = median_usage(&fulls);
+    // Every certscan run must have seen every endpoint as expected.
     let expected = if kind == "good" { "ok" } else { "critical" };
-    let counted = summary["summary"][expected].as_u64().unwrap_or(0) as usize;
-    let check = if counted == size {
-        String::new()
-    } else {
-        format!("  (only {counted} of {size} {expected}: {})", summary["summary"])
-    };
+    let check: String = fulls
+        .iter()
+        .filter_map(|run| {
+            let summary: serde_json::Value =
+                serde_json::from_str(run.stdout.lines().last().unwrap_or("{}")).unwrap_or_default();
+            let counted = summary["summary"][expected].as_u64().unwrap_or(0) as usize;
+            (counted != size).then(|| format!("  (only {counted} of {size} {expected}: {})", summary["summary"]))
+        })
+        .collect();
+    let handshakes_failed = bases
+        .iter()
+        .map(|run| run.stdout.trim().to_string())
+        .find(|handshakes| kind == "good" && !handshakes.ends_with(" 0 failed"));
     println!(
-        "{:<18} {:>8.2} {:>8.2} {:>9.1} | {:>8.2} {:>8.2} {:>9.1} | {:>6.2} {:>6.2} | {:>9.3} ms {:>10.3} ms{check}",
+        "{:<18} {:>8.2} {:>8.2} {:>9.1} | {:>8.2} {:>8.2} {:>9.1} | {:>6.2} {:>6.2} | {:>9.3} ms {:>10.3} ms | {lowest:.2}-{highest:.2}{check}",
         format!("{size} {kind}{chain}"),
         base.wall,
         base.cpu,
@@ -233,9 +251,32 @@ fn scenario(kind: &str, size: usize, pki: &Pki, chain: &str) {
             full.wall / TIMEOUT_SECONDS
         );
     }
-    let handshakes = base.stdout.trim();
-    if kind == "good" && !handshakes.ends_with(" 0 failed") {
+    if let Some(handshakes) = handshakes_failed {
         println!("{:<18} baseline: {handshakes}", "");
+    }
+}
+
+/// How many baseline/certscan pairs a row runs.
+fn runs_for(size: usize) -> usize {
+    std::env::var("CERTSCAN_BENCH_RUNS")
+        .ok()
+        .and_then(|runs| runs.parse().ok())
+        .filter(|runs| *runs > 0)
+        .unwrap_or(if size >= 10_000 { 3 } else { 5 })
+}
+
+/// The median of each figure over several runs.
+fn median_usage(runs: &[Usage]) -> Usage {
+    let median = |figure: fn(&Usage) -> f64| {
+        let mut values: Vec<f64> = runs.iter().map(figure).collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    Usage {
+        wall: median(|u| u.wall),
+        cpu: median(|u| u.cpu),
+        peak_mib: median(|u| u.peak_mib),
+        stdout: String::new(),
     }
 }
 

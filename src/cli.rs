@@ -1052,12 +1052,21 @@ enum ReportOutput {
     File(ReportFile),
 }
 
+/// Standard output is written once this much is pending, even while more results are ready, so
+/// a burst of results (thousands of endpoints timing out together) is not held in memory.
+const STDOUT_BATCH: usize = 64 * 1024;
+
 impl ReportOutput {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         match self {
+            ReportOutput::Stdout { .. } if bytes.len() >= STDOUT_BATCH => {
+                // A whole report: written as it is, not copied.
+                self.flush()?;
+                write_stdout_bytes(bytes)
+            }
             ReportOutput::Stdout { pending } => {
                 pending.extend_from_slice(bytes);
-                Ok(())
+                self.flush_when_full()
             }
             ReportOutput::File(file) => file.write(bytes),
         }
@@ -1068,9 +1077,16 @@ impl ReportOutput {
         match self {
             ReportOutput::Stdout { pending } => {
                 render(pending);
-                Ok(())
+                self.flush_when_full()
             }
             ReportOutput::File(file) => file.write_with(render),
+        }
+    }
+
+    fn flush_when_full(&mut self) -> std::io::Result<()> {
+        match self {
+            ReportOutput::Stdout { pending } if pending.len() >= STDOUT_BATCH => self.flush(),
+            _ => Ok(()),
         }
     }
 
@@ -1245,6 +1261,8 @@ pub fn main() -> ExitCode {
             report::json::write_ndjson_target_line(&mut ndjson, result);
             tally.add(result);
         }
+        // Thousands of endpoints that time out together wait with their lines to be written.
+        ndjson.shrink_to_fit();
         Prepared::Lines { ndjson, tally }
     };
     let end = runtime.block_on(scan::scan(plan.clone(), source, prepare, |order, prepared, more| {

@@ -87,17 +87,11 @@ struct Endpoint {
 /// one (a panic) becomes that endpoint's result. The result has one entry per address, in the
 /// resolver's order, or one when the target could not be resolved.
 pub async fn probe_target(target: Target, options: Arc<ProbeOptions>, slots: Arc<Slots>) -> Vec<Evidence> {
-    let addresses = match &target.host {
-        // Nothing to wait for: no slot is taken.
-        Host::Ip(ip) => Ok(vec![*ip]),
-        Host::Dns(_) => {
-            // Boxed: the resolution's state is gone once the addresses are known.
-            let resolution = Box::pin(slots.run(None, options.deadline, || Box::pin(resolve(&target, &options))));
-            match resolution.await {
-                None => Err(not_started(&options)),
-                Some(resolved) => resolved,
-            }
-        }
+    // Boxed: the resolution's state is gone once the addresses are known.
+    let resolution = Box::pin(slots.run(None, options.deadline, || Box::pin(resolve(&target, &options))));
+    let addresses = match resolution.await {
+        None => Err(not_started(&options)),
+        Some(resolved) => resolved,
     };
     let addresses = match addresses {
         Ok(addresses) => addresses,
@@ -108,37 +102,28 @@ pub async fn probe_target(target: Target, options: Arc<ProbeOptions>, slots: Arc
             return vec![unresolved_evidence(&target, observation, options.sni.clone())];
         }
     };
-    let mut probes: Vec<_> = addresses
-        .into_iter()
-        .map(|address| {
-            let (target, options, slots) = (&target, &options, &slots);
-            async move {
-                let sni = sni_for(target, options.sni.clone());
-                let endpoint = Endpoint {
-                    target: target.clone(),
-                    address,
-                };
-                // The evidence comes boxed: an endpoint waiting for its slot does not reserve room for it.
-                let start = || Box::pin(async move { Box::new(probe_endpoint(endpoint, options).await) });
-                let probe = slots.run(Some(address), options.deadline, start);
-                let evidence = match std::panic::AssertUnwindSafe(probe).catch_unwind().await {
-                    Ok(Some(evidence)) => *evidence,
-                    Ok(None) => endpoint_evidence(target, Some(address), sni, target.protocol, not_started(options)),
-                    Err(panic) => endpoint_evidence(target, Some(address), sni, target.protocol, panicked(panic)),
-                };
-                if let Some(Progress(done)) = &options.progress {
-                    done();
-                }
-                evidence
+    let probes = addresses.into_iter().map(|address| {
+        let (target, options, slots) = (&target, &options, &slots);
+        async move {
+            let sni = sni_for(target, options.sni.clone());
+            let endpoint = Endpoint {
+                target: target.clone(),
+                address,
+            };
+            // The evidence comes boxed: an endpoint waiting for its slot does not reserve room for it.
+            let start = || Box::pin(async move { Box::new(probe_endpoint(endpoint, options).await) });
+            let probe = slots.run(Some(address), options.deadline, start);
+            let evidence = match std::panic::AssertUnwindSafe(probe).catch_unwind().await {
+                Ok(Some(evidence)) => *evidence,
+                Ok(None) => endpoint_evidence(target, Some(address), sni, target.protocol, not_started(options)),
+                Err(panic) => endpoint_evidence(target, Some(address), sni, target.protocol, panicked(panic)),
+            };
+            if let Some(Progress(done)) = &options.progress {
+                done();
             }
-        })
-        .collect();
-    // Most targets have one address: no joining needed.
-    if probes.len() == 1
-        && let Some(probe) = probes.pop()
-    {
-        return vec![probe.await];
-    }
+            evidence
+        }
+    });
     futures_util::future::join_all(probes).await
 }
 
