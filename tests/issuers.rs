@@ -83,6 +83,38 @@ fn a_fetched_intermediate_proves_the_fix_and_the_written_chain_validates() {
 }
 
 #[test]
+fn ndjson_streams_while_the_corrected_chain_is_written() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let aia = HttpServer::start(&servers, HttpAnswer::Body(pki.intermediate.cert.der.to_vec()));
+    let (_, args) = leaf_only(&servers, &pki, &format!("{}/int.crt", aia.url));
+    let out = pki.path("fullchain.pem");
+    let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+    all.extend([
+        "--fetch-issuer",
+        "--write-chain",
+        &out,
+        "--format",
+        "ndjson",
+        "--at",
+        AT,
+    ]);
+    let run = certscan(&all);
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(lines[0]["record"], "target");
+    assert_eq!(lines[0]["findings"][0]["id"], "chain.incomplete");
+    assert_eq!(lines[1]["record"], "summary");
+    assert_eq!(lines[1]["summary"]["critical"], 1);
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(lines[0]["corrected_chain"], written.as_str());
+    assert_eq!(written.matches("BEGIN CERTIFICATE").count(), 2);
+}
+
+#[test]
 fn pem_and_pkcs7_answers_are_read() {
     let (pki, servers) = (Pki::new(), Servers::new());
     for body in [
