@@ -255,8 +255,8 @@ impl CertInfo {
 fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64) -> CertInfo {
     let mut info = CertInfo::unparsable(der, sha256, String::new());
     info.parse_error = None;
-    info.subject = cert.subject().to_string();
-    info.issuer = cert.issuer().to_string();
+    info.subject = crate::der::name_string(cert.subject());
+    info.issuer = crate::der::name_string(cert.issuer());
     info.subject_raw = cert.subject().as_raw().to_vec();
     info.issuer_raw = cert.issuer().as_raw().to_vec();
     info.serial = serial_hex(cert.raw_serial());
@@ -491,10 +491,25 @@ pub fn dotted(oid: &x509_parser::oid_registry::Oid<'_>) -> String {
 
 /// Formats seconds since the epoch as RFC 3339 UTC.
 pub fn rfc3339(unix: i64) -> String {
-    ::time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&::time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| unix.to_string())
+    use std::fmt::Write;
+    match ::time::OffsetDateTime::from_unix_timestamp(unix) {
+        // RFC 3339 has four-digit years; the seconds are written as they are beyond them.
+        Ok(t) if (0..=9999).contains(&t.year()) => {
+            let mut out = String::with_capacity(20);
+            let _ = write!(
+                out,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            );
+            out
+        }
+        _ => unix.to_string(),
+    }
 }
 
 /// Whole days in a span of seconds, rounded toward zero: the one rule behind every day count
@@ -513,6 +528,20 @@ mod tests {
         assert_eq!(hex(&[0x7e], ":"), "7E");
         assert_eq!(hex(&[], ":"), "");
         assert_eq!(hex(&[1, 2], ""), "0102");
+    }
+
+    #[test]
+    fn dates_are_written_as_the_time_crate_writes_rfc3339() {
+        for unix in [0, 1, 59, 951_782_400, 1_900_000_000, 253_402_300_799, -62_167_219_200] {
+            let expected = ::time::OffsetDateTime::from_unix_timestamp(unix)
+                .unwrap()
+                .format(&::time::format_description::well_known::Rfc3339)
+                .unwrap();
+            assert_eq!(rfc3339(unix), expected, "{unix}");
+        }
+        // Years past 9999 cannot be written in RFC 3339: the seconds are.
+        assert_eq!(rfc3339(253_402_300_800), "253402300800");
+        assert_eq!(rfc3339(-62_167_219_201), "-62167219201");
     }
 
     #[test]
