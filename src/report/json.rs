@@ -97,8 +97,11 @@ pub fn write_ndjson_target_line(out: &mut Vec<u8>, target: &TargetResult) {
         record: "target",
         target,
     };
-    if serde_json::to_writer(&mut *out, &line).is_ok() {
-        out.push(b'\n');
+    let start = out.len();
+    match serde_json::to_writer(&mut *out, &line) {
+        Ok(()) => out.push(b'\n'),
+        // Never half a line in the stream.
+        Err(_) => out.truncate(start),
     }
 }
 
