@@ -919,7 +919,6 @@ struct ReportFile {
     path: PathBuf,
     temporary: PathBuf,
     file: Option<std::io::BufWriter<std::fs::File>>,
-    scratch: Vec<u8>,
 }
 
 impl ReportFile {
@@ -939,7 +938,6 @@ impl ReportFile {
             path: path.to_path_buf(),
             temporary,
             file: Some(std::io::BufWriter::new(file)),
-            scratch: Vec::new(),
         })
     }
 
@@ -948,16 +946,6 @@ impl ReportFile {
             Some(file) => file.write_all(bytes),
             None => Ok(()),
         }
-    }
-
-    /// Writes what `render` appends to the file's reusable scratch buffer.
-    fn write_with(&mut self, render: impl FnOnce(&mut Vec<u8>)) -> std::io::Result<()> {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        render(&mut scratch);
-        let written = self.write(&scratch);
-        scratch.clear();
-        self.scratch = scratch;
-        written
     }
 
     fn commit(mut self) -> std::io::Result<()> {
@@ -1066,27 +1054,12 @@ impl ReportOutput {
             }
             ReportOutput::Stdout { pending } => {
                 pending.extend_from_slice(bytes);
-                self.flush_when_full()
+                if pending.len() >= STDOUT_BATCH {
+                    return self.flush();
+                }
+                Ok(())
             }
             ReportOutput::File(file) => file.write(bytes),
-        }
-    }
-
-    /// Writes what `render` appends to a buffer (a buffer reused from line to line).
-    fn write_with(&mut self, render: impl FnOnce(&mut Vec<u8>)) -> std::io::Result<()> {
-        match self {
-            ReportOutput::Stdout { pending } => {
-                render(pending);
-                self.flush_when_full()
-            }
-            ReportOutput::File(file) => file.write_with(render),
-        }
-    }
-
-    fn flush_when_full(&mut self) -> std::io::Result<()> {
-        match self {
-            ReportOutput::Stdout { pending } if pending.len() >= STDOUT_BATCH => self.flush(),
-            _ => Ok(()),
         }
     }
 
@@ -1283,13 +1256,15 @@ pub fn main() -> ExitCode {
                     kept.push((order, results));
                     return;
                 }
+                let mut ndjson = Vec::new();
                 for result in results {
-                    if write_error.is_none()
-                        && let Err(e) = output.write_with(|out| report::json::write_ndjson_target_line(out, &result))
-                    {
-                        write_error = Some(e);
-                    }
+                    report::json::write_ndjson_target_line(&mut ndjson, &result);
                     run.add(result, false);
+                }
+                if write_error.is_none()
+                    && let Err(e) = output.write(&ndjson)
+                {
+                    write_error = Some(e);
                 }
             }
         }
