@@ -8,9 +8,16 @@
 //! at 10,000 endpoints) and prints the medians, with the lowest and highest wall ratio of a
 //! pair: one run of either moves by 10% or more on a loaded machine.
 //!
+//! Each good endpoint serves its own leaf certificate and key under one intermediate, as the
+//! hosts of a fleet under one CA do; one row has every endpoint serve the same certificate, as
+//! the ports of one host or a wildcard's names do. (certscan verifies each distinct signature
+//! once per run: the intermediate's once in a fleet, the leaf's too when it is shared.)
+//!
 //! The binary plays three parts: without arguments it leads the benchmark; `serve KIND N DIR`
-//! serves N endpoints on 127.0.0.2-127.0.0.5 until its standard input closes; `baseline LIST
-//! CONCURRENCY TIMEOUT ROOT` makes the bare handshakes.
+//! serves N endpoints on 127.0.0.2-127.0.0.5 until its standard input closes (endpoint i
+//! serves the i-th leaf of `DIR/leaves.pem` with its key in `DIR/keys.pem`, cycling, and
+//! `DIR/intermediate.pem`); `baseline LIST CONCURRENCY TIMEOUT ROOT` makes the bare
+//! handshakes.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -23,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use common::{AT, LeafSpec, Pki, Servers};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 
 const TIMEOUT_SECONDS: f64 = 2.0;
 /// The loopback addresses the endpoints are spread over (one address's port range would not
@@ -124,16 +131,18 @@ fn lead() {
         "all",
         "over baseline"
     );
-    for (kind, size, pki, chain) in [
-        ("good", 200, &p256, ""),
-        ("good", 1_000, &p256, ""),
-        ("good", 10_000, &p256, ""),
-        ("good", 1_000, &p384, " P-384"),
-        ("silent", 200, &p256, ""),
-        ("silent", 1_000, &p256, ""),
-        ("silent", 10_000, &p256, ""),
+    use Leaves::{OnePerEndpoint, Shared};
+    for (kind, size, pki, leaves, chain) in [
+        ("good", 200, &p256, OnePerEndpoint, ""),
+        ("good", 1_000, &p256, OnePerEndpoint, ""),
+        ("good", 10_000, &p256, OnePerEndpoint, ""),
+        ("good", 1_000, &p384, OnePerEndpoint, " P-384"),
+        ("good", 1_000, &p256, Shared, ", 1 cert"),
+        ("silent", 200, &p256, Shared, ""),
+        ("silent", 1_000, &p256, Shared, ""),
+        ("silent", 10_000, &p256, Shared, ""),
     ] {
-        scenario(kind, size, pki, chain);
+        scenario(kind, size, pki, leaves, chain);
     }
     instructions(&p256, 300);
 }
@@ -156,7 +165,7 @@ fn counted_instructions(program: &Path, args: &[String]) -> Option<u64> {
 /// The same good endpoints handshaken by the baseline and scanned by certscan under callgrind:
 /// the ratio of instructions, the figure that noise does not blur.
 fn instructions(pki: &Pki, size: usize) {
-    let (mut server, list, root) = endpoints("good", size, pki);
+    let (mut server, list, root) = endpoints("good", size, pki, Leaves::OnePerEndpoint);
     let me = std::env::current_exe().unwrap();
     let certscan = Path::new(env!("CARGO_BIN_EXE_certscan"));
     // A long timeout: everything runs tens of times slower under callgrind.
@@ -186,10 +195,10 @@ fn instructions(pki: &Pki, size: usize) {
     }
 }
 
-/// Starts `size` endpoints of `kind` serving `pki`'s chain, runs the baseline and certscan
+/// Starts `size` endpoints of `kind` serving leaves of `pki`, runs the baseline and certscan
 /// against them, and prints one row.
-fn scenario(kind: &str, size: usize, pki: &Pki, chain: &str) {
-    let (mut server, list, root) = endpoints(kind, size, pki);
+fn scenario(kind: &str, size: usize, pki: &Pki, leaves: Leaves, chain: &str) {
+    let (mut server, list, root) = endpoints(kind, size, pki, leaves);
     let me = std::env::current_exe().unwrap();
     let certscan = Path::new(env!("CARGO_BIN_EXE_certscan"));
     // The baseline at certscan's concurrency: its active slots for endpoints that
@@ -280,17 +289,31 @@ fn median_usage(runs: &[Usage]) -> Usage {
     }
 }
 
-/// Starts `size` endpoints of `kind` serving a fresh leaf of `pki` with its intermediate, and
+/// Whether every endpoint serves a leaf of its own or all serve the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leaves {
+    OnePerEndpoint,
+    Shared,
+}
+
+/// Starts `size` endpoints of `kind` serving fresh leaves of `pki` with its intermediate, and
 /// writes their list; the server process, the list and the root to trust.
-fn endpoints(kind: &str, size: usize, pki: &Pki) -> (Child, std::path::PathBuf, String) {
-    let leaf = pki.leaf(&LeafSpec::new(&ADDRESSES));
+fn endpoints(kind: &str, size: usize, pki: &Pki, leaves: Leaves) -> (Child, std::path::PathBuf, String) {
+    let count = match leaves {
+        Leaves::OnePerEndpoint if kind == "good" => size,
+        _ => 1,
+    };
+    let spec = LeafSpec::new(&ADDRESSES);
+    let (mut certificates, mut keys) = (String::new(), String::new());
+    for _ in 0..count {
+        let leaf = pki.leaf(&spec);
+        certificates.push_str(&leaf.pem);
+        keys.push_str(leaf.key.as_ref().unwrap());
+    }
     let dir = pki.dir.path();
-    std::fs::write(
-        dir.join("chain.pem"),
-        format!("{}{}", leaf.pem, pki.intermediate.cert.pem),
-    )
-    .unwrap();
-    std::fs::write(dir.join("key.pem"), leaf.key.as_ref().unwrap()).unwrap();
+    std::fs::write(dir.join("leaves.pem"), certificates).unwrap();
+    std::fs::write(dir.join("keys.pem"), keys).unwrap();
+    std::fs::write(dir.join("intermediate.pem"), &pki.intermediate.cert.pem).unwrap();
     let me = std::env::current_exe().unwrap();
     let mut server = start_servers(&me, kind, size, dir);
     let endpoints = read_endpoints(&mut server, size);
@@ -359,22 +382,30 @@ fn serve(kind: &str, size: usize, dir: &Path) {
     let servers = Servers::new();
     let mut silent_listeners = Vec::new();
     let mut out = std::io::stdout().lock();
-    let config = (kind == "good").then(|| {
-        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("chain.pem"))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        let key = PrivateKeyDer::from_pem_file(dir.join("key.pem")).unwrap();
-        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .unwrap()
-    });
+    let configs: Vec<rustls::ServerConfig> = if kind == "good" {
+        let intermediate = CertificateDer::from_pem_file(dir.join("intermediate.pem")).unwrap();
+        let leaves = CertificateDer::pem_file_iter(dir.join("leaves.pem")).unwrap();
+        let keys = PrivatePkcs8KeyDer::pem_file_iter(dir.join("keys.pem")).unwrap();
+        leaves
+            .zip(keys)
+            .map(|(leaf, key)| {
+                rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                    .with_safe_default_protocol_versions()
+                    .unwrap()
+                    .with_no_client_auth()
+                    .with_single_cert(
+                        vec![leaf.unwrap(), intermediate.clone()],
+                        PrivateKeyDer::Pkcs8(key.unwrap()),
+                    )
+                    .unwrap()
+            })
+            .collect()
+    } else {
+        vec![]
+    };
     for i in 0..size {
         let address = ADDRESSES[i % ADDRESSES.len()];
-        let bound = match &config {
+        let bound = match configs.get(i % configs.len().max(1)) {
             Some(config) => servers.tls_with_config(config.clone(), &format!("{address}:0")),
             None => {
                 let listener = std::net::TcpListener::bind(format!("{address}:0")).unwrap();

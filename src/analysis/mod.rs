@@ -15,6 +15,7 @@ pub mod platform;
 pub mod protocol;
 pub mod resolution;
 pub mod revocation;
+pub mod signatures;
 pub mod trust;
 pub mod validity;
 

@@ -4,10 +4,11 @@
 
 use std::time::Duration;
 
-use rustls::pki_types::{CertificateDer, TrustAnchor, UnixTime};
+use rustls::pki_types::{CertificateDer, SignatureVerificationAlgorithm, TrustAnchor, UnixTime};
 use webpki::{EndEntityCert, KeyUsage, anchor_from_trusted_cert};
 
 use super::certificate::CertInfo;
+use super::signatures::VerifiedSignatures;
 
 /// The base set of trust anchors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub struct TrustStore {
     anchors: Vec<TrustAnchor<'static>>,
     /// Certificates given with `--ca-file`, kept whole, with their index in `anchors`.
     explicit: Vec<(usize, CertificateDer<'static>)>,
+    /// The signatures the run's validations verified, each verified once.
+    verified: VerifiedSignatures,
 }
 
 impl TrustStore {
@@ -129,8 +132,13 @@ pub fn validate(served: &[CertInfo], store: &TrustStore, at_unix: i64) -> PathCh
         Err(e) => return PathCheck::Invalid(e),
     };
     let time = UnixTime::since_unix_epoch(Duration::from_secs(at_unix.max(0) as u64));
+    let remembering = store.verified.algorithms();
+    let algorithms: Vec<&dyn SignatureVerificationAlgorithm> = remembering
+        .iter()
+        .map(|a| a as &dyn SignatureVerificationAlgorithm)
+        .collect();
     let result = leaf.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
+        &algorithms,
         &store.anchors,
         &ders[1..],
         time,
@@ -248,6 +256,39 @@ mod tests {
         assert_eq!(der_contents(&[0x30, 0x02, 0xAA, 0xBB]), &[0xAA, 0xBB]);
         assert_eq!(der_contents(&[0x31, 0x00]), &[0x31, 0x00]);
         assert_eq!(der_contents(&[0x30, 0x05, 0xAA]), &[0x30, 0x05, 0xAA]);
+    }
+
+    #[test]
+    fn a_signature_verified_before_does_not_vouch_for_an_altered_one() {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+        let root_key = KeyPair::generate().unwrap();
+        let mut root_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        root_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        root_params.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+        let root = root_params.self_signed(&root_key).unwrap();
+        let issuer = Issuer::new(root_params, root_key);
+        let leaf = CertificateParams::new(vec!["host.example".to_string()])
+            .unwrap()
+            .signed_by(&KeyPair::generate().unwrap(), &issuer)
+            .unwrap();
+        let mut store = TrustStore::default();
+        store.add_certificates(vec![root.der().clone()]).unwrap();
+        let at = 1_800_000_000;
+        let served = |der: &[u8]| vec![CertInfo::from_der(der, at)];
+        let valid = |check: PathCheck| matches!(check, PathCheck::Valid { .. });
+        assert!(valid(validate(&served(leaf.der()), &store, at)));
+        assert_eq!(store.verified.remembered(), 1);
+        // Again from memory, also through a copy of the store (as each target's policy holds).
+        assert!(valid(validate(&served(leaf.der()), &store.clone(), at)));
+        assert_eq!(store.verified.remembered(), 1);
+        // The same certificate with the last byte of its signature changed is refused.
+        let mut altered = leaf.der().to_vec();
+        *altered.last_mut().unwrap() ^= 1;
+        assert!(matches!(
+            validate(&served(&altered), &store, at),
+            PathCheck::Invalid(webpki::Error::InvalidSignatureForPublicKey)
+        ));
+        assert_eq!(store.verified.remembered(), 1);
     }
 
     #[test]
