@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use tokio::sync::{OnceCell, Semaphore, mpsc};
+use tokio::sync::{Notify, OnceCell, Semaphore, mpsc};
 use tokio::time::{Instant, timeout_at};
 
 use crate::analysis::certificate::CertInfo;
@@ -546,7 +546,8 @@ pub async fn scan<Prepared: Send + 'static>(
         plan: plan.clone(),
     });
     // Sources in progress at once: enough to fill every slot, few enough to keep memory flat.
-    let in_progress = Arc::new(Semaphore::new(plan.probe.slots.active + plan.probe.slots.quiet));
+    let in_progress_size = plan.probe.slots.active + plan.probe.slots.quiet;
+    let in_progress = Arc::new(Semaphore::new(in_progress_size));
     let (items_sender, mut items) = mpsc::channel::<(u64, Item)>(1024);
     let reader = tokio::task::spawn_blocking(move || {
         let mut index = 0u64;
@@ -556,8 +557,10 @@ pub async fn scan<Prepared: Send + 'static>(
         })
     });
     let (results_sender, mut results) = mpsc::channel::<(Order, Prepared)>(256);
-    // The dispatch runs among the probes: a finished target wakes it there, not on another thread.
-    let dispatch = tokio::spawn({
+    // Told when every target has handed over its results: the writer stops gathering.
+    let all_sent = Arc::new(Notify::new());
+    let dispatch = {
+        let all_sent = all_sent.clone();
         let results_sender = results_sender.clone();
         let context = context.clone();
         async move {
@@ -629,27 +632,31 @@ pub async fn scan<Prepared: Send + 'static>(
                 )
                 .await;
             }
+            // A target's permit comes back once its results are sent.
+            let _ = in_progress
+                .acquire_many(u32::try_from(in_progress_size).unwrap_or(u32::MAX))
+                .await;
+            all_sent.notify_one();
             list_complete
         }
-    });
+    };
     drop(results_sender);
     let receive = async {
-        let mut gathered = Vec::new();
+        let (mut gathered, mut everything_sent) = (Vec::new(), false);
         while results.recv_many(&mut gathered, 256).await > 0 {
             let last = gathered.len() - 1;
             for (i, (order, found)) in gathered.drain(..).enumerate() {
                 sink(order, found, MoreWaiting(i < last));
             }
-            tokio::time::sleep(RESULTS_GATHER).await;
+            if !everything_sent {
+                tokio::select! {
+                    () = tokio::time::sleep(RESULTS_GATHER) => {}
+                    () = all_sent.notified() => everything_sent = true,
+                }
+            }
         }
     };
-    let (dispatched, ()) = tokio::join!(dispatch, receive);
-    let list_complete = match dispatched {
-        Ok(list_complete) => list_complete,
-        Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
-        // Never aborted; a dispatch that did not end did not finish the list.
-        Err(_) => false,
-    };
+    let (list_complete, ()) = tokio::join!(dispatch, receive);
     // A list still being read (a stalled standard input) is left behind.
     let tally = if list_complete {
         reader.await.unwrap_or_default()
