@@ -93,9 +93,11 @@ impl Slots {
         answers.clamp(self.patience, (self.timeout / 4).max(self.patience))
     }
 
-    /// Counts the time answered work took (work that ended well before the timeout).
-    fn record(&self, took: Duration) {
-        if took >= self.timeout.mul_f64(0.8) {
+    /// Counts the time an endpoint's answered work took (work that ended well before the
+    /// timeout). A name's resolution (work without an address) is not counted: an IP target's
+    /// is instant, and would make the patience shorter than what endpoints take.
+    fn record(&self, address: Option<IpAddr>, took: Duration) {
+        if address.is_none() || took >= self.timeout.mul_f64(0.8) {
             return;
         }
         let took = took.as_micros().min(u64::MAX as u128) as u64;
@@ -133,7 +135,7 @@ impl Slots {
         let started = Instant::now();
         let mut work = start();
         if let Ok(done) = timeout(self.patience(), &mut work).await {
-            self.record(started.elapsed());
+            self.record(address, started.elapsed());
             return Some(done);
         }
         // Gone quiet: trade the active slot for a quiet one as soon as one is free, still
@@ -144,7 +146,7 @@ impl Slots {
                 self.quiet_pool_was_full.store(true, Ordering::Relaxed);
                 tokio::select! {
                     done = &mut work => {
-                        self.record(started.elapsed());
+                        self.record(address, started.elapsed());
                         return Some(done);
                     }
                     permit = self.quiet.clone().acquire_owned() => match permit {
@@ -158,7 +160,7 @@ impl Slots {
         drop(active);
         let done = work.await;
         drop(quiet);
-        self.record(started.elapsed());
+        self.record(address, started.elapsed());
         Some(done)
     }
 }
@@ -371,11 +373,28 @@ mod tests {
             let mut slowest = slowest.lock().unwrap();
             *slowest = (*slowest).max(took);
         };
-        join_all((0..3000).map(|_| slots.run(None, None, || Box::pin(loaded())))).await;
+        let endpoint = Some(IpAddr::from([127, 0, 0, 1]));
+        join_all((0..3000).map(|_| slots.run(endpoint, None, || Box::pin(loaded())))).await;
         let slowest = *slowest.lock().unwrap();
         assert!(slowest < Duration::from_secs(1), "an answer took {slowest:?}");
         assert!(most.load(Ordering::SeqCst) < 500, "{most:?} at once");
         assert!(slots.patience() > Duration::from_millis(25), "{:?}", slots.patience());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn instant_resolutions_do_not_shorten_the_patience() {
+        let mut sizes = sizes(16, 5000, None);
+        sizes.patience = Duration::from_millis(25);
+        sizes.timeout = Duration::from_secs(4);
+        let slots = Slots::new(sizes);
+        let endpoint = Some(IpAddr::from([127, 0, 0, 1]));
+        let answer = || Box::pin(tokio::time::sleep(Duration::from_millis(100)));
+        join_all((0..50).map(|_| slots.run(endpoint, None, answer))).await;
+        let patience = slots.patience();
+        assert!(patience >= Duration::from_millis(250), "{patience:?}");
+        // IP targets resolve at once, through the same slots.
+        join_all((0..1000).map(|_| slots.run(None, None, || Box::pin(async {})))).await;
+        assert_eq!(slots.patience(), patience);
     }
 
     #[test]
