@@ -493,8 +493,8 @@ async fn scan_configured_url(path: PathBuf, url: String, context: &Context) -> V
 const LIST_GRACE_AFTER_DEADLINE: Duration = Duration::from_millis(200);
 
 /// How long the results of finished targets may gather before they are handed over: one wakeup
-/// of the writer (and one write) per gathering instead of one per result, on a machine where
-/// the writer shares two cores with the probes; a line reaches the output this much later.
+/// of the writer (and one write) per gathering instead of one per result; a line reaches the
+/// output at most this much later.
 const RESULTS_GATHER: Duration = Duration::from_millis(10);
 
 /// The most targets taken from the list at once: the thread that reads the list is woken

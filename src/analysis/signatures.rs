@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use ring::digest;
 use rustls::pki_types::{AlgorithmIdentifier, FipsStatus, InvalidSignature, SignatureVerificationAlgorithm};
 
-/// Verifications remembered at most; past it, the memory starts again (about 2 MiB).
+/// Verifications remembered at most (a table of about 4 MiB); past it, the memory starts again.
 const REMEMBERED_AT_MOST: usize = 65_536;
 
 /// The signatures verified so far, shared by every validation of a run.

@@ -278,7 +278,7 @@ mod tests {
         let valid = |check: PathCheck| matches!(check, PathCheck::Valid { .. });
         assert!(valid(validate(&served(leaf.der()), &store, at)));
         assert_eq!(store.verified.remembered(), 1);
-        // Again from memory, also through a copy of the store (as each target's policy holds).
+        // Again from memory, also through a copy of the store.
         assert!(valid(validate(&served(leaf.der()), &store.clone(), at)));
         assert_eq!(store.verified.remembered(), 1);
         // The same certificate with the last byte of its signature changed is refused.
