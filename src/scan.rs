@@ -2,7 +2,7 @@
 //! each is probed, given the disk, CAA and name-resolution evidence it calls for, and analysed,
 //! and its results are handed on as soon as they are known, so nothing grows with the list.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -501,17 +501,14 @@ const RESULTS_GATHER: Duration = Duration::from_millis(10);
 /// once per batch rather than once per target.
 const LIST_BATCH: usize = 64;
 
-/// The next item of the list: one already taken, or the first of a new batch.
-async fn next_item(
-    items: &mut mpsc::Receiver<(u64, Item)>,
-    taken: &mut VecDeque<(u64, Item)>,
-    batch: &mut Vec<(u64, Item)>,
-) -> Option<(u64, Item)> {
+/// The next item of the list: one already taken (`taken` holds them last first), or the first
+/// of a new batch.
+async fn next_item(items: &mut mpsc::Receiver<(u64, Item)>, taken: &mut Vec<(u64, Item)>) -> Option<(u64, Item)> {
     if taken.is_empty() {
-        items.recv_many(batch, LIST_BATCH).await;
-        taken.extend(batch.drain(..));
+        items.recv_many(taken, LIST_BATCH).await;
+        taken.reverse();
     }
-    taken.pop_front()
+    taken.pop()
 }
 
 /// Whether more results are already waiting to be handed over: a writer that streams them can
@@ -558,9 +555,9 @@ pub async fn scan<Prepared: Send + 'static>(
     });
     let (results_sender, mut results) = mpsc::channel::<(Order, Prepared)>(256);
     // Told when every target has handed over its results: the writer stops gathering.
-    let all_sent = Arc::new(Notify::new());
+    let all_sent = Notify::new();
     let dispatch = {
-        let all_sent = all_sent.clone();
+        let all_sent = &all_sent;
         let results_sender = results_sender.clone();
         let context = context.clone();
         async move {
@@ -577,11 +574,11 @@ pub async fn scan<Prepared: Send + 'static>(
                 }
             };
             let mut list_complete = true;
-            let (mut taken, mut batch) = (VecDeque::new(), Vec::new());
+            let mut taken = Vec::new();
             loop {
                 let next = match deadline {
                     Some(deadline) if Instant::now() >= deadline => {
-                        let next = next_item(&mut items, &mut taken, &mut batch);
+                        let next = next_item(&mut items, &mut taken);
                         match tokio::time::timeout(LIST_GRACE_AFTER_DEADLINE, next).await {
                             Ok(next) => next,
                             Err(_) => {
@@ -590,11 +587,11 @@ pub async fn scan<Prepared: Send + 'static>(
                             }
                         }
                     }
-                    Some(deadline) => match timeout_at(deadline, next_item(&mut items, &mut taken, &mut batch)).await {
+                    Some(deadline) => match timeout_at(deadline, next_item(&mut items, &mut taken)).await {
                         Ok(next) => next,
                         Err(_) => continue,
                     },
-                    None => next_item(&mut items, &mut taken, &mut batch).await,
+                    None => next_item(&mut items, &mut taken).await,
                 };
                 let Some((index, item)) = next else { break };
                 if let Some(probe::Progress(queued)) = &context.probe.queued {
