@@ -732,6 +732,7 @@ impl Args {
                 write_chain: args.write_chain.clone(),
                 compliance: compliance.clone().map(std::sync::Arc::new),
                 given_anchors: std::sync::Arc::new(given_anchors),
+                parsed: Default::default(),
             },
             format: args.format,
             output: args.output,

@@ -253,10 +253,11 @@ async fn issuer_fetches(
         if !plan.fetch_issuer || served.is_empty() {
             return vec![];
         }
-        let mut chain: Vec<CertInfo> = served
+        let parsed = &plan.policy.parsed;
+        let mut chain: Vec<Arc<CertInfo>> = served
             .iter()
             .take(crate::analysis::MAX_CHAIN_CERTIFICATES)
-            .map(|c| CertInfo::from_der(c, at_unix))
+            .map(|c| parsed.parse(c, at_unix))
             .collect();
         if !issuers::needs_fetch(&chain, store, at_unix) {
             return vec![];
@@ -285,7 +286,7 @@ async fn issuer_fetches(
                 .and_then(|body| probe::file::issuer_answer_certificates(&body));
             let climbed = match &answer {
                 Ok(certificates) => {
-                    chain.extend(certificates.iter().map(|der| CertInfo::from_der(der, at_unix)));
+                    chain.extend(certificates.iter().map(|der| parsed.parse(der, at_unix)));
                     true
                 }
                 Err(_) => false,

@@ -129,7 +129,13 @@ pub struct CertInfo {
 impl CertInfo {
     /// Parses a certificate; a certificate that does not parse gives an entry with `parse_error`.
     pub fn from_der(der: &[u8], at_unix: i64) -> CertInfo {
-        let sha256 = hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref(), ":");
+        let digest = ring::digest::digest(&ring::digest::SHA256, der);
+        CertInfo::from_der_with_digest(der, digest.as_ref(), at_unix)
+    }
+
+    /// [`CertInfo::from_der`] for a certificate whose SHA-256 digest is known already.
+    pub(super) fn from_der_with_digest(der: &[u8], sha256: &[u8], at_unix: i64) -> CertInfo {
+        let sha256 = hex(sha256, ":");
         match X509Certificate::from_der(der) {
             Ok((_, cert)) => describe(&cert, der, sha256, at_unix),
             Err(e) => CertInfo::unparsable(der, sha256, e.to_string()),

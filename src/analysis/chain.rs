@@ -1,6 +1,8 @@
 //! The served chain's shape (which certificate issued which, in what order, what is left over)
 //! and the specific cause when it does not lead to a trusted anchor.
 
+use std::sync::Arc;
+
 use std::collections::HashMap;
 
 use super::certificate::CertInfo;
@@ -27,7 +29,7 @@ impl Shape {
 
 /// Follows issuers from the leaf through the served certificates. Hash maps keep it linear in
 /// the number of certificates (a hostile chain may hold thousands).
-pub fn shape(served: &[CertInfo]) -> Shape {
+pub fn shape(served: &[Arc<CertInfo>]) -> Shape {
     let mut duplicates = Vec::new();
     let mut is_duplicate = vec![false; served.len()];
     let mut first_seen: HashMap<&[u8], usize> = HashMap::with_capacity(served.len());
@@ -82,7 +84,7 @@ pub fn shape(served: &[CertInfo]) -> Shape {
 }
 
 /// Order, root and leftover findings for a chain sent by a server (or stored in a file).
-pub fn shape_findings(served: &[CertInfo], shape: &Shape, validated_path: Option<&[usize]>) -> Vec<Finding> {
+pub fn shape_findings(served: &[Arc<CertInfo>], shape: &Shape, validated_path: Option<&[usize]>) -> Vec<Finding> {
     let mut findings = Vec::new();
     // The order that matters is the validated path's when there is one, else the named path's.
     let order = validated_path.unwrap_or(&shape.path);
@@ -130,7 +132,7 @@ pub fn shape_findings(served: &[CertInfo], shape: &Shape, validated_path: Option
 
 /// The finding that names why a chain does not validate (time problems excluded: the validity
 /// checks report those).
-pub fn trust_failure(served: &[CertInfo], shape: &Shape, store: &TrustStore, error: &webpki::Error) -> Finding {
+pub fn trust_failure(served: &[Arc<CertInfo>], shape: &Shape, store: &TrustStore, error: &webpki::Error) -> Finding {
     let leaf = &served[0];
     let top_index = shape.top();
     let top = &served[top_index];

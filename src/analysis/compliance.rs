@@ -421,7 +421,7 @@ impl CompliancePolicy {
     pub fn judge(&self, result: &TargetResult, below_minimum: Option<&LegacyHello>) -> Vec<Finding> {
         let mut findings = vec![];
         let endpoint = result.port.is_some();
-        let leaf: Option<&CertInfo> = result.chain.first().filter(|c| c.parsed());
+        let leaf: Option<&CertInfo> = result.chain.first().map(|c| &**c).filter(|c| c.parsed());
         if let (Some(rule), true) = (&self.min_version, endpoint) {
             let requires = format!(
                 "TLS {} or later only",

@@ -4,6 +4,8 @@
 //! `chain.incomplete` (or `chain.unknown_root`) finding says so and the corrected chain is kept for
 //! `--write-chain`.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::certificate::CertInfo;
@@ -26,7 +28,7 @@ pub struct FetchedIssuerView {
 }
 
 /// The top of the chain as far as issuers can be followed from the leaf.
-fn top(chain: &[CertInfo]) -> &CertInfo {
+fn top(chain: &[Arc<CertInfo>]) -> &CertInfo {
     let mut current = &chain[0];
     for _ in 0..chain.len() {
         match chain
@@ -43,7 +45,7 @@ fn top(chain: &[CertInfo]) -> &CertInfo {
 /// The CA Issuers URL to fetch next for `chain` (served certificates, then those fetched so
 /// far): `Ok(None)` when the top of the chain is a root or is issued by a trust anchor, an error
 /// when the certificate whose issuer is missing names no URL.
-pub fn next_url(chain: &[CertInfo], store: &TrustStore) -> Result<Option<String>, String> {
+pub fn next_url(chain: &[Arc<CertInfo>], store: &TrustStore) -> Result<Option<String>, String> {
     if chain.is_empty() || !chain[0].parsed() {
         return Ok(None);
     }
@@ -62,7 +64,7 @@ pub fn next_url(chain: &[CertInfo], store: &TrustStore) -> Result<Option<String>
 }
 
 /// Whether a served chain needs its issuer fetched: it does not validate for want of an issuer.
-pub fn needs_fetch(served: &[CertInfo], store: &TrustStore, at_unix: i64) -> bool {
+pub fn needs_fetch(served: &[Arc<CertInfo>], store: &TrustStore, at_unix: i64) -> bool {
     matches!(
         trust::validate(served, store, at_unix),
         PathCheck::Invalid(webpki::Error::UnknownIssuer)
@@ -90,7 +92,7 @@ pub fn assess(result: &mut TargetResult, fetches: &[IssuerFetch], policy: &Polic
     if fetches.is_empty() || result.chain.is_empty() {
         return;
     }
-    let mut fetched: Vec<CertInfo> = vec![];
+    let mut fetched: Vec<Arc<CertInfo>> = vec![];
     let mut notes: Vec<String> = vec![];
     for fetch in fetches {
         let mut view = FetchedIssuerView {
@@ -101,11 +103,11 @@ pub fn assess(result: &mut TargetResult, fetches: &[IssuerFetch], policy: &Polic
         let url = fetch.url.as_deref().unwrap_or("its CA Issuers URL");
         match &fetch.answer {
             Ok(certificates) => {
-                let infos: Vec<CertInfo> = certificates
+                let infos: Vec<Arc<CertInfo>> = certificates
                     .iter()
-                    .map(|der| CertInfo::from_der(der, policy.at_unix))
+                    .map(|der| policy.parsed.parse(der, policy.at_unix))
                     .collect();
-                view.certificates = infos.iter().map(CertInfo::label).collect();
+                view.certificates = infos.iter().map(|info| info.label()).collect();
                 fetched.extend(infos);
             }
             Err(error) => {
@@ -120,9 +122,9 @@ pub fn assess(result: &mut TargetResult, fetches: &[IssuerFetch], policy: &Polic
     }
     let mut remediation = None;
     if !fetched.is_empty() {
-        let full: Vec<CertInfo> = result.chain.iter().cloned().chain(fetched.iter().cloned()).collect();
+        let full: Vec<Arc<CertInfo>> = result.chain.iter().chain(&fetched).cloned().collect();
         let sources: Vec<&str> = fetches.iter().filter_map(|f| f.url.as_deref()).collect();
-        let names: Vec<String> = fetched.iter().map(CertInfo::label).collect();
+        let names: Vec<String> = fetched.iter().map(|info| info.label()).collect();
         match trust::validate(&full, &policy.trust, policy.at_unix) {
             PathCheck::Valid { path, anchor, .. } => {
                 let corrected: Vec<Vec<u8>> = path.iter().map(|&i| full[i].der.clone()).collect();

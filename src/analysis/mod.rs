@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod deploy;
 pub mod issuers;
 pub mod names;
+pub mod parsed;
 pub mod platform;
 pub mod protocol;
 pub mod resolution;
@@ -18,6 +19,8 @@ pub mod revocation;
 pub mod signatures;
 pub mod trust;
 pub mod validity;
+
+use std::sync::Arc;
 
 use std::collections::BTreeMap;
 
@@ -66,6 +69,8 @@ pub struct Policy {
     pub compliance: Option<std::sync::Arc<compliance::CompliancePolicy>>,
     /// The `--ca-file` certificates of `trust`, parsed once for the run.
     pub given_anchors: std::sync::Arc<Vec<CertInfo>>,
+    /// The certificates the run's analyses parsed, each certificate met again parsed once.
+    pub parsed: parsed::ParsedCertificates,
 }
 
 /// Whether the chain validates to a trusted anchor for the names at the evaluation time.
@@ -114,7 +119,7 @@ pub struct TargetResult {
     /// What the application protocol exchange after the handshake saw.
     pub exchange: Option<protocol::ExchangeView>,
     pub names_checked: Vec<String>,
-    pub chain: Vec<CertInfo>,
+    pub chain: Vec<std::sync::Arc<CertInfo>>,
     pub verification: Verification,
     /// Days until the first certificate of the path expires (negative once expired).
     pub days_left: Option<i64>,
@@ -365,7 +370,7 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
     result.findings.extend(deploy::findings(
         &evidence.deploy,
         evidence.extra.lineage.as_ref(),
-        result.chain.first(),
+        result.chain.first().map(|c| &**c),
         &policy.readable_by,
         &policy.reload_command,
         policy.at_unix,
@@ -420,7 +425,7 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         let certificate_names = result
             .chain
             .first()
-            .map(resolution::certificate_names)
+            .map(|leaf| resolution::certificate_names(leaf))
             .unwrap_or_default();
         result.resolution = evidence.names.iter().map(resolution::view).collect();
         // The loopback rule is Wazo's: elsewhere a name mapped to the LAN address is normal.
@@ -541,7 +546,7 @@ fn assess_served_chain(result: &mut TargetResult, certificates: &[CertificateDer
     result.chain = certificates
         .iter()
         .take(MAX_CHAIN_CERTIFICATES)
-        .map(|c| CertInfo::from_der(c.as_ref(), policy.at_unix))
+        .map(|c| policy.parsed.parse(c.as_ref(), policy.at_unix))
         .collect();
     assess_chain(result, policy);
 }
@@ -564,7 +569,7 @@ fn assess_revocation(
         result.findings.extend(findings);
         return;
     }
-    let issuer = revocation::find_issuer(leaf, &result.chain[1..])
+    let issuer = revocation::find_issuer(leaf, result.chain[1..].iter().map(|c| &**c))
         .or_else(|| revocation::find_issuer(leaf, policy.given_anchors.iter()));
     let (view, findings) = revocation::assess(leaf, issuer, stapled, live, policy.at_unix);
     result.revocation = view;
@@ -581,7 +586,7 @@ fn distrust_on_bad_signature(result: &mut TargetResult, handshake_findings: &[Fi
 }
 
 /// The role of a served certificate in messages.
-fn role(served: &[CertInfo], index: usize) -> std::borrow::Cow<'static, str> {
+fn role(served: &[Arc<CertInfo>], index: usize) -> std::borrow::Cow<'static, str> {
     match index {
         0 => "the leaf".into(),
         i if served[i].self_signed => format!("root #{i}").into(),
@@ -591,8 +596,8 @@ fn role(served: &[CertInfo], index: usize) -> std::borrow::Cow<'static, str> {
 
 /// An instant at which every certificate of the named path is valid, to look for problems
 /// other than dates when the evaluation time is outside a validity period.
-fn reference_instant(served: &[CertInfo], path: &[usize]) -> i64 {
-    let parsed: Vec<&CertInfo> = path.iter().map(|&i| &served[i]).filter(|c| c.parsed()).collect();
+fn reference_instant(served: &[Arc<CertInfo>], path: &[usize]) -> i64 {
+    let parsed: Vec<&CertInfo> = path.iter().map(|&i| &*served[i]).filter(|c| c.parsed()).collect();
     let latest_start = parsed.iter().map(|c| c.not_before_unix).max().unwrap_or(0);
     let earliest_end = parsed.iter().map(|c| c.not_after_unix).min().unwrap_or(0);
     if latest_start <= earliest_end {

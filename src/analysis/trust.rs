@@ -2,6 +2,8 @@
 //! `--ca-file`), whether a served chain validates to one of them at the evaluation time, and
 //! the path the validator built.
 
+use std::sync::Arc;
+
 use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, SignatureVerificationAlgorithm, TrustAnchor, UnixTime};
@@ -122,7 +124,7 @@ pub enum PathCheck {
 }
 
 /// Validates the served chain (leaf first) for TLS server use at `at_unix`.
-pub fn validate(served: &[CertInfo], store: &TrustStore, at_unix: i64) -> PathCheck {
+pub fn validate(served: &[Arc<CertInfo>], store: &TrustStore, at_unix: i64) -> PathCheck {
     let ders: Vec<CertificateDer<'_>> = served.iter().map(|c| CertificateDer::from(c.der.as_slice())).collect();
     let Some(leaf_der) = ders.first() else {
         return PathCheck::Invalid(webpki::Error::BadDer);
@@ -274,7 +276,7 @@ mod tests {
         let mut store = TrustStore::default();
         store.add_certificates(vec![root.der().clone()]).unwrap();
         let at = 1_800_000_000;
-        let served = |der: &[u8]| vec![CertInfo::from_der(der, at)];
+        let served = |der: &[u8]| vec![Arc::new(CertInfo::from_der(der, at))];
         let valid = |check: PathCheck| matches!(check, PathCheck::Valid { .. });
         assert!(valid(validate(&served(leaf.der()), &store, at)));
         assert_eq!(store.verified.remembered(), 1);
