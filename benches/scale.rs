@@ -5,9 +5,10 @@
 //! certscan writes its NDJSON report to a file, as a fleet job does. Run with `cargo bench
 //! --bench scale` (or `bench/run`); it asserts nothing.
 //!
-//! Each row alternates baseline and certscan runs (`CERTSCAN_BENCH_RUNS` pairs, default 5; 3
-//! at 10,000 endpoints) and prints the medians, with the lowest and highest wall ratio of a
-//! pair: one run of either moves by 10% or more on a loaded machine.
+//! Each row runs baseline and certscan in pairs, each pair in the other order from the last
+//! (`CERTSCAN_BENCH_RUNS` pairs; by default 15 at 200 good endpoints, 9 at 1,000, 5 at 10,000,
+//! and 5 for silent ones, 3 at 10,000), and prints the medians, with the lowest and highest wall
+//! ratio of a pair: one run of either moves by 10% or more on a loaded machine.
 //!
 //! Each good endpoint serves its own leaf certificate and key under one intermediate, as the
 //! hosts of a fleet under one CA do; one row has every endpoint serve the same certificate, as
@@ -214,10 +215,16 @@ fn scenario(kind: &str, size: usize, pki: &Pki, leaves: Leaves, chain: &str) {
     ];
     let full_args = certscan_args(&list, &root, &TIMEOUT_SECONDS.to_string());
     let report = report_path(&list);
-    let pairs: Vec<(Usage, Usage)> = (0..runs_for(size))
-        .map(|_| {
-            let base = measured(&me, &base_args);
-            let mut full = measured(certscan, &full_args);
+    let pairs: Vec<(Usage, Usage)> = (0..runs_for(kind, size))
+        .map(|pair| {
+            // Each in turn goes first, so neither always meets the servers just after the other.
+            let (base, mut full) = if pair % 2 == 0 {
+                let base = measured(&me, &base_args);
+                (base, measured(certscan, &full_args))
+            } else {
+                let full = measured(certscan, &full_args);
+                (measured(&me, &base_args), full)
+            };
             full.stdout = std::fs::read_to_string(&report).unwrap_or_default();
             (base, full)
         })
@@ -272,13 +279,21 @@ fn scenario(kind: &str, size: usize, pki: &Pki, leaves: Leaves, chain: &str) {
     }
 }
 
-/// How many baseline/certscan pairs a row runs.
-fn runs_for(size: usize) -> usize {
+/// How many baseline/certscan pairs a row runs: more where a run is short and so moved most
+/// by the machine's other work; silent runs last the timeout and move little.
+fn runs_for(kind: &str, size: usize) -> usize {
+    let default = match (kind, size) {
+        ("good", ..=200) => 15,
+        ("good", ..=1_000) => 9,
+        ("good", _) => 5,
+        (_, ..=1_000) => 5,
+        _ => 3,
+    };
     std::env::var("CERTSCAN_BENCH_RUNS")
         .ok()
         .and_then(|runs| runs.parse().ok())
         .filter(|runs| *runs > 0)
-        .unwrap_or(if size >= 10_000 { 3 } else { 5 })
+        .unwrap_or(default)
 }
 
 /// The median of each figure over several runs.
