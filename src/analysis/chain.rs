@@ -1,9 +1,8 @@
 //! The served chain's shape (which certificate issued which, in what order, what is left over)
 //! and the specific cause when it does not lead to a trusted anchor.
 
-use std::sync::Arc;
-
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::certificate::CertInfo;
 use super::trust::{TrustStore, describe_error};

@@ -20,9 +20,8 @@ pub mod signatures;
 pub mod trust;
 pub mod validity;
 
-use std::sync::Arc;
-
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -66,9 +65,9 @@ pub struct Policy {
     /// `--write-chain`: where the chain corrected with fetched issuers is written.
     pub write_chain: Option<std::path::PathBuf>,
     /// `--policy`: the compliance policy every result is judged against.
-    pub compliance: Option<std::sync::Arc<compliance::CompliancePolicy>>,
+    pub compliance: Option<Arc<compliance::CompliancePolicy>>,
     /// The `--ca-file` certificates of `trust`, parsed once for the run.
-    pub given_anchors: std::sync::Arc<Vec<CertInfo>>,
+    pub given_anchors: Arc<Vec<CertInfo>>,
     /// The certificates the run's analyses parsed, each certificate met again parsed once.
     pub parsed: parsed::ParsedCertificates,
 }
@@ -119,7 +118,7 @@ pub struct TargetResult {
     /// What the application protocol exchange after the handshake saw.
     pub exchange: Option<protocol::ExchangeView>,
     pub names_checked: Vec<String>,
-    pub chain: Vec<std::sync::Arc<CertInfo>>,
+    pub chain: Vec<Arc<CertInfo>>,
     pub verification: Verification,
     /// Days until the first certificate of the path expires (negative once expired).
     pub days_left: Option<i64>,

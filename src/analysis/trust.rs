@@ -3,7 +3,6 @@
 //! the path the validator built.
 
 use std::sync::Arc;
-
 use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, SignatureVerificationAlgorithm, TrustAnchor, UnixTime};
