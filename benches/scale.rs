@@ -6,7 +6,7 @@
 //! --bench scale` (or `bench/run`); it asserts nothing.
 //!
 //! Each row runs baseline and certscan in pairs, each pair in the other order from the last
-//! (`CERTSCAN_BENCH_RUNS` pairs; by default 15 at 200 good endpoints, 9 at 1,000, 5 at 10,000,
+//! (`CERTSCAN_BENCH_RUNS` pairs; by default 25 at 200 good endpoints, 11 at 1,000, 5 at 10,000,
 //! and 5 for silent ones, 3 at 10,000), and prints the medians, with the lowest and highest wall
 //! ratio of a pair: one run of either moves by 10% or more on a loaded machine.
 //!
@@ -283,8 +283,8 @@ fn scenario(kind: &str, size: usize, pki: &Pki, leaves: Leaves, chain: &str) {
 /// by the machine's other work; silent runs last the timeout and move little.
 fn runs_for(kind: &str, size: usize) -> usize {
     let default = match (kind, size) {
-        ("good", ..=200) => 15,
-        ("good", ..=1_000) => 9,
+        ("good", ..=200) => 25,
+        ("good", ..=1_000) => 11,
         ("good", _) => 5,
         (_, ..=1_000) => 5,
         _ => 3,
