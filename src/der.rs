@@ -16,7 +16,9 @@ pub fn name_text(der: &[u8]) -> Option<String> {
             .filter(|(rest, _)| rest.is_empty())
             .map(|(_, name)| name_string(&name))
     };
-    parse(der).or_else(|| {
+    // A whole Name is a SEQUENCE; its contents are SETs (or nothing).
+    let whole_name = der.first() == Some(&0x30);
+    whole_name.then(|| parse(der)).flatten().or_else(|| {
         let mut whole = vec![0x30u8];
         match der.len() {
             n if n < 0x80 => whole.push(n as u8),
