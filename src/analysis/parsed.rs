@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::certificate::CertInfo;
 
-/// Digests of certificates met once, remembered at most (about 1 MiB); past it, that memory
-/// starts again.
+/// Digests of certificates met once, remembered at most (a table of about 1.3 MiB); past it,
+/// that memory starts again.
 const MET_ONCE_AT_MOST: usize = 16_384;
 /// Certificates kept parsed at most, and the most DER bytes they may hold; past either, the
 /// kept ones are let go and keeping starts again.
@@ -96,16 +96,19 @@ impl ParsedCertificates {
     }
 
     fn keep(&self, key: Key, info: &Arc<CertInfo>) {
-        let mut table = self.lock();
         let bytes = info.der.len();
+        if bytes > self.limits.kept_bytes {
+            return;
+        }
+        let mut table = self.lock();
         if table.kept.len() >= self.limits.kept || table.kept_bytes + bytes > self.limits.kept_bytes {
             table.kept.clear();
             table.kept_bytes = 0;
         }
-        if bytes <= self.limits.kept_bytes && table.kept.insert(key, info.clone()).is_none() {
+        if table.kept.insert(key, info.clone()).is_none() {
             table.kept_bytes += bytes;
-            table.met_once.remove(&key);
         }
+        table.met_once.remove(&key);
     }
 
     /// How many certificates are kept parsed.
@@ -197,13 +200,20 @@ mod tests {
         }
         assert_eq!(parsed.kept(), 1, "the third kept one started the memory again");
         assert!(parsed.lock().met_once.len() <= 2);
+        let room_for_one = ders[1].len();
         let small = ParsedCertificates::with_limits(Limits {
             met_once: 8,
             kept: 8,
-            kept_bytes: 10,
+            kept_bytes: room_for_one,
         });
-        small.parse(&ders[0], 0);
-        small.parse(&ders[0], 0);
-        assert_eq!(small.kept(), 0, "larger than the byte bound: not kept");
+        small.parse(&ders[1], 0);
+        let kept = small.parse(&ders[1], 0);
+        assert_eq!(small.kept(), 1);
+        let larger = certificate("a-much-longer-name-than-the-others.example");
+        assert!(larger.len() > room_for_one);
+        small.parse(&larger, 0);
+        small.parse(&larger, 0);
+        assert_eq!(small.kept(), 1, "larger than the byte bound: not kept");
+        assert!(Arc::ptr_eq(&kept, &small.parse(&ders[1], 0)), "and the kept one stays");
     }
 }
