@@ -77,12 +77,6 @@ pub enum NameSource {
     },
 }
 
-/// One address of one target.
-struct Endpoint {
-    target: Target,
-    address: IpAddr,
-}
-
 /// Probes one target on every address it resolves to, the addresses at once; a failure inside
 /// one (a panic) becomes that endpoint's result. The result has one entry per address, in the
 /// resolver's order, or one when the target could not be resolved.
@@ -106,12 +100,8 @@ pub async fn probe_target(target: Target, options: Arc<ProbeOptions>, slots: Arc
         let (target, options, slots) = (&target, &options, &slots);
         async move {
             let sni = sni_for(target, options.sni.clone());
-            let endpoint = Endpoint {
-                target: target.clone(),
-                address,
-            };
             // The evidence comes boxed: an endpoint waiting for its slot does not reserve room for it.
-            let start = || Box::pin(async move { Box::new(probe_endpoint(endpoint, options).await) });
+            let start = || Box::pin(probe_endpoint(target, address, options).map(Box::new));
             let probe = slots.run(Some(address), options.deadline, start);
             let evidence = match std::panic::AssertUnwindSafe(probe).catch_unwind().await {
                 Ok(Some(evidence)) => *evidence,
@@ -264,20 +254,19 @@ fn alpn_for(protocol: Protocol) -> &'static [&'static [u8]] {
     }
 }
 
-async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence {
-    let Endpoint { target, address } = endpoint;
+/// Probes one address of a target.
+async fn probe_endpoint(target: &Target, address: IpAddr, options: &ProbeOptions) -> Evidence {
     crate::injected_fault("probe", &target.input);
-    let sni = sni_for(&target, options.sni.clone());
+    let sni = sni_for(target, options.sni.clone());
     // The endpoint's own timeout, or less when the run's deadline comes first.
     let start = Instant::now();
     let own = start + options.timeout;
     let deadline = options.deadline.map_or(own, |run| run.min(own));
     if deadline <= start {
-        return endpoint_evidence(&target, Some(address), sni, target.protocol, not_started(options));
+        return endpoint_evidence(target, Some(address), sni, target.protocol, not_started(options));
     }
     let given = deadline.saturating_duration_since(start);
-    let (observation, protocol) =
-        connect_and_exchange(&target, address, sni.as_deref(), deadline, given, options).await;
+    let (observation, protocol) = connect_and_exchange(target, address, sni.as_deref(), deadline, given, options).await;
     let observation = match observation {
         // Cut noticeably short by the run's deadline: not the server's fault.
         Observation::TimedOut { phase, seconds } if own.saturating_duration_since(deadline) > options.timeout / 10 => {
@@ -288,7 +277,7 @@ async fn probe_endpoint(endpoint: Endpoint, options: &ProbeOptions) -> Evidence 
         }
         other => other,
     };
-    endpoint_evidence(&target, Some(address), sni, protocol, observation)
+    endpoint_evidence(target, Some(address), sni, protocol, observation)
 }
 
 /// What a failed `connect` means, by its errno: a refusal, or whose problem it is.
@@ -411,7 +400,9 @@ async fn connect_and_exchange(
     if target.protocol.is_starttls() {
         let domain = sni.map(str::to_string).unwrap_or_else(|| address.to_string());
         let client = ehlo_name(&tcp);
-        let negotiation = starttls::negotiate(&mut tcp, target.protocol, &domain, &client);
+        // Boxed: the conversation's buffer is only allocated on a STARTTLS port, not reserved
+        // by every probe.
+        let negotiation = Box::pin(starttls::negotiate(&mut tcp, target.protocol, &domain, &client));
         match timeout_at(deadline, negotiation).await {
             Err(_) => return (timed_out(Phase::StartTls), target.protocol),
             Ok(Err(failure)) => {
@@ -445,14 +436,14 @@ async fn connect_and_exchange(
     {
         outcome = timeout_at(deadline, tls::handshake(tcp, server_name, &[])).await;
     }
-    let (parameters, chain, mut facts, mut stream) = match outcome {
-        Err(_) => return (timed_out(Phase::Handshake), target.protocol),
-        Ok(tls::HandshakeOutcome::Completed {
-            parameters,
-            chain,
-            facts,
-            stream,
-        }) => (parameters, chain, facts, stream),
+    match outcome {
+        Err(_) => (timed_out(Phase::Handshake), target.protocol),
+        // Boxed: what follows the handshake is only allocated once it is done, not reserved by
+        // every probe that waits for an answer.
+        Ok(tls::HandshakeOutcome::Completed(handshaken)) => {
+            let after = after_handshake(target, socket, sni, deadline, limit, options, handshaken);
+            Box::pin(after).await
+        }
         Ok(tls::HandshakeOutcome::Failed {
             error,
             first_bytes,
@@ -467,7 +458,7 @@ async fn connect_and_exchange(
             } else {
                 None
             };
-            return (
+            (
                 Observation::HandshakeFailed {
                     error,
                     first_bytes,
@@ -476,10 +467,28 @@ async fn connect_and_exchange(
                     handshake: facts,
                 },
                 target.protocol,
-            );
+            )
         }
-    };
-    let host = sni.map(str::to_string).unwrap_or_else(|| address.to_string());
+    }
+}
+
+/// Speaks the endpoint's protocol over a completed handshake, before `deadline`.
+async fn after_handshake(
+    target: &Target,
+    socket: SocketAddr,
+    sni: Option<&str>,
+    deadline: Instant,
+    limit: Duration,
+    options: &ProbeOptions,
+    handshaken: tls::Handshaken,
+) -> (Observation, Protocol) {
+    let tls::Handshaken {
+        parameters,
+        chain,
+        mut facts,
+        mut stream,
+    } = handshaken;
+    let host = sni.map(str::to_string).unwrap_or_else(|| socket.ip().to_string());
     let speaks_http = matches!(parameters.alpn.as_deref(), Some("h2" | "http/1.1"));
     let protocol = match target.protocol {
         Protocol::Tls if speaks_http => Protocol::Https,

@@ -218,12 +218,7 @@ impl AsyncWrite for RecordingStream {
 
 /// What one handshake gave.
 pub enum HandshakeOutcome {
-    Completed {
-        parameters: TlsParameters,
-        chain: Vec<CertificateDer<'static>>,
-        facts: HandshakeFacts,
-        stream: Box<Stream>,
-    },
+    Completed(Handshaken),
     Failed {
         error: HandshakeError,
         first_bytes: Vec<u8>,
@@ -231,6 +226,14 @@ pub enum HandshakeOutcome {
         chain: Vec<CertificateDer<'static>>,
         facts: HandshakeFacts,
     },
+}
+
+/// A handshake that completed: what was negotiated and sent, and the connection, open.
+pub struct Handshaken {
+    pub parameters: TlsParameters,
+    pub chain: Vec<CertificateDer<'static>>,
+    pub facts: HandshakeFacts,
+    pub stream: Box<Stream>,
 }
 
 /// The run's crypto provider (ring), made once and shared by every connection.
@@ -337,12 +340,12 @@ pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &
             } else {
                 recorded_chain
             };
-            HandshakeOutcome::Completed {
+            HandshakeOutcome::Completed(Handshaken {
                 parameters,
                 chain,
                 facts,
                 stream: Box::new(tls),
-            }
+            })
         }
         Err(e) => HandshakeOutcome::Failed {
             error: classify_io_error(&e),
