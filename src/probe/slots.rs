@@ -257,6 +257,15 @@ mod tests {
         }
     }
 
+    /// Slots whose patience starts at 25 ms and may grow, for work that answers within a 4 s
+    /// timeout.
+    fn patient_slots() -> Slots {
+        let mut sizes = sizes(16, 5000, None);
+        sizes.patience = Duration::from_millis(25);
+        sizes.timeout = Duration::from_secs(4);
+        Slots::new(sizes)
+    }
+
     /// Work that stays busy `for_how_long`, counting how many run at once.
     async fn busy(for_how_long: Duration, running: &AtomicUsize, most: &AtomicUsize) {
         let now = running.fetch_add(1, Ordering::SeqCst) + 1;
@@ -357,10 +366,7 @@ mod tests {
         // Work whose time grows with the work running at once, as handshakes do on a busy
         // machine: 20 ms plus 4 ms per endpoint in progress. With a fixed patience, each slow
         // answer would step aside and let more in, until answers took longer than the timeout.
-        let mut sizes = sizes(16, 5000, None);
-        sizes.patience = Duration::from_millis(25);
-        sizes.timeout = Duration::from_secs(4);
-        let slots = Slots::new(sizes);
+        let slots = patient_slots();
         let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
         let slowest = std::sync::Mutex::new(Duration::ZERO);
         let loaded = || async {
@@ -383,10 +389,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn instant_resolutions_do_not_shorten_the_patience() {
-        let mut sizes = sizes(16, 5000, None);
-        sizes.patience = Duration::from_millis(25);
-        sizes.timeout = Duration::from_secs(4);
-        let slots = Slots::new(sizes);
+        let slots = patient_slots();
         let endpoint = Some(IpAddr::from([127, 0, 0, 1]));
         let answer = || Box::pin(tokio::time::sleep(Duration::from_millis(100)));
         join_all((0..50).map(|_| slots.run(endpoint, None, answer))).await;
