@@ -10,23 +10,23 @@ use std::time::Duration;
 use clap::{CommandFactory, Parser, ValueEnum};
 use rustls::pki_types::ServerName;
 
-use crate::analysis::Policy;
-use crate::analysis::deploy::Account;
-use crate::analysis::trust::{TrustBase, TrustStore};
-use crate::analysis::validity::{DEFAULT_CRITICAL_SHARE, DEFAULT_WARNING_SHARE, Limit, Thresholds};
-use crate::catalog;
-use crate::finding::CheckId;
-use crate::probe::dns::DnsOptions;
-use crate::probe::hosts::HostsFile;
-use crate::probe::names::ResolutionOptions;
-use crate::probe::slots::{self, PerAddressSize, SlotSizes};
-use crate::probe::{self, NameSource, ProbeOptions};
-use crate::profile;
-use crate::report::{self, FailOn, Format, Run};
 use crate::scan::{self, Order, Plan};
-use crate::status::Status;
-use crate::target::{self, Extra, FileTarget, Protocol, ResolvePin, Target};
 use crate::target_source::{Completion, TargetSource};
+use certscan_checks::Policy;
+use certscan_checks::deploy::Account;
+use certscan_checks::validity::{DEFAULT_CRITICAL_SHARE, DEFAULT_WARNING_SHARE, Limit, Thresholds};
+use certscan_model::catalog;
+use certscan_model::finding::CheckId;
+use certscan_model::status::Status;
+use certscan_model::target::{self, Extra, FileTarget, Protocol, ResolvePin, Target};
+use certscan_platforms::profile;
+use certscan_probe::dns::DnsOptions;
+use certscan_probe::hosts::HostsFile;
+use certscan_probe::names::ResolutionOptions;
+use certscan_probe::slots::{self, PerAddressSize, SlotSizes};
+use certscan_probe::{self as probe, NameSource, ProbeOptions};
+use certscan_report::{self as report, FailOn, Format, Run};
+use certscan_x509::trust::{TrustBase, TrustStore};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -137,7 +137,7 @@ pub struct Args {
         value_delimiter = ',',
         value_name = "METHOD"
     )]
-    pub revocation: Vec<crate::evidence::RevocationMethod>,
+    pub revocation: Vec<certscan_model::evidence::RevocationMethod>,
 
     /// When the chain lacks an intermediate, fetch it from the CA Issuers URL the certificates
     /// name (plain HTTP, bounded in time and size) and say whether the chain then validates.
@@ -339,7 +339,7 @@ fn now_unix() -> i64 {
 }
 
 fn rfc3339(unix: i64) -> String {
-    crate::analysis::certificate::rfc3339(unix)
+    certscan_x509::certificate::rfc3339(unix)
 }
 
 /// What to say when the command line names nothing to scan, or the lists it names are empty.
@@ -353,7 +353,7 @@ impl Args {
         let compliance = args
             .policy
             .as_deref()
-            .map(crate::analysis::compliance::load)
+            .map(certscan_checks::compliance::load)
             .transpose()?;
         let mut given = Vec::new();
         for text in &args.targets {
@@ -397,7 +397,7 @@ impl Args {
             (None, false) => None,
         };
         if let Some(path) = nginx {
-            let configured = crate::configs::nginx::targets(&path).map_err(|e| format!("--nginx-conf: {e}"))?;
+            let configured = certscan_platforms::nginx::targets(&path).map_err(|e| format!("--nginx-conf: {e}"))?;
             for file in &configured.files {
                 proxied_backends.extend(file.extra.proxy_backends.iter().cloned());
             }
@@ -415,7 +415,7 @@ impl Args {
             (None, false) => None,
         };
         if let Some(dir) = letsencrypt {
-            for lineage in crate::configs::certbot::lineages(&dir).map_err(|e| format!("--letsencrypt-dir: {e}"))? {
+            for lineage in certscan_platforms::certbot::lineages(&dir).map_err(|e| format!("--letsencrypt-dir: {e}"))? {
                 files.push(FileTarget {
                     path: lineage.fullchain.clone(),
                     extra: Extra {
@@ -436,14 +436,14 @@ impl Args {
             .or_else(|| args.local.then(|| PathBuf::from("/")));
         match (args.profile.as_deref(), &config_root) {
             (Some("wazo"), Some(root)) => {
-                let config = crate::configs::wazo::settings(root).map_err(|e| format!("--config-root: {e}"))?;
+                let config = certscan_platforms::wazo::settings(root).map_err(|e| format!("--config-root: {e}"))?;
                 // The certificate the services serve: the one the merged configuration names,
                 // else Wazo's default; with the key beside it.
                 let (certificate, key) = match (&config.certificate, &config.private_key) {
                     (Some(certificate), key) => (certificate.value.clone(), key.as_ref().map(|k| k.value.clone())),
                     (None, _) => (
-                        root.join(crate::configs::wazo::DEFAULT_CERTIFICATE),
-                        Some(root.join(crate::configs::wazo::DEFAULT_KEY)),
+                        root.join(certscan_platforms::wazo::DEFAULT_CERTIFICATE),
+                        Some(root.join(certscan_platforms::wazo::DEFAULT_KEY)),
                     ),
                 };
                 let key = key.filter(|k| k.exists());
@@ -470,7 +470,7 @@ impl Args {
                     let Ok(bytes) = probe::file::read_bounded(&path) else {
                         continue;
                     };
-                    let urls = crate::configs::kazoo::api_urls(&String::from_utf8_lossy(&bytes))
+                    let urls = certscan_platforms::kazoo::api_urls(&String::from_utf8_lossy(&bytes))
                         .map_err(|e| format!("--config-root: {}: {e}", path.display()))?;
                     for url in urls {
                         let source = Some(format!("kazoo {}", path.display()));
@@ -631,7 +631,7 @@ impl Args {
         let mut caa_issuers = Vec::new();
         for issuer in &args.caa_issuers {
             let domain = issuer.trim().trim_end_matches('.').to_ascii_lowercase();
-            if crate::analysis::caa::parse_issue_value(domain.as_bytes()) != Ok(Some(domain.clone())) {
+            if certscan_checks::caa::parse_issue_value(domain.as_bytes()) != Ok(Some(domain.clone())) {
                 return Err(format!(
                     "--caa-issuer {issuer:?} is not a CAA issuer domain such as letsencrypt.org"
                 ));
@@ -646,7 +646,7 @@ impl Args {
         };
         let given_anchors = trust
             .given_certificates()
-            .map(|c| crate::analysis::certificate::CertInfo::from_der(c.as_ref(), at_unix))
+            .map(|c| certscan_x509::certificate::CertInfo::from_der(c.as_ref(), at_unix))
             .collect();
         Ok(Plan {
             targets,
@@ -658,7 +658,7 @@ impl Args {
             unsharded_sources,
             color: args.color,
             verbose: args.verbose,
-            gate: crate::report::Gate {
+            gate: certscan_report::Gate {
                 fail_on: args.fail_on,
                 ignore: args.ignore.clone(),
             },
@@ -722,9 +722,9 @@ impl Args {
                 ignore,
                 proxied_backends,
                 platform: match args.profile.as_deref() {
-                    Some("wazo") => Some(crate::analysis::platform::Platform::Wazo),
-                    Some("kazoo") => Some(crate::analysis::platform::Platform::Kazoo),
-                    Some("kurento") => Some(crate::analysis::platform::Platform::Kurento),
+                    Some("wazo") => Some(certscan_checks::platform::Platform::Wazo),
+                    Some("kazoo") => Some(certscan_checks::platform::Platform::Kazoo),
+                    Some("kurento") => Some(certscan_checks::platform::Platform::Kurento),
                     _ => None,
                 },
                 readable_by,
@@ -825,7 +825,7 @@ fn account(name: &str) -> Result<Account, String> {
             gids,
         });
     }
-    match crate::probe::disk::lookup_account(name) {
+    match certscan_probe::disk::lookup_account(name) {
         Some((Some(uid), gids)) => {
             return Ok(Account {
                 label: format!("user {name}"),
@@ -984,7 +984,7 @@ impl ChainWriter {
         }
     }
 
-    fn offer(&mut self, result: &crate::analysis::TargetResult) {
+    fn offer(&mut self, result: &certscan_checks::TargetResult) {
         let Some(pem) = &result.corrected_chain else { return };
         match &self.written {
             Some((_, same)) if same == pem => {}
@@ -1031,7 +1031,7 @@ impl ChainWriter {
 /// counts, or the results themselves.
 enum Prepared {
     Lines { ndjson: Vec<u8>, tally: report::Tally },
-    Results(Vec<crate::analysis::TargetResult>),
+    Results(Vec<certscan_checks::TargetResult>),
 }
 
 /// Where the report goes: standard output (what is written waits in `pending` until a flush)
@@ -1146,7 +1146,7 @@ pub fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if args.list_policies {
-        let _ = write_stdout(&crate::analysis::compliance::list());
+        let _ = write_stdout(&certscan_checks::compliance::list());
         return ExitCode::SUCCESS;
     }
     if args.list_checks {
@@ -1219,13 +1219,13 @@ pub fn main() -> ExitCode {
     // NDJSON prints each result as it comes and keeps none; the other formats keep them all,
     // to print them in the order of the input.
     let streaming = plan.format == Format::Ndjson;
-    let mut kept: Vec<(Order, Vec<crate::analysis::TargetResult>)> = Vec::new();
+    let mut kept: Vec<(Order, Vec<certscan_checks::TargetResult>)> = Vec::new();
     let mut write_error: Option<std::io::Error> = None;
     let mut chain_writer = plan.policy.write_chain.clone().map(ChainWriter::new);
     // NDJSON lines are rendered by the task that made the results, unless --write-chain needs
     // the results themselves here.
     let render_lines = streaming && chain_writer.is_none();
-    let prepare = move |results: Vec<crate::analysis::TargetResult>| {
+    let prepare = move |results: Vec<certscan_checks::TargetResult>| {
         if !render_lines {
             return Prepared::Results(results);
         }

@@ -12,18 +12,18 @@ use futures_util::FutureExt;
 use tokio::sync::{Notify, OnceCell, Semaphore, mpsc};
 use tokio::time::{Instant, timeout_at};
 
-use crate::analysis::certificate::CertInfo;
-use crate::analysis::{Policy, TargetResult, assess_all, caa, issuers, resolution, revocation};
-use crate::evidence::{
+use crate::target_source::{self, Item, TargetSource};
+use certscan_checks::{Policy, TargetResult, assess_all, caa, issuers, resolution, revocation};
+use certscan_model::evidence::{
     CaaLookup, Cap, Evidence, IssuerFetch, NameResolution, Observation, Origin, RevocationFetch, RevocationMethod,
 };
-use crate::probe::dns::{CaaLookups, DnsOptions};
-use crate::probe::names::{NameLookups, ResolutionOptions};
-use crate::probe::slots::Slots;
-use crate::probe::{self, ProbeOptions};
-use crate::report::Format;
-use crate::target::{Extra, FileTarget, Host, Target};
-use crate::target_source::{self, Item, TargetSource};
+use certscan_model::target::{Extra, FileTarget, Host, Target};
+use certscan_probe::dns::{CaaLookups, DnsOptions};
+use certscan_probe::names::{NameLookups, ResolutionOptions};
+use certscan_probe::slots::Slots;
+use certscan_probe::{self as probe, ProbeOptions};
+use certscan_report::Format;
+use certscan_x509::certificate::CertInfo;
 
 /// Everything a scan needs, validated.
 pub struct Plan {
@@ -43,9 +43,9 @@ pub struct Plan {
     /// `--verbose`: the table shows every endpoint's details and the INFO findings.
     pub verbose: bool,
     /// `--fail-on` and `--ignore`, as given.
-    pub gate: crate::report::Gate,
+    pub gate: certscan_report::Gate,
     /// `--shard`: this job's slice of the targets, files and configured URLs.
-    pub shard: Option<crate::target::Shard>,
+    pub shard: Option<certscan_model::target::Shard>,
     /// Files and configured URLs before `--shard` chose (an empty slice of a non-empty list
     /// is a fine outcome for one job of many).
     pub unsharded_sources: usize,
@@ -256,7 +256,7 @@ async fn issuer_fetches(
         let parsed = &plan.policy.parsed;
         let mut chain: Vec<Arc<CertInfo>> = served
             .iter()
-            .take(crate::analysis::MAX_CHAIN_CERTIFICATES)
+            .take(certscan_checks::MAX_CHAIN_CERTIFICATES)
             .map(|c| parsed.parse(c, at_unix))
             .collect();
         if !issuers::needs_fetch(&chain, store, at_unix) {
@@ -326,7 +326,7 @@ async fn revocation_fetches(
         }
         let served: Vec<CertInfo> = served[1..]
             .iter()
-            .take(crate::analysis::MAX_CHAIN_CERTIFICATES)
+            .take(certscan_checks::MAX_CHAIN_CERTIFICATES)
             .map(|c| CertInfo::from_der(c, plan.policy.at_unix))
             .collect();
         let issuer = revocation::find_issuer(&leaf, &served)
@@ -375,8 +375,8 @@ async fn fetch_revocation(
                 .to_string(),
         ),
         (RevocationMethod::Ocsp, Some(issuer)) => {
-            let request = crate::ocsp::request(&crate::ocsp::CertId::new(
-                crate::ocsp::Digest::Sha1,
+            let request = certscan_x509::ocsp::request(&certscan_x509::ocsp::CertId::new(
+                certscan_x509::ocsp::Digest::Sha1,
                 &issuer.subject_raw,
                 &issuer.key_bits,
                 &leaf.serial_raw,
@@ -601,14 +601,14 @@ pub async fn scan<Prepared: Send + 'static>(
                 let work: std::pin::Pin<Box<dyn Future<Output = Vec<TargetResult>> + Send>> = match item {
                     Item::Target(target) => Box::pin(scan_target(*target, context.clone())),
                     Item::Invalid(invalid) => {
-                        let result = crate::analysis::invalid_target(&invalid.input, &invalid.error);
+                        let result = certscan_checks::invalid_target(&invalid.input, &invalid.error);
                         Box::pin(async move { vec![result] })
                     }
                 };
                 start(Order::Target(index), work).await;
             }
             if !list_complete {
-                let result = crate::analysis::invalid_target(
+                let result = certscan_checks::invalid_target(
                     "-",
                     "the run's deadline came before the targets list ended: targets after this point were not scanned",
                 );

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 
-use crate::profile::Profile;
-use crate::target::{self, Protocol, Shard, Target};
+use certscan_model::target::{self, Protocol, Shard, Target};
+use certscan_platforms::profile::Profile;
 
 /// The longest line a targets file may hold (a host with thousands of ports fits).
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;
@@ -89,7 +89,7 @@ impl TargetSource {
                     let target = completion.complete_one(*target);
                     // A profile turns one bare host into several targets.
                     match &completion.profile {
-                        Some(profile) => crate::profile::apply(profile, vec![target])
+                        Some(profile) => certscan_platforms::profile::apply(profile, vec![target])
                             .into_iter()
                             .all(|t| reader.offer(Item::Target(Box::new(t)), &mut keep)),
                         None => reader.offer(Item::Target(Box::new(target)), &mut keep),
@@ -127,7 +127,7 @@ impl Completion {
     pub fn complete(&self, targets: Vec<Target>) -> Vec<Target> {
         let targets: Vec<Target> = targets.into_iter().map(|t| self.complete_one(t)).collect();
         match &self.profile {
-            Some(profile) => crate::profile::apply(profile, targets),
+            Some(profile) => certscan_platforms::profile::apply(profile, targets),
             None => targets,
         }
     }

@@ -51,7 +51,7 @@ fn explain_prints_the_catalog_entry() {
     assert!(out.stdout.contains("fullchain.pem") && out.stdout.contains("openssl s_client"));
     let out = certscan(&["--list-checks"]);
     assert_eq!(out.code, 0);
-    assert_eq!(out.stdout.lines().count(), certscan::finding::CheckId::ALL.len());
+    assert_eq!(out.stdout.lines().count(), certscan_model::finding::CheckId::ALL.len());
 }
 
 #[test]
@@ -127,7 +127,7 @@ fn output_file_holds_the_report() {
 /// The check reference in README.md, generated from the catalog.
 fn check_reference() -> String {
     let mut text = String::from("| Check id | Default severity | Meaning |\n|---|---|---|\n");
-    for entry in certscan::catalog::entries() {
+    for entry in certscan_model::catalog::entries() {
         text.push_str(&format!(
             "| `{}` | {} | {} |\n",
             entry.id,
@@ -277,7 +277,7 @@ fn the_check_list_in_json_is_the_catalog() {
     assert_eq!(out.code, 0);
     let list: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let entries = list.as_array().unwrap();
-    assert_eq!(entries.len(), certscan::finding::CheckId::ALL.len());
+    assert_eq!(entries.len(), certscan_model::finding::CheckId::ALL.len());
     for entry in entries {
         assert_matches_schema("check", entry);
     }

@@ -515,7 +515,7 @@ impl WazoBox {
         .unwrap();
         let key = ssl.join("privkey.pem");
         std::fs::write(&key, leaf.key.as_ref().unwrap()).unwrap();
-        let www_data = certscan::probe::disk::lookup_account("www-data");
+        let www_data = certscan_probe::disk::lookup_account("www-data");
         let Some((Some(_), gids)) = www_data else {
             eprintln!("no www-data account on this machine: the Wazo layout cannot be set up");
             return None;

@@ -41,8 +41,8 @@ fn seeds() -> Vec<Vec<u8>> {
     let mut seeds: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     // Decoded DER of the PEM fixtures, so the certificate parser sees binary input too.
     for seed in seeds.clone() {
-        if let certscan::evidence::Observation::Chain { certificates, .. } =
-            certscan::probe::file::chain_from_bytes(&seed)
+        if let certscan_model::evidence::Observation::Chain { certificates, .. } =
+            certscan_probe::file::chain_from_bytes(&seed)
         {
             seeds.extend(certificates.iter().map(|c| c.to_vec()));
         }

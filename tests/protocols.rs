@@ -200,7 +200,7 @@ fn sips_options() {
 
 #[test]
 fn port_5061_is_sips_without_a_scheme() {
-    let parsed = certscan::target::parse_target("pbx.example.test:443,5061,8433").unwrap();
+    let parsed = certscan_model::target::parse_target("pbx.example.test:443,5061,8433").unwrap();
     let protocols: Vec<&str> = parsed.iter().map(|t| t.protocol.as_str()).collect();
     assert_eq!(protocols, ["https", "sips", "wss"]);
 }

@@ -12,7 +12,7 @@ use x509_parser::prelude::FromDer;
 use super::pki::{Ca, Issued, at};
 use super::servers::Servers;
 
-pub use certscan::der::element as der;
+pub use certscan_x509::der::element as der;
 
 fn generalized_time(days: i64) -> Vec<u8> {
     let when = at() + Duration::days(days);

@@ -398,7 +398,7 @@ async fn serve_app(mut tls: tokio_rustls::server::TlsStream<TcpStream>, app: App
                 .map(|(_, v)| v.trim().to_string())
                 .unwrap_or_default();
             let accept = if correct_accept {
-                certscan::analysis::protocol::websocket_accept(&key)
+                certscan_checks::protocol::websocket_accept(&key)
             } else {
                 "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".into()
             };

@@ -1,0 +1,100 @@
+//! Profile rules (RFC 5280 and the CA/Browser Forum baseline) that path validators such as
+//! rustls-webpki do not enforce but other clients, CAs and auditors do: reported as warnings that
+//! name the problem, without changing the verdict.
+
+use certscan_model::finding::{CheckId, Finding};
+use certscan_x509::certificate::CertInfo;
+
+/// Which rule set a certificate is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rules {
+    /// RFC 5280 alone: private PKIs, self-signed certificates, `--ca-file` anchors.
+    Rfc5280,
+    /// RFC 5280 and the CA/Browser Forum Baseline Requirements: chains that end at a root of the
+    /// Mozilla or system store.
+    CaBrowserForum,
+}
+
+/// Problems of one certificate; `role` says where it stands ("the leaf", "intermediate #1",
+/// "the trust anchor"), `is_leaf` whether it is the end-entity certificate.
+pub fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules) -> Vec<Finding> {
+    let public = rules == Rules::CaBrowserForum;
+    if !cert.parsed() {
+        return vec![];
+    }
+    let mut problems: Vec<String> = Vec::new();
+    let serial = &cert.serial_raw;
+    if serial.iter().all(|b| *b == 0) {
+        problems.push("its serial number is zero (RFC 5280 requires a positive serial)".into());
+    } else if serial.first().is_some_and(|b| b & 0x80 != 0) {
+        problems.push("its serial number is negative (RFC 5280 requires a positive serial)".into());
+    } else if serial.len() > 20 {
+        problems.push(format!(
+            "its serial number is {} octets long (RFC 5280 allows at most 20)",
+            serial.len()
+        ));
+    }
+    if !cert.self_signed && cert.authority_key_id.is_none() {
+        problems.push("it has no authority key identifier, which RFC 5280 requires to pick its issuer".into());
+    }
+    if cert.is_ca {
+        if cert.subject_key_id.is_none() {
+            problems.push("it is a CA without a subject key identifier (RFC 5280 requires one)".into());
+        }
+        if cert.basic_constraints_critical == Some(false) {
+            problems.push("its basicConstraints extension is not marked critical (RFC 5280 requires it on CAs)".into());
+        }
+        if cert.key_cert_sign == Some(false) {
+            problems.push("it is a CA whose keyUsage does not allow keyCertSign".into());
+        }
+        if cert.subject_raw.len() <= 2 {
+            problems.push("it is a CA with an empty subject".into());
+        }
+    }
+    let self_issued = cert.issuer_raw == cert.subject_raw;
+    if let (true, Some(aki), Some(ski)) = (self_issued, &cert.authority_key_id, &cert.subject_key_id)
+        && aki != ski
+    {
+        problems.push(
+            "it is self-issued but its authority key identifier differs from its own subject key identifier".into(),
+        );
+    }
+    if public && cert.authority_key_id_has_issuer_fields && cert.is_ca {
+        problems.push("its authority key identifier carries authorityCertIssuer or authorityCertSerialNumber, which the CA/Browser Forum forbids".into());
+    }
+    if public && cert.is_ca && self_issued && cert.has_extended_key_usage {
+        problems.push("it is a root with an extendedKeyUsage extension, which the CA/Browser Forum forbids".into());
+    }
+    match cert.name_constraints {
+        Some(_) if !cert.is_ca => {
+            problems.push("it is not a CA but carries name constraints (RFC 5280 allows them only in CAs)".into())
+        }
+        Some((false, _)) => problems.push("its name constraints are not marked critical (RFC 5280 requires it)".into()),
+        Some((true, true)) => problems.push("its name constraints hold neither permitted nor excluded subtrees".into()),
+        _ => {}
+    }
+    if public && is_leaf && cert.extended_key_usage_critical {
+        problems.push(
+            "its extendedKeyUsage is marked critical, which the CA/Browser Forum does not allow in server certificates"
+                .into(),
+        );
+    }
+    for oid in &cert.malformed_extensions {
+        problems.push(format!("its extension {oid} is malformed"));
+    }
+    if public && is_leaf && !cert.has_extended_key_usage {
+        problems.push(
+            "it has no extendedKeyUsage, so it is usable for any purpose (the CA/Browser Forum requires serverAuth)"
+                .into(),
+        );
+    }
+    for oid in &cert.unknown_critical_extensions {
+        problems.push(format!(
+            "it has a critical extension ({oid}) that clients do not understand"
+        ));
+    }
+    problems
+        .into_iter()
+        .map(|problem| Finding::new(CheckId::Nonconformant, format!("{role} {}: {problem}", cert.label())))
+        .collect()
+}

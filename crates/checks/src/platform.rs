@@ -1,0 +1,222 @@
+//! Platform settings that must fit the certificate: how Wazo's services connect to each other
+//! (the effective `host`, `https` and `verify_certificate` of their merged configuration).
+
+use super::names::sans_cover;
+use certscan_model::configured::{CUSTOM_FILE, ClientSetting};
+use certscan_model::evidence::DeployEvidence;
+use certscan_model::finding::{CheckId, Finding, summarise_list};
+use certscan_x509::certificate::CertInfo;
+
+/// A platform whose profile is in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Wazo,
+    Kazoo,
+    Kurento,
+}
+
+/// Rewrites the generic fixes of certificate findings for the platform in play: where its
+/// certificate lives and how it is reloaded.
+pub fn adapt_remediations(platform: Platform, findings: &mut [Finding]) {
+    let fix = match platform {
+        Platform::Kurento => {
+            "Kurento serves its secure WebSocket (port 8433, path /kurento) with the certificate named in /etc/kurento/kurento.conf.json (mediaServer.net.websocket.secure.certificate: one PEM file holding the full chain and the key, readable by the kurento account): replace it with a certificate from a CA, with the intermediate after the leaf, then systemctl restart kurento-media-server. Browsers reject a self-signed WSS certificate without showing a page, so WebRTC calls fail silently."
+        }
+        Platform::Wazo => {
+            "Install a certificate from a CA as Wazo's documentation describes: the full chain and key under /etc/ssl/wazo/ (or certbot's live/ files), named in /etc/xivo/custom/custom-certificate.yml (rest_api: https: certificate and private_key) linked into each service's conf.d/, and in nginx; then wazo-service restart all."
+        }
+        Platform::Kazoo => {
+            "Give crossbar (Kazoo's API, port 8443) a certificate from a CA with its full chain: the PEM files its crossbar SSL settings name (ssl_cert, ssl_key, and the CA chain), then sup kapps_controller restart_app crossbar (Kazoo 4; sup whapps_controller on 3.x)."
+        }
+    };
+    let certificate_fault = |id: CheckId| {
+        matches!(
+            id,
+            CheckId::SelfSigned
+                | CheckId::UnknownRoot
+                | CheckId::ChainIncomplete
+                | CheckId::Expired
+                | CheckId::ExpiresSoon
+        )
+    };
+    for finding in findings
+        .iter_mut()
+        .filter(|f| f.remediation.is_none() && certificate_fault(f.id))
+    {
+        finding.remediation = Some(fix.to_string());
+    }
+}
+
+/// What the certificate is, as Wazo's verification settings see it.
+pub struct ServedCertificate<'a> {
+    pub leaf: &'a CertInfo,
+    /// The chain validates to a root of the system's (Mozilla's) store: `verify_certificate:
+    /// true` accepts it.
+    pub publicly_trusted: bool,
+}
+
+/// Where a fix goes: the documented custom file, linked into the service's `conf.d/`.
+fn fix_in(setting: &ClientSetting, yaml: &str) -> String {
+    format!(
+        "Write in {CUSTOM_FILE} (linked into /etc/{}/conf.d/ as Wazo's documentation shows; never edit config.yml, which upgrades replace):\n  {}:\n{yaml}\nthen wazo-service restart all.",
+        setting.service, setting.section
+    )
+}
+
+/// "the auth connection of wazo-calld (host set in FILE)".
+fn place(setting: &ClientSetting, key: &str) -> String {
+    let file = match key {
+        "host" => setting.host.as_ref().map(|h| &h.file),
+        "https" => setting.https.as_ref().map(|h| &h.file),
+        _ => setting.verify.as_ref().map(|v| &v.file),
+    };
+    match file {
+        Some(file) => format!(
+            "the {} connection of {} ({key} set in {})",
+            setting.section,
+            setting.service,
+            file.display()
+        ),
+        None => format!(
+            "the {} connection of {} ({key} not set)",
+            setting.section, setting.service
+        ),
+    }
+}
+
+/// Findings for Wazo's client settings against the certificate the services serve.
+pub fn wazo_findings(
+    settings: &[ClientSetting],
+    served: &ServedCertificate<'_>,
+    deploy: &DeployEvidence,
+    at_unix: i64,
+) -> Vec<Finding> {
+    let leaf = served.leaf;
+    let mut findings = Vec::new();
+    let suggested = leaf
+        .san_entries
+        .iter()
+        .find_map(|san| match san {
+            certscan_x509::certificate::SanEntry::Dns(name) if !name.starts_with("*.") => Some(name.clone()),
+            _ => None,
+        })
+        .or_else(|| leaf.common_names.first().cloned())
+        .unwrap_or_else(|| "the certificate's name".into());
+    for setting in settings {
+        // A connection in plain HTTP (Wazo's packaged default, to localhost) presents no
+        // certificate: there is nothing to match.
+        if !setting.uses_https() {
+            continue;
+        }
+        let host = setting.host.as_ref().map_or("localhost", |h| h.value.as_str());
+        let covered = sans_cover(&leaf.san_entries, host)
+            || (!leaf.has_san_extension && leaf.common_names.iter().any(|cn| cn.eq_ignore_ascii_case(host)));
+        if !covered {
+            findings.push(
+                Finding::new(
+                    CheckId::WazoHostMismatch,
+                    format!(
+                        "{} reaches {host} over HTTPS, which the certificate ({}) does not cover",
+                        place(setting, "host"),
+                        summarise_list(&leaf.sans, 10)
+                    ),
+                )
+                .with_remediation(fix_in(
+                    setting,
+                    &format!(
+                        "    host: {suggested}\nand make {suggested} resolve to 127.0.0.1 in /etc/hosts (for services on this machine)"
+                    ),
+                )),
+            );
+        }
+        let local = matches!(host, "localhost" | "127.0.0.1" | "::1");
+        let verify = setting.verify.as_ref().map_or("true", |v| v.value.as_str());
+        let proper = if leaf.self_signed {
+            "/usr/share/xivo-certs/server.crt   # the self-signed certificate itself"
+        } else if served.publicly_trusted {
+            "true   # the system's CAs trust this certificate"
+        } else {
+            "/path/to/your-ca.pem   # the CA that issued the certificate"
+        };
+        match verify {
+            "false" | "False" | "no" => {
+                if !local {
+                    findings.push(
+                        Finding::new(
+                            CheckId::WazoVerifyDisabled,
+                            format!(
+                                "{} turns certificate verification off for {host}, across the network",
+                                place(setting, "verify_certificate")
+                            ),
+                        )
+                        .with_remediation(fix_in(setting, &format!("    verify_certificate: {proper}"))),
+                    );
+                }
+            }
+            "true" | "True" | "yes" => {
+                if !served.publicly_trusted {
+                    let why = if leaf.self_signed {
+                        format!("the self-signed certificate {}", leaf.label())
+                    } else {
+                        format!("the private CA that issued {}", leaf.label())
+                    };
+                    let unset = if setting.verify.is_none() {
+                        " (the default when verify_certificate is absent)"
+                    } else {
+                        ""
+                    };
+                    findings.push(
+                        Finding::new(
+                            CheckId::WazoVerifyMismatch,
+                            format!(
+                                "{} verifies against the system's CAs{unset}, which do not include {why}: its connections to {host} fail",
+                                place(setting, "verify_certificate")
+                            ),
+                        )
+                        .with_remediation(fix_in(setting, &format!("    verify_certificate: {proper}"))),
+                    );
+                }
+            }
+            path => {
+                let held = setting
+                    .verify_file
+                    .as_ref()
+                    .and_then(|file| deploy.verify_files.iter().find(|(p, _)| p == file))
+                    .map(|(_, certs)| certs);
+                // OpenSSL (Python's requests) needs the certificate itself when it is
+                // self-signed, or the CA that issued it: a leaf alone does not verify.
+                let fits = match held {
+                    Some(Ok(certs)) => certs.iter().map(|c| CertInfo::from_der(c.as_ref(), at_unix)).any(|ca| {
+                        (leaf.self_signed && ca.sha256 == leaf.sha256) || (ca.is_ca && leaf.named_issuer_is(&ca))
+                    }),
+                    _ => false,
+                };
+                if !fits {
+                    let what = match held {
+                        Some(Err(error)) => format!("cannot be read ({error})"),
+                        Some(Ok(certs))
+                            if certs
+                                .iter()
+                                .any(|c| CertInfo::from_der(c.as_ref(), at_unix).sha256 == leaf.sha256) =>
+                        {
+                            "holds the certificate but not the CA that issued it, which OpenSSL clients need"
+                                .to_string()
+                        }
+                        _ => "holds neither the certificate nor the CA that issued it".to_string(),
+                    };
+                    findings.push(
+                        Finding::new(
+                            CheckId::WazoVerifyMismatch,
+                            format!(
+                                "{} verifies against {path}, which {what}: its connections to {host} fail",
+                                place(setting, "verify_certificate")
+                            ),
+                        )
+                        .with_remediation(fix_in(setting, &format!("    verify_certificate: {proper}"))),
+                    );
+                }
+            }
+        }
+    }
+    findings
+}

@@ -1,0 +1,216 @@
+//! What the deployment looks like on disk: private keys (plain or encrypted), owners and modes of
+//! certificate and key files and of every folder an account searches to reach them (through
+//! symbolic links), and the accounts services run as, from the system's name service.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use rustls::pki_types::pem::{self, SectionKind};
+
+use super::file::read_certificates;
+use certscan_model::evidence::{Evidence, FileFacts, KeyFound, Ownership};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
+
+/// The first private key in a PEM text, if any.
+pub fn key_from_pem(bytes: &[u8]) -> Option<KeyFound> {
+    let text = String::from_utf8_lossy(bytes);
+    if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || text.contains("Proc-Type: 4,ENCRYPTED") {
+        return Some(KeyFound::Encrypted);
+    }
+    let mut reader = std::io::Cursor::new(bytes);
+    while let Ok(Some((kind, der))) = pem::from_buf(&mut reader) {
+        let key = match kind {
+            SectionKind::PrivateKey => PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der)),
+            SectionKind::RsaPrivateKey => PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(der)),
+            SectionKind::EcPrivateKey => PrivateKeyDer::Sec1(PrivateSec1KeyDer::from(der)),
+            _ => continue,
+        };
+        return Some(KeyFound::Plain(key));
+    }
+    None
+}
+
+/// Reads a key file (bounded, like certificate files).
+pub fn read_key_file(path: &Path) -> Result<Option<KeyFound>, String> {
+    let bytes = super::file::read_bounded(path)?;
+    Ok(key_from_pem(&bytes))
+}
+
+fn ownership(path: &Path) -> Option<Ownership> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(Ownership {
+        uid: meta.uid(),
+        gid: meta.gid(),
+        mode: meta.mode() & 0o7777,
+    })
+}
+
+/// Symbolic links followed on one path, at most (as the kernel's limit).
+const MAX_SYMLINKS: usize = 40;
+
+/// Every directory an account must search to open `path`, in the order it searches them: each
+/// folder from `/` down, and through every symbolic link (certbot's `live/NAME/privkey.pem` ->
+/// `../../archive/NAME/privkey1.pem` needs `live/`, `live/NAME/` and `archive/NAME/` alike),
+/// with the file the walk ends at. `None` when the path cannot be walked.
+fn searched_directories(path: &Path) -> Option<(Vec<std::path::PathBuf>, std::path::PathBuf)> {
+    let start = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    let mut searched: Vec<std::path::PathBuf> = Vec::new();
+    let mut pending: std::collections::VecDeque<std::ffi::OsString> = start
+        .components()
+        .skip(1)
+        .map(|c| c.as_os_str().to_os_string())
+        .collect();
+    let mut current = std::path::PathBuf::from("/");
+    let mut links = 0;
+    while let Some(part) = pending.pop_front() {
+        if !searched.contains(&current) {
+            searched.push(current.clone());
+        }
+        match part.to_str() {
+            Some(".") => continue,
+            Some("..") => {
+                current.pop();
+                continue;
+            }
+            _ => {}
+        }
+        let next = current.join(&part);
+        let meta = std::fs::symlink_metadata(&next).ok()?;
+        if meta.file_type().is_symlink() {
+            links += 1;
+            if links > MAX_SYMLINKS {
+                return None;
+            }
+            let target = std::fs::read_link(&next).ok()?;
+            if target.is_absolute() {
+                current = std::path::PathBuf::from("/");
+            }
+            let rest: Vec<std::ffi::OsString> = target
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::RootDir))
+                .map(|c| c.as_os_str().to_os_string())
+                .collect();
+            for component in rest.into_iter().rev() {
+                pending.push_front(component);
+            }
+        } else {
+            current = next;
+        }
+    }
+    Some((searched, current))
+}
+
+/// Ownership facts of a file; `None` when it cannot be examined.
+pub fn file_facts(path: &Path, role: &'static str) -> Option<FileFacts> {
+    let (searched, file_path) = searched_directories(path)?;
+    let file = ownership(&file_path)?;
+    // Nearest first, as the report lists them.
+    let parents = searched
+        .iter()
+        .rev()
+        .filter_map(|dir| ownership(dir).map(|o| (dir.clone(), o)))
+        .collect();
+    Some(FileFacts {
+        path: path.to_path_buf(),
+        role,
+        file,
+        parents,
+    })
+}
+
+/// An account as the system's name service knows it (files, LDAP, SSSD: what `getent` sees):
+/// a user with its primary and supplementary groups, or a group. `None` when it is unknown.
+pub fn lookup_account(name: &str) -> Option<(Option<u32>, Vec<u32>)> {
+    use nix::unistd::{Group, User, getgrouplist};
+    if let Ok(Some(user)) = User::from_name(name) {
+        let mut gids = vec![user.gid.as_raw()];
+        if let Ok(c_name) = std::ffi::CString::new(name)
+            && let Ok(groups) = getgrouplist(&c_name, user.gid)
+        {
+            gids.extend(groups.iter().map(|g| g.as_raw()).filter(|g| *g != user.gid.as_raw()));
+        }
+        return Some((Some(user.uid.as_raw()), gids));
+    }
+    if let Ok(Some(group)) = Group::from_name(name) {
+        return Some((None, vec![group.gid.as_raw()]));
+    }
+    None
+}
+
+/// Attaches the on-disk facts each source asks for: its key file with the file's ownership,
+/// the leaf of the file an endpoint should be serving, copies of a lineage's certificate, and the
+/// CA files Wazo's services verify with.
+/// `machine_root` is where this machine's own tables are read (`/`, or a copied tree), when the
+/// scan is about this machine.
+pub fn add_disk_evidence(evidence: &mut [Evidence], pkcs12_password: Option<&str>, machine_root: Option<&Path>) {
+    let mut listening: Option<Result<Vec<std::net::SocketAddr>, String>> = None;
+    let first = |path: &Path| read_certificates(path, pkcs12_password).map(|mut certs| certs.swap_remove(0));
+    for source in evidence.iter_mut() {
+        if let Some(key_path) = source.extra.key.clone() {
+            source.deploy.key = Some((key_path.clone(), read_key_file(&key_path)));
+            source.deploy.files.extend(file_facts(&key_path, "private key"));
+        }
+        for setting in &source.extra.wazo {
+            let Some(path) = &setting.verify_file else { continue };
+            if !source.deploy.verify_files.iter().any(|(p, _)| p == path) {
+                source
+                    .deploy
+                    .verify_files
+                    .push((path.clone(), read_certificates(path, None)));
+            }
+        }
+        if let (false, Some(root)) = (source.extra.proxy_backends.is_empty(), machine_root) {
+            let sockets = listening.get_or_insert_with(|| super::sockets::listening(root));
+            source.deploy.listening = Some(sockets.clone());
+        }
+        for copy in &source.extra.copies {
+            source.deploy.copies.push((copy.clone(), first(copy)));
+        }
+        if let Some(path) = &source.extra.compare {
+            source.deploy.expected_leaf = Some((path.clone(), first(path)));
+            for other in &source.extra.compare_alternatives {
+                source.deploy.alternative_leaves.push((other.clone(), first(other)));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_come_from_the_name_service() {
+        assert_eq!(lookup_account("root"), Some((Some(0), vec![0])));
+        assert_eq!(lookup_account("no-such-account-here"), None);
+    }
+
+    #[test]
+    fn the_walk_follows_symbolic_links_through_every_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path();
+        std::fs::create_dir_all(base.join("archive/site")).unwrap();
+        std::fs::create_dir_all(base.join("live/site")).unwrap();
+        std::fs::write(base.join("archive/site/privkey1.pem"), "key").unwrap();
+        std::os::unix::fs::symlink("../../archive/site/privkey1.pem", base.join("live/site/privkey.pem")).unwrap();
+        let (searched, file) = searched_directories(&base.join("live/site/privkey.pem")).unwrap();
+        assert_eq!(file, base.join("archive/site/privkey1.pem"));
+        for dir in ["live", "live/site", "archive", "archive/site"] {
+            assert!(searched.contains(&base.join(dir)), "{dir} in {searched:?}");
+        }
+        assert_eq!(searched[0], std::path::PathBuf::from("/"));
+    }
+
+    #[test]
+    fn keys_are_found_and_encrypted_ones_recognised() {
+        let encrypted = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        assert!(matches!(key_from_pem(encrypted), Some(KeyFound::Encrypted)));
+        let legacy = b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
+        assert!(matches!(key_from_pem(legacy), Some(KeyFound::Encrypted)));
+        assert!(key_from_pem(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").is_none());
+    }
+}

@@ -1,0 +1,599 @@
+//! Network and file I/O: resolves targets, connects to every address concurrently, performs the
+//! TLS handshake and records what each endpoint served. Nothing here judges what it saw.
+
+pub mod disk;
+pub mod dns;
+pub mod dns_wire;
+pub mod exchange;
+pub mod fetch;
+pub mod file;
+pub mod hosts;
+pub mod legacy;
+pub mod names;
+pub mod slots;
+pub mod sockets;
+pub mod starttls;
+pub mod tls;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio::time::{Instant, timeout_at};
+
+use slots::Slots;
+
+use certscan_model::evidence::{
+    ConnectFailure, ConnectionEnd, Evidence, Exchange, HandshakeError, LegacyHello, Observation, Origin, Phase,
+};
+use certscan_model::target::{Host, Protocol, ResolvePin, Target};
+
+/// How to probe.
+#[derive(Debug, Clone)]
+pub struct ProbeOptions {
+    /// Bounds each endpoint: name resolution, connect, handshake and protocol exchange together.
+    pub timeout: Duration,
+    /// Endpoints probed at once, the quiet pool and the per-address limit.
+    pub slots: slots::SlotSizes,
+    pub resolve_pins: Vec<ResolvePin>,
+    /// SNI to send instead of the target's host name.
+    pub sni: Option<String>,
+    /// How target names become addresses.
+    pub name_source: NameSource,
+    /// Told once per endpoint probed (for a progress display).
+    pub progress: Option<Progress>,
+    /// Told once per target read from the list.
+    pub queued: Option<Progress>,
+    /// The whole run's deadline: no endpoint is probed past it.
+    pub deadline: Option<Instant>,
+    /// A compliance policy's minimum TLS version (0x0303 TLS 1.2, 0x0304 TLS 1.3): each TLS
+    /// endpoint also gets a ClientHello that offers only versions below it.
+    pub minimum_version: Option<u16>,
+}
+
+/// A callback run after each endpoint is probed.
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+/// Where target addresses come from (after `--resolve` pins and IP targets).
+#[derive(Debug, Clone)]
+pub enum NameSource {
+    /// The system resolver (getaddrinfo: /etc/hosts, then DNS, per nsswitch).
+    System,
+    /// As the system would with other settings: this hosts file first, then DNS through these
+    /// options (none with --no-dns). Used with --hosts-file or --dns-server.
+    Emulated {
+        hosts: hosts::HostsFile,
+        dns: Option<dns::DnsOptions>,
+    },
+}
+
+/// Probes one target on every address it resolves to, the addresses at once; a failure inside
+/// one (a panic) becomes that endpoint's result. The result has one entry per address, in the
+/// resolver's order, or one when the target could not be resolved.
+pub async fn probe_target(target: Target, options: Arc<ProbeOptions>, slots: Arc<Slots>) -> Vec<Evidence> {
+    // Boxed: the resolution's state is gone once the addresses are known.
+    let resolution = Box::pin(slots.run(None, options.deadline, || Box::pin(resolve(&target, &options))));
+    let addresses = match resolution.await {
+        None => Err(not_started(&options)),
+        Some(resolved) => resolved,
+    };
+    let addresses = match addresses {
+        Ok(addresses) => addresses,
+        Err(observation) => {
+            if let Some(Progress(done)) = &options.progress {
+                done();
+            }
+            return vec![unresolved_evidence(&target, observation, options.sni.clone())];
+        }
+    };
+    let probes = addresses.into_iter().map(|address| {
+        let (target, options, slots) = (&target, &options, &slots);
+        async move {
+            let sni = sni_for(target, options.sni.clone());
+            // The evidence comes boxed: an endpoint waiting for its slot does not reserve room for it.
+            let start = || Box::pin(probe_endpoint(target, address, options).map(Box::new));
+            let probe = slots.run(Some(address), options.deadline, start);
+            let evidence = match std::panic::AssertUnwindSafe(probe).catch_unwind().await {
+                Ok(Some(evidence)) => *evidence,
+                Ok(None) => endpoint_evidence(target, Some(address), sni, target.protocol, not_started(options)),
+                Err(panic) => endpoint_evidence(target, Some(address), sni, target.protocol, panicked(panic)),
+            };
+            if let Some(Progress(done)) = &options.progress {
+                done();
+            }
+            evidence
+        }
+    });
+    futures_util::future::join_all(probes).await
+}
+
+/// The evidence of a target whose probe failed as a whole (a panic): what it said.
+pub fn failed_target_evidence(target: &Target, panic: Box<dyn std::any::Any + Send>, sni: Option<String>) -> Evidence {
+    unresolved_evidence(target, panicked(panic), sni)
+}
+
+/// The observation for work that panicked (a bug): what it said.
+fn panicked(panic: Box<dyn std::any::Any + Send>) -> Observation {
+    Observation::InternalError {
+        message: certscan_model::fault::panic_message(panic.as_ref()),
+    }
+}
+
+/// What an endpoint that the deadline left no time for observed: nothing.
+fn not_started(options: &ProbeOptions) -> Observation {
+    Observation::DeadlineReached {
+        phase: None,
+        seconds: options.timeout.as_secs_f64(),
+    }
+}
+
+fn sni_for(target: &Target, sni: Option<String>) -> Option<String> {
+    match (&target.host, sni) {
+        (_, Some(sni)) => Some(sni),
+        (Host::Dns(name), None) => Some(name.clone()),
+        (Host::Ip(_), None) => None,
+    }
+}
+
+fn unresolved_evidence(target: &Target, observation: Observation, sni: Option<String>) -> Evidence {
+    endpoint_evidence(target, None, sni_for(target, sni), target.protocol, observation)
+}
+
+/// Evidence for one endpoint of a target.
+fn endpoint_evidence(
+    target: &Target,
+    address: Option<IpAddr>,
+    sni: Option<String>,
+    protocol: Protocol,
+    observation: Observation,
+) -> Evidence {
+    Evidence {
+        input: target.input.clone(),
+        origin: Origin::Endpoint {
+            host: target.host.clone(),
+            port: target.port,
+            address,
+            sni,
+            protocol,
+            service: target.service.clone(),
+            if_refused: target.if_refused,
+        },
+        observation,
+        caa: vec![],
+        names: vec![],
+        deploy: Default::default(),
+        extra: target.extra.clone(),
+        caps: vec![],
+        revocation: vec![],
+        issuer_fetches: vec![],
+    }
+}
+
+/// The addresses to probe for a target: an IP target itself, a `--resolve` pin, or what the
+/// system resolver (getaddrinfo: /etc/hosts, then DNS) returns, without duplicates.
+async fn resolve(target: &Target, options: &ProbeOptions) -> Result<Vec<IpAddr>, Observation> {
+    let name = match &target.host {
+        Host::Ip(ip) => return Ok(vec![*ip]),
+        Host::Dns(name) => name,
+    };
+    if let Some(pin) = options
+        .resolve_pins
+        .iter()
+        .find(|p| p.host == *name && p.port == target.port)
+    {
+        return Ok(pin.addresses.clone());
+    }
+    if let NameSource::Emulated { hosts, dns } = &options.name_source {
+        let pinned = hosts.lookup(name);
+        if !pinned.is_empty() {
+            return Ok(pinned);
+        }
+        let Some(dns) = dns else {
+            return Err(Observation::Unresolved {
+                error: "not in the hosts file (DNS not asked: --no-dns)".into(),
+            });
+        };
+        let resolver = dns::resolver(dns).map_err(|error| Observation::Unresolved { error })?;
+        return match tokio::time::timeout(options.timeout, resolver.lookup_ip(format!("{name}."))).await {
+            Err(_) => Err(Observation::TimedOut {
+                phase: Phase::Resolve,
+                seconds: options.timeout.as_secs_f64(),
+            }),
+            Ok(Err(e)) if e.is_no_records_found() => Err(Observation::Unresolved {
+                error: "no address in the hosts file or DNS".into(),
+            }),
+            Ok(Err(e)) => Err(Observation::Unresolved { error: e.to_string() }),
+            Ok(Ok(found)) => Ok(found.iter().collect()),
+        };
+    }
+    let lookup = tokio::net::lookup_host((name.as_str(), target.port));
+    match tokio::time::timeout(options.timeout, lookup).await {
+        Err(_) => Err(Observation::TimedOut {
+            phase: Phase::Resolve,
+            seconds: options.timeout.as_secs_f64(),
+        }),
+        Ok(Err(e)) => Err(Observation::Unresolved { error: e.to_string() }),
+        Ok(Ok(addresses)) => {
+            let mut unique: Vec<IpAddr> = Vec::new();
+            for address in addresses.map(|a| a.ip()) {
+                if !unique.contains(&address) {
+                    unique.push(address);
+                }
+            }
+            if unique.is_empty() {
+                Err(Observation::Unresolved {
+                    error: "no address".into(),
+                })
+            } else {
+                Ok(unique)
+            }
+        }
+    }
+}
+
+/// ALPN offered per protocol: HTTP/2 and HTTP/1.1 for HTTPS and for plain TLS (a server that
+/// picks one speaks HTTP), only HTTP/1.1 for WebSocket (an h2 answer would need RFC 8441), nothing
+/// for SIP.
+fn alpn_for(protocol: Protocol) -> &'static [&'static [u8]] {
+    match protocol {
+        Protocol::Https | Protocol::Tls => &[b"h2", b"http/1.1"],
+        Protocol::Wss => &[b"http/1.1"],
+        Protocol::Sips => &[],
+        // Nothing on a STARTTLS port: the protocol is settled already.
+        _ => &[],
+    }
+}
+
+/// Probes one address of a target.
+async fn probe_endpoint(target: &Target, address: IpAddr, options: &ProbeOptions) -> Evidence {
+    certscan_model::fault::injected_fault("probe", &target.input);
+    let sni = sni_for(target, options.sni.clone());
+    // The endpoint's own timeout, or less when the run's deadline comes first.
+    let start = Instant::now();
+    let own = start + options.timeout;
+    let deadline = options.deadline.map_or(own, |run| run.min(own));
+    if deadline <= start {
+        return endpoint_evidence(target, Some(address), sni, target.protocol, not_started(options));
+    }
+    let given = deadline.saturating_duration_since(start);
+    let (observation, protocol) = connect_and_exchange(target, address, sni.as_deref(), deadline, given, options).await;
+    let observation = match observation {
+        // Cut noticeably short by the run's deadline: not the server's fault.
+        Observation::TimedOut { phase, seconds } if own.saturating_duration_since(deadline) > options.timeout / 10 => {
+            Observation::DeadlineReached {
+                phase: Some(phase),
+                seconds,
+            }
+        }
+        other => other,
+    };
+    endpoint_evidence(target, Some(address), sni, protocol, observation)
+}
+
+/// What a failed `connect` means, by its errno: a refusal, or whose problem it is.
+pub fn connect_failure(error: &std::io::Error) -> Observation {
+    use rustix::io::Errno;
+    let errno = Errno::from_io_error(error);
+    let failure = match errno {
+        Some(Errno::CONNREFUSED) => return Observation::Refused,
+        Some(Errno::HOSTUNREACH) => ConnectFailure::HostUnreachable,
+        Some(Errno::NETUNREACH | Errno::ADDRNOTAVAIL | Errno::AFNOSUPPORT) => ConnectFailure::NoLocalRoute,
+        Some(Errno::PERM | Errno::ACCESS) => ConnectFailure::BlockedLocally,
+        Some(Errno::MFILE | Errno::NFILE | Errno::NOBUFS | Errno::NOMEM) => ConnectFailure::OutOfResources,
+        _ => match error.kind() {
+            std::io::ErrorKind::ConnectionRefused => return Observation::Refused,
+            std::io::ErrorKind::HostUnreachable => ConnectFailure::HostUnreachable,
+            std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::AddrNotAvailable => {
+                ConnectFailure::NoLocalRoute
+            }
+            std::io::ErrorKind::PermissionDenied => ConnectFailure::BlockedLocally,
+            std::io::ErrorKind::OutOfMemory => ConnectFailure::OutOfResources,
+            _ => ConnectFailure::Other,
+        },
+    };
+    Observation::ConnectFailed {
+        failure,
+        error: error.to_string(),
+    }
+}
+
+/// How the server ended the connection, from the exchange's error: an alert (rustls reports
+/// "received fatal alert: NAME"), or a close or reset before any answer.
+fn connection_end(error: &str) -> Option<ConnectionEnd> {
+    if let Some((_, rest)) = error.split_once("received fatal alert: ") {
+        let name: String = rest.chars().take_while(char::is_ascii_alphanumeric).collect();
+        return (!name.is_empty()).then_some(ConnectionEnd::Alert(name));
+    }
+    let closed = error.contains(exchange::CLOSED_WITHOUT_ANSWER)
+        || ["reset by peer", "Broken pipe", "peer closed connection"]
+            .iter()
+            .any(|sign| error.contains(sign));
+    closed.then_some(ConnectionEnd::Closed)
+}
+
+/// How long a plain TLS port is given to refuse a connection without a client certificate.
+const CLIENT_AUTH_ALERT_WAIT: Duration = Duration::from_millis(500);
+
+/// Whether a failed handshake is worth a second try with a TLS 1.0/1.1 ClientHello.
+fn may_be_legacy(error: &HandshakeError) -> bool {
+    match error {
+        HandshakeError::AlertReceived(alert) => {
+            matches!(
+                alert.as_str(),
+                "ProtocolVersion" | "HandshakeFailure" | "InsufficientSecurity" | "IllegalParameter"
+            )
+        }
+        HandshakeError::PeerIncompatible(_) => true,
+        // A chain too large for the TLS library can still be read in clear text up to TLS 1.2.
+        HandshakeError::InvalidMessage(why) => why == "HandshakePayloadTooLarge",
+        _ => false,
+    }
+}
+
+/// certscan's own ClientHello (versions up to `highest`) on a new connection, after the
+/// protocol's STARTTLS opening when it has one. The caller bounds the time.
+async fn legacy_hello(target: &Target, socket: SocketAddr, sni: Option<&str>, highest: u16) -> LegacyHello {
+    let mut tcp = match TcpStream::connect(socket).await {
+        Ok(tcp) => tcp,
+        Err(e) => {
+            return LegacyHello::Nothing {
+                note: format!("could not reconnect: {e}"),
+            };
+        }
+    };
+    if target.protocol.is_starttls() {
+        let domain = sni.map(str::to_string).unwrap_or_else(|| socket.ip().to_string());
+        let client = ehlo_name(&tcp);
+        if let Err(failure) = starttls::negotiate(&mut tcp, target.protocol, &domain, &client).await {
+            return LegacyHello::Nothing {
+                note: format!("STARTTLS failed on the second connection: {}", failure.said()),
+            };
+        }
+    }
+    legacy::hello_on(tcp, sni, highest).await
+}
+
+/// How certscan names itself in SMTP's EHLO: its address, as RFC 5321 allows.
+fn ehlo_name(tcp: &TcpStream) -> String {
+    match tcp.local_addr().map(|a| a.ip()) {
+        Ok(IpAddr::V6(ip)) => format!("[IPv6:{ip}]"),
+        Ok(ip) => format!("[{ip}]"),
+        Err(_) => "[127.0.0.1]".to_string(),
+    }
+}
+
+/// Connects, shakes hands, and speaks the endpoint's protocol, all before one deadline; returns
+/// what was seen and the protocol spoken (a plain TLS port whose server picks HTTP through ALPN
+/// is spoken to as HTTPS).
+async fn connect_and_exchange(
+    target: &Target,
+    address: IpAddr,
+    sni: Option<&str>,
+    deadline: Instant,
+    limit: Duration,
+    options: &ProbeOptions,
+) -> (Observation, Protocol) {
+    let timed_out = |phase| Observation::TimedOut {
+        phase,
+        seconds: limit.as_secs_f64(),
+    };
+    let socket = SocketAddr::new(address, target.port);
+    let tcp = match timeout_at(deadline, TcpStream::connect(socket)).await {
+        Err(_) => return (timed_out(Phase::Connect), target.protocol),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return (Observation::Refused, target.protocol);
+        }
+        Ok(Err(e)) => return (connect_failure(&e), target.protocol),
+        Ok(Ok(tcp)) => tcp,
+    };
+    let mut tcp = tcp;
+    if target.protocol.is_starttls() {
+        let domain = sni.map(str::to_string).unwrap_or_else(|| address.to_string());
+        let client = ehlo_name(&tcp);
+        // Boxed: the conversation's buffer is only allocated on a STARTTLS port, not reserved
+        // by every probe.
+        let negotiation = Box::pin(starttls::negotiate(&mut tcp, target.protocol, &domain, &client));
+        match timeout_at(deadline, negotiation).await {
+            Err(_) => return (timed_out(Phase::StartTls), target.protocol),
+            Ok(Err(failure)) => {
+                return (
+                    Observation::StartTlsFailed {
+                        protocol: target.protocol,
+                        failure,
+                    },
+                    target.protocol,
+                );
+            }
+            Ok(Ok(())) => {}
+        }
+    }
+    let server_name = match sni.map(|name| ServerName::try_from(name.to_string())) {
+        Some(Ok(name)) => name,
+        // No SNI for IP targets: rustls sends none for an IP address.
+        Some(Err(_)) | None => ServerName::IpAddress(address.into()),
+    };
+    let mut outcome = timeout_at(
+        deadline,
+        tls::handshake(tcp, server_name.clone(), alpn_for(target.protocol)),
+    )
+    .await;
+    // On a plain TLS port the HTTP ALPN offer is only a probe: a server that insists on another
+    // application protocol gets a second handshake without it.
+    let refused_alpn = matches!(&outcome, Ok(tls::HandshakeOutcome::Failed { error: HandshakeError::AlertReceived(a), .. }) if a == "NoApplicationProtocol");
+    if target.protocol == Protocol::Tls
+        && refused_alpn
+        && let Ok(Ok(tcp)) = timeout_at(deadline, TcpStream::connect(socket)).await
+    {
+        outcome = timeout_at(deadline, tls::handshake(tcp, server_name, &[])).await;
+    }
+    match outcome {
+        Err(_) => (timed_out(Phase::Handshake), target.protocol),
+        // Boxed: what follows the handshake is only allocated once it is done, not reserved by
+        // every probe that waits for an answer.
+        Ok(tls::HandshakeOutcome::Completed(handshaken)) => {
+            let after = after_handshake(target, socket, sni, deadline, limit, options, handshaken);
+            Box::pin(after).await
+        }
+        Ok(tls::HandshakeOutcome::Failed {
+            error,
+            first_bytes,
+            chain,
+            facts,
+        }) => {
+            // certscan's own ClientHello goes straight to the port: not for STARTTLS.
+            let legacy = if may_be_legacy(&error) {
+                // Boxed: its buffers are only allocated when it runs.
+                let hello = legacy_hello(target, socket, sni, legacy::TLS12);
+                timeout_at(deadline, Box::pin(hello)).await.ok()
+            } else {
+                None
+            };
+            (
+                Observation::HandshakeFailed {
+                    error,
+                    first_bytes,
+                    legacy,
+                    certificates: chain,
+                    handshake: facts,
+                },
+                target.protocol,
+            )
+        }
+    }
+}
+
+/// Speaks the endpoint's protocol over a completed handshake, before `deadline`.
+async fn after_handshake(
+    target: &Target,
+    socket: SocketAddr,
+    sni: Option<&str>,
+    deadline: Instant,
+    limit: Duration,
+    options: &ProbeOptions,
+    handshaken: tls::Handshaken,
+) -> (Observation, Protocol) {
+    let tls::Handshaken {
+        parameters,
+        chain,
+        mut facts,
+        mut stream,
+    } = handshaken;
+    let host = sni.map(str::to_string).unwrap_or_else(|| socket.ip().to_string());
+    let speaks_http = matches!(parameters.alpn.as_deref(), Some("h2" | "http/1.1"));
+    let protocol = match target.protocol {
+        Protocol::Tls if speaks_http => Protocol::Https,
+        other => other,
+    };
+    let silent = || Err(format!("no answer within {} s", limit.as_secs_f64()));
+    let path = target.path.clone();
+    let exchange = match protocol {
+        Protocol::Https => Some(
+            timeout_at(deadline, Box::pin(exchange::http(*stream, &host, target.port, &path)))
+                .await
+                .unwrap_or(Exchange::Http { path, answer: silent() }),
+        ),
+        Protocol::Wss => Some(
+            timeout_at(
+                deadline,
+                Box::pin(exchange::websocket(*stream, &host, target.port, &path)),
+            )
+            .await
+            .unwrap_or(Exchange::WebSocket {
+                path,
+                key: String::new(),
+                answer: silent(),
+            }),
+        ),
+        Protocol::Sips => Some(
+            timeout_at(deadline, Box::pin(exchange::sip_options(*stream, &host, target.port)))
+                .await
+                .unwrap_or(Exchange::Sip { answer: silent() }),
+        ),
+        Protocol::Tls
+        | Protocol::Smtp
+        | Protocol::Imap
+        | Protocol::Xmpp
+        | Protocol::XmppServer
+        | Protocol::Ldap
+        | Protocol::Postgres => {
+            // No request follows on a plain TLS port: a TLS 1.3 server that requires a client
+            // certificate would refuse it unseen, so give its alert one short moment to come.
+            if facts.client_certificate_request.is_some() && parameters.version == "TLSv1.3" {
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                facts.ended_after_handshake =
+                    tls::end_after_handshake(&mut stream, remaining.min(CLIENT_AUTH_ALERT_WAIT)).await;
+            }
+            None
+        }
+    };
+    // Whether the server also accepts versions below a policy's minimum.
+    if let Some(minimum) = options.minimum_version {
+        let highest = minimum - 1;
+        if let Ok(answer) = timeout_at(deadline, Box::pin(legacy_hello(target, socket, sni, highest))).await {
+            facts.below_minimum = Some((highest, answer));
+        }
+    }
+    // With TLS 1.3 a server that requires a client certificate refuses it with an alert (or by
+    // closing the connection) that the exchange meets first.
+    if facts.client_certificate_request.is_some() && facts.ended_after_handshake.is_none() {
+        facts.ended_after_handshake = exchange.as_ref().and_then(Exchange::error).and_then(connection_end);
+    }
+    (
+        Observation::Chain {
+            tls: Some(parameters),
+            certificates: chain,
+            exchange,
+            handshake: Some(facts),
+        },
+        protocol,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure_of(errno: rustix::io::Errno) -> Option<ConnectFailure> {
+        match connect_failure(&std::io::Error::from_raw_os_error(errno.raw_os_error())) {
+            Observation::ConnectFailed { failure, .. } => Some(failure),
+            Observation::Refused => None,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn connect_errors_say_whose_problem_it_is() {
+        use rustix::io::Errno;
+        assert_eq!(failure_of(Errno::CONNREFUSED), None);
+        assert_eq!(failure_of(Errno::HOSTUNREACH), Some(ConnectFailure::HostUnreachable));
+        assert_eq!(failure_of(Errno::NETUNREACH), Some(ConnectFailure::NoLocalRoute));
+        assert_eq!(failure_of(Errno::ADDRNOTAVAIL), Some(ConnectFailure::NoLocalRoute));
+        assert_eq!(failure_of(Errno::PERM), Some(ConnectFailure::BlockedLocally));
+        assert_eq!(failure_of(Errno::MFILE), Some(ConnectFailure::OutOfResources));
+        assert_eq!(failure_of(Errno::NFILE), Some(ConnectFailure::OutOfResources));
+        assert_eq!(failure_of(Errno::INVAL), Some(ConnectFailure::Other));
+    }
+
+    #[test]
+    fn the_connection_end_is_read_from_exchange_errors() {
+        assert_eq!(
+            connection_end("no answer: received fatal alert: CertificateRequired"),
+            Some(ConnectionEnd::Alert("CertificateRequired".into()))
+        );
+        assert_eq!(
+            connection_end(exchange::CLOSED_WITHOUT_ANSWER),
+            Some(ConnectionEnd::Closed)
+        );
+        assert_eq!(connection_end("no answer within 5 s"), None);
+    }
+}

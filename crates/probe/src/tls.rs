@@ -1,0 +1,400 @@
+//! The TLS handshake: a client that accepts and records whatever chain the server sends (it is
+//! verified afterwards, separately, so an invalid chain can still be shown and explained), the
+//! result of checking the server's handshake signature, whether the server asked for a client
+//! certificate, the negotiated parameters and the first bytes of the server's answer. What was
+//! recorded is kept when the handshake fails later.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use rustls::client::ResolvesClientCert;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use certscan_model::evidence::{
+    ClientCertificateRequest, ConnectionEnd, HandshakeError, HandshakeFacts, SignatureCheck, TlsParameters,
+};
+
+/// How many of the server's first bytes are kept, to recognise a plaintext answer.
+pub const FIRST_BYTES: usize = 256;
+
+/// What the server presented during the handshake, recorded as it happened (so it survives a
+/// handshake that fails later).
+#[derive(Debug, Default)]
+struct Presented {
+    chain: Vec<CertificateDer<'static>>,
+    signature: Option<SignatureCheck>,
+    client_certificate_request: Option<ClientCertificateRequest>,
+    stapled_ocsp: Option<Vec<u8>>,
+}
+
+type Shared = Arc<Mutex<Presented>>;
+
+tokio::task_local! {
+    /// What the handshake being made by this task has been presented: the connection's
+    /// configuration is shared by every probe, its record is the task's own.
+    static PRESENTED: Shared;
+}
+
+/// Records into the current handshake's [`Presented`].
+fn record(update: impl FnOnce(&mut Presented)) {
+    let _ = PRESENTED.try_with(|presented| {
+        if let Ok(mut presented) = presented.lock() {
+            update(&mut presented);
+        }
+    });
+}
+
+/// Accepts every certificate and records it; checks the handshake signature against the leaf's
+/// key and records the result instead of failing, so a broken server is still described whole.
+/// Diagnostics only: nothing is ever sent over a connection made with it but the probe's own
+/// fixed requests.
+#[derive(Debug)]
+struct RecordingVerifier {
+    provider: Arc<CryptoProvider>,
+}
+
+impl RecordingVerifier {
+    fn record_signature(&self, scheme: SignatureScheme, outcome: Result<HandshakeSignatureValid, rustls::Error>) {
+        let scheme = format!("{scheme:?}");
+        let check = match outcome {
+            Ok(_) => SignatureCheck::Verified { scheme },
+            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature)) => SignatureCheck::Failed {
+                scheme,
+                error: "the signature does not verify with the certificate's public key".into(),
+            },
+            Err(e) => SignatureCheck::Unchecked {
+                scheme,
+                error: e.to_string(),
+            },
+        };
+        record(|presented| presented.signature = Some(check));
+    }
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let chain = std::iter::once(end_entity)
+            .chain(intermediates)
+            .map(|c| c.clone().into_owned())
+            .collect();
+        let stapled = (!ocsp_response.is_empty()).then(|| ocsp_response.to_vec());
+        record(|presented| {
+            presented.chain = chain;
+            presented.stapled_ocsp = stapled;
+        });
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let outcome = rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        );
+        self.record_signature(dss.scheme, outcome);
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let outcome = rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        );
+        self.record_signature(dss.scheme, outcome);
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// Sends no client certificate, and records that the server asked for one.
+#[derive(Debug)]
+struct RecordingClientAuth;
+
+impl ResolvesClientCert for RecordingClientAuth {
+    fn resolve(&self, root_hint_subjects: &[&[u8]], _sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        let acceptable_issuers = root_hint_subjects
+            .iter()
+            .take(MAX_ISSUER_HINTS)
+            .map(|der| certscan_x509::der::name_text(der).unwrap_or_else(|| "(unreadable name)".into()))
+            .collect();
+        record(|presented| {
+            presented.client_certificate_request = Some(ClientCertificateRequest { acceptable_issuers })
+        });
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        false
+    }
+}
+
+/// Client-certificate CA hints kept from one request.
+const MAX_ISSUER_HINTS: usize = 20;
+
+/// A TCP stream that keeps a copy of the first bytes read from it.
+pub struct RecordingStream {
+    inner: TcpStream,
+    first_bytes: Arc<Mutex<Vec<u8>>>,
+}
+
+impl RecordingStream {
+    /// The local end of the connection (for SIP's Via header).
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.inner.local_addr()
+    }
+}
+
+/// An established TLS connection to a server.
+pub type Stream = tokio_rustls::client::TlsStream<RecordingStream>;
+
+impl AsyncRead for RecordingStream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Ok(mut seen) = this.first_bytes.lock() {
+            let room = FIRST_BYTES.saturating_sub(seen.len());
+            let new = &buf.filled()[before..];
+            seen.extend_from_slice(&new[..new.len().min(room)]);
+        }
+        poll
+    }
+}
+
+impl AsyncWrite for RecordingStream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+    // rustls hands its records over as several buffers (ChangeCipherSpec and Finished, say):
+    // one system call and one segment for them all, as on a bare TcpStream.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// What one handshake gave.
+pub enum HandshakeOutcome {
+    Completed(Handshaken),
+    Failed {
+        error: HandshakeError,
+        first_bytes: Vec<u8>,
+        /// What the server sent before the failure.
+        chain: Vec<CertificateDer<'static>>,
+        facts: HandshakeFacts,
+    },
+}
+
+/// A handshake that completed: what was negotiated and sent, and the connection, open.
+pub struct Handshaken {
+    pub parameters: TlsParameters,
+    pub chain: Vec<CertificateDer<'static>>,
+    pub facts: HandshakeFacts,
+    pub stream: Box<Stream>,
+}
+
+/// The run's crypto provider (ring), made once and shared by every connection.
+fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    static PROVIDER: std::sync::OnceLock<Arc<rustls::crypto::CryptoProvider>> = std::sync::OnceLock::new();
+    PROVIDER
+        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+        .clone()
+}
+
+/// The client configuration for an ALPN offer, made once and shared by every probe that makes
+/// that offer (what each handshake is presented is recorded per task).
+fn client_config(alpn: &[&[u8]]) -> Result<Arc<rustls::ClientConfig>, String> {
+    type Configs = Mutex<Vec<(Vec<Vec<u8>>, Arc<rustls::ClientConfig>)>>;
+    static CONFIGS: std::sync::OnceLock<Configs> = std::sync::OnceLock::new();
+    let alpn: Vec<Vec<u8>> = alpn.iter().map(|p| p.to_vec()).collect();
+    let mut configs = CONFIGS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, config)) = configs.iter().find(|(offer, _)| *offer == alpn) {
+        return Ok(config.clone());
+    }
+    let provider = crypto_provider();
+    let verifier = Arc::new(RecordingVerifier {
+        provider: provider.clone(),
+    });
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_client_cert_resolver(Arc::new(RecordingClientAuth));
+    config.alpn_protocols = alpn.clone();
+    // Every probe wants a full handshake.
+    config.resumption = rustls::client::Resumption::disabled();
+    let config = Arc::new(config);
+    configs.push((alpn, config.clone()));
+    Ok(config)
+}
+
+/// Runs one TLS 1.2/1.3 handshake over `tcp`. `server_name` decides the SNI: a DNS name is
+/// sent, an IP address is not. The caller bounds the time.
+pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &[&[u8]]) -> HandshakeOutcome {
+    let config = match client_config(alpn) {
+        Ok(config) => config,
+        Err(error) => {
+            return HandshakeOutcome::Failed {
+                error: HandshakeError::Other(error),
+                first_bytes: vec![],
+                chain: vec![],
+                facts: HandshakeFacts::default(),
+            };
+        }
+    };
+    let presented: Shared = Arc::new(Mutex::new(Presented::default()));
+    let first_bytes = Arc::new(Mutex::new(Vec::new()));
+    let stream = RecordingStream {
+        inner: tcp,
+        first_bytes: first_bytes.clone(),
+    };
+    let connect = TlsConnector::from(config).connect(server_name, stream);
+    let result = PRESENTED.scope(presented.clone(), connect).await;
+    let seen_bytes = first_bytes.lock().map(|b| b.clone()).unwrap_or_default();
+    let (recorded_chain, facts) = match presented.lock() {
+        Ok(mut presented) => (
+            std::mem::take(&mut presented.chain),
+            HandshakeFacts {
+                signature: presented.signature.take().unwrap_or(SignatureCheck::NotSeen),
+                client_certificate_request: presented.client_certificate_request.take(),
+                ended_after_handshake: None,
+                stapled_ocsp: presented.stapled_ocsp.take(),
+                below_minimum: None,
+            },
+        ),
+        Err(_) => (vec![], HandshakeFacts::default()),
+    };
+    match result {
+        Ok(tls) => {
+            let (_, connection) = tls.get_ref();
+            let parameters = TlsParameters {
+                version: connection.protocol_version().map(version_name).unwrap_or_default(),
+                cipher: connection
+                    .negotiated_cipher_suite()
+                    .map(|s| {
+                        s.suite()
+                            .as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| format!("{:?}", s.suite()))
+                    })
+                    .unwrap_or_default(),
+                group: connection
+                    .negotiated_key_exchange_group()
+                    .map(|g| format!("{:?}", g.name())),
+                alpn: connection
+                    .alpn_protocol()
+                    .map(|p| String::from_utf8_lossy(p).into_owned()),
+            };
+            let chain = if recorded_chain.is_empty() {
+                connection
+                    .peer_certificates()
+                    .map(|c| c.iter().map(|c| c.clone().into_owned()).collect())
+                    .unwrap_or_default()
+            } else {
+                recorded_chain
+            };
+            HandshakeOutcome::Completed(Handshaken {
+                parameters,
+                chain,
+                facts,
+                stream: Box::new(tls),
+            })
+        }
+        Err(e) => HandshakeOutcome::Failed {
+            error: classify_io_error(&e),
+            first_bytes: seen_bytes,
+            chain: recorded_chain,
+            facts,
+        },
+    }
+}
+
+/// With TLS 1.3 a server that requires a client certificate says so only after the client's
+/// last handshake message: waits up to `limit` for it to end the connection when nothing else
+/// will be read. Returns how it ended it, if it did.
+pub async fn end_after_handshake(stream: &mut Stream, limit: std::time::Duration) -> Option<ConnectionEnd> {
+    use tokio::io::AsyncReadExt;
+    let mut byte = [0u8; 1];
+    match tokio::time::timeout(limit, stream.read(&mut byte)).await {
+        Ok(Ok(0)) => Some(ConnectionEnd::Closed),
+        Ok(Err(e)) => match classify_io_error(&e) {
+            HandshakeError::AlertReceived(alert) => Some(ConnectionEnd::Alert(alert)),
+            HandshakeError::Reset | HandshakeError::Closed => Some(ConnectionEnd::Closed),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn version_name(version: rustls::ProtocolVersion) -> String {
+    match version {
+        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".into(),
+        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+pub fn classify_io_error(e: &std::io::Error) -> HandshakeError {
+    if let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        return match tls {
+            rustls::Error::AlertReceived(alert) => HandshakeError::AlertReceived(format!("{alert:?}")),
+            rustls::Error::PeerIncompatible(why) => HandshakeError::PeerIncompatible(format!("{why:?}")),
+            rustls::Error::InvalidMessage(why) => HandshakeError::InvalidMessage(format!("{why:?}")),
+            other => HandshakeError::Other(other.to_string()),
+        };
+    }
+    match e.kind() {
+        std::io::ErrorKind::ConnectionReset
+        | std::io::ErrorKind::ConnectionAborted
+        | std::io::ErrorKind::BrokenPipe => HandshakeError::Reset,
+        std::io::ErrorKind::UnexpectedEof => HandshakeError::Closed,
+        _ => HandshakeError::Other(e.to_string()),
+    }
+}

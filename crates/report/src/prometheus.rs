@@ -1,0 +1,210 @@
+//! Prometheus text exposition format, for node_exporter's textfile collector: per endpoint its
+//! status, its soonest expiry, each served certificate's expiry, its stapled OCSP response's
+//! nextUpdate and its findings by check id, then the run's status, counts and duration. Labels come from the target; times are Unix
+//! seconds, so an alert is `certscan_endpoint_expiry_timestamp_seconds - time() < 14 * 86400`.
+
+use std::fmt::Write;
+
+use super::Run;
+use certscan_checks::TargetResult;
+use certscan_model::status::Status;
+
+/// A label value as the exposition format writes it: backslash, double quote and line feed
+/// escaped.
+fn escaped(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The labels that identify a target, always the same set (empty when not known).
+fn target_labels(target: &TargetResult) -> String {
+    let port = target.port.map(|p| p.to_string()).unwrap_or_default();
+    let protocol = target.protocol.map(|p| p.as_str()).unwrap_or_default();
+    [
+        ("input", target.input.as_str()),
+        ("host", target.host.as_deref().unwrap_or_default()),
+        ("port", port.as_str()),
+        ("address", target.address.as_deref().unwrap_or_default()),
+        ("protocol", protocol),
+        ("service", target.service.as_deref().unwrap_or_default()),
+        ("file", target.file.as_deref().unwrap_or_default()),
+    ]
+    .iter()
+    .map(|(name, value)| format!("{name}=\"{}\"", escaped(value)))
+    .collect::<Vec<_>>()
+    .join(",")
+}
+
+fn status_value(status: Status) -> u8 {
+    status.exit_code()
+}
+
+/// One metric family: its HELP and TYPE lines, then its samples.
+struct Family {
+    name: &'static str,
+    help: &'static str,
+    samples: Vec<String>,
+}
+
+impl Family {
+    fn new(name: &'static str, help: &'static str) -> Family {
+        Family {
+            name,
+            help,
+            samples: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, labels: &str, value: impl std::fmt::Display) {
+        self.samples.push(format!("{}{{{labels}}} {value}", self.name));
+    }
+
+    fn add_plain(&mut self, value: impl std::fmt::Display) {
+        self.samples.push(format!("{} {value}", self.name));
+    }
+
+    fn write(&self, out: &mut String) {
+        if self.samples.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "# HELP {} {}", self.name, self.help);
+        let _ = writeln!(out, "# TYPE {} gauge", self.name);
+        for sample in &self.samples {
+            out.push_str(sample);
+            out.push('\n');
+        }
+    }
+}
+
+pub fn render(run: &Run) -> String {
+    let mut status = Family::new(
+        "certscan_endpoint_status",
+        "The endpoint's status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+    );
+    let mut soonest = Family::new(
+        "certscan_endpoint_expiry_timestamp_seconds",
+        "When the first of the certificates the endpoint served expires (the soonest notAfter), as a Unix time.",
+    );
+    let mut expiry = Family::new(
+        "certscan_certificate_expiry_timestamp_seconds",
+        "When each certificate the endpoint served expires (notAfter), as a Unix time; position 0 is the leaf.",
+    );
+    let mut staple = Family::new(
+        "certscan_ocsp_staple_next_update_timestamp_seconds",
+        "When the OCSP response the endpoint staples must be replaced (its nextUpdate), as a Unix time; only for a good, valid staple.",
+    );
+    let mut findings = Family::new(
+        "certscan_findings",
+        "Findings of the endpoint by check id and severity (certscan --explain ID says what each means).",
+    );
+    for target in &run.targets {
+        let labels = target_labels(target);
+        status.add(&labels, status_value(target.status));
+        let first_expiry = target
+            .chain
+            .iter()
+            .filter(|c| c.parse_error.is_none())
+            .map(|c| c.not_after_unix)
+            .min();
+        if let Some(unix) = first_expiry {
+            soonest.add(&labels, unix);
+        }
+        for (position, certificate) in target.chain.iter().enumerate() {
+            if certificate.parse_error.is_some() {
+                continue;
+            }
+            expiry.add(
+                &format!(
+                    "{labels},position=\"{position}\",subject=\"{}\",sha256=\"{}\"",
+                    escaped(&certificate.subject),
+                    escaped(&certificate.sha256)
+                ),
+                certificate.not_after_unix,
+            );
+        }
+        let next_update = target
+            .revocation
+            .as_ref()
+            .and_then(|r| r.stapled.as_ref())
+            .filter(|answer| answer.status == "good")
+            .and_then(|answer| answer.next_update.as_deref())
+            .and_then(|text| time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok());
+        if let Some(next_update) = next_update {
+            staple.add(&labels, next_update.unix_timestamp());
+        }
+        let mut counted: Vec<(String, &str, usize)> = Vec::new();
+        for finding in &target.findings {
+            let id = finding.id.as_str().to_string();
+            let severity = finding.severity.as_str();
+            match counted.iter_mut().find(|(i, s, _)| *i == id && *s == severity) {
+                Some(entry) => entry.2 += 1,
+                None => counted.push((id, severity, 1)),
+            }
+        }
+        for (id, severity, count) in counted {
+            findings.add(&format!("{labels},check=\"{id}\",severity=\"{severity}\""), count);
+        }
+    }
+    let mut run_status = Family::new(
+        "certscan_run_status",
+        "The run's status, the worst over its endpoints: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+    );
+    run_status.add_plain(status_value(run.status()));
+    let mut endpoints = Family::new("certscan_run_endpoints", "Endpoints of the run by status.");
+    let summary = run.summary();
+    for (name, count) in [
+        ("ok", summary.ok),
+        ("warning", summary.warning),
+        ("critical", summary.critical),
+        ("unknown", summary.unknown),
+    ] {
+        endpoints.add(&format!("status=\"{name}\""), count);
+    }
+    let mut evaluated = Family::new(
+        "certscan_run_evaluated_timestamp_seconds",
+        "The instant the checks were evaluated at (--at, else the start), as a Unix time.",
+    );
+    if let Ok(at) = time::OffsetDateTime::parse(&run.evaluated_at, &time::format_description::well_known::Rfc3339) {
+        evaluated.add_plain(at.unix_timestamp());
+    }
+    let mut duration = Family::new(
+        "certscan_run_duration_seconds",
+        "How long the run took, probes, lookups and analysis together.",
+    );
+    if let Some(seconds) = run.duration_seconds {
+        duration.add_plain(format!("{seconds:.3}"));
+    }
+    let mut out = String::new();
+    for family in [
+        &status,
+        &soonest,
+        &expiry,
+        &staple,
+        &findings,
+        &run_status,
+        &endpoints,
+        &evaluated,
+        &duration,
+    ] {
+        family.write(&mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escaped("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}
