@@ -464,7 +464,7 @@ async fn scan_target(target: Target, context: Arc<Context>) -> Vec<TargetResult>
 
 /// Analyses one chain file as if a server had sent it.
 async fn scan_file(file: FileTarget, context: &Context) -> Vec<TargetResult> {
-    let mut read = probe::file::read_chain_file(&file.path, context.plan.pkcs12_password.as_deref());
+    let mut read = probe::disk::read_chain_file(&file.path, context.plan.pkcs12_password.as_deref());
     read.extra = file.extra;
     finish(vec![read], context).await
 }

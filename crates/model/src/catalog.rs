@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::CheckId;
+use crate::check_id::CheckId;
 use crate::status::Severity;
 
 include!(concat!(env!("OUT_DIR"), "/catalog_sources.rs"));

@@ -1,6 +1,7 @@
 //! What the deployment looks like on disk: private keys (plain or encrypted), owners and modes of
 //! certificate and key files and of every folder an account searches to reach them (through
-//! symbolic links), and the accounts services run as, from the system's name service.
+//! symbolic links), and the accounts services run as, from the system's name service; and a
+//! chain file read into evidence with those facts and any key it holds.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -8,8 +9,44 @@ use std::path::Path;
 use rustls::pki_types::pem::{self, SectionKind};
 
 use super::file::read_certificates;
-use certscan_model::evidence::{Evidence, FileFacts, KeyFound, Ownership};
+use certscan_model::evidence::{DeployEvidence, Evidence, FileFacts, KeyFound, Observation, Origin, Ownership};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
+
+/// Reads one chain file into evidence, with its ownership and any private key it holds (a
+/// combined certificate+key file, or a PKCS#12 keystore opened with `pkcs12_password`); never
+/// fails, failures are observations.
+pub fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
+    let (observation, key) = match super::file::read_bounded(path) {
+        Err(error) => (Observation::FileUnreadable { error }, None),
+        Ok(bytes) if super::file::is_pkcs12(path) => super::file::read_pkcs12(&bytes, pkcs12_password.unwrap_or("")),
+        Ok(bytes) => (super::file::chain_from_bytes(&bytes), key_from_pem(&bytes)),
+    };
+    let deploy = DeployEvidence {
+        files: file_facts(path, if key.is_some() { "private key" } else { "certificate" })
+            .into_iter()
+            .collect(),
+        key: key.map(|k| (path.to_path_buf(), Ok(Some(k)))),
+        expected_leaf: None,
+        alternative_leaves: vec![],
+        listening: None,
+        copies: vec![],
+        verify_files: vec![],
+    };
+    Evidence {
+        input: path.display().to_string(),
+        origin: Origin::File {
+            path: path.to_path_buf(),
+        },
+        observation,
+        caa: vec![],
+        names: vec![],
+        deploy,
+        extra: Default::default(),
+        caps: vec![],
+        revocation: vec![],
+        issuer_fetches: vec![],
+    }
+}
 
 /// The first private key in a PEM text, if any.
 pub fn key_from_pem(bytes: &[u8]) -> Option<KeyFound> {

@@ -9,51 +9,20 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::{self, SectionKind};
 use x509_parser::asn1_rs::{Any, FromDer};
 
-use certscan_model::evidence::{DeployEvidence, Evidence, Observation, Origin};
+use certscan_model::evidence::Observation;
 
 /// Files larger than this are not certificate files.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Reads one chain file into evidence, with its ownership and any private key it holds (a
-/// combined certificate+key file, or a PKCS#12 keystore opened with `pkcs12_password`); never
-/// fails, failures are observations.
-pub fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
-    let (observation, key) = match read_bounded(path) {
-        Err(error) => (Observation::FileUnreadable { error }, None),
-        Ok(bytes) if is_pkcs12(path) => read_pkcs12(&bytes, pkcs12_password.unwrap_or("")),
-        Ok(bytes) => (chain_from_bytes(&bytes), super::disk::key_from_pem(&bytes)),
-    };
-    let deploy = DeployEvidence {
-        files: super::disk::file_facts(path, if key.is_some() { "private key" } else { "certificate" })
-            .into_iter()
-            .collect(),
-        key: key.map(|k| (path.to_path_buf(), Ok(Some(k)))),
-        expected_leaf: None,
-        alternative_leaves: vec![],
-        listening: None,
-        copies: vec![],
-        verify_files: vec![],
-    };
-    Evidence {
-        input: path.display().to_string(),
-        origin: Origin::File {
-            path: path.to_path_buf(),
-        },
-        observation,
-        caa: vec![],
-        names: vec![],
-        deploy,
-        extra: Default::default(),
-        caps: vec![],
-        revocation: vec![],
-        issuer_fetches: vec![],
-    }
-}
-
 /// The certificates of a file, for files that only serve as references (`--ca-file`,
 /// `--compare`, `--copy`, CA files named in configurations).
 pub fn read_certificates(path: &Path, pkcs12_password: Option<&str>) -> Result<Vec<CertificateDer<'static>>, String> {
-    match read_chain_file(path, pkcs12_password).observation {
+    let observation = match read_bounded(path) {
+        Err(error) => Observation::FileUnreadable { error },
+        Ok(bytes) if is_pkcs12(path) => read_pkcs12(&bytes, pkcs12_password.unwrap_or("")).0,
+        Ok(bytes) => chain_from_bytes(&bytes),
+    };
+    match observation {
         Observation::Chain { certificates, .. } if !certificates.is_empty() => Ok(certificates),
         Observation::FileUnreadable { error } | Observation::Pkcs12BadPassword { error } => Err(error),
         _ => Err(format!("{} holds no certificate", path.display())),
@@ -61,7 +30,7 @@ pub fn read_certificates(path: &Path, pkcs12_password: Option<&str>) -> Result<V
 }
 
 /// `.p12` and `.pfx` files are PKCS#12 keystores.
-fn is_pkcs12(path: &Path) -> bool {
+pub fn is_pkcs12(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("p12") || e.eq_ignore_ascii_case("pfx"))
 }

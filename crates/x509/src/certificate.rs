@@ -8,6 +8,8 @@ use x509_parser::oid_registry::{OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS, OID_PKIX_
 use x509_parser::prelude::*;
 use x509_parser::public_key::PublicKey;
 
+use crate::der::{hex, serial_hex};
+
 /// Public key type and size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KeyInfo {
@@ -455,27 +457,6 @@ fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
         16 => <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from),
         _ => None,
     }
-}
-
-pub fn hex(bytes: &[u8], separator: &str) -> String {
-    hex_with_digits(bytes, separator, b"0123456789ABCDEF")
-}
-
-/// Lowercase hex pairs separated by colons, as OpenSSL and x509-parser print serial numbers.
-pub fn serial_hex(bytes: &[u8]) -> String {
-    hex_with_digits(bytes, ":", b"0123456789abcdef")
-}
-
-fn hex_with_digits(bytes: &[u8], separator: &str, digits: &[u8; 16]) -> String {
-    let mut out = String::with_capacity(bytes.len() * (2 + separator.len()));
-    for (i, byte) in bytes.iter().enumerate() {
-        if i > 0 {
-            out.push_str(separator);
-        }
-        out.push(digits[(byte >> 4) as usize] as char);
-        out.push(digits[(byte & 0x0f) as usize] as char);
-    }
-    out
 }
 
 /// An OID in dotted decimal ("1.2.840.10045.4.3.2"), as `Oid::to_id_string` writes it but

@@ -81,7 +81,7 @@ fn push_attribute_value(out: &mut String, value: &Any<'_>) -> bool {
             Ok(text) => out.push_str(&text.string()),
             Err(_) => return false,
         },
-        _ => out.push_str(&crate::certificate::hex(value.as_bytes(), "")),
+        _ => out.push_str(&hex(value.as_bytes(), "")),
     }
     true
 }
@@ -104,6 +104,28 @@ pub fn element(tag: u8, contents: &[u8]) -> Vec<u8> {
 /// A DER SEQUENCE around `contents`.
 pub fn sequence(contents: &[u8]) -> Vec<u8> {
     element(0x30, contents)
+}
+
+/// Uppercase hex pairs joined by `separator`, as fingerprints are printed.
+pub fn hex(bytes: &[u8], separator: &str) -> String {
+    hex_with_digits(bytes, separator, b"0123456789ABCDEF")
+}
+
+/// Lowercase hex pairs separated by colons, as OpenSSL and x509-parser print serial numbers.
+pub fn serial_hex(bytes: &[u8]) -> String {
+    hex_with_digits(bytes, ":", b"0123456789abcdef")
+}
+
+fn hex_with_digits(bytes: &[u8], separator: &str, digits: &[u8; 16]) -> String {
+    let mut out = String::with_capacity(bytes.len() * (2 + separator.len()));
+    for (i, byte) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        out.push(digits[(byte >> 4) as usize] as char);
+        out.push(digits[(byte & 0x0f) as usize] as char);
+    }
+    out
 }
 
 #[cfg(test)]
