@@ -22,7 +22,6 @@ use certscan_probe::dns::{CaaLookups, DnsOptions};
 use certscan_probe::names::{NameLookups, ResolutionOptions};
 use certscan_probe::slots::Slots;
 use certscan_probe::{self as probe, ProbeOptions};
-use certscan_report::Format;
 use certscan_x509::certificate::CertInfo;
 
 /// Everything a scan needs, validated.
@@ -38,12 +37,6 @@ pub struct Plan {
     /// Where this machine's own tables are read (`--config-root`, or `/` with `--local`), when the
     /// scan is about this machine.
     pub machine_root: Option<PathBuf>,
-    /// `--color`.
-    pub color: crate::cli::ColorChoice,
-    /// `--verbose`: the table shows every endpoint's details and the INFO findings.
-    pub verbose: bool,
-    /// `--fail-on` and `--ignore`, as given.
-    pub gate: certscan_report::Gate,
     /// `--shard`: this job's slice of the targets, files and configured URLs.
     pub shard: Option<certscan_model::target::Shard>,
     /// Files and configured URLs before `--shard` chose (an empty slice of a non-empty list
@@ -60,10 +53,6 @@ pub struct Plan {
     /// `--fetch-issuer`: fetch missing intermediates from the CA Issuers URLs.
     pub fetch_issuer: bool,
     pub policy: Policy,
-    pub format: Format,
-    pub output: Option<PathBuf>,
-    pub started_at: String,
-    pub evaluated_at: String,
 }
 
 /// Names looked up per source, for CAA and for resolution each: a leaf with thousands of SANs

@@ -7,13 +7,7 @@ use certscan_model::evidence::DeployEvidence;
 use certscan_model::finding::{CheckId, Finding, summarise_list};
 use certscan_x509::certificate::CertInfo;
 
-/// A platform whose profile is in use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Platform {
-    Wazo,
-    Kazoo,
-    Kurento,
-}
+pub use certscan_model::platform::Platform;
 
 /// Rewrites the generic fixes of certificate findings for the platform in play: where its
 /// certificate lives and how it is reloaded.

@@ -12,5 +12,6 @@ pub mod configured;
 pub mod evidence;
 pub mod fault;
 pub mod finding;
+pub mod platform;
 pub mod status;
 pub mod target;

@@ -1,6 +1,6 @@
 //! Reading certificate chains from files on disk: PEM bundles (keys and other blocks ignored)
-//! and DER certificates, with a size bound; and the certificates of a CA Issuers answer (DER,
-//! PEM or a PKCS#7 bundle).
+//! and DER certificates, with a size bound; the system's CA bundle; and the certificates of a
+//! CA Issuers answer (DER, PEM or a PKCS#7 bundle).
 
 use std::io::Read;
 use std::path::Path;
@@ -27,6 +27,17 @@ pub fn read_certificates(path: &Path, pkcs12_password: Option<&str>) -> Result<V
         Observation::FileUnreadable { error } | Observation::Pkcs12BadPassword { error } => Err(error),
         _ => Err(format!("{} holds no certificate", path.display())),
     }
+}
+
+/// The operating system's CA bundle (what `--trust system` means), as rustls-native-certs finds
+/// it; an error says which files failed.
+pub fn system_trust_anchors() -> Result<Vec<CertificateDer<'static>>, String> {
+    let loaded = rustls_native_certs::load_native_certs();
+    if loaded.certs.is_empty() {
+        let why: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+        return Err(format!("no system trust store found ({})", why.join("; ")));
+    }
+    Ok(loaded.certs)
 }
 
 /// `.p12` and `.pfx` files are PKCS#12 keystores.

@@ -12,10 +12,11 @@ use super::certificate::CertInfo;
 use super::signatures::VerifiedSignatures;
 
 /// The base set of trust anchors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrustBase {
     Mozilla,
-    System,
+    /// The operating system's bundle, as the caller read it.
+    System(Vec<CertificateDer<'static>>),
     None,
 }
 
@@ -30,26 +31,22 @@ pub struct TrustStore {
 }
 
 impl TrustStore {
-    /// The base set; the system bundle is read from the OS (errors say which files failed).
-    pub fn new(base: TrustBase) -> Result<TrustStore, String> {
+    /// The base set; a certificate of the system's bundle that is no usable anchor is left out,
+    /// as OpenSSL leaves it out.
+    pub fn new(base: TrustBase) -> TrustStore {
         let mut store = TrustStore::default();
         match base {
             TrustBase::None => {}
             TrustBase::Mozilla => store.anchors.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-            TrustBase::System => {
-                let loaded = rustls_native_certs::load_native_certs();
-                if loaded.certs.is_empty() {
-                    let why: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
-                    return Err(format!("no system trust store found ({})", why.join("; ")));
-                }
-                for cert in loaded.certs {
+            TrustBase::System(certificates) => {
+                for cert in certificates {
                     if let Ok(anchor) = anchor_from_trusted_cert(&cert) {
                         store.anchors.push(anchor.to_owned());
                     }
                 }
             }
         }
-        Ok(store)
+        store
     }
 
     /// Adds every certificate of a PEM (or DER) file as an anchor; returns how many.
@@ -294,7 +291,7 @@ mod tests {
 
     #[test]
     fn mozilla_store_is_not_empty_and_none_is() {
-        assert!(TrustStore::new(TrustBase::Mozilla).unwrap().len() > 100);
-        assert!(TrustStore::new(TrustBase::None).unwrap().is_empty());
+        assert!(TrustStore::new(TrustBase::Mozilla).len() > 100);
+        assert!(TrustStore::new(TrustBase::None).is_empty());
     }
 }

@@ -1,0 +1,657 @@
+//! From flags to a scan plan. Every flag is checked on its own first, with no I/O, so that a
+//! mistake is said before anything is read; then what the plan needs is read: the policy and
+//! profile, the configurations of nginx, certbot, Wazo and Kazoo, the CA files, the hosts file,
+//! the accounts and this machine's addresses.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::ServerName;
+
+use super::args::{Args, TrustArg};
+use super::output::Output;
+use crate::scan::Plan;
+use crate::target_source::{Completion, TargetSource};
+use certscan_checks::Policy;
+use certscan_checks::deploy::Account;
+use certscan_checks::validity::{DEFAULT_CRITICAL_SHARE, DEFAULT_WARNING_SHARE, Limit, Thresholds};
+use certscan_model::finding::CheckId;
+use certscan_model::platform::Platform;
+use certscan_model::target::{self, Extra, FileTarget, Protocol, ResolvePin, Shard, Target};
+use certscan_platforms::profile;
+use certscan_probe::dns::DnsOptions;
+use certscan_probe::hosts::HostsFile;
+use certscan_probe::names::ResolutionOptions;
+use certscan_probe::slots::{self, PerAddressSize, SlotSizes};
+use certscan_probe::{self as probe, NameSource, ProbeOptions};
+use certscan_report::{Format, Gate};
+use certscan_x509::certificate::{CertInfo, rfc3339};
+use certscan_x509::trust::{TrustBase, TrustStore};
+
+/// What to say when the command line names nothing to scan, or the lists it names are empty.
+pub const NOTHING_TO_SCAN: &str = "nothing to scan: give at least one TARGET, --targets-file or --file (see --help)";
+
+/// Validates the flags, reads what they name, and gives the scan plan and what the report needs.
+pub fn build(args: Args) -> Result<(Plan, Output), String> {
+    let flags = CheckedFlags::from_args(&args)?;
+    let sources = Sources::read(&args, &flags)?;
+    let trust = trust_store(&args)?;
+    let (dns, resolution) = name_resolution(&args, flags.dns_server)?;
+    let readable_by = accounts(&args, flags.platform)?;
+    let local_addresses = if_addrs::get_if_addrs()
+        .map(|all| all.iter().map(|i| i.ip()).collect())
+        .unwrap_or_default();
+    let given_anchors = trust
+        .given_certificates()
+        .map(|c| CertInfo::from_der(c.as_ref(), flags.at_unix))
+        .collect();
+    let output = Output {
+        format: args.format,
+        path: args.output.clone(),
+        color: args.color,
+        verbose: args.verbose,
+        gate: Gate {
+            fail_on: args.fail_on,
+            ignore: args.ignore.clone(),
+        },
+        started_at: rfc3339(now_unix()),
+        evaluated_at: rfc3339(flags.at_unix),
+    };
+    let mut probe = probe_options(&args, &flags, &dns, &resolution, sources.resolve_pins);
+    probe.minimum_version = sources
+        .compliance
+        .as_ref()
+        .and_then(|policy| policy.min_version.as_ref())
+        .map(|rule| rule.value)
+        // TLS 1.0 is the lowest certscan can offer: nothing below it to try.
+        .filter(|version| *version > 0x0301);
+    let policy = Policy {
+        trust,
+        at_unix: flags.at_unix,
+        thresholds: flags.thresholds,
+        names: args.names,
+        caa_issuers: flags.caa_issuers,
+        local_addresses,
+        assume_local: args.local,
+        ignore: flags.ignore,
+        proxied_backends: sources.proxied_backends,
+        platform: flags.platform,
+        readable_by,
+        reload_command: certscan_platforms::reload_command(flags.platform).to_string(),
+        write_chain: args.write_chain,
+        compliance: sources.compliance.map(Arc::new),
+        given_anchors: Arc::new(given_anchors),
+        parsed: Default::default(),
+    };
+    let mut revocation = args.revocation;
+    revocation.dedup();
+    let plan = Plan {
+        targets: sources.targets,
+        kazoo_insecure: sources.kazoo_insecure,
+        files: sources.files,
+        pkcs12_password: sources.pkcs12_password,
+        run_budget: flags.timing.work_budget,
+        shard: flags.shard,
+        unsharded_sources: sources.unsharded,
+        machine_root: sources.config_root,
+        probe,
+        dns,
+        resolution,
+        fetch_issuer: args.fetch_issuer,
+        revocation,
+        policy,
+    };
+    Ok((plan, output))
+}
+
+fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The flags checked on their own, before anything is read.
+struct CheckedFlags {
+    platform: Option<Platform>,
+    timing: Timing,
+    thresholds: Thresholds,
+    at_unix: i64,
+    ignore: Vec<(CheckId, Option<String>)>,
+    caa_issuers: Vec<String>,
+    resolve_pins: Vec<ResolvePin>,
+    shard: Option<Shard>,
+    dns_server: Option<std::net::SocketAddr>,
+    given: Vec<Target>,
+}
+
+impl CheckedFlags {
+    fn from_args(args: &Args) -> Result<CheckedFlags, String> {
+        let mut given = Vec::new();
+        for text in &args.targets {
+            given.extend(target::parse_target(text)?);
+        }
+        check_names(args)?;
+        if args.keys.len() > args.files.len() {
+            return Err(format!(
+                "{} --key given for {} --file: each --key goes with the --file of the same position",
+                args.keys.len(),
+                args.files.len()
+            ));
+        }
+        if !args.copies.is_empty() && args.letsencrypt_dir.is_none() && !args.local {
+            return Err("--copy compares files with certbot lineages: give --letsencrypt-dir too".into());
+        }
+        Ok(CheckedFlags {
+            platform: Platform::from_profile(args.profile.as_deref()),
+            timing: Timing::from_args(args)?,
+            thresholds: expiry_thresholds(args.warning.as_deref(), args.critical.as_deref())?,
+            at_unix: evaluation_time(args.at.as_deref())?,
+            ignore: ignore_rules(&args.ignore)?,
+            caa_issuers: caa_issuers(&args.caa_issuers)?,
+            resolve_pins: args
+                .resolve
+                .iter()
+                .map(|r| ResolvePin::parse(r))
+                .collect::<Result<Vec<_>, _>>()?,
+            shard: args.shard.as_deref().map(Shard::parse).transpose()?,
+            dns_server: match (&args.dns_server, args.no_dns) {
+                (Some(server), false) => Some(parse_dns_server(server)?),
+                _ => None,
+            },
+            given,
+        })
+    }
+}
+
+/// `--name` and `--sni`. A name no client could look up (".example.com") is judged, as a client
+/// would judge it: no certificate is valid for it. Only what cannot be a name at all is refused.
+fn check_names(args: &Args) -> Result<(), String> {
+    for name in &args.names {
+        if name.trim().is_empty() || name.contains(char::is_whitespace) || name.contains(char::is_control) {
+            return Err(format!("--name {name:?} is neither a DNS name nor an IP address"));
+        }
+    }
+    if let Some(sni) = &args.sni
+        && !matches!(ServerName::try_from(sni.as_str()), Ok(ServerName::DnsName(_)))
+    {
+        return Err(format!("--sni {sni:?} is not a valid DNS name"));
+    }
+    Ok(())
+}
+
+/// How long an endpoint and the whole run may take.
+struct Timing {
+    /// What one endpoint may take.
+    endpoint: Duration,
+    /// How long the run works, a little less than its budget, to leave time to write the report.
+    work_budget: Option<Duration>,
+}
+
+impl Timing {
+    fn from_args(args: &Args) -> Result<Timing, String> {
+        if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+            return Err(format!(
+                "--timeout {} must be a number of seconds between 0 and 3600",
+                args.timeout
+            ));
+        }
+        if let Some(deadline) = args.deadline
+            && !(deadline.is_finite() && deadline > 0.0 && deadline <= 86_400.0)
+        {
+            return Err(format!(
+                "--deadline {deadline} must be a number of seconds between 0 and 86400"
+            ));
+        }
+        // The Nagios plugin guidelines: -t is the whole plugin's timeout.
+        let run_budget = args
+            .deadline
+            .or((args.format == Format::Nagios).then_some(args.timeout))
+            .map(Duration::from_secs_f64);
+        let work_budget = run_budget.map(|budget| budget.saturating_sub((budget / 10).min(Duration::from_millis(500))));
+        // Without --deadline, a Nagios -t is also what one endpoint may take; with it, -t keeps
+        // its per-endpoint meaning and an endpoint the deadline cuts short is UNKNOWN.
+        let endpoint = match (args.deadline, work_budget) {
+            (None, Some(work)) => work,
+            _ => Duration::from_secs_f64(args.timeout),
+        };
+        Ok(Timing { endpoint, work_budget })
+    }
+}
+
+/// `--at`, else now.
+fn evaluation_time(at: Option<&str>) -> Result<i64, String> {
+    match at {
+        None => Ok(now_unix()),
+        Some(text) => Ok(
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .map_err(|e| format!("--at {text:?} is not an RFC 3339 time such as 2027-01-31T00:00:00Z ({e})"))?
+                .unix_timestamp(),
+        ),
+    }
+}
+
+/// `--ignore ID[@HOST]`.
+fn ignore_rules(rules: &[String]) -> Result<Vec<(CheckId, Option<String>)>, String> {
+    let mut ignore = Vec::new();
+    for rule in rules {
+        let (id, host) = match rule.split_once('@') {
+            Some((id, host)) => (id, Some(host.trim_end_matches('.').to_string())),
+            None => (rule.as_str(), None),
+        };
+        let id = CheckId::from_id(id).ok_or_else(|| {
+            format!("--ignore {rule:?}: no check is called {id:?} (certscan --list-checks lists them)")
+        })?;
+        ignore.push((id, host));
+    }
+    Ok(ignore)
+}
+
+/// `--caa-issuer DOMAIN`, as CAA compares them.
+fn caa_issuers(given: &[String]) -> Result<Vec<String>, String> {
+    let mut issuers = Vec::new();
+    for issuer in given {
+        let domain = issuer.trim().trim_end_matches('.').to_ascii_lowercase();
+        if certscan_checks::caa::parse_issue_value(domain.as_bytes()) != Ok(Some(domain.clone())) {
+            return Err(format!(
+                "--caa-issuer {issuer:?} is not a CAA issuer domain such as letsencrypt.org"
+            ));
+        }
+        issuers.push(domain);
+    }
+    Ok(issuers)
+}
+
+/// `-w` and `-c`: each days or a share of the lifetime; the one not given takes its default
+/// of the same kind; neither given keeps the defaults, which switch by lifetime.
+fn expiry_thresholds(warning: Option<&str>, critical: Option<&str>) -> Result<Thresholds, String> {
+    let parse = |flag: &str, text: Option<&str>| {
+        text.map(|t| Limit::parse(t).map_err(|e| format!("{flag}: {e}")))
+            .transpose()
+    };
+    let (warning, critical) = (parse("--warning", warning)?, parse("--critical", critical)?);
+    let default_of_kind = |other: Option<Limit>, days: i64, share: f64| match other {
+        Some(Limit::Percent(_)) => Limit::Percent(share),
+        _ => Limit::Days(days),
+    };
+    let thresholds = Thresholds {
+        by_lifetime: warning.is_none() && critical.is_none(),
+        warning: warning.unwrap_or_else(|| default_of_kind(critical, 30, DEFAULT_WARNING_SHARE)),
+        critical: critical.unwrap_or_else(|| default_of_kind(warning, 14, DEFAULT_CRITICAL_SHARE)),
+    };
+    let out_of_order = match (thresholds.warning, thresholds.critical) {
+        (Limit::Days(w), Limit::Days(c)) => w < c,
+        (Limit::Percent(w), Limit::Percent(c)) => w < c,
+        _ => false,
+    };
+    if out_of_order {
+        return Err(format!(
+            "--warning ({}) must be at least --critical ({})",
+            thresholds.warning.as_text(),
+            thresholds.critical.as_text()
+        ));
+    }
+    Ok(thresholds)
+}
+
+/// `ADDR`, `ADDR:PORT`, `[IPv6]:PORT`; port 53 by default.
+fn parse_dns_server(text: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(address) = text.parse::<std::net::SocketAddr>() {
+        return Ok(address);
+    }
+    text.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+        .map(|ip| std::net::SocketAddr::new(ip, 53))
+        .map_err(|_| format!("--dns-server {text:?} is not an IP address with an optional port, e.g. 127.0.0.1:5353"))
+}
+
+/// What the scan reads: the targets (given, from files, from configurations), the chain files,
+/// and what configurations add to the checks.
+struct Sources {
+    compliance: Option<certscan_checks::compliance::CompliancePolicy>,
+    targets: TargetSource,
+    files: Vec<FileTarget>,
+    kazoo_insecure: Vec<(PathBuf, String)>,
+    resolve_pins: Vec<ResolvePin>,
+    /// Ports of this machine that the reverse proxy forwards to, as (proxy_pass, port).
+    proxied_backends: Vec<(String, u16)>,
+    /// Files and configured URLs before `--shard` chose.
+    unsharded: usize,
+    config_root: Option<PathBuf>,
+    pkcs12_password: Option<String>,
+}
+
+impl Sources {
+    fn read(args: &Args, flags: &CheckedFlags) -> Result<Sources, String> {
+        // The policy first: a mistake in it is said before anything is scanned.
+        let compliance = args
+            .policy
+            .as_deref()
+            .map(certscan_checks::compliance::load)
+            .transpose()?;
+        // Targets files are read as the scan goes; one that cannot be opened is said now.
+        for path in args.targets_files.iter().filter(|p| p.as_os_str() != "-") {
+            std::fs::File::open(path).map_err(|e| format!("cannot read targets file {}: {e}", path.display()))?;
+        }
+        let completion = Completion {
+            protocol: args.starttls.map(Protocol::from).or(args.protocol),
+            profile: args.profile.as_deref().map(profile::load).transpose()?,
+            compare: args.compare.clone(),
+        };
+        let given = completion.complete(flags.given.clone());
+        let mut sources = Sources {
+            compliance,
+            targets: TargetSource::default(),
+            files: given_files(args),
+            kazoo_insecure: vec![],
+            resolve_pins: flags.resolve_pins.clone(),
+            proxied_backends: vec![],
+            unsharded: 0,
+            config_root: args
+                .config_root
+                .clone()
+                .or_else(|| args.local.then(|| PathBuf::from("/"))),
+            pkcs12_password: pkcs12_password(args.password_env.as_deref())?,
+        };
+        let mut configured = Vec::new();
+        sources.read_nginx(args, &mut configured)?;
+        sources.read_certbot(args)?;
+        if let Some(root) = sources.config_root.clone() {
+            match flags.platform {
+                Some(Platform::Wazo) => sources.read_wazo(&root)?,
+                Some(Platform::Kazoo) => sources.read_kazoo(&root, &mut configured)?,
+                Some(Platform::Kurento) | None => {}
+            }
+        }
+        sources.unsharded = sources.files.len() + sources.kazoo_insecure.len();
+        if let Some(shard) = &flags.shard {
+            sources.files.retain(|f| shard.holds(&f.path.display().to_string()));
+            sources
+                .kazoo_insecure
+                .retain(|(path, url)| shard.holds(&format!("{}|{url}", path.display())));
+        }
+        sources.targets = TargetSource {
+            given,
+            files: args.targets_files.clone(),
+            configured,
+            completion,
+            shard: flags.shard,
+        };
+        if !sources.targets.may_hold_targets() && sources.unsharded == 0 {
+            return Err(NOTHING_TO_SCAN.into());
+        }
+        Ok(sources)
+    }
+
+    /// `--nginx-conf`, or with `--local` the sites nginx has enabled.
+    fn read_nginx(&mut self, args: &Args, targets: &mut Vec<Target>) -> Result<(), String> {
+        let nginx = match (&args.nginx_conf, args.local) {
+            (Some(path), _) => Some(path.clone()),
+            (None, true) => Some(PathBuf::from("/etc/nginx/sites-enabled")).filter(|p| p.is_dir()),
+            (None, false) => None,
+        };
+        let Some(path) = nginx else { return Ok(()) };
+        let configured = certscan_platforms::nginx::targets(&path).map_err(|e| format!("--nginx-conf: {e}"))?;
+        for file in &configured.files {
+            self.proxied_backends.extend(file.extra.proxy_backends.iter().cloned());
+        }
+        self.files.extend(configured.files);
+        targets.extend(configured.targets);
+        for pin in configured.pins {
+            if !self
+                .resolve_pins
+                .iter()
+                .any(|r| r.host == pin.host && r.port == pin.port)
+            {
+                self.resolve_pins.push(pin);
+            }
+        }
+        Ok(())
+    }
+
+    /// `--letsencrypt-dir`, or with `--local` certbot's own folder: each lineage's full chain.
+    fn read_certbot(&mut self, args: &Args) -> Result<(), String> {
+        let letsencrypt = match (&args.letsencrypt_dir, args.local) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, true) => Some(PathBuf::from("/etc/letsencrypt")).filter(|p| p.join("live").is_dir()),
+            (None, false) => None,
+        };
+        let Some(dir) = letsencrypt else {
+            if !args.copies.is_empty() {
+                return Err("--copy compares files with certbot lineages: give --letsencrypt-dir too".into());
+            }
+            return Ok(());
+        };
+        for lineage in certscan_platforms::certbot::lineages(&dir).map_err(|e| format!("--letsencrypt-dir: {e}"))? {
+            self.files.push(FileTarget {
+                path: lineage.fullchain.clone(),
+                extra: Extra {
+                    key: Some(lineage.key.clone()),
+                    source: Some(format!("certbot lineage {}", lineage.name)),
+                    copies: args.copies.clone(),
+                    lineage: Some(lineage),
+                    ..Extra::default()
+                },
+            });
+        }
+        Ok(())
+    }
+
+    /// Wazo's services' configuration under `root`: the connections they make, checked against
+    /// the first `--file`, else the certificate the services serve (the one the merged
+    /// configuration names, else Wazo's default), with the key beside it.
+    fn read_wazo(&mut self, root: &std::path::Path) -> Result<(), String> {
+        let config = certscan_platforms::wazo::settings(root).map_err(|e| format!("--config-root: {e}"))?;
+        let (certificate, key) = match (&config.certificate, &config.private_key) {
+            (Some(certificate), key) => (certificate.value.clone(), key.as_ref().map(|k| k.value.clone())),
+            (None, _) => (
+                root.join(certscan_platforms::wazo::DEFAULT_CERTIFICATE),
+                Some(root.join(certscan_platforms::wazo::DEFAULT_KEY)),
+            ),
+        };
+        let key = key.filter(|k| k.exists());
+        match self.files.first_mut() {
+            Some(first) => first.extra.wazo = config.clients,
+            None if certificate.exists() => self.files.push(FileTarget {
+                path: certificate,
+                extra: Extra {
+                    wazo: config.clients,
+                    key,
+                    source: Some("wazo".into()),
+                    ..Extra::default()
+                },
+            }),
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Monster UI's configuration under `root`: its HTTPS API URLs are scanned, the others
+    /// are findings.
+    fn read_kazoo(&mut self, root: &std::path::Path, targets: &mut Vec<Target>) -> Result<(), String> {
+        for candidate in [
+            "var/www/html/monster-ui/js/config.js",
+            "var/www/monster-ui/js/config.js",
+        ] {
+            let path = root.join(candidate);
+            let Ok(bytes) = probe::file::read_bounded(&path) else {
+                continue;
+            };
+            let urls = certscan_platforms::kazoo::api_urls(&String::from_utf8_lossy(&bytes))
+                .map_err(|e| format!("--config-root: {}: {e}", path.display()))?;
+            for url in urls {
+                let source = Some(format!("kazoo {}", path.display()));
+                match target::parse_target(&url) {
+                    Ok(mut parsed) => {
+                        for t in &mut parsed {
+                            t.extra = Extra {
+                                source: source.clone(),
+                                ..Extra::default()
+                            };
+                        }
+                        targets.extend(parsed);
+                    }
+                    Err(_) => self.kazoo_insecure.push((path.clone(), url)),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `--file`, each with the `--key` of the same position.
+fn given_files(args: &Args) -> Vec<FileTarget> {
+    args.files
+        .iter()
+        .enumerate()
+        .map(|(i, path)| FileTarget {
+            path: path.clone(),
+            extra: Extra {
+                key: args.keys.get(i).cloned(),
+                ..Extra::default()
+            },
+        })
+        .collect()
+}
+
+/// `--password-env VAR`: the password of PKCS#12 files.
+fn pkcs12_password(variable: Option<&str>) -> Result<Option<String>, String> {
+    variable
+        .map(|var| {
+            std::env::var(var)
+                .map_err(|_| format!("--password-env {var}: the environment variable {var} is not set (or not UTF-8)"))
+        })
+        .transpose()
+}
+
+/// `--trust` and `--ca-file`.
+fn trust_store(args: &Args) -> Result<TrustStore, String> {
+    let base = match args.trust {
+        TrustArg::Mozilla => TrustBase::Mozilla,
+        TrustArg::System => TrustBase::System(probe::file::system_trust_anchors()?),
+        TrustArg::None => TrustBase::None,
+    };
+    let mut trust = TrustStore::new(base);
+    for path in &args.ca_files {
+        let certificates = probe::file::read_certificates(path, None).map_err(|e| format!("--ca-file: {e}"))?;
+        trust
+            .add_certificates(certificates)
+            .map_err(|e| format!("--ca-file {}: {e}", path.display()))?;
+    }
+    Ok(trust)
+}
+
+/// Where certscan's own DNS queries go, and how names are resolved for the hosts and DNS checks.
+fn name_resolution(
+    args: &Args,
+    server: Option<std::net::SocketAddr>,
+) -> Result<(Option<DnsOptions>, ResolutionOptions), String> {
+    let dns = (!args.no_dns).then(|| DnsOptions {
+        server,
+        timeout: Duration::from_secs_f64(args.timeout),
+        concurrency: args.concurrency as usize,
+    });
+    let hosts = match &args.hosts_file {
+        Some(path) => HostsFile::read(path).map_err(|e| format!("--hosts-file: {e}"))?,
+        None => HostsFile::read(std::path::Path::new("/etc/hosts")).unwrap_or_default(),
+    };
+    // The system resolver answers for this machine as configured; any override (another hosts
+    // file, another DNS server, no DNS) asks for a different view, in which it has no place.
+    let resolution = ResolutionOptions {
+        hosts,
+        system: args.hosts_file.is_none() && args.dns_server.is_none() && !args.no_dns,
+        dns: dns.clone(),
+        timeout: Duration::from_secs_f64(args.timeout),
+    };
+    Ok((dns, resolution))
+}
+
+/// `--readable-by`; Wazo's web services run as www-data and must read the certificate and key.
+fn accounts(args: &Args, platform: Option<Platform>) -> Result<Vec<Account>, String> {
+    let mut readable_by = args
+        .readable_by
+        .iter()
+        .map(|name| account(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    if platform == Some(Platform::Wazo) && !args.readable_by.iter().any(|a| a == "www-data") {
+        readable_by.extend(account("www-data").ok());
+    }
+    Ok(readable_by)
+}
+
+/// An account named on the command line: `UID[:GID]`, a user (with its groups), or a group,
+/// looked up through the system's name service.
+fn account(name: &str) -> Result<Account, String> {
+    let numeric = |text: &str| text.parse::<u32>().ok();
+    if let Some(uid) = numeric(name.split(':').next().unwrap_or("")) {
+        let gids = match name.split_once(':') {
+            Some((_, gid)) => vec![numeric(gid).ok_or_else(|| format!("--readable-by {name:?}: expected UID[:GID]"))?],
+            None => vec![],
+        };
+        return Ok(Account {
+            label: name.to_string(),
+            uid: Some(uid),
+            gids,
+        });
+    }
+    match certscan_probe::disk::lookup_account(name) {
+        Some((Some(uid), gids)) => Ok(Account {
+            label: format!("user {name}"),
+            uid: Some(uid),
+            gids,
+        }),
+        Some((None, gids)) => Ok(Account {
+            label: format!("group {name}"),
+            uid: None,
+            gids,
+        }),
+        None => Err(format!(
+            "--readable-by {name:?} is neither a local user nor a group (nor UID[:GID])"
+        )),
+    }
+}
+
+/// How endpoints are probed: timeouts, slots, pins, SNI, the policy's lowest version.
+fn probe_options(
+    args: &Args,
+    flags: &CheckedFlags,
+    dns: &Option<DnsOptions>,
+    resolution: &ResolutionOptions,
+    resolve_pins: Vec<ResolvePin>,
+) -> ProbeOptions {
+    let endpoint_timeout = flags.timing.endpoint;
+    ProbeOptions {
+        deadline: None,
+        minimum_version: None,
+        timeout: endpoint_timeout,
+        slots: SlotSizes {
+            active: args.concurrency as usize,
+            quiet: slots::DEFAULT_QUIET,
+            quiet_limited_by_open_files: false,
+            patience: slots::patience_for(endpoint_timeout),
+            timeout: endpoint_timeout,
+            per_address: match args.per_host {
+                None => Some(PerAddressSize {
+                    limit: slots::DEFAULT_PER_HOST,
+                    loopback_too: false,
+                }),
+                Some(0) => None,
+                Some(limit) => Some(PerAddressSize {
+                    limit: limit as usize,
+                    loopback_too: true,
+                }),
+            },
+        },
+        resolve_pins,
+        sni: args.sni.clone(),
+        progress: None,
+        queued: None,
+        name_source: if args.hosts_file.is_some() || args.dns_server.is_some() {
+            NameSource::Emulated {
+                hosts: resolution.hosts.clone(),
+                dns: dns.clone(),
+            }
+        } else {
+            NameSource::System
+        },
+    }
+}
