@@ -8,6 +8,7 @@ use certscan_model::evidence::{
 };
 use certscan_model::finding::{CheckId, Finding};
 use certscan_model::target::Protocol;
+use rustls::{AlertDescription, InvalidMessage, PeerIncompatible};
 
 /// A STARTTLS negotiation that did not lead to a handshake.
 fn starttls_finding(protocol: Protocol, failure: &StartTlsFailure) -> Finding {
@@ -246,8 +247,11 @@ fn handshake_finding(
             );
         }
     }
-    let refused_modern = matches!(error, HandshakeError::AlertReceived(alert) if alert == "ProtocolVersion")
-        || matches!(error, HandshakeError::PeerIncompatible(why) if why.contains("Tls12Or13"));
+    let refused_modern = matches!(
+        error,
+        HandshakeError::AlertReceived(AlertDescription::ProtocolVersion)
+            | HandshakeError::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13)
+    );
     match error {
         _ if refused_modern && legacy.is_none() => Finding::new(
             CheckId::LegacyOnly,
@@ -273,11 +277,17 @@ fn handshake_finding(
             CheckId::ConnectionClosed,
             "the server closed the connection during the TLS handshake without an alert",
         ),
-        HandshakeError::InvalidMessage(why) if why == "HandshakePayloadTooLarge" => Finding::new(
+        HandshakeError::InvalidMessage(InvalidMessage::HandshakePayloadTooLarge) => Finding::new(
             CheckId::HandshakeFailed,
             "the server sent a handshake message larger than TLS clients accept (over 64 KiB; OpenSSL's limit for a certificate chain is 100 KiB): browsers, curl and rustls abort; a certificate with thousands of names, or a chain with dozens of certificates, does this",
         ),
-        HandshakeError::PeerIncompatible(why) | HandshakeError::InvalidMessage(why) | HandshakeError::Other(why) => {
+        HandshakeError::PeerIncompatible(why) => {
+            Finding::new(CheckId::HandshakeFailed, format!("the TLS handshake failed: {why:?}"))
+        }
+        HandshakeError::InvalidMessage(why) => {
+            Finding::new(CheckId::HandshakeFailed, format!("the TLS handshake failed: {why:?}"))
+        }
+        HandshakeError::Other(why) => {
             Finding::new(CheckId::HandshakeFailed, format!("the TLS handshake failed: {why}"))
         }
     }
@@ -401,7 +411,8 @@ fn obsolete_group(group: u16) -> Option<&'static str> {
 }
 
 /// `HandshakeFailure` -> `handshake_failure`, as the alert is named in RFC 8446.
-fn alert_name(debug_name: &str) -> String {
+fn alert_name(alert: &AlertDescription) -> String {
+    let debug_name = format!("{alert:?}");
     let mut out = String::new();
     for (i, c) in debug_name.chars().enumerate() {
         if c.is_ascii_uppercase() && i > 0 {
@@ -434,7 +445,7 @@ mod tests {
     #[test]
     fn plaintext_answers_are_named() {
         let f = finding_for(
-            &HandshakeError::InvalidMessage("x".into()),
+            &HandshakeError::InvalidMessage(InvalidMessage::InvalidContentType),
             b"HTTP/1.1 400 Bad Request\r\n\r\n",
             None,
         );
@@ -445,7 +456,7 @@ mod tests {
             f.detail
         );
         let f = finding_for(
-            &HandshakeError::InvalidMessage("x".into()),
+            &HandshakeError::InvalidMessage(InvalidMessage::InvalidContentType),
             b"SIP/2.0 400 Bad Request\r\n",
             None,
         );
@@ -458,16 +469,22 @@ mod tests {
     fn tls_failures_map_to_their_ids() {
         let tls_alert = [21u8, 3, 3, 0, 2, 2, 40];
         assert_eq!(
-            id_for(HandshakeError::AlertReceived("HandshakeFailure".into()), &tls_alert),
+            id_for(
+                HandshakeError::AlertReceived(AlertDescription::HandshakeFailure),
+                &tls_alert
+            ),
             CheckId::TlsAlert
         );
         assert_eq!(
-            id_for(HandshakeError::AlertReceived("ProtocolVersion".into()), &tls_alert),
+            id_for(
+                HandshakeError::AlertReceived(AlertDescription::ProtocolVersion),
+                &tls_alert
+            ),
             CheckId::LegacyOnly
         );
         assert_eq!(
             id_for(
-                HandshakeError::PeerIncompatible("ServerDoesNotSupportTls12Or13".into()),
+                HandshakeError::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13),
                 &[22, 3, 1]
             ),
             CheckId::LegacyOnly
@@ -478,7 +495,7 @@ mod tests {
             id_for(HandshakeError::Other("x".into()), &[22, 3, 3]),
             CheckId::HandshakeFailed
         );
-        assert_eq!(alert_name("HandshakeFailure"), "handshake_failure");
+        assert_eq!(alert_name(&AlertDescription::HandshakeFailure), "handshake_failure");
     }
 
     fn accepted(version: u16, cipher_suite: u16, group: Option<u16>) -> LegacyHello {
@@ -492,7 +509,7 @@ mod tests {
 
     #[test]
     fn the_legacy_hello_confirms_or_refutes_legacy_only() {
-        let alert = HandshakeError::AlertReceived("ProtocolVersion".into());
+        let alert = HandshakeError::AlertReceived(AlertDescription::ProtocolVersion);
         let tls = [21u8, 3, 3, 0, 2, 2, 70];
         let found = finding_for(&alert, &tls, Some(&accepted(0x0301, 0x002f, None)));
         assert_eq!(found.id, CheckId::LegacyOnly);
@@ -504,7 +521,7 @@ mod tests {
 
     #[test]
     fn obsolete_suites_and_groups_are_named() {
-        let alert = HandshakeError::AlertReceived("HandshakeFailure".into());
+        let alert = HandshakeError::AlertReceived(AlertDescription::HandshakeFailure);
         let tls = [21u8, 3, 3, 0, 2, 2, 40];
         let cbc = finding_for(&alert, &tls, Some(&accepted(0x0303, 0x002f, None)));
         assert_eq!(cbc.id, CheckId::ObsoleteOnly);
@@ -533,14 +550,14 @@ mod tests {
             }),
             ..HandshakeFacts::default()
         };
-        let alert = HandshakeError::AlertReceived("HandshakeFailure".into());
+        let alert = HandshakeError::AlertReceived(AlertDescription::HandshakeFailure);
         let found = handshake_finding(&alert, &[21, 3, 3, 0, 2, 2, 40], None, &facts);
         assert_eq!(found.id, CheckId::ClientCertRequired);
         assert!(found.detail.contains("CN=Phones CA") && found.detail.contains("handshake_failure"));
         let (after, refused) = handshake_facts_findings(&facts);
         assert_eq!((after[0].id, refused), (CheckId::ClientCertOptional, false));
         let facts = HandshakeFacts {
-            ended_after_handshake: Some(ConnectionEnd::Alert("CertificateRequired".into())),
+            ended_after_handshake: Some(ConnectionEnd::Alert(AlertDescription::CertificateRequired)),
             signature: SignatureCheck::Failed {
                 scheme: "ECDSA_NISTP256_SHA256".into(),
                 error: "bad".into(),

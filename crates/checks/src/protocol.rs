@@ -61,7 +61,7 @@ pub fn view(exchange: &Exchange) -> ExchangeView {
                 }
             }
         }
-        Err(error) => out.error = Some(error.clone()),
+        Err(error) => out.error = Some(error.message.clone()),
     }
     out
 }

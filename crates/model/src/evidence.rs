@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::{AlertDescription, InvalidMessage, PeerIncompatible};
 
 use crate::target::{Host, Protocol};
 
@@ -67,8 +68,8 @@ pub struct ClientCertificateRequest {
 /// How a server ended a connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnectionEnd {
-    /// With a fatal alert (its name, e.g. `CertificateRequired`).
-    Alert(String),
+    /// With a fatal alert (e.g. `certificate_required`).
+    Alert(AlertDescription),
     /// By closing or resetting it without an alert.
     Closed,
 }
@@ -141,19 +142,50 @@ pub enum ConnectFailure {
     Other,
 }
 
-/// How a TLS handshake failed, as the TLS library and the socket reported it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How a TLS handshake failed, as the TLS library and the socket reported it: the library's own
+/// error values, so that checks decide on variants, never on text.
+#[derive(Debug, Clone, PartialEq)]
 pub enum HandshakeError {
-    /// The server sent a fatal alert (its name, e.g. `HandshakeFailure`).
-    AlertReceived(String),
+    /// The server sent a fatal alert.
+    AlertReceived(AlertDescription),
     /// The server chose something the client cannot speak, e.g. a TLS 1.0 ServerHello.
-    PeerIncompatible(String),
+    PeerIncompatible(PeerIncompatible),
     /// The server's bytes were not valid TLS.
-    InvalidMessage(String),
+    InvalidMessage(InvalidMessage),
     Reset,
     /// The server closed the connection before the handshake completed.
     Closed,
     Other(String),
+}
+
+// rustls derives only `PartialEq` for `PeerIncompatible` and `InvalidMessage`; their derived
+// equality compares plain enum values, which makes it an equivalence.
+impl Eq for HandshakeError {}
+
+/// Why an exchange read no answer: what to say, and how the server ended the connection when
+/// the TLS library saw it end (an alert, a close or a reset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoAnswer {
+    pub message: String,
+    pub end: Option<ConnectionEnd>,
+}
+
+impl From<String> for NoAnswer {
+    fn from(message: String) -> NoAnswer {
+        NoAnswer { message, end: None }
+    }
+}
+
+impl From<&str> for NoAnswer {
+    fn from(message: &str) -> NoAnswer {
+        NoAnswer::from(message.to_string())
+    }
+}
+
+impl std::fmt::Display for NoAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// An HTTP or SIP answer: its status line and headers, as received (bounded).
@@ -189,24 +221,24 @@ pub enum Exchange {
     /// `GET path` (HTTP/2 when the server chose it through ALPN, else HTTP/1.1).
     Http {
         path: String,
-        answer: Result<Answer, String>,
+        answer: Result<Answer, NoAnswer>,
     },
     /// An RFC 6455 upgrade request with this `Sec-WebSocket-Key`.
     WebSocket {
         path: String,
         key: String,
-        answer: Result<Answer, String>,
+        answer: Result<Answer, NoAnswer>,
     },
     /// A SIP `OPTIONS` request.
-    Sip { answer: Result<Answer, String> },
+    Sip { answer: Result<Answer, NoAnswer> },
 }
 
 impl Exchange {
     /// Why no answer was read, when none was.
-    pub fn error(&self) -> Option<&str> {
+    pub fn error(&self) -> Option<&NoAnswer> {
         match self {
             Exchange::Http { answer, .. } | Exchange::WebSocket { answer, .. } | Exchange::Sip { answer } => {
-                answer.as_ref().err().map(String::as_str)
+                answer.as_ref().err()
             }
         }
     }

@@ -5,8 +5,8 @@
 use base64::Engine;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
-use super::tls::Stream;
-use certscan_model::evidence::{Answer, Exchange};
+use super::tls::{Stream, connection_end_of};
+use certscan_model::evidence::{Answer, ConnectionEnd, Exchange, NoAnswer};
 
 /// The largest answer head read (status line and headers).
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
@@ -33,25 +33,30 @@ fn token() -> String {
 /// stay in the reader for the next message. A head that is not read whole (the connection ends
 /// before the blank line, or the bound is reached first) is an error that says so, never an
 /// answer: what was cut off may have changed its meaning.
-pub async fn read_head<S: AsyncBufRead + Unpin>(stream: &mut S) -> Result<String, String> {
+pub async fn read_head<S: AsyncBufRead + Unpin>(stream: &mut S) -> Result<String, NoAnswer> {
     let mut head = Vec::with_capacity(1024);
     loop {
         if head.len() >= MAX_HEAD_BYTES {
-            return Err(format!(
+            return Err(NoAnswer::from(format!(
                 "the answer's head did not end within {MAX_HEAD_BYTES} bytes (it began {}), so it was not read whole",
                 first_line_of(&head)
-            ));
+            )));
         }
         let line_start = head.len();
         let room = (MAX_HEAD_BYTES - head.len()) as u64;
         match (&mut *stream).take(room).read_until(b'\n', &mut head).await {
-            Ok(0) if head.is_empty() => return Err(CLOSED_WITHOUT_ANSWER.into()),
+            Ok(0) if head.is_empty() => {
+                return Err(NoAnswer {
+                    message: CLOSED_WITHOUT_ANSWER.into(),
+                    end: Some(ConnectionEnd::Closed),
+                });
+            }
             Ok(0) => {
-                return Err(format!(
+                return Err(NoAnswer::from(format!(
                     "the answer ended after {} bytes without the blank line that closes its head (it began {}): it is not a well-formed message",
                     head.len(),
                     first_line_of(&head)
-                ));
+                )));
             }
             Ok(_) => {
                 let line = &head[line_start..];
@@ -60,13 +65,14 @@ pub async fn read_head<S: AsyncBufRead + Unpin>(stream: &mut S) -> Result<String
                     break;
                 }
             }
-            Err(e) if head.is_empty() => return Err(format!("no answer: {e}")),
+            Err(e) if head.is_empty() => return Err(failed(format!("no answer: {e}"), &e)),
             Err(e) => {
-                return Err(format!(
+                let message = format!(
                     "reading the answer failed after {} bytes (it began {}): {e}",
                     head.len(),
                     first_line_of(&head)
-                ));
+                );
+                return Err(failed(message, &e));
             }
         }
     }
@@ -74,6 +80,14 @@ pub async fn read_head<S: AsyncBufRead + Unpin>(stream: &mut S) -> Result<String
         head.pop();
     }
     Ok(String::from_utf8_lossy(&head).into_owned())
+}
+
+/// An exchange that failed on an I/O error, with how the server ended the connection if it did.
+fn failed(message: String, e: &std::io::Error) -> NoAnswer {
+    NoAnswer {
+        message,
+        end: connection_end_of(e),
+    }
 }
 
 /// The first line of a partial head, quoted and shortened, for messages.
@@ -120,15 +134,12 @@ fn authority(host: &str, port: u16, default_port: u16) -> String {
     }
 }
 
-async fn send<S: AsyncWrite + Unpin>(stream: &mut S, request: &str) -> Result<(), String> {
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| format!("sending the request failed: {e}"))?;
-    stream
-        .flush()
-        .await
-        .map_err(|e| format!("sending the request failed: {e}"))
+async fn send<S: AsyncWrite + Unpin>(stream: &mut S, request: &str) -> Result<(), NoAnswer> {
+    let sent = match stream.write_all(request.as_bytes()).await {
+        Ok(()) => stream.flush().await,
+        Err(e) => Err(e),
+    };
+    sent.map_err(|e| failed(format!("sending the request failed: {e}"), &e))
 }
 
 /// `GET path` over HTTP/1.1, or over HTTP/2 when ALPN chose it.
@@ -154,24 +165,34 @@ pub async fn http(mut stream: Stream, host: &str, port: u16, path: &str) -> Exch
     }
 }
 
-async fn http2_get(stream: Stream, authority: &str, path: &str) -> Result<Answer, String> {
+/// An HTTP/2 failure, with how the server ended the connection when an I/O error says so.
+fn http2_failed(context: &str, e: h2::Error) -> NoAnswer {
+    NoAnswer {
+        message: format!("{context}: {e}"),
+        end: e.get_io().and_then(connection_end_of),
+    }
+}
+
+async fn http2_get(stream: Stream, authority: &str, path: &str) -> Result<Answer, NoAnswer> {
     // A bounded header list: a server that floods CONTINUATION frames is cut off, not buffered.
     let (client, connection) = h2::client::Builder::new()
         .max_header_list_size(MAX_HEAD_BYTES as u32)
         .handshake::<_, bytes::Bytes>(stream)
         .await
-        .map_err(|e| format!("HTTP/2 handshake failed: {e}"))?;
+        .map_err(|e| http2_failed("HTTP/2 handshake failed", e))?;
     let driver = tokio::spawn(connection);
     let result = async {
-        let mut client = client.ready().await.map_err(|e| format!("HTTP/2: {e}"))?;
+        let mut client = client.ready().await.map_err(|e| http2_failed("HTTP/2", e))?;
         let request = http::Request::builder()
             .method("GET")
             .uri(format!("https://{authority}{path}"))
             .header("user-agent", USER_AGENT)
             .body(())
-            .map_err(|e| format!("HTTP/2 request: {e}"))?;
-        let (response, _) = client.send_request(request, true).map_err(|e| format!("HTTP/2: {e}"))?;
-        let response = response.await.map_err(|e| format!("HTTP/2 answer: {e}"))?;
+            .map_err(|e| NoAnswer::from(format!("HTTP/2 request: {e}")))?;
+        let (response, _) = client
+            .send_request(request, true)
+            .map_err(|e| http2_failed("HTTP/2", e))?;
+        let response = response.await.map_err(|e| http2_failed("HTTP/2 answer", e))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -269,9 +290,9 @@ pub async fn sip_options(stream: Stream, host: &str, port: u16) -> Exchange {
             stream
                 .read_exact(&mut body)
                 .await
-                .map_err(|e| format!("reading the answer failed: {e}"))?;
+                .map_err(|e| failed(format!("reading the answer failed: {e}"), &e))?;
         }
-        Err("only provisional SIP answers".to_string())
+        Err(NoAnswer::from("only provisional SIP answers"))
     }
     .await;
     Exchange::Sip { answer }
@@ -302,16 +323,16 @@ mod tests {
     async fn heads_are_bounded_and_closed_streams_say_so() {
         let long = vec![b'a'; MAX_HEAD_BYTES * 3];
         let error = read_head(&mut long.as_slice()).await.unwrap_err();
-        assert!(error.contains("did not end within"), "{error}");
+        assert!(error.message.contains("did not end within"), "{error}");
         let error = read_head(&mut &b"HTTP/1.1 200 OK\r\nServer: x\r\n"[..])
             .await
             .unwrap_err();
         assert!(
-            error.contains("without the blank line") && error.contains("HTTP/1.1 200 OK"),
+            error.message.contains("without the blank line") && error.message.contains("HTTP/1.1 200 OK"),
             "{error}"
         );
         assert!(read_head(&mut &b"SIP/2.0 200 OK"[..]).await.is_err());
-        assert!(read_head(&mut &b""[..]).await.unwrap_err().contains("closed"));
+        assert!(read_head(&mut &b""[..]).await.unwrap_err().message.contains("closed"));
         let mut two = &b"SIP/2.0 100 Trying\r\n\r\nSIP/2.0 200 OK\r\nA: b\r\n\r\nbody"[..];
         assert_eq!(read_head(&mut two).await.unwrap(), "SIP/2.0 100 Trying");
         assert_eq!(read_head(&mut two).await.unwrap(), "SIP/2.0 200 OK\r\nA: b");

@@ -21,13 +21,14 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use rustls::pki_types::ServerName;
+use rustls::{AlertDescription, InvalidMessage};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
 use slots::Slots;
 
 use certscan_model::evidence::{
-    ConnectFailure, ConnectionEnd, Evidence, Exchange, HandshakeError, LegacyHello, Observation, Origin, Phase,
+    ConnectFailure, Evidence, Exchange, HandshakeError, LegacyHello, NoAnswer, Observation, Origin, Phase,
 };
 use certscan_model::target::{Host, Protocol, ResolvePin, Target};
 
@@ -307,20 +308,6 @@ pub fn connect_failure(error: &std::io::Error) -> Observation {
     }
 }
 
-/// How the server ended the connection, from the exchange's error: an alert (rustls reports
-/// "received fatal alert: NAME"), or a close or reset before any answer.
-fn connection_end(error: &str) -> Option<ConnectionEnd> {
-    if let Some((_, rest)) = error.split_once("received fatal alert: ") {
-        let name: String = rest.chars().take_while(char::is_ascii_alphanumeric).collect();
-        return (!name.is_empty()).then_some(ConnectionEnd::Alert(name));
-    }
-    let closed = error.contains(exchange::CLOSED_WITHOUT_ANSWER)
-        || ["reset by peer", "Broken pipe", "peer closed connection"]
-            .iter()
-            .any(|sign| error.contains(sign));
-    closed.then_some(ConnectionEnd::Closed)
-}
-
 /// How long a plain TLS port is given to refuse a connection without a client certificate.
 const CLIENT_AUTH_ALERT_WAIT: Duration = Duration::from_millis(500);
 
@@ -329,13 +316,16 @@ fn may_be_legacy(error: &HandshakeError) -> bool {
     match error {
         HandshakeError::AlertReceived(alert) => {
             matches!(
-                alert.as_str(),
-                "ProtocolVersion" | "HandshakeFailure" | "InsufficientSecurity" | "IllegalParameter"
+                alert,
+                AlertDescription::ProtocolVersion
+                    | AlertDescription::HandshakeFailure
+                    | AlertDescription::InsufficientSecurity
+                    | AlertDescription::IllegalParameter
             )
         }
         HandshakeError::PeerIncompatible(_) => true,
         // A chain too large for the TLS library can still be read in clear text up to TLS 1.2.
-        HandshakeError::InvalidMessage(why) => why == "HandshakePayloadTooLarge",
+        HandshakeError::InvalidMessage(why) => *why == InvalidMessage::HandshakePayloadTooLarge,
         _ => false,
     }
 }
@@ -429,7 +419,13 @@ async fn connect_and_exchange(
     .await;
     // On a plain TLS port the HTTP ALPN offer is only a probe: a server that insists on another
     // application protocol gets a second handshake without it.
-    let refused_alpn = matches!(&outcome, Ok(tls::HandshakeOutcome::Failed { error: HandshakeError::AlertReceived(a), .. }) if a == "NoApplicationProtocol");
+    let refused_alpn = matches!(
+        &outcome,
+        Ok(tls::HandshakeOutcome::Failed {
+            error: HandshakeError::AlertReceived(AlertDescription::NoApplicationProtocol),
+            ..
+        })
+    );
     if target.protocol == Protocol::Tls
         && refused_alpn
         && let Ok(Ok(tcp)) = timeout_at(deadline, TcpStream::connect(socket)).await
@@ -494,7 +490,7 @@ async fn after_handshake(
         Protocol::Tls if speaks_http => Protocol::Https,
         other => other,
     };
-    let silent = || Err(format!("no answer within {} s", limit.as_secs_f64()));
+    let silent = || Err(NoAnswer::from(format!("no answer within {} s", limit.as_secs_f64())));
     let path = target.path.clone();
     let exchange = match protocol {
         Protocol::Https => Some(
@@ -546,7 +542,7 @@ async fn after_handshake(
     // With TLS 1.3 a server that requires a client certificate refuses it with an alert (or by
     // closing the connection) that the exchange meets first.
     if facts.client_certificate_request.is_some() && facts.ended_after_handshake.is_none() {
-        facts.ended_after_handshake = exchange.as_ref().and_then(Exchange::error).and_then(connection_end);
+        facts.ended_after_handshake = exchange.as_ref().and_then(Exchange::error).and_then(|e| e.end.clone());
     }
     (
         Observation::Chain {
@@ -585,15 +581,30 @@ mod tests {
     }
 
     #[test]
-    fn the_connection_end_is_read_from_exchange_errors() {
-        assert_eq!(
-            connection_end("no answer: received fatal alert: CertificateRequired"),
-            Some(ConnectionEnd::Alert("CertificateRequired".into()))
+    fn the_connection_end_is_read_from_the_io_error_not_its_text() {
+        use certscan_model::evidence::ConnectionEnd;
+        use std::io::{Error, ErrorKind};
+        let alert = Error::new(
+            ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(AlertDescription::CertificateRequired),
         );
         assert_eq!(
-            connection_end(exchange::CLOSED_WITHOUT_ANSWER),
-            Some(ConnectionEnd::Closed)
+            tls::connection_end_of(&alert),
+            Some(ConnectionEnd::Alert(AlertDescription::CertificateRequired))
         );
-        assert_eq!(connection_end("no answer within 5 s"), None);
+        for closed in [
+            ErrorKind::UnexpectedEof,
+            ErrorKind::ConnectionReset,
+            ErrorKind::BrokenPipe,
+        ] {
+            assert_eq!(
+                tls::connection_end_of(&Error::from(closed)),
+                Some(ConnectionEnd::Closed)
+            );
+        }
+        // A message that merely reads like an alert is not one.
+        let text = Error::other("received fatal alert: CertificateRequired");
+        assert_eq!(tls::connection_end_of(&text), None);
+        assert_eq!(tls::connection_end_of(&Error::from(ErrorKind::TimedOut)), None);
     }
 }

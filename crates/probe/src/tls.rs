@@ -364,11 +364,7 @@ pub async fn end_after_handshake(stream: &mut Stream, limit: std::time::Duration
     let mut byte = [0u8; 1];
     match tokio::time::timeout(limit, stream.read(&mut byte)).await {
         Ok(Ok(0)) => Some(ConnectionEnd::Closed),
-        Ok(Err(e)) => match classify_io_error(&e) {
-            HandshakeError::AlertReceived(alert) => Some(ConnectionEnd::Alert(alert)),
-            HandshakeError::Reset | HandshakeError::Closed => Some(ConnectionEnd::Closed),
-            _ => None,
-        },
+        Ok(Err(e)) => connection_end_of(&e),
         _ => None,
     }
 }
@@ -381,12 +377,22 @@ fn version_name(version: rustls::ProtocolVersion) -> String {
     }
 }
 
+/// How the server ended the connection, when an I/O error on it says so: a fatal alert, or a
+/// close or reset.
+pub fn connection_end_of(e: &std::io::Error) -> Option<ConnectionEnd> {
+    match classify_io_error(e) {
+        HandshakeError::AlertReceived(alert) => Some(ConnectionEnd::Alert(alert)),
+        HandshakeError::Reset | HandshakeError::Closed => Some(ConnectionEnd::Closed),
+        _ => None,
+    }
+}
+
 pub fn classify_io_error(e: &std::io::Error) -> HandshakeError {
     if let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
         return match tls {
-            rustls::Error::AlertReceived(alert) => HandshakeError::AlertReceived(format!("{alert:?}")),
-            rustls::Error::PeerIncompatible(why) => HandshakeError::PeerIncompatible(format!("{why:?}")),
-            rustls::Error::InvalidMessage(why) => HandshakeError::InvalidMessage(format!("{why:?}")),
+            rustls::Error::AlertReceived(alert) => HandshakeError::AlertReceived(*alert),
+            rustls::Error::PeerIncompatible(why) => HandshakeError::PeerIncompatible(why.clone()),
+            rustls::Error::InvalidMessage(why) => HandshakeError::InvalidMessage(*why),
             other => HandshakeError::Other(other.to_string()),
         };
     }
