@@ -245,7 +245,7 @@ async fn issuer_fetches(
         let parsed = &plan.policy.parsed;
         let mut chain: Vec<Arc<CertInfo>> = served
             .iter()
-            .take(certscan_checks::MAX_CHAIN_CERTIFICATES)
+            .take(certscan_checks::served::MAX_CHAIN_CERTIFICATES)
             .map(|c| parsed.parse(c, at_unix))
             .collect();
         if !issuers::needs_fetch(&chain, store, at_unix) {
@@ -315,7 +315,7 @@ async fn revocation_fetches(
         }
         let served: Vec<CertInfo> = served[1..]
             .iter()
-            .take(certscan_checks::MAX_CHAIN_CERTIFICATES)
+            .take(certscan_checks::served::MAX_CHAIN_CERTIFICATES)
             .map(|c| CertInfo::from_der(c, plan.policy.at_unix))
             .collect();
         let issuer = revocation::find_issuer(&leaf, &served)

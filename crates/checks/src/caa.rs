@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use super::names::valid_presented_dns;
-use certscan_model::evidence::{CaaLookup, CaaOutcome, CaaRecord};
+use certscan_model::evidence::{CaaLookup, CaaOutcome, CaaRecord, Evidence};
 use certscan_model::finding::{CheckId, Finding};
 use certscan_x509::certificate::{CertInfo, SanEntry};
 
@@ -290,6 +290,23 @@ pub fn evaluate(lookup: &CaaLookup, issuers: &[String]) -> (CaaReport, Vec<Findi
         );
     }
     (report, findings)
+}
+
+/// Whether each name's CAA records let the certificate's CA (or `--caa-issuer`) issue.
+pub fn check(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    if evidence.caa.is_empty() {
+        return;
+    }
+    let issuers = match (policy.caa_issuers.is_empty(), result.chain.first()) {
+        (false, _) => policy.caa_issuers.clone(),
+        (true, Some(leaf)) => issuer_domains(leaf).map(|(_, domains)| domains).unwrap_or_default(),
+        (true, None) => vec![],
+    };
+    for lookup in &evidence.caa {
+        let (report, findings) = evaluate(lookup, &issuers);
+        result.caa.push(report);
+        result.findings.extend(findings);
+    }
 }
 
 #[cfg(test)]

@@ -595,6 +595,23 @@ fn format_days(seconds: i64) -> String {
     }
 }
 
+/// Every rule of `--policy` the result breaks.
+pub fn check(evidence: &certscan_model::evidence::Evidence, policy: &crate::Policy, result: &mut TargetResult) {
+    use certscan_model::evidence::Observation;
+    let Some(compliance) = &policy.compliance else { return };
+    if matches!(evidence.observation, Observation::InternalError { .. }) {
+        return;
+    }
+    let below_minimum = match &evidence.observation {
+        Observation::Chain {
+            handshake: Some(facts), ..
+        } => facts.below_minimum.as_ref().map(|(_, answer)| answer),
+        _ => None,
+    };
+    let broken = compliance.judge(result, below_minimum);
+    result.findings.extend(broken);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,10 +11,12 @@ pub mod crypto;
 pub mod deploy;
 pub mod issuers;
 pub mod names;
+pub mod observation;
 pub mod platform;
 pub mod protocol;
 pub mod resolution;
 pub mod revocation;
+pub mod served;
 pub mod validity;
 
 use std::collections::BTreeMap;
@@ -22,15 +24,13 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use rustls::pki_types::CertificateDer;
-
-use certscan_model::evidence::{Evidence, HandshakeFacts, Observation, Origin, TlsParameters};
-use certscan_model::finding::{CheckId, Finding, collapse_repeated, sort_worst_first, summarise_list};
-use certscan_model::status::{Severity, Status};
+use certscan_model::evidence::{Evidence, Observation, Origin, TlsParameters};
+use certscan_model::finding::{CheckId, Finding, collapse_repeated, sort_worst_first};
+use certscan_model::status::Status;
 use certscan_model::target::{Host, Protocol, host_port};
 use certscan_x509::certificate::CertInfo;
 use certscan_x509::parsed;
-use certscan_x509::trust::{self, PathCheck, TrustStore};
+use certscan_x509::trust::TrustStore;
 use validity::Thresholds;
 
 /// What the analysis judges against.
@@ -230,12 +230,49 @@ pub fn assess_isolated(evidence: &Evidence, policy: &Policy) -> TargetResult {
     }
 }
 
-/// Analyses one piece of evidence.
+/// One check: reads the evidence, the policy and what the checks before it filled in, and adds
+/// its findings (and the views it owns) to the result.
+pub type Check = fn(&Evidence, &Policy, &mut TargetResult);
+
+/// The checks, in the order they run. A new check is a function in the module of its subject
+/// and one line here.
+pub const CHECKS: &[Check] = &[
+    describe_origin,
+    observation::check,
+    capped,
+    deploy::check,
+    platform::check,
+    resolution::check,
+    caa::check,
+];
+
+/// How findings are worded for the setup in play, in this order (a later one may reword what an
+/// earlier one did): certbot's leaf-only file, then the platform's own wording, then a proxy's
+/// plain-HTTP backend.
+const REWORDINGS: &[Check] = &[
+    deploy::reword_leaf_only_file,
+    platform::reword,
+    deploy::reword_proxy_backend,
+];
+
+/// Analyses one piece of evidence: the checks, the wording for the setup in play, the compliance
+/// policy, then what `--ignore` accepts.
 pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
     if !matches!(evidence.observation, Observation::InternalError { .. }) {
         certscan_model::fault::injected_fault("analysis", &evidence.input);
     }
     let mut result = TargetResult::empty(evidence.input.clone());
+    for check in CHECKS.iter().chain(REWORDINGS) {
+        check(evidence, policy, &mut result);
+    }
+    compliance::check(evidence, policy, &mut result);
+    ignore(policy, &mut result);
+    result.recompute_status();
+    result
+}
+
+/// Where the target is, and the names its certificate must be valid for.
+fn describe_origin(evidence: &Evidence, policy: &Policy, result: &mut TargetResult) {
     let own_name = match &evidence.origin {
         Origin::Endpoint {
             host,
@@ -265,90 +302,10 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         (None, false) => policy.names.clone(),
     };
     result.source = evidence.extra.source.clone();
-    match &evidence.observation {
-        Observation::Chain {
-            tls,
-            certificates,
-            exchange,
-            handshake,
-        } => {
-            result.tls = tls.clone();
-            if let Some(tls) = tls {
-                result.findings.extend(protocol::version_findings(tls));
-            }
-            let (handshake_findings, refused_without_client_certificate) = handshake
-                .as_ref()
-                .map(connection::handshake_facts_findings)
-                .unwrap_or_default();
-            if let Some(exchange) = exchange {
-                result.exchange = Some(protocol::view(exchange));
-                // A server that ended the connection for want of a client certificate did not
-                // fail the exchange for any other reason: the client-certificate finding says why.
-                if !refused_without_client_certificate {
-                    result.findings.extend(protocol::exchange_findings(exchange));
-                }
-            }
-            if certificates.is_empty() {
-                result.verification = Verification {
-                    valid: Some(false),
-                    error: Some("no certificate was sent".into()),
-                    anchor: None,
-                    public: false,
-                    anchor_spki_sha256: None,
-                };
-                result
-                    .findings
-                    .push(Finding::new(CheckId::Untrusted, "the server sent no certificate"));
-            } else {
-                assess_served_chain(&mut result, certificates, policy);
-                issuers::assess(&mut result, &evidence.issuer_fetches, policy);
-                let stapled = handshake.as_ref().map(|h| h.stapled_ocsp.as_deref());
-                assess_revocation(&mut result, stapled, &evidence.revocation, policy);
-            }
-            distrust_on_bad_signature(&mut result, &handshake_findings);
-            result.findings.extend(handshake_findings);
-        }
-        Observation::HandshakeFailed { handshake, .. } => {
-            result
-                .findings
-                .extend(connection::failure_finding(&evidence.observation));
-            // The certificates were received before the failure (or in clear text, to certscan's
-            // own older ClientHello): they are checked as any served chain.
-            let served = evidence.observation.served_certificates();
-            if !served.is_empty() {
-                assess_served_chain(&mut result, served, policy);
-            }
-            let (handshake_findings, _) = connection::handshake_facts_findings(&HandshakeFacts {
-                // The failure finding already speaks of the client certificate.
-                client_certificate_request: None,
-                ..handshake.clone()
-            });
-            distrust_on_bad_signature(&mut result, &handshake_findings);
-            result.findings.extend(handshake_findings);
-        }
-        other => {
-            let finding = connection::failure_finding(other);
-            // A profile says how much a closed port matters: an optional service may be off.
-            let finding = match (finding, &evidence.origin) {
-                (
-                    Some(f),
-                    Origin::Endpoint {
-                        service: Some(service),
-                        if_refused: Some(severity),
-                        ..
-                    },
-                ) if f.id == CheckId::ConnectionRefused => Some(
-                    Finding {
-                        detail: format!("{service} is not listening ({})", f.detail),
-                        ..f
-                    }
-                    .with_severity(*severity),
-                ),
-                (finding, _) => finding,
-            };
-            result.findings.extend(finding);
-        }
-    }
+}
+
+/// What the probe left out to keep the run bounded (`certscan.capped`).
+fn capped(evidence: &Evidence, _: &Policy, result: &mut TargetResult) {
     for cap in &evidence.caps {
         result.findings.push(Finding::new(
             CheckId::Capped,
@@ -358,136 +315,10 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
             ),
         ));
     }
-    if let Some(Ok(listening)) = &evidence.deploy.listening {
-        result
-            .findings
-            .extend(deploy::proxy_findings(&evidence.extra.proxy_backends, listening));
-    }
-    result.files = deploy::file_views(&evidence.deploy);
-    result.findings.extend(deploy::findings(
-        &evidence.deploy,
-        evidence.extra.lineage.as_ref(),
-        result.chain.first().map(|c| &**c),
-        &policy.readable_by,
-        &policy.reload_command,
-        policy.at_unix,
-    ));
-    if let (false, Some(leaf)) = (evidence.extra.wazo.is_empty(), result.chain.first()) {
-        let served = platform::ServedCertificate {
-            leaf,
-            publicly_trusted: result.verification.public,
-        };
-        result.findings.extend(platform::wazo_findings(
-            &evidence.extra.wazo,
-            &served,
-            &evidence.deploy,
-            policy.at_unix,
-        ));
-    }
-    if let Origin::File { path } = &evidence.origin {
-        let file = path.display();
-        let certbot_leaf = path.file_name().is_some_and(|n| n == "cert.pem")
-            && path
-                .parent()
-                .and_then(|p| p.parent())
-                .and_then(|p| p.file_name())
-                .is_some_and(|n| n == "live");
-        for finding in result.findings.iter_mut().filter(|f| f.id == CheckId::ChainIncomplete) {
-            finding.remediation = Some(if certbot_leaf {
-                let full = path.with_file_name("fullchain.pem");
-                format!(
-                    "{file} is certbot's leaf-only file; it belongs where only the certificate is wanted. Configure {} instead (nginx: ssl_certificate {};), then reload.",
-                    full.display(),
-                    full.display()
-                )
-            } else {
-                format!(
-                    "{file} holds the certificate without its intermediate: configure the service with the full chain instead (with certbot, fullchain.pem beside cert.pem), or append the intermediate to {file} (cat {file} intermediate.pem > fullchain.pem)."
-                )
-            });
-        }
-    }
+}
 
-    if !evidence.names.is_empty() {
-        let locality = if policy.assume_local {
-            resolution::Locality::Declared
-        } else {
-            match &evidence.origin {
-                Origin::Endpoint { address: Some(a), .. } if a.is_loopback() || policy.local_addresses.contains(a) => {
-                    resolution::Locality::Inferred
-                }
-                _ => resolution::Locality::Remote,
-            }
-        };
-        let certificate_names = result
-            .chain
-            .first()
-            .map(|leaf| resolution::certificate_names(leaf))
-            .unwrap_or_default();
-        result.resolution = evidence.names.iter().map(resolution::view).collect();
-        // The loopback rule is Wazo's: elsewhere a name mapped to the LAN address is normal.
-        let mut found = resolution::findings(&evidence.names, &certificate_names, locality);
-        if policy.platform != Some(platform::Platform::Wazo) {
-            found.retain(|f| f.id != CheckId::HostsLoopbackMismatch);
-        }
-        result.findings.extend(found);
-        // A Wazo daemon refused on a name the hosts file sends elsewhere than 127.0.0.1 (Debian's
-        // 127.0.1.1 line): the daemons listen on 127.0.0.1, so that line is the cause.
-        if policy.platform == Some(platform::Platform::Wazo)
-            && let Origin::Endpoint {
-                host: Host::Dns(name), ..
-            } = &evidence.origin
-            && let Some(resolution) = evidence.names.iter().find(|r| r.name == *name)
-            && let Some((address, line)) = resolution
-                .hosts_file
-                .iter()
-                .zip(&resolution.hosts_lines)
-                .find(|(a, _)| a.is_loopback() && **a != std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
-        {
-            for refused in result
-                .findings
-                .iter_mut()
-                .filter(|f| f.id == CheckId::ConnectionRefused)
-            {
-                refused.detail.push_str(&format!(
-                    "; line {line} of the hosts file maps {name} to {address}, where Wazo's daemons do not listen (they listen on 127.0.0.1)"
-                ));
-                refused.remediation = Some(format!(
-                    "Change line {line} of /etc/hosts to map {name} to 127.0.0.1 (remove the {address} entry, which Debian's installer writes), then check with: getent ahosts {name}"
-                ));
-            }
-        }
-    }
-    if !evidence.caa.is_empty() {
-        let issuers = match (policy.caa_issuers.is_empty(), result.chain.first()) {
-            (false, _) => policy.caa_issuers.clone(),
-            (true, Some(leaf)) => caa::issuer_domains(leaf)
-                .map(|(_, domains)| domains)
-                .unwrap_or_default(),
-            (true, None) => vec![],
-        };
-        for lookup in &evidence.caa {
-            let (report, findings) = caa::evaluate(lookup, &issuers);
-            result.caa.push(report);
-            result.findings.extend(findings);
-        }
-    }
-    if let Some(platform) = policy.platform {
-        platform::adapt_remediations(platform, &mut result.findings);
-    }
-    if let Some(compliance) = &policy.compliance
-        && !matches!(evidence.observation, Observation::InternalError { .. })
-    {
-        let below_minimum = match &evidence.observation {
-            Observation::Chain {
-                handshake: Some(facts), ..
-            } => facts.below_minimum.as_ref().map(|(_, answer)| answer),
-            _ => None,
-        };
-        let broken = compliance.judge(&result, below_minimum);
-        result.findings.extend(broken);
-    }
-    // Accepted findings leave the verdict, and are counted where they were.
+/// Accepted findings leave the verdict, and are counted where they were.
+fn ignore(policy: &Policy, result: &mut TargetResult) {
     let host = result.host.clone();
     let ignored_here = |f: &Finding| {
         policy.ignore.iter().any(|(id, only)| {
@@ -502,367 +333,6 @@ pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
         .partition(|f| ignored_here(f));
     result.findings = kept;
     result.ignored = ignored.iter().map(|f| f.id.to_string()).collect();
-    // Plain HTTP on a port the proxy forwards to is the backend itself, reached around the proxy:
-    // it should not be reachable, rather than speak TLS.
-    if let Origin::Endpoint {
-        port,
-        address: Some(address),
-        ..
-    } = &evidence.origin
-        && (address.is_loopback() || policy.local_addresses.contains(address) || policy.assume_local)
-        && let Some((upstream, _)) = policy.proxied_backends.iter().find(|(_, p)| p == port)
-    {
-        for finding in result.findings.iter_mut().filter(|f| f.id == CheckId::Plaintext) {
-            finding.detail.push_str(&format!(
-                "; this port is the backend the proxy forwards to ({upstream})"
-            ));
-            finding.remediation = Some(format!(
-                "Do not enable TLS here: this is the plain-HTTP backend behind the proxy, which clients must reach through the proxy's HTTPS port. Bind it to 127.0.0.1 (for Docker: -p 127.0.0.1:{port}:{port}) so that it cannot be reached around the proxy."
-            ));
-        }
-    }
-    result.recompute_status();
-    result
-}
-
-/// Certificates of one chain that are parsed and checked; a server or file that sends more is
-/// told so (`certscan.capped`). Real chains hold a handful.
-pub const MAX_CHAIN_CERTIFICATES: usize = 100;
-
-/// Parses and checks a chain as served, leaf first (at most [`MAX_CHAIN_CERTIFICATES`]).
-fn assess_served_chain(result: &mut TargetResult, certificates: &[CertificateDer<'static>], policy: &Policy) {
-    if certificates.len() > MAX_CHAIN_CERTIFICATES {
-        result.findings.push(Finding::new(
-            CheckId::Capped,
-            format!(
-                "only the first {MAX_CHAIN_CERTIFICATES} of {} certificates of the chain were checked, to keep the run bounded",
-                certificates.len()
-            ),
-        ));
-    }
-    result.chain = certificates
-        .iter()
-        .take(MAX_CHAIN_CERTIFICATES)
-        .map(|c| policy.parsed.parse(c.as_ref(), policy.at_unix))
-        .collect();
-    assess_chain(result, policy);
-}
-
-/// Checks the stapled OCSP response (`stapled` is `Some` when a staple could have been seen)
-/// and the answers `--revocation` fetched, against the leaf's issuer as served or given.
-fn assess_revocation(
-    result: &mut TargetResult,
-    stapled: Option<Option<&[u8]>>,
-    live: &[certscan_model::evidence::RevocationFetch],
-    policy: &Policy,
-) {
-    let Some(leaf) = result.chain.first() else {
-        return;
-    };
-    // The issuer is only needed to check an answer: finding it costs a signature verification.
-    if !matches!(stapled, Some(Some(_))) && live.is_empty() {
-        let (view, findings) = revocation::assess(leaf, None, stapled, live, policy.at_unix);
-        result.revocation = view;
-        result.findings.extend(findings);
-        return;
-    }
-    let issuer = revocation::find_issuer(leaf, result.chain[1..].iter().map(|c| &**c))
-        .or_else(|| revocation::find_issuer(leaf, policy.given_anchors.iter()));
-    let (view, findings) = revocation::assess(leaf, issuer, stapled, live, policy.at_unix);
-    result.revocation = view;
-    result.findings.extend(findings);
-}
-
-/// A server that cannot sign with its certificate's key is not that certificate's holder: no
-/// client completes the handshake, whatever the chain.
-fn distrust_on_bad_signature(result: &mut TargetResult, handshake_findings: &[Finding]) {
-    if let Some(bad) = handshake_findings.iter().find(|f| f.id == CheckId::SignatureInvalid) {
-        result.verification.valid = Some(false);
-        result.verification.error.get_or_insert_with(|| bad.detail.clone());
-    }
-}
-
-/// The role of a served certificate in messages.
-fn role(served: &[Arc<CertInfo>], index: usize) -> std::borrow::Cow<'static, str> {
-    match index {
-        0 => "the leaf".into(),
-        i if served[i].self_signed => format!("root #{i}").into(),
-        i => format!("intermediate #{i}").into(),
-    }
-}
-
-/// An instant at which every certificate of the named path is valid, to look for problems
-/// other than dates when the evaluation time is outside a validity period.
-fn reference_instant(served: &[Arc<CertInfo>], path: &[usize]) -> i64 {
-    let parsed: Vec<&CertInfo> = path.iter().map(|&i| &*served[i]).filter(|c| c.parsed()).collect();
-    let latest_start = parsed.iter().map(|c| c.not_before_unix).max().unwrap_or(0);
-    let earliest_end = parsed.iter().map(|c| c.not_after_unix).min().unwrap_or(0);
-    if latest_start <= earliest_end {
-        latest_start + 1
-    } else {
-        served[0].not_before_unix + 1
-    }
-}
-
-fn assess_chain(result: &mut TargetResult, policy: &Policy) {
-    let served = &result.chain;
-    let mut findings = Vec::new();
-    for (i, cert) in served.iter().enumerate() {
-        if let Some(error) = &cert.parse_error {
-            findings.push(Finding::new(
-                CheckId::Unparsable,
-                format!("certificate #{i} does not parse: {error}"),
-            ));
-        }
-    }
-    let shape = chain::shape(served);
-
-    // A self-signed leaf given itself as a trust anchor (--ca-file) is accepted by OpenSSL-based
-    // clients even when it is a CA certificate (what `openssl req -x509` makes); rustls-webpki
-    // refuses a CA certificate as a server certificate. The verdict follows OpenSSL.
-    let pinned_leaf = served[0].parsed() && served[0].self_signed && policy.trust.is_given_certificate(&served[0].der);
-    let mut ca_leaf_accepted_by_openssl_only = false;
-    let mut validate = |at: i64| match trust::validate(served, &policy.trust, at) {
-        PathCheck::Invalid(webpki::Error::CaUsedAsEndEntity) if pinned_leaf => {
-            ca_leaf_accepted_by_openssl_only = true;
-            PathCheck::Valid {
-                path: vec![0],
-                anchor: served[0].subject.clone(),
-                anchor_certificate: None,
-                anchor_spki_sha256: ring::digest::digest(&ring::digest::SHA256, &served[0].spki_der)
-                    .as_ref()
-                    .to_vec(),
-            }
-        }
-        other => other,
-    };
-
-    // Trust: at the evaluation time, and when that fails on dates alone, at an instant when the
-    // chain is in date, to tell apart "expired but otherwise fine" from a second problem.
-    let mut anchor_certificate = None;
-    let mut anchor_spki = None;
-    let (chain_valid, validated_path, anchor, chain_error) = match validate(policy.at_unix) {
-        PathCheck::Valid {
-            path,
-            anchor,
-            anchor_certificate: certificate,
-            anchor_spki_sha256,
-        } => {
-            anchor_certificate = certificate;
-            anchor_spki = Some(anchor_spki_sha256);
-            (true, Some(path), Some(anchor), None)
-        }
-        PathCheck::Invalid(error) => {
-            let description = trust::describe_error(&error);
-            let undated = if trust::is_time_error(&error) {
-                validate(reference_instant(served, &shape.path))
-            } else {
-                PathCheck::Invalid(error)
-            };
-            match undated {
-                PathCheck::Valid { path, .. } => (false, Some(path), None, Some(description)),
-                PathCheck::Invalid(other) => {
-                    if !trust::is_time_error(&other) {
-                        findings.push(chain::trust_failure(served, &shape, &policy.trust, &other));
-                    }
-                    (false, None, None, Some(description))
-                }
-            }
-        }
-    };
-    if pinned_leaf {
-        // The anchor is the leaf itself: its checks are the leaf's.
-        anchor_certificate = None;
-        let detail = if ca_leaf_accepted_by_openssl_only {
-            format!(
-                "the leaf {} is self-signed and trusted as given (--ca-file): OpenSSL-based clients (curl, Python, PHP, Wazo's services) accept it; rustls-based clients refuse it because it is a CA certificate (CA:TRUE) used as a server certificate",
-                served[0].label()
-            )
-        } else {
-            format!(
-                "the leaf {} is self-signed and trusted as given (--ca-file): only clients configured to trust this exact certificate accept it",
-                served[0].label()
-            )
-        };
-        findings.push(Finding::new(CheckId::SelfSigned, detail).with_severity(Severity::Info));
-    }
-    // CA/Browser Forum rules bind publicly trusted certificates only: a chain that ends at a root
-    // of the Mozilla or system store. Private chains are held to RFC 5280 alone.
-    let public_chain = match (&validated_path, chain_valid) {
-        (Some(_), true) => anchor_certificate.is_none() && !pinned_leaf,
-        _ => {
-            let top = &served[shape.top()];
-            top.parsed()
-                && (policy.trust.is_public_subject(&top.issuer_raw) || policy.trust.is_public_subject(&top.subject_raw))
-        }
-    };
-    let rules = if public_chain {
-        conformity::Rules::CaBrowserForum
-    } else {
-        conformity::Rules::Rfc5280
-    };
-    findings.extend(chain::shape_findings(served, &shape, validated_path.as_deref()));
-
-    // Structure that clients refuse although the path validator let it through, in the served
-    // path and in the --ca-file anchor it ends at (the validator reads only an anchor's name and key).
-    let parsed_anchor;
-    let anchor_info: Option<&CertInfo> = match anchor_certificate {
-        Some(der) => match policy.given_anchors.iter().find(|given| given.der == der) {
-            Some(given) => Some(given),
-            None => {
-                parsed_anchor = CertInfo::from_der(&der, policy.at_unix);
-                Some(&parsed_anchor)
-            }
-        },
-        None => None,
-    };
-    let mut malformed = None;
-    let mut structural = |cert: &CertInfo, who: &str| {
-        if cert.parsed() && cert.issuer_raw.len() <= 2 {
-            let detail = format!(
-                "{who} {} has an empty issuer name, which RFC 5280 forbids",
-                cert.label()
-            );
-            malformed.get_or_insert_with(|| detail.clone());
-            findings.push(Finding::new(CheckId::Untrusted, detail));
-        }
-    };
-    for &i in &shape.path {
-        structural(&served[i], &role(served, i));
-    }
-    if let Some(anchor) = anchor_info {
-        structural(anchor, "the trust anchor");
-        findings.extend(conformity::problems(
-            anchor,
-            "the trust anchor",
-            false,
-            conformity::Rules::Rfc5280,
-        ));
-    }
-    if let Some(anchor) = anchor_info.filter(|a| a.parsed())
-        && (policy.at_unix > anchor.not_after_unix || policy.at_unix < anchor.not_before_unix)
-    {
-        let detail = format!(
-            "the trust anchor {} is outside its validity period ({} to {}): rustls and browsers ignore an anchor's dates, but OpenSSL-based clients reject the chain",
-            anchor.label(),
-            anchor.not_before,
-            anchor.not_after
-        );
-        findings.push(Finding::new(CheckId::Expired, detail).with_severity(Severity::Warning));
-    }
-
-    // Dates, keys and signatures of every certificate a client may use.
-    let needed: Vec<usize> = validated_path.clone().unwrap_or_else(|| shape.path.clone());
-    let mut considered: Vec<usize> = needed.clone();
-    considered.extend(shape.path.iter().filter(|i| !needed.contains(i)));
-    let mut days_left: Option<i64> = None;
-    let mut soonest: Option<&CertInfo> = None;
-    for &i in &considered {
-        let cert = &served[i];
-        let role = role(served, i);
-        let is_needed = needed.contains(&i);
-        findings.extend(validity::validity_findings(
-            cert,
-            &role,
-            policy.at_unix,
-            policy.thresholds,
-            is_needed,
-        ));
-        if is_needed && cert.parsed() {
-            days_left = Some(days_left.map_or(cert.days_left, |d: i64| d.min(cert.days_left)));
-            if soonest.is_none_or(|s| cert.not_after_unix < s.not_after_unix) {
-                soonest = Some(cert);
-            }
-        }
-        if is_needed {
-            findings.extend(conformity::problems(cert, &role, i == 0, rules));
-        }
-        let anchor_self_signature = i > 0 && cert.self_signed;
-        if !anchor_self_signature {
-            findings.extend(crypto::weak_key(cert, &role));
-            findings.extend(crypto::weak_signature(cert, &role));
-        }
-    }
-
-    // Names.
-    let leaf = &served[0];
-    let mut name_error = None;
-    let cn_only = leaf.parsed() && !leaf.has_san_extension;
-    for name in &result.names_checked {
-        if names::covers(leaf, name) {
-            continue;
-        }
-        if cn_only && leaf.common_names.iter().any(|cn| names::cn_matches(cn, name)) {
-            // The name is there, but where most clients do not look: the mismatch says so, and
-            // name.cn_only below states the certificate's fault.
-            findings.push(
-                Finding::new(
-                    CheckId::NameMismatch,
-                    format!(
-                        "{name} is only in the certificate's Common Name (it has no subjectAltName): browsers, Go, rustls and urllib3 2 refuse it; OpenSSL-based clients such as curl and Python's ssl module still accept it"
-                    ),
-                )
-                .with_remediation(certscan_model::catalog::entry(CheckId::CnOnly).remediation.clone()),
-            );
-            name_error.get_or_insert_with(|| format!("{name} is only in the Common Name, which most clients ignore"));
-            continue;
-        }
-        let present = if leaf.sans.is_empty() {
-            match leaf.common_names.first() {
-                Some(cn) if cn_only => format!("no subjectAltName, only the Common Name {cn:?}"),
-                _ => "no subjectAltName entries".to_string(),
-            }
-        } else {
-            summarise_list(&leaf.sans, 10)
-        };
-        let hint = if rustls::pki_types::ServerName::try_from(name.as_str()).is_err() {
-            " (it is not a valid DNS name or IP address, so no certificate can be valid for it)".to_string()
-        } else {
-            names::near_miss(&leaf.san_entries, name)
-                .map(|h| format!(" ({h})"))
-                .unwrap_or_default()
-        };
-        findings.push(Finding::new(
-            CheckId::NameMismatch,
-            format!("{name} is not covered by the certificate, which lists {present}{hint}"),
-        ));
-        name_error.get_or_insert_with(|| format!("the certificate is not valid for {name}"));
-    }
-    if cn_only {
-        let cn = leaf.common_names.first().cloned().unwrap_or_default();
-        findings.push(Finding::new(
-            CheckId::CnOnly,
-            format!(
-                "the leaf has no subjectAltName; its only name is the Common Name {cn:?}, which browsers, Go, rustls and urllib3 2 ignore (OpenSSL-based clients such as curl still read it)"
-            ),
-        ));
-    }
-
-    // A weak key or signature on a certificate clients use fails them as surely as a bad path.
-    let refused = findings
-        .iter()
-        .find(|f| matches!(f.id, CheckId::WeakKey | CheckId::WeakSignature) && f.severity == Severity::Critical)
-        .map(|f| f.detail.clone());
-    let chain_error = chain_error.or(malformed).or(refused);
-    result.days_left = days_left;
-    result.expiry_thresholds = soonest.map(|cert| {
-        let limits = policy
-            .thresholds
-            .for_certificate(cert.not_before_unix, cert.not_after_unix);
-        ExpiryThresholds {
-            warning_days: limits.warning_seconds as f64 / 86_400.0,
-            critical_days: limits.critical_seconds as f64 / 86_400.0,
-            basis: if limits.relative { "lifetime" } else { "days" },
-        }
-    });
-    result.verification = Verification {
-        valid: Some(chain_valid && chain_error.is_none() && name_error.is_none()),
-        public: chain_valid && chain_error.is_none() && public_chain,
-        error: chain_error.or(name_error),
-        anchor,
-        anchor_spki_sha256: anchor_spki,
-    };
-    result.findings.extend(findings);
 }
 
 /// Endpoints of one host and port whose addresses serve different leaf certificates.

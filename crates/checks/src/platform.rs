@@ -3,7 +3,7 @@
 
 use super::names::sans_cover;
 use certscan_model::configured::{CUSTOM_FILE, ClientSetting};
-use certscan_model::evidence::DeployEvidence;
+use certscan_model::evidence::{DeployEvidence, Evidence};
 use certscan_model::finding::{CheckId, Finding, summarise_list};
 use certscan_x509::certificate::CertInfo;
 
@@ -213,4 +213,66 @@ pub fn wazo_findings(
         }
     }
     findings
+}
+
+/// Wazo's services' connections to each other, against the certificate served.
+pub fn check(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    let (false, Some(leaf)) = (evidence.extra.wazo.is_empty(), result.chain.first()) else {
+        return;
+    };
+    let served = ServedCertificate {
+        leaf,
+        publicly_trusted: result.verification.public,
+    };
+    result.findings.extend(wazo_findings(
+        &evidence.extra.wazo,
+        &served,
+        &evidence.deploy,
+        policy.at_unix,
+    ));
+}
+
+/// The platform's own wording of findings: where its certificate lives and how it is reloaded,
+/// and, for Wazo, the hosts-file line that sends a daemon's name elsewhere than 127.0.0.1.
+pub fn reword(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    let Some(platform) = policy.platform else { return };
+    if platform == Platform::Wazo {
+        reword_refused_daemon(evidence, result);
+    }
+    adapt_remediations(platform, &mut result.findings);
+}
+
+/// A Wazo daemon refused on a name the hosts file sends elsewhere than 127.0.0.1 (Debian's
+/// 127.0.1.1 line): the daemons listen on 127.0.0.1, so that line is the cause.
+fn reword_refused_daemon(evidence: &Evidence, result: &mut crate::TargetResult) {
+    let certscan_model::evidence::Origin::Endpoint {
+        host: certscan_model::target::Host::Dns(name),
+        ..
+    } = &evidence.origin
+    else {
+        return;
+    };
+    let Some(resolution) = evidence.names.iter().find(|r| r.name == *name) else {
+        return;
+    };
+    let Some((address, line)) = resolution
+        .hosts_file
+        .iter()
+        .zip(&resolution.hosts_lines)
+        .find(|(a, _)| a.is_loopback() && **a != std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
+    else {
+        return;
+    };
+    for refused in result
+        .findings
+        .iter_mut()
+        .filter(|f| f.id == CheckId::ConnectionRefused)
+    {
+        refused.detail.push_str(&format!(
+            "; line {line} of the hosts file maps {name} to {address}, where Wazo's daemons do not listen (they listen on 127.0.0.1)"
+        ));
+        refused.remediation = Some(format!(
+            "Change line {line} of /etc/hosts to map {name} to 127.0.0.1 (remove the {address} entry, which Debian's installer writes), then check with: getent ahosts {name}"
+        ));
+    }
 }

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
-use certscan_model::evidence::NameResolution;
+use certscan_model::evidence::{Evidence, NameResolution};
 use certscan_model::finding::{CheckId, Finding};
 use certscan_model::status::Severity;
 use certscan_x509::certificate::{CertInfo, SanEntry};
@@ -146,6 +146,37 @@ pub fn findings(resolutions: &[NameResolution], certificate_names: &[String], lo
         }
     }
     findings
+}
+
+/// How the target's name and the certificate's names resolve, and what disagrees. The loopback
+/// rule is Wazo's: elsewhere a name mapped to the LAN address is normal.
+pub fn check(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    if evidence.names.is_empty() {
+        return;
+    }
+    let locality = if policy.assume_local {
+        Locality::Declared
+    } else {
+        match &evidence.origin {
+            certscan_model::evidence::Origin::Endpoint { address: Some(a), .. }
+                if a.is_loopback() || policy.local_addresses.contains(a) =>
+            {
+                Locality::Inferred
+            }
+            _ => Locality::Remote,
+        }
+    };
+    let certificate_names = result
+        .chain
+        .first()
+        .map(|leaf| certificate_names(leaf))
+        .unwrap_or_default();
+    result.resolution = evidence.names.iter().map(view).collect();
+    let mut found = findings(&evidence.names, &certificate_names, locality);
+    if policy.platform != Some(certscan_model::platform::Platform::Wazo) {
+        found.retain(|f| f.id != CheckId::HostsLoopbackMismatch);
+    }
+    result.findings.extend(found);
 }
 
 #[cfg(test)]

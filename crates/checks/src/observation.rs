@@ -1,0 +1,130 @@
+//! What the connection or the file gave: the negotiated parameters, the handshake and the
+//! protocol exchange of a connection that completed, the failure of one that did not; the chain
+//! served (or read from a file) is checked by [`crate::served`].
+
+use certscan_model::evidence::{Evidence, Exchange, HandshakeFacts, Observation, Origin, TlsParameters};
+use certscan_model::finding::{CheckId, Finding};
+use rustls::pki_types::CertificateDer;
+
+use crate::{Policy, TargetResult, Verification, connection, issuers, protocol, served};
+
+/// The findings of the observation, and of the chain it holds.
+pub fn check(evidence: &Evidence, policy: &Policy, result: &mut TargetResult) {
+    match &evidence.observation {
+        Observation::Chain {
+            tls,
+            certificates,
+            exchange,
+            handshake,
+        } => {
+            let completed = Completed {
+                tls: tls.as_ref(),
+                certificates,
+                exchange: exchange.as_ref(),
+                handshake: handshake.as_ref(),
+            };
+            completed.check(evidence, policy, result);
+        }
+        Observation::HandshakeFailed { handshake, .. } => handshake_failed(evidence, handshake, policy, result),
+        other => result.findings.extend(connection_failed(other, &evidence.origin)),
+    }
+}
+
+/// A connection that completed (or a file that was read).
+struct Completed<'a> {
+    tls: Option<&'a TlsParameters>,
+    certificates: &'a [CertificateDer<'static>],
+    exchange: Option<&'a Exchange>,
+    handshake: Option<&'a HandshakeFacts>,
+}
+
+impl Completed<'_> {
+    fn check(&self, evidence: &Evidence, policy: &Policy, result: &mut TargetResult) {
+        result.tls = self.tls.cloned();
+        if let Some(tls) = self.tls {
+            result.findings.extend(protocol::version_findings(tls));
+        }
+        let (handshake_findings, refused_without_client_certificate) = self
+            .handshake
+            .map(connection::handshake_facts_findings)
+            .unwrap_or_default();
+        if let Some(exchange) = self.exchange {
+            result.exchange = Some(protocol::view(exchange));
+            // A server that ended the connection for want of a client certificate did not
+            // fail the exchange for any other reason: the client-certificate finding says why.
+            if !refused_without_client_certificate {
+                result.findings.extend(protocol::exchange_findings(exchange));
+            }
+        }
+        if self.certificates.is_empty() {
+            result.verification = Verification {
+                valid: Some(false),
+                error: Some("no certificate was sent".into()),
+                anchor: None,
+                public: false,
+                anchor_spki_sha256: None,
+            };
+            result
+                .findings
+                .push(Finding::new(CheckId::Untrusted, "the server sent no certificate"));
+        } else {
+            served::assess_served_chain(result, self.certificates, policy);
+            issuers::assess(result, &evidence.issuer_fetches, policy);
+            let stapled = self.handshake.map(|h| h.stapled_ocsp.as_deref());
+            served::assess_revocation(result, stapled, &evidence.revocation, policy);
+        }
+        distrust_on_bad_signature(result, &handshake_findings);
+        result.findings.extend(handshake_findings);
+    }
+}
+
+/// A handshake that failed: its failure, and the certificates received before it (or in clear
+/// text, to certscan's own older ClientHello), checked as any served chain.
+fn handshake_failed(evidence: &Evidence, handshake: &HandshakeFacts, policy: &Policy, result: &mut TargetResult) {
+    result
+        .findings
+        .extend(connection::failure_finding(&evidence.observation));
+    let served = evidence.observation.served_certificates();
+    if !served.is_empty() {
+        served::assess_served_chain(result, served, policy);
+    }
+    let (handshake_findings, _) = connection::handshake_facts_findings(&HandshakeFacts {
+        // The failure finding already speaks of the client certificate.
+        client_certificate_request: None,
+        ..handshake.clone()
+    });
+    distrust_on_bad_signature(result, &handshake_findings);
+    result.findings.extend(handshake_findings);
+}
+
+/// A connection that did not reach the handshake, or a file that could not be read. A profile
+/// says how much a closed port matters: an optional service may be off.
+fn connection_failed(observation: &Observation, origin: &Origin) -> Option<Finding> {
+    let finding = connection::failure_finding(observation);
+    match (finding, origin) {
+        (
+            Some(f),
+            Origin::Endpoint {
+                service: Some(service),
+                if_refused: Some(severity),
+                ..
+            },
+        ) if f.id == CheckId::ConnectionRefused => Some(
+            Finding {
+                detail: format!("{service} is not listening ({})", f.detail),
+                ..f
+            }
+            .with_severity(*severity),
+        ),
+        (finding, _) => finding,
+    }
+}
+
+/// A server that cannot sign with its certificate's key is not that certificate's holder: no
+/// client completes the handshake, whatever the chain.
+fn distrust_on_bad_signature(result: &mut TargetResult, handshake_findings: &[Finding]) {
+    if let Some(bad) = handshake_findings.iter().find(|f| f.id == CheckId::SignatureInvalid) {
+        result.verification.valid = Some(false);
+        result.verification.error.get_or_insert_with(|| bad.detail.clone());
+    }
+}
