@@ -121,6 +121,26 @@ struct Context {
     ocsp_cache: Cache<Result<Vec<u8>, String>>,
 }
 
+impl Context {
+    /// The run's shared state: the probe options with the run's deadline, the slots, the lookups
+    /// and what they remember.
+    fn new(plan: Arc<Plan>) -> Context {
+        let mut probe_options = plan.probe.clone();
+        probe_options.deadline = plan.run_budget.map(|budget| Instant::now() + budget);
+        Context {
+            probe: Arc::new(probe_options),
+            slots: Arc::new(Slots::new(plan.probe.slots)),
+            caa: plan.dns.as_ref().map(CaaLookups::new),
+            names: NameLookups::new(&plan.resolution),
+            caa_cache: Cache::new(),
+            name_cache: Cache::new(),
+            crl_cache: Cache::new(),
+            ocsp_cache: Cache::new(),
+            plan,
+        }
+    }
+}
+
 /// The names of every source to ask about, capped at [`MAX_LOOKUP_NAMES`] (the cap, when reached,
 /// is recorded in the source's evidence).
 fn lookup_requests(
@@ -506,6 +526,9 @@ async fn next_item(items: &mut mpsc::Receiver<(u64, Item)>, taken: &mut Vec<(u64
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MoreWaiting(pub bool);
 
+/// Work that gives a source's results.
+type Work = std::pin::Pin<Box<dyn Future<Output = Vec<TargetResult>> + Send>>;
+
 /// Probes and analyses every target, file and configured URL; each one's results go through
 /// `prepare` in the task that made them (a report line is rendered, and the results freed,
 /// where they are still in that core's cache), then to `sink` as soon as they are known (in no
@@ -514,28 +537,10 @@ pub async fn scan<Prepared: Send + 'static>(
     plan: Arc<Plan>,
     source: TargetSource,
     prepare: impl Fn(Vec<TargetResult>) -> Prepared + Send + Sync + 'static,
-    mut sink: impl FnMut(Order, Prepared, MoreWaiting),
+    sink: impl FnMut(Order, Prepared, MoreWaiting),
 ) -> ScanEnd {
-    let prepare = Arc::new(prepare);
-    let mut probe_options = plan.probe.clone();
-    probe_options.deadline = plan.run_budget.map(|budget| Instant::now() + budget);
-    let deadline = probe_options.deadline;
-    let slots = Arc::new(Slots::new(plan.probe.slots));
-    let context = Arc::new(Context {
-        probe: Arc::new(probe_options),
-        slots: slots.clone(),
-        caa: plan.dns.as_ref().map(CaaLookups::new),
-        names: NameLookups::new(&plan.resolution),
-        caa_cache: Cache::new(),
-        name_cache: Cache::new(),
-        crl_cache: Cache::new(),
-        ocsp_cache: Cache::new(),
-        plan: plan.clone(),
-    });
-    // Sources in progress at once: enough to fill every slot, few enough to keep memory flat.
-    let in_progress_size = plan.probe.slots.active + plan.probe.slots.quiet;
-    let in_progress = Arc::new(Semaphore::new(in_progress_size));
-    let (items_sender, mut items) = mpsc::channel::<(u64, Item)>(1024);
+    let context = Arc::new(Context::new(plan.clone()));
+    let (items_sender, items) = mpsc::channel::<(u64, Item)>(1024);
     let reader = tokio::task::spawn_blocking(move || {
         let mut index = 0u64;
         source.read(|item| {
@@ -543,114 +548,26 @@ pub async fn scan<Prepared: Send + 'static>(
             items_sender.blocking_send((index, item)).is_ok()
         })
     });
-    let (results_sender, mut results) = mpsc::channel::<(Order, Prepared)>(256);
+    let (results_sender, results) = mpsc::channel::<(Order, Prepared)>(256);
     // Told when every target has handed over its results: the writer stops gathering.
     let all_sent = Notify::new();
-    let dispatch = {
-        let all_sent = &all_sent;
-        let results_sender = results_sender.clone();
-        let context = context.clone();
-        async move {
-            let start = |order: Order, work: std::pin::Pin<Box<dyn Future<Output = Vec<TargetResult>> + Send>>| {
-                let (in_progress, results_sender, prepare) =
-                    (in_progress.clone(), results_sender.clone(), prepare.clone());
-                async move {
-                    let permit = in_progress.acquire_owned().await.ok();
-                    tokio::spawn(async move {
-                        let found = prepare(work.await);
-                        let _ = results_sender.send((order, found)).await;
-                        drop(permit);
-                    });
-                }
-            };
-            let mut list_complete = true;
-            let mut taken = Vec::new();
-            loop {
-                let next = match deadline {
-                    Some(deadline) if Instant::now() >= deadline => {
-                        let next = next_item(&mut items, &mut taken);
-                        match tokio::time::timeout(LIST_GRACE_AFTER_DEADLINE, next).await {
-                            Ok(next) => next,
-                            Err(_) => {
-                                list_complete = false;
-                                None
-                            }
-                        }
-                    }
-                    Some(deadline) => match timeout_at(deadline, next_item(&mut items, &mut taken)).await {
-                        Ok(next) => next,
-                        Err(_) => continue,
-                    },
-                    None => next_item(&mut items, &mut taken).await,
-                };
-                let Some((index, item)) = next else { break };
-                if let Some(probe::Progress(queued)) = &context.probe.queued {
-                    queued();
-                }
-                let work: std::pin::Pin<Box<dyn Future<Output = Vec<TargetResult>> + Send>> = match item {
-                    Item::Target(target) => Box::pin(scan_target(*target, context.clone())),
-                    Item::Invalid(invalid) => {
-                        let result = certscan_checks::invalid_target(&invalid.input, &invalid.error);
-                        Box::pin(async move { vec![result] })
-                    }
-                };
-                start(Order::Target(index), work).await;
-            }
-            if !list_complete {
-                let result = certscan_checks::invalid_target(
-                    "-",
-                    "the run's deadline came before the targets list ended: targets after this point were not scanned",
-                );
-                start(Order::Target(u64::MAX), Box::pin(async move { vec![result] })).await;
-            }
-            for (index, file) in context.plan.files.iter().enumerate() {
-                let (file, context) = (file.clone(), context.clone());
-                start(
-                    Order::File(index as u64),
-                    Box::pin(async move { scan_file(file, &context).await }),
-                )
-                .await;
-            }
-            for (index, (path, url)) in context.plan.kazoo_insecure.iter().enumerate() {
-                let (path, url, context) = (path.clone(), url.clone(), context.clone());
-                start(
-                    Order::ConfiguredUrl(index as u64),
-                    Box::pin(async move { scan_configured_url(path, url, &context).await }),
-                )
-                .await;
-            }
-            // A target's permit comes back once its results are sent.
-            let _ = in_progress
-                .acquire_many(u32::try_from(in_progress_size).unwrap_or(u32::MAX))
-                .await;
-            all_sent.notify_one();
-            list_complete
-        }
+    // Sources in progress at once: enough to fill every slot, few enough to keep memory flat.
+    let in_progress_size = plan.probe.slots.active + plan.probe.slots.quiet;
+    let dispatcher = Dispatcher {
+        context: context.clone(),
+        in_progress: Arc::new(Semaphore::new(in_progress_size)),
+        in_progress_size,
+        results: results_sender,
+        prepare: Arc::new(prepare),
     };
-    drop(results_sender);
-    let receive = async {
-        let (mut gathered, mut everything_sent) = (Vec::new(), false);
-        while results.recv_many(&mut gathered, 256).await > 0 {
-            let last = gathered.len() - 1;
-            for (i, (order, found)) in gathered.drain(..).enumerate() {
-                sink(order, found, MoreWaiting(i < last));
-            }
-            if !everything_sent {
-                tokio::select! {
-                    () = tokio::time::sleep(RESULTS_GATHER) => {}
-                    () = all_sent.notified() => everything_sent = true,
-                }
-            }
-        }
-    };
-    let (list_complete, ()) = tokio::join!(dispatch, receive);
+    let (list_complete, ()) = tokio::join!(dispatcher.run(items, &all_sent), receive(results, &all_sent, sink));
     // A list still being read (a stalled standard input) is left behind.
     let tally = if list_complete {
         reader.await.unwrap_or_default()
     } else {
         target_source::Tally::default()
     };
-    let open_files_note = slots.open_files_slowed_the_run().then(|| {
+    let open_files_note = context.slots.open_files_slowed_the_run().then(|| {
         format!(
             "the open-file limit let only {} unresponsive endpoints wait at once, so some waited for others to time out: raise the hard limit (ulimit -Hn, or LimitNOFILE= in a systemd unit) for faster scans",
             plan.probe.slots.quiet
@@ -659,5 +576,120 @@ pub async fn scan<Prepared: Send + 'static>(
     ScanEnd {
         targets: tally,
         open_files_note,
+    }
+}
+
+/// Hands the results to `sink` as they come, letting results that come close together gather
+/// (for one write) until every source has handed over its own.
+async fn receive<Prepared>(
+    mut results: mpsc::Receiver<(Order, Prepared)>,
+    all_sent: &Notify,
+    mut sink: impl FnMut(Order, Prepared, MoreWaiting),
+) {
+    let (mut gathered, mut everything_sent) = (Vec::new(), false);
+    while results.recv_many(&mut gathered, 256).await > 0 {
+        let last = gathered.len() - 1;
+        for (i, (order, found)) in gathered.drain(..).enumerate() {
+            sink(order, found, MoreWaiting(i < last));
+        }
+        if !everything_sent {
+            tokio::select! {
+                () = tokio::time::sleep(RESULTS_GATHER) => {}
+                () = all_sent.notified() => everything_sent = true,
+            }
+        }
+    }
+}
+
+/// Starts the work of every source, in order, as places to hold it come free.
+struct Dispatcher<Prepared, F> {
+    context: Arc<Context>,
+    in_progress: Arc<Semaphore>,
+    in_progress_size: usize,
+    results: mpsc::Sender<(Order, Prepared)>,
+    prepare: Arc<F>,
+}
+
+impl<Prepared, F> Dispatcher<Prepared, F>
+where
+    Prepared: Send + 'static,
+    F: Fn(Vec<TargetResult>) -> Prepared + Send + Sync + 'static,
+{
+    /// Starts the targets of the list, then the files and configured URLs; whether the list was
+    /// read to its end (the deadline may stop it).
+    async fn run(self, mut items: mpsc::Receiver<(u64, Item)>, all_sent: &Notify) -> bool {
+        let list_complete = self.start_targets(&mut items).await;
+        if !list_complete {
+            let result = certscan_checks::invalid_target(
+                "-",
+                "the run's deadline came before the targets list ended: targets after this point were not scanned",
+            );
+            self.start(Order::Target(u64::MAX), Box::pin(async move { vec![result] }))
+                .await;
+        }
+        let context = &self.context;
+        for (index, file) in context.plan.files.iter().enumerate() {
+            let (file, context) = (file.clone(), context.clone());
+            let work = Box::pin(async move { scan_file(file, &context).await });
+            self.start(Order::File(index as u64), work).await;
+        }
+        for (index, (path, url)) in context.plan.kazoo_insecure.iter().enumerate() {
+            let (path, url, context) = (path.clone(), url.clone(), context.clone());
+            let work = Box::pin(async move { scan_configured_url(path, url, &context).await });
+            self.start(Order::ConfiguredUrl(index as u64), work).await;
+        }
+        // A target's permit comes back once its results are sent.
+        let _ = self
+            .in_progress
+            .acquire_many(u32::try_from(self.in_progress_size).unwrap_or(u32::MAX))
+            .await;
+        all_sent.notify_one();
+        list_complete
+    }
+
+    /// Starts each target of the list as it is read; whether the list was read to its end.
+    async fn start_targets(&self, items: &mut mpsc::Receiver<(u64, Item)>) -> bool {
+        let deadline = self.context.probe.deadline;
+        let mut taken = Vec::new();
+        loop {
+            let next = match deadline {
+                Some(deadline) if Instant::now() >= deadline => {
+                    let next = next_item(items, &mut taken);
+                    match tokio::time::timeout(LIST_GRACE_AFTER_DEADLINE, next).await {
+                        Ok(next) => next,
+                        Err(_) => return false,
+                    }
+                }
+                Some(deadline) => match timeout_at(deadline, next_item(items, &mut taken)).await {
+                    Ok(next) => next,
+                    Err(_) => continue,
+                },
+                None => next_item(items, &mut taken).await,
+            };
+            let Some((index, item)) = next else { return true };
+            if let Some(probe::Progress(queued)) = &self.context.probe.queued {
+                queued();
+            }
+            let work: Work = match item {
+                Item::Target(target) => Box::pin(scan_target(*target, self.context.clone())),
+                Item::Invalid(invalid) => {
+                    let result = certscan_checks::invalid_target(&invalid.input, &invalid.error);
+                    Box::pin(async move { vec![result] })
+                }
+            };
+            self.start(Order::Target(index), work).await;
+        }
+    }
+
+    /// Waits for a place, then runs `work` in a task of its own that prepares and sends its
+    /// results.
+    async fn start(&self, order: Order, work: Work) {
+        let (in_progress, results, prepare) = (self.in_progress.clone(), self.results.clone(), self.prepare.clone());
+        let permit = in_progress.acquire_owned().await.ok();
+        tokio::spawn(async move {
+            let found = prepare(work.await);
+            let _ = results.send((order, found)).await;
+            drop(permit);
+        });
     }
 }

@@ -11,6 +11,7 @@ use super::{Run, printable};
 use certscan_checks::TargetResult;
 use certscan_model::finding::Finding;
 use certscan_model::status::{Severity, Status};
+use certscan_x509::certificate::CertInfo;
 
 /// Width used when the output is not a terminal and COLUMNS is not set.
 pub const DEFAULT_WIDTH: u16 = 120;
@@ -275,22 +276,44 @@ fn paint_text(text: &str, status: Status) -> String {
     format!("\x1b[{code}m{text}\x1b[0m")
 }
 
+/// One endpoint's details: its heading, what the connection and the lookups saw, the chain,
+/// then the findings.
 fn render_target(target: &TargetResult, layout: Layout) -> String {
-    let color = layout.color;
-    let width = layout.width;
-    let mut out = String::new();
+    let mut out = target_heading(target, layout);
+    for line in connection_lines(target).into_iter().chain(lookup_lines(target)) {
+        out.push_str(&detail_line(&line, layout.width));
+    }
+    if !target.chain.is_empty() {
+        out.push_str(&chain_table(target, layout));
+    }
+    out.push_str(&findings_text(target, layout));
+    out
+}
+
+/// The endpoint and its status, the status painted where the wrapped text put it.
+fn target_heading(target: &TargetResult, layout: Layout) -> String {
     let status = target.status.label();
-    let heading = wrap(&format!("{}  {status}", heading(target)), "", "  ", width as usize);
-    // The status ends the heading: painted there, where the wrapped text put it.
-    out.push_str(&match heading.rfind(status) {
-        Some(at) if color => format!(
+    let heading = wrap(
+        &format!("{}  {status}", heading(target)),
+        "",
+        "  ",
+        layout.width as usize,
+    );
+    match heading.rfind(status) {
+        Some(at) if layout.color => format!(
             "{}{}{}",
             &heading[..at],
             paint_text(status, target.status),
             &heading[at + status.len()..]
         ),
         _ => heading,
-    });
+    }
+}
+
+/// What the connection saw: TLS parameters, the protocol exchange, OCSP and revocation, and the
+/// files read.
+fn connection_lines(target: &TargetResult) -> Vec<String> {
+    let mut lines = Vec::new();
     if let Some(tls) = &target.tls {
         let mut line = format!("{} {}", tls.version, tls.cipher);
         if let Some(group) = &tls.group {
@@ -299,7 +322,7 @@ fn render_target(target: &TargetResult, layout: Layout) -> String {
         if let Some(alpn) = &tls.alpn {
             line.push_str(&format!(", ALPN {alpn}"));
         }
-        out.push_str(&detail_line(&line, width));
+        lines.push(line);
     }
     if let Some(exchange) = &target.exchange {
         let answer = match (&exchange.first_line, &exchange.error) {
@@ -312,41 +335,46 @@ fn render_target(target: &TargetResult, layout: Layout) -> String {
             .get("server")
             .or_else(|| exchange.headers.get("user-agent"));
         let server = server.map(|s| format!(" ({s})")).unwrap_or_default();
-        let line = format!("{} -> {answer}{server}", exchange.request);
-        out.push_str(&detail_line(&line, width));
+        lines.push(format!("{} -> {answer}{server}", exchange.request));
     }
-    if let Some(revocation) = &target.revocation {
-        let stapled = match &revocation.stapled {
-            Some(answer) => {
-                let until = answer
-                    .next_update
-                    .as_ref()
-                    .map(|n| format!(" until {n}"))
-                    .unwrap_or_default();
-                Some(format!("OCSP staple: {}{until}", answer.status.replace('_', " ")))
-            }
-            None if revocation.must_staple => Some("OCSP staple: none (must-staple)".to_string()),
-            None => None,
-        };
-        let live = revocation
-            .live
-            .iter()
-            .map(|l| format!("{}: {}", l.method.as_str(), l.answer.status.replace('_', " ")));
-        let parts: Vec<String> = stapled.into_iter().chain(live).collect();
-        if !parts.is_empty() {
-            out.push_str(&detail_line(&parts.join(", "), width));
-        }
-    }
+    lines.extend(revocation_line(target));
     for file in &target.files {
-        let line = format!(
+        lines.push(format!(
             "{} {}: mode {}, owner {}, group {}",
             file.role, file.path, file.mode, file.uid, file.gid
-        );
-        out.push_str(&detail_line(&line, width));
+        ));
     }
+    lines
+}
+
+/// The OCSP staple and the `--revocation` answers, when there is anything to say.
+fn revocation_line(target: &TargetResult) -> Option<String> {
+    let revocation = target.revocation.as_ref()?;
+    let stapled = match &revocation.stapled {
+        Some(answer) => {
+            let until = answer
+                .next_update
+                .as_ref()
+                .map(|n| format!(" until {n}"))
+                .unwrap_or_default();
+            Some(format!("OCSP staple: {}{until}", answer.status.replace('_', " ")))
+        }
+        None if revocation.must_staple => Some("OCSP staple: none (must-staple)".to_string()),
+        None => None,
+    };
+    let live = revocation
+        .live
+        .iter()
+        .map(|l| format!("{}: {}", l.method.as_str(), l.answer.status.replace('_', " ")));
+    let parts: Vec<String> = stapled.into_iter().chain(live).collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// The names checked, how they resolve, and what CAA says of them.
+fn lookup_lines(target: &TargetResult) -> Vec<String> {
+    let mut lines = Vec::new();
     if !target.names_checked.is_empty() {
-        let line = format!("names checked: {}", target.names_checked.join(", "));
-        out.push_str(&detail_line(&line, width));
+        lines.push(format!("names checked: {}", target.names_checked.join(", ")));
     }
     for r in &target.resolution {
         let view = |addresses: &Option<Vec<String>>, error: &Option<String>| match (addresses, error) {
@@ -360,13 +388,12 @@ fn render_target(target: &TargetResult, layout: Layout) -> String {
         } else {
             r.hosts_file.join(" ")
         };
-        let line = format!(
+        lines.push(format!(
             "{}: hosts file {hosts}; system {}; DNS {}",
             r.name,
             view(&r.system, &r.system_error),
             view(&r.dns, &r.dns_error)
-        );
-        out.push_str(&detail_line(&line, width));
+        ));
     }
     for c in &target.caa {
         let verdict = match c.permitted {
@@ -387,64 +414,80 @@ fn render_target(target: &TargetResult, layout: Layout) -> String {
         } else {
             c.issuer_domains.join(", ")
         };
-        out.push_str(&detail_line(&format!("{}: {at}; {who} {verdict}", c.name), width));
+        lines.push(format!("{}: {at}; {who} {verdict}", c.name));
     }
-    if !target.chain.is_empty() {
-        let table_width = width.saturating_sub(2);
-        let mut chain = new_table(color, table_width);
-        let header = ["#", "Subject / Issuer", "SANs", "Expires", "Key / Signature"];
-        chain.set_header(header.to_vec());
-        let mut rows: Vec<Vec<String>> = Vec::new();
-        for (i, cert) in target.chain.iter().enumerate() {
-            if let Some(error) = &cert.parse_error {
-                rows.push(vec![
-                    i.to_string(),
-                    format!("unparsable: {}", printable(error)),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                ]);
-                continue;
-            }
-            let issuer = if cert.self_signed {
-                "(self-signed)".into()
-            } else {
-                printable(&cert.issuer)
-            };
-            let sans: Vec<String> = cert.sans.iter().map(|s| printable(s).into_owned()).collect();
-            rows.push(vec![
-                i.to_string(),
-                format!("{}\nissuer: {issuer}", printable(&cert.subject)),
-                sans.join("\n"),
-                // The day in the table (the instant is in the JSON report), and the days left.
-                format!(
-                    "{}\n{} days",
-                    cert.not_after.split('T').next().unwrap_or_default(),
-                    cert.days_left
-                ),
-                format!(
-                    "{} {}\n{}",
-                    cert.key.kind,
-                    cert.key.bits.map(|b| b.to_string()).unwrap_or_default(),
-                    cert.signature_algorithm
-                ),
-            ]);
-        }
-        keep_words_whole(&mut chain, &header, &rows, table_width);
-        for (row, cert) in rows.into_iter().zip(&target.chain) {
-            let expired = cert.parse_error.is_none() && cert.days_left < 0;
-            let cells: Vec<Cell> = row
-                .into_iter()
-                .enumerate()
-                .map(|(column, text)| match column {
-                    3 => paint(text, Status::Critical, color && expired),
-                    _ => Cell::new(text),
-                })
-                .collect();
-            chain.add_row(cells);
-        }
-        out.push_str(&indent(&chain.to_string()));
+    lines
+}
+
+/// The served chain as a table: subject and issuer, SANs, expiry, key and signature.
+fn chain_table(target: &TargetResult, layout: Layout) -> String {
+    let table_width = layout.width.saturating_sub(2);
+    let mut chain = new_table(layout.color, table_width);
+    let header = ["#", "Subject / Issuer", "SANs", "Expires", "Key / Signature"];
+    chain.set_header(header.to_vec());
+    let rows: Vec<Vec<String>> = target
+        .chain
+        .iter()
+        .enumerate()
+        .map(|(i, cert)| chain_row(i, cert))
+        .collect();
+    keep_words_whole(&mut chain, &header, &rows, table_width);
+    for (row, cert) in rows.into_iter().zip(&target.chain) {
+        let expired = cert.parse_error.is_none() && cert.days_left < 0;
+        let cells: Vec<Cell> = row
+            .into_iter()
+            .enumerate()
+            .map(|(column, text)| match column {
+                3 => paint(text, Status::Critical, layout.color && expired),
+                _ => Cell::new(text),
+            })
+            .collect();
+        chain.add_row(cells);
     }
+    indent(&chain.to_string())
+}
+
+/// One certificate's row of the chain table.
+fn chain_row(i: usize, cert: &CertInfo) -> Vec<String> {
+    if let Some(error) = &cert.parse_error {
+        return vec![
+            i.to_string(),
+            format!("unparsable: {}", printable(error)),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
+    }
+    let issuer = if cert.self_signed {
+        "(self-signed)".into()
+    } else {
+        printable(&cert.issuer)
+    };
+    let sans: Vec<String> = cert.sans.iter().map(|s| printable(s).into_owned()).collect();
+    vec![
+        i.to_string(),
+        format!("{}\nissuer: {issuer}", printable(&cert.subject)),
+        sans.join("\n"),
+        // The day in the table (the instant is in the JSON report), and the days left.
+        format!(
+            "{}\n{} days",
+            cert.not_after.split('T').next().unwrap_or_default(),
+            cert.days_left
+        ),
+        format!(
+            "{} {}\n{}",
+            cert.key.kind,
+            cert.key.bits.map(|b| b.to_string()).unwrap_or_default(),
+            cert.signature_algorithm
+        ),
+    ]
+}
+
+/// The findings shown (worst first), each with what was found, the fix and where to read why;
+/// then how many INFO findings `--verbose` would show.
+fn findings_text(target: &TargetResult, layout: Layout) -> String {
+    let width = layout.width as usize;
+    let mut out = String::new();
     let findings: Vec<&Finding> = shown(target, layout.verbose).collect();
     if findings.is_empty() {
         out.push_str("  no findings\n");
@@ -460,10 +503,10 @@ fn render_target(target: &TargetResult, layout: Layout) -> String {
             &format!("{}: {}", finding.id, finding.title()),
             &first,
             "           ",
-            width as usize,
+            width,
         );
         // Colour codes take no columns: wrapped as plain text, then painted.
-        out.push_str(&if color {
+        out.push_str(&if layout.color {
             title.replacen(&severity, &paint_text(&severity, status), 1)
         } else {
             title
@@ -472,13 +515,13 @@ fn render_target(target: &TargetResult, layout: Layout) -> String {
             &printable(&finding.detail),
             "      found  ",
             "             ",
-            width as usize,
+            width,
         ));
         out.push_str(&wrap(
             &super::printable_lines(finding.remediation()),
             "      fix    ",
             "             ",
-            width as usize,
+            width,
         ));
         out.push_str(&format!("      why    certscan --explain {}\n", finding.id));
     }
