@@ -223,6 +223,18 @@ fn tls_version(text: &str) -> Option<u16> {
     }
 }
 
+/// Where a policy's text comes from, for errors that name the source and the line.
+struct PolicySource<'a> {
+    text: &'a str,
+    name: &'a str,
+}
+
+impl PolicySource<'_> {
+    fn error(&self, span: Range<usize>, message: String) -> String {
+        format!("policy {} line {}: {message}", self.name, line_of(self.text, span))
+    }
+}
+
 /// Reads and validates a policy; errors name the source and the line.
 pub fn parse(text: &str, source: &str) -> Result<CompliancePolicy, String> {
     let file: PolicyFile = toml::from_str(text).map_err(|e| {
@@ -232,161 +244,136 @@ pub fn parse(text: &str, source: &str) -> Result<CompliancePolicy, String> {
             .unwrap_or_default();
         format!("policy {source}{at}: {}", e.message())
     })?;
-    let error =
-        |span: Range<usize>, message: String| format!("policy {source} line {}: {message}", line_of(text, span));
+    let at = PolicySource { text, name: source };
     if file.name.trim().is_empty() {
         return Err(format!("policy {source}: name is empty"));
     }
-    let min_version = match file.tls {
-        Some(section) => {
-            let version = tls_version(section.min_version.get_ref()).ok_or_else(|| {
-                error(
-                    section.min_version.span(),
-                    format!(
-                        "min_version {:?} is not a TLS version (1.0, 1.1, 1.2 or 1.3)",
-                        section.min_version.get_ref()
-                    ),
-                )
-            })?;
-            Some(rule(version, section.text, section.severity))
-        }
-        None => None,
-    };
-    let keys = match file.keys {
-        Some(section) => {
-            let mut allowed = vec![];
-            for spec in &section.allowed {
-                let span = spec.span();
-                let spec = spec.get_ref();
-                let key = match (spec.kind.to_ascii_uppercase().as_str(), spec.min_bits, &spec.curve) {
-                    ("RSA", Some(bits), None) if (1024..=16384).contains(&bits) => AllowedKey::Rsa { min_bits: bits },
-                    ("RSA", _, _) => {
-                        return Err(error(
-                            span,
-                            "an RSA key needs min_bits between 1024 and 16384, and no curve".into(),
-                        ));
-                    }
-                    ("EC", None, Some(curve)) => match nist_curve(curve) {
-                        Some(curve) => AllowedKey::Ec { curve: curve.into() },
-                        None => {
-                            return Err(error(span, format!("curve {curve:?} is not P-256, P-384 or P-521")));
-                        }
-                    },
-                    ("EC", _, _) => return Err(error(span, "an EC key needs a curve, and no min_bits".into())),
-                    ("ED25519", None, None) => AllowedKey::Ed25519,
-                    ("ED448", None, None) => AllowedKey::Ed448,
-                    (other, _, _) => {
-                        return Err(error(
-                            span,
-                            format!("key type {other:?} is not RSA, EC, Ed25519 or Ed448 (or takes no size or curve)"),
-                        ));
-                    }
-                };
-                allowed.push(key);
-            }
-            if allowed.is_empty() {
-                return Err(format!("policy {source}: [keys] allows no key at all"));
-            }
-            Some(rule(allowed, section.text, section.severity))
-        }
-        None => None,
-    };
-    let issuers = match file.issuers {
-        Some(section) => {
-            let mut allowed = vec![];
-            for entry in &section.allowed {
-                let value = entry.get_ref().trim();
-                let issuer = match value.strip_prefix("sha256//").or_else(|| value.strip_prefix("sha256/")) {
-                    Some(encoded) => {
-                        use base64::Engine;
-                        match base64::engine::general_purpose::STANDARD.decode(encoded) {
-                            Ok(hash) if hash.len() == 32 => AllowedIssuer::SpkiSha256(hash),
-                            _ => {
-                                return Err(error(
-                                    entry.span(),
-                                    format!("{value:?} is not sha256// followed by a base64 SHA-256 hash"),
-                                ));
-                            }
-                        }
-                    }
-                    None if value.contains('=') => AllowedIssuer::Name(value.to_string()),
-                    None => {
-                        return Err(error(
-                            entry.span(),
-                            format!("{value:?} is neither a distinguished name (CN=...) nor sha256//BASE64"),
-                        ));
-                    }
-                };
-                allowed.push(issuer);
-            }
-            Some(rule(allowed, section.text, section.severity))
-        }
-        None => None,
-    };
-    let max_lifetime_days = match file.lifetime {
-        Some(section) => {
-            let days = *section.max_days.get_ref();
-            if days <= 0 {
-                return Err(error(
-                    section.max_days.span(),
-                    format!("max_days {days} is not positive"),
-                ));
-            }
-            Some(rule(days, section.text, section.severity))
-        }
-        None => None,
-    };
-    let stapling_required = file
-        .stapling
-        .and_then(|section| section.required.then(|| rule((), section.text, section.severity)));
-    let forbidden = match file.findings {
-        Some(section) => {
-            let mut ids = vec![];
-            for id in &section.forbidden {
-                match CheckId::from_id(id.get_ref()) {
-                    Some(found) => ids.push(found),
-                    None => {
-                        return Err(error(
-                            id.span(),
-                            format!("{:?} is not a check id (certscan --list-checks)", id.get_ref()),
-                        ));
-                    }
-                }
-            }
-            Some(rule(ids, section.text, section.severity))
-        }
-        None => None,
-    };
-    let mut sans = vec![];
-    for section in file.sans {
-        let target = section.target.get_ref().trim().to_ascii_lowercase();
-        if target.is_empty() {
-            return Err(error(section.target.span(), "target is empty".into()));
-        }
-        let mut names = vec![];
-        for name in &section.required {
-            let text = name.get_ref().trim().to_ascii_lowercase();
-            if rustls::pki_types::ServerName::try_from(text.as_str()).is_err() {
-                return Err(error(
-                    name.span(),
-                    format!("{text:?} is not a DNS name or an IP address"),
-                ));
-            }
-            names.push(text);
-        }
-        sans.push(rule((target, names), section.text, section.severity));
-    }
     Ok(CompliancePolicy {
+        min_version: file.tls.map(|section| tls_rule(section, &at)).transpose()?,
+        keys: file.keys.map(|section| keys_rule(section, &at)).transpose()?,
+        issuers: file.issuers.map(|section| issuers_rule(section, &at)).transpose()?,
+        max_lifetime_days: file.lifetime.map(|section| lifetime_rule(section, &at)).transpose()?,
+        stapling_required: file
+            .stapling
+            .and_then(|section| section.required.then(|| rule((), section.text, section.severity))),
+        forbidden: file.findings.map(|section| findings_rule(section, &at)).transpose()?,
+        sans: file
+            .sans
+            .into_iter()
+            .map(|section| sans_rule(section, &at))
+            .collect::<Result<_, _>>()?,
         name: file.name,
         description: file.description,
-        min_version,
-        keys,
-        issuers,
-        max_lifetime_days,
-        stapling_required,
-        forbidden,
-        sans,
     })
+}
+
+/// `[tls] min_version`.
+fn tls_rule(section: TlsSection, at: &PolicySource) -> Result<Rule<u16>, String> {
+    let version = tls_version(section.min_version.get_ref()).ok_or_else(|| {
+        at.error(
+            section.min_version.span(),
+            format!(
+                "min_version {:?} is not a TLS version (1.0, 1.1, 1.2 or 1.3)",
+                section.min_version.get_ref()
+            ),
+        )
+    })?;
+    Ok(rule(version, section.text, section.severity))
+}
+
+/// `[keys] allowed`.
+fn keys_rule(section: KeysSection, at: &PolicySource) -> Result<Rule<Vec<AllowedKey>>, String> {
+    let mut allowed = vec![];
+    for spec in &section.allowed {
+        allowed.push(allowed_key(spec.get_ref()).map_err(|message| at.error(spec.span(), message))?);
+    }
+    if allowed.is_empty() {
+        return Err(format!("policy {}: [keys] allows no key at all", at.name));
+    }
+    Ok(rule(allowed, section.text, section.severity))
+}
+
+fn allowed_key(spec: &KeySpec) -> Result<AllowedKey, String> {
+    match (spec.kind.to_ascii_uppercase().as_str(), spec.min_bits, &spec.curve) {
+        ("RSA", Some(bits), None) if (1024..=16384).contains(&bits) => Ok(AllowedKey::Rsa { min_bits: bits }),
+        ("RSA", _, _) => Err("an RSA key needs min_bits between 1024 and 16384, and no curve".into()),
+        ("EC", None, Some(curve)) => match nist_curve(curve) {
+            Some(curve) => Ok(AllowedKey::Ec { curve: curve.into() }),
+            None => Err(format!("curve {curve:?} is not P-256, P-384 or P-521")),
+        },
+        ("EC", _, _) => Err("an EC key needs a curve, and no min_bits".into()),
+        ("ED25519", None, None) => Ok(AllowedKey::Ed25519),
+        ("ED448", None, None) => Ok(AllowedKey::Ed448),
+        (other, _, _) => Err(format!(
+            "key type {other:?} is not RSA, EC, Ed25519 or Ed448 (or takes no size or curve)"
+        )),
+    }
+}
+
+/// `[issuers] allowed`: distinguished names or SPKI pins.
+fn issuers_rule(section: IssuersSection, at: &PolicySource) -> Result<Rule<Vec<AllowedIssuer>>, String> {
+    let mut allowed = vec![];
+    for entry in &section.allowed {
+        allowed.push(allowed_issuer(entry.get_ref().trim()).map_err(|message| at.error(entry.span(), message))?);
+    }
+    Ok(rule(allowed, section.text, section.severity))
+}
+
+fn allowed_issuer(value: &str) -> Result<AllowedIssuer, String> {
+    match value.strip_prefix("sha256//").or_else(|| value.strip_prefix("sha256/")) {
+        Some(encoded) => {
+            use base64::Engine;
+            match base64::engine::general_purpose::STANDARD.decode(encoded) {
+                Ok(hash) if hash.len() == 32 => Ok(AllowedIssuer::SpkiSha256(hash)),
+                _ => Err(format!("{value:?} is not sha256// followed by a base64 SHA-256 hash")),
+            }
+        }
+        None if value.contains('=') => Ok(AllowedIssuer::Name(value.to_string())),
+        None => Err(format!(
+            "{value:?} is neither a distinguished name (CN=...) nor sha256//BASE64"
+        )),
+    }
+}
+
+/// `[lifetime] max_days`.
+fn lifetime_rule(section: LifetimeSection, at: &PolicySource) -> Result<Rule<i64>, String> {
+    let days = *section.max_days.get_ref();
+    if days <= 0 {
+        return Err(at.error(section.max_days.span(), format!("max_days {days} is not positive")));
+    }
+    Ok(rule(days, section.text, section.severity))
+}
+
+/// `[findings] forbidden`: check ids.
+fn findings_rule(section: FindingsSection, at: &PolicySource) -> Result<Rule<Vec<CheckId>>, String> {
+    let mut ids = vec![];
+    for id in &section.forbidden {
+        let found = CheckId::from_id(id.get_ref()).ok_or_else(|| {
+            at.error(
+                id.span(),
+                format!("{:?} is not a check id (certscan --list-checks)", id.get_ref()),
+            )
+        })?;
+        ids.push(found);
+    }
+    Ok(rule(ids, section.text, section.severity))
+}
+
+/// `[[sans]]`: the names one target's certificate must hold.
+fn sans_rule(section: SansSection, at: &PolicySource) -> Result<Rule<(String, Vec<String>)>, String> {
+    let target = section.target.get_ref().trim().to_ascii_lowercase();
+    if target.is_empty() {
+        return Err(at.error(section.target.span(), "target is empty".into()));
+    }
+    let mut names = vec![];
+    for name in &section.required {
+        let text = name.get_ref().trim().to_ascii_lowercase();
+        if rustls::pki_types::ServerName::try_from(text.as_str()).is_err() {
+            return Err(at.error(name.span(), format!("{text:?} is not a DNS name or an IP address")));
+        }
+        names.push(text);
+    }
+    Ok(rule((target, names), section.text, section.severity))
 }
 
 /// A built-in policy by name, or a policy file by path.
@@ -419,159 +406,182 @@ impl CompliancePolicy {
     /// `below_minimum` is what the server answered a ClientHello offering only versions below
     /// the policy's minimum, when one was sent.
     pub fn judge(&self, result: &TargetResult, below_minimum: Option<&LegacyHello>) -> Vec<Finding> {
-        let mut findings = vec![];
-        let endpoint = result.port.is_some();
         let leaf: Option<&CertInfo> = result.chain.first().map(|c| &**c).filter(|c| c.parsed());
-        if let (Some(rule), true) = (&self.min_version, endpoint) {
-            let requires = format!(
-                "TLS {} or later only",
-                version_name(rule.value).trim_start_matches("TLS ")
-            );
-            let negotiated = result
-                .tls
-                .as_ref()
-                .and_then(|tls| tls_version(tls.version.trim_start_matches("TLSv")));
-            if let Some(version) = negotiated.filter(|v| *v < rule.value) {
-                findings.push(self.broken(
-                    CheckId::PolicyTlsVersion,
-                    rule,
-                    format!("the server negotiated {}", version_name(version)),
-                    requires.clone(),
-                ));
-            } else if let Some(LegacyHello::Accepted { version, .. }) = below_minimum {
-                findings.push(self.broken(
-                    CheckId::PolicyTlsVersion,
-                    rule,
-                    format!(
-                        "the server also accepts {} (offered alone, it was chosen)",
-                        version_name(*version)
-                    ),
-                    requires,
-                ));
-            } else if result.findings.iter().any(|f| matches!(f.id, CheckId::LegacyOnly)) {
-                findings.push(self.broken(
-                    CheckId::PolicyTlsVersion,
-                    rule,
-                    "the server speaks only TLS 1.0 or 1.1".into(),
-                    requires,
-                ));
-            }
+        // The TLS version and stapling are judged on endpoints only, not files.
+        let endpoint = result.port.is_some();
+        let mut findings: Vec<Finding> = Vec::new();
+        findings.extend(
+            endpoint
+                .then(|| self.tls_version_finding(result, below_minimum))
+                .flatten(),
+        );
+        findings.extend(leaf.and_then(|leaf| self.key_finding(leaf)));
+        findings.extend(leaf.and_then(|leaf| self.issuer_finding(result, leaf)));
+        findings.extend(leaf.and_then(|leaf| self.lifetime_finding(leaf)));
+        findings.extend(endpoint.then(|| self.stapling_finding(result)).flatten());
+        findings.extend(leaf.map(|leaf| self.san_findings(result, leaf)).unwrap_or_default());
+        findings.extend(self.forbidden_findings(result));
+        findings
+    }
+
+    /// `[tls]`: the version negotiated, one the server also accepts, or only old versions.
+    fn tls_version_finding(&self, result: &TargetResult, below_minimum: Option<&LegacyHello>) -> Option<Finding> {
+        let rule = self.min_version.as_ref()?;
+        let requires = format!(
+            "TLS {} or later only",
+            version_name(rule.value).trim_start_matches("TLS ")
+        );
+        let negotiated = result
+            .tls
+            .as_ref()
+            .and_then(|tls| tls_version(tls.version.trim_start_matches("TLSv")));
+        let seen = if let Some(version) = negotiated.filter(|v| *v < rule.value) {
+            format!("the server negotiated {}", version_name(version))
+        } else if let Some(LegacyHello::Accepted { version, .. }) = below_minimum {
+            format!(
+                "the server also accepts {} (offered alone, it was chosen)",
+                version_name(*version)
+            )
+        } else if result.findings.iter().any(|f| matches!(f.id, CheckId::LegacyOnly)) {
+            "the server speaks only TLS 1.0 or 1.1".into()
+        } else {
+            return None;
+        };
+        Some(self.broken(CheckId::PolicyTlsVersion, rule, seen, requires))
+    }
+
+    /// `[keys]`.
+    fn key_finding(&self, leaf: &CertInfo) -> Option<Finding> {
+        let rule = self.keys.as_ref()?;
+        if rule.value.iter().any(|allowed| allowed.admits(&leaf.key)) {
+            return None;
         }
-        if let (Some(rule), Some(leaf)) = (&self.keys, leaf)
-            && !rule.value.iter().any(|allowed| allowed.admits(&leaf.key))
-        {
-            let allowed: Vec<String> = rule.value.iter().map(AllowedKey::describe).collect();
-            let bits = leaf.key.bits.map(|b| format!(" of {b} bits")).unwrap_or_default();
-            findings.push(self.broken(
-                CheckId::PolicyKey,
+        let allowed: Vec<String> = rule.value.iter().map(AllowedKey::describe).collect();
+        let bits = leaf.key.bits.map(|b| format!(" of {b} bits")).unwrap_or_default();
+        Some(self.broken(
+            CheckId::PolicyKey,
+            rule,
+            format!("the leaf's key is {}{bits}", leaf.key.kind),
+            format!("keys must be {}", allowed.join(" or ")),
+        ))
+    }
+
+    /// `[issuers]`: the leaf's issuer by name, or any CA above it by the SHA-256 of its key.
+    fn issuer_finding(&self, result: &TargetResult, leaf: &CertInfo) -> Option<Finding> {
+        let rule = self.issuers.as_ref()?;
+        let mut hashes: Vec<Vec<u8>> = result.chain[1..]
+            .iter()
+            .filter(|c| c.parsed())
+            .map(|c| {
+                ring::digest::digest(&ring::digest::SHA256, &c.spki_der)
+                    .as_ref()
+                    .to_vec()
+            })
+            .collect();
+        hashes.extend(result.verification.anchor_spki_sha256.clone());
+        let allowed = rule.value.iter().any(|issuer| match issuer {
+            AllowedIssuer::Name(name) => same_name(name, &leaf.issuer),
+            AllowedIssuer::SpkiSha256(hash) => hashes.contains(hash),
+        });
+        (!allowed).then(|| {
+            self.broken(
+                CheckId::PolicyIssuer,
                 rule,
-                format!("the leaf's key is {}{bits}", leaf.key.kind),
-                format!("keys must be {}", allowed.join(" or ")),
-            ));
-        }
-        if let (Some(rule), Some(leaf)) = (&self.issuers, leaf) {
-            let mut hashes: Vec<Vec<u8>> = result.chain[1..]
+                format!("the leaf is issued by {}", leaf.issuer),
+                "the issuer is not one the policy allows".into(),
+            )
+        })
+    }
+
+    /// `[lifetime]`.
+    fn lifetime_finding(&self, leaf: &CertInfo) -> Option<Finding> {
+        let rule = self.max_lifetime_days.as_ref()?;
+        let seconds = leaf.not_after_unix - leaf.not_before_unix;
+        (seconds > rule.value * 86_400).then(|| {
+            self.broken(
+                CheckId::PolicyLifetime,
+                rule,
+                format!(
+                    "the leaf is valid for {} days ({} to {})",
+                    format_days(seconds),
+                    leaf.not_before,
+                    leaf.not_after
+                ),
+                format!("certificates may be valid for {} days at most", rule.value),
+            )
+        })
+    }
+
+    /// `[stapling]`.
+    fn stapling_finding(&self, result: &TargetResult) -> Option<Finding> {
+        let (rule, revocation) = (self.stapling_required.as_ref()?, result.revocation.as_ref()?);
+        let seen = match &revocation.stapled {
+            None => "the server staples no OCSP response".to_string(),
+            Some(answer) if answer.status != "good" => {
+                format!("the stapled OCSP response is {}", answer.status.replace('_', " "))
+            }
+            Some(_) => return None,
+        };
+        Some(self.broken(
+            CheckId::PolicyStapling,
+            rule,
+            seen,
+            "servers must staple a valid OCSP response".into(),
+        ))
+    }
+
+    /// `[[sans]]` for this target (by host, or host:port).
+    fn san_findings(&self, result: &TargetResult, leaf: &CertInfo) -> Vec<Finding> {
+        let host = result.host.as_deref().unwrap_or_default();
+        let host_port = result.port.map(|p| format!("{host}:{p}")).unwrap_or_default();
+        let mut findings = vec![];
+        for rule in &self.sans {
+            let (target, names) = &rule.value;
+            if *target != host && *target != host_port {
+                continue;
+            }
+            let missing: Vec<&str> = names
                 .iter()
-                .filter(|c| c.parsed())
-                .map(|c| {
-                    ring::digest::digest(&ring::digest::SHA256, &c.spki_der)
-                        .as_ref()
-                        .to_vec()
+                .filter(|name| {
+                    rustls::pki_types::ServerName::try_from(name.as_str())
+                        .map(|server_name| certscan_x509::trust::valid_for_name(leaf, &server_name).is_err())
+                        .unwrap_or(true)
                 })
+                .map(String::as_str)
                 .collect();
-            hashes.extend(result.verification.anchor_spki_sha256.clone());
-            let allowed = rule.value.iter().any(|issuer| match issuer {
-                AllowedIssuer::Name(name) => same_name(name, &leaf.issuer),
-                AllowedIssuer::SpkiSha256(hash) => hashes.contains(hash),
-            });
-            if !allowed {
+            if !missing.is_empty() {
                 findings.push(self.broken(
-                    CheckId::PolicyIssuer,
+                    CheckId::PolicySan,
                     rule,
-                    format!("the leaf is issued by {}", leaf.issuer),
-                    "the issuer is not one the policy allows".into(),
-                ));
-            }
-        }
-        if let (Some(rule), Some(leaf)) = (&self.max_lifetime_days, leaf) {
-            let seconds = leaf.not_after_unix - leaf.not_before_unix;
-            if seconds > rule.value * 86_400 {
-                findings.push(self.broken(
-                    CheckId::PolicyLifetime,
-                    rule,
-                    format!(
-                        "the leaf is valid for {} days ({} to {})",
-                        format_days(seconds),
-                        leaf.not_before,
-                        leaf.not_after
-                    ),
-                    format!("certificates may be valid for {} days at most", rule.value),
-                ));
-            }
-        }
-        if let (Some(rule), true, Some(revocation)) = (&self.stapling_required, endpoint, &result.revocation) {
-            let seen = match &revocation.stapled {
-                None => Some("the server staples no OCSP response".to_string()),
-                Some(answer) if answer.status != "good" => Some(format!(
-                    "the stapled OCSP response is {}",
-                    answer.status.replace('_', " ")
-                )),
-                Some(_) => None,
-            };
-            if let Some(seen) = seen {
-                findings.push(self.broken(
-                    CheckId::PolicyStapling,
-                    rule,
-                    seen,
-                    "servers must staple a valid OCSP response".into(),
-                ));
-            }
-        }
-        if let Some(leaf) = leaf {
-            let host = result.host.as_deref().unwrap_or_default();
-            let host_port = result.port.map(|p| format!("{host}:{p}")).unwrap_or_default();
-            for rule in &self.sans {
-                let (target, names) = &rule.value;
-                if *target != host && *target != host_port {
-                    continue;
-                }
-                let missing: Vec<&str> = names
-                    .iter()
-                    .filter(|name| {
-                        rustls::pki_types::ServerName::try_from(name.as_str())
-                            .map(|server_name| certscan_x509::trust::valid_for_name(leaf, &server_name).is_err())
-                            .unwrap_or(true)
-                    })
-                    .map(String::as_str)
-                    .collect();
-                if !missing.is_empty() {
-                    findings.push(self.broken(
-                        CheckId::PolicySan,
-                        rule,
-                        format!("the leaf is not valid for {}", missing.join(", ")),
-                        format!("the certificate of {target} must cover {}", names.join(", ")),
-                    ));
-                }
-            }
-        }
-        if let Some(rule) = &self.forbidden {
-            let mut present: Vec<CheckId> = result
-                .findings
-                .iter()
-                .map(|f| f.id)
-                .filter(|id| rule.value.contains(id))
-                .collect();
-            present.dedup();
-            for id in present {
-                findings.push(self.broken(
-                    CheckId::PolicyForbiddenFinding,
-                    rule,
-                    format!("{id} was found"),
-                    format!("{id} is forbidden"),
+                    format!("the leaf is not valid for {}", missing.join(", ")),
+                    format!("the certificate of {target} must cover {}", names.join(", ")),
                 ));
             }
         }
         findings
+    }
+
+    /// `[findings]`: each forbidden check found.
+    fn forbidden_findings(&self, result: &TargetResult) -> Vec<Finding> {
+        let Some(rule) = &self.forbidden else { return vec![] };
+        let mut present: Vec<CheckId> = result
+            .findings
+            .iter()
+            .map(|f| f.id)
+            .filter(|id| rule.value.contains(id))
+            .collect();
+        present.dedup();
+        present
+            .into_iter()
+            .map(|id| {
+                self.broken(
+                    CheckId::PolicyForbiddenFinding,
+                    rule,
+                    format!("{id} was found"),
+                    format!("{id} is forbidden"),
+                )
+            })
+            .collect()
     }
 }
 
