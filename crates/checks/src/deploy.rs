@@ -281,142 +281,170 @@ pub fn findings(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let (Some((path, found)), Some(leaf)) = (&deploy.key, leaf) {
-        match found {
-            Ok(Some(KeyFound::Plain(key))) => {
-                if key_matches(leaf, key) == Some(false) {
-                    findings.push(Finding::new(
-                        CheckId::KeyMismatch,
-                        format!(
-                            "the private key in {} does not belong to the certificate {} (their public keys differ)",
-                            path.display(),
-                            leaf.label()
-                        ),
-                    ));
-                }
-            }
-            Ok(Some(KeyFound::Encrypted)) => findings.push(Finding::new(
-                CheckId::KeyEncrypted,
-                format!(
-                    "the private key in {} is encrypted with a passphrase; it could not be matched to the certificate",
-                    path.display()
-                ),
-            )),
-            Ok(None) => {}
-            Err(error) => findings.push(Finding::new(CheckId::FileReadError, format!("the key file: {error}"))),
-        }
+        findings.extend(key_finding(path, found, leaf));
     }
     for facts in &deploy.files {
-        // Readable by everyone only if everyone can also reach it: a 0700 folder on the way
-        // (certbot's archive/) protects a 0644 key.
-        let everyone_reaches = facts.parents.iter().all(|(_, folder)| folder.mode & 0o001 != 0);
-        if facts.role == "private key" && facts.file.mode & 0o004 != 0 && everyone_reaches {
-            findings.push(Finding::new(
-                CheckId::KeyWorldReadable,
-                format!(
-                    "the private key {} can be read by every local user ({})",
-                    facts.path.display(),
-                    describe(&facts.file)
-                ),
-            ));
-        }
-        for account in accounts {
-            if let Some(why) = unreadable_reason(account, facts) {
-                // The group to give access to: the one named, or the account's own.
-                let group = match account.label.split_once(' ') {
-                    Some((_, name)) => name.to_string(),
-                    None => account
-                        .gids
-                        .first()
-                        .map_or_else(|| account.label.clone(), |g| g.to_string()),
-                };
-                let file = facts.path.display();
-                findings.push(
-                    Finding::new(
-                        CheckId::FileUnreadable,
-                        format!("{} cannot read the {} {file}: {why}", account.label, facts.role),
-                    )
-                    .with_remediation(format!(
-                        "Give {group} read access and keep others out: chgrp {group} {file}; chmod 640 {file}; and let it enter every folder on the way (chmod g+x or o+x; certbot's live/ and archive/ are 0700). Check with: sudo -u {} cat {file} > /dev/null",
-                        account.label.split_once(' ').map_or(account.label.as_str(), |(_, name)| name)
-                    )),
-                );
-            }
-        }
-    }
-    if let (Some(lineage), Some(_)) = (lineage, leaf) {
-        findings.extend(hook_findings(lineage));
+        findings.extend(file_findings(facts, accounts));
     }
     if let (Some(lineage), Some(leaf)) = (lineage, leaf) {
-        if lineage.hooks.is_empty() {
-            findings.push(Finding::new(
-                CheckId::CertbotNoDeployHook,
-                format!("the certbot lineage {} has no deploy, renew or post hook: renewals replace the files but nothing reloads or copies them", lineage.name),
-            ).with_remediation(format!(
-                "Add a deploy hook that reloads the service (and copies the files where a service keeps its own copy): certbot reconfigure --cert-name {} --deploy-hook 'systemctl reload nginx', or an executable script in /etc/letsencrypt/renewal-hooks/deploy/.",
-                lineage.name
-            )));
-        }
-        for (copy, held) in &deploy.copies {
-            let Ok(held) = held else { continue };
-            let held = CertInfo::from_der(held.as_ref(), at_unix);
-            let shares_a_name = held.san_entries.iter().any(|n| leaf.san_entries.contains(n));
-            if shares_a_name && held.sha256 != leaf.sha256 {
-                findings.push(Finding::new(
-                    CheckId::DeployStaleCopy,
-                    format!(
-                        "{} is a copy of the certbot lineage {} but holds another certificate (issued {}, the lineage's is from {}): the renewal happened, the copy and the restart did not",
-                        copy.display(), lineage.name, held.not_before, leaf.not_before
-                    ),
-                ).with_remediation(format!(
-                    "Copy the lineage's files again and restart the service (Kazoo: cp {} {}; then sup kapps_controller restart_app crossbar on Kazoo 4, sup whapps_controller restart_app crossbar on 3.x), and do both in a certbot deploy hook so the next renewal does it.",
-                    lineage.fullchain.display(), copy.display()
-                )));
-            }
-        }
+        findings.extend(lineage_findings(lineage, leaf, deploy, at_unix));
     }
     if let (Some((path, expected)), Some(served)) = (&deploy.expected_leaf, leaf) {
         match expected {
             Err(error) => findings.push(Finding::new(CheckId::FileReadError, format!("--compare: {error}"))),
-            Ok(der) => {
-                let expected = CertInfo::from_der(der.as_ref(), at_unix);
-                let alternative_served = deploy
-                    .alternative_leaves
-                    .iter()
-                    .filter_map(|(_, leaf)| leaf.as_ref().ok())
-                    .any(|leaf| CertInfo::from_der(leaf.as_ref(), at_unix).sha256 == served.sha256);
-                if expected.sha256 != served.sha256 && !alternative_served {
-                    let newer = if expected.not_before_unix > served.not_before_unix {
-                        format!(
-                            "the file's certificate is the newer one (issued {} against {}): the service was not reloaded after the renewal",
-                            expected.not_before, served.not_before
-                        )
-                    } else {
-                        format!(
-                            "the served certificate is the newer one (issued {} against {}): the file is out of date",
-                            served.not_before, expected.not_before
-                        )
-                    };
-                    findings.push(
-                        Finding::new(
-                            CheckId::DeployStale,
-                            format!(
-                                "the endpoint serves {} (SHA-256 {}…) but {} holds {} (SHA-256 {}…); {newer}",
-                                served.label(),
-                                &served.sha256[..11],
-                                path.display(),
-                                expected.label(),
-                                &expected.sha256[..11]
-                            ),
-                        )
-                        .with_remediation(format!(
-                            "Make the service load the current files: {reload}. Then rescan."
-                        )),
-                    );
-                }
-            }
+            Ok(der) => findings.extend(stale_finding(path, der, served, deploy, reload, at_unix)),
         }
     }
     findings
+}
+
+/// The key beside the certificate: one that belongs to another certificate, or one that could
+/// not be matched.
+fn key_finding(path: &std::path::Path, found: &Result<Option<KeyFound>, String>, leaf: &CertInfo) -> Option<Finding> {
+    match found {
+        Ok(Some(KeyFound::Plain(key))) => (key_matches(leaf, key) == Some(false)).then(|| {
+            Finding::new(
+                CheckId::KeyMismatch,
+                format!(
+                    "the private key in {} does not belong to the certificate {} (their public keys differ)",
+                    path.display(),
+                    leaf.label()
+                ),
+            )
+        }),
+        Ok(Some(KeyFound::Encrypted)) => Some(Finding::new(
+            CheckId::KeyEncrypted,
+            format!(
+                "the private key in {} is encrypted with a passphrase; it could not be matched to the certificate",
+                path.display()
+            ),
+        )),
+        Ok(None) => None,
+        Err(error) => Some(Finding::new(CheckId::FileReadError, format!("the key file: {error}"))),
+    }
+}
+
+/// A key every local user can read, and a file an account that must read it cannot.
+fn file_findings(facts: &FileFacts, accounts: &[Account]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    // Readable by everyone only if everyone can also reach it: a 0700 folder on the way
+    // (certbot's archive/) protects a 0644 key.
+    let everyone_reaches = facts.parents.iter().all(|(_, folder)| folder.mode & 0o001 != 0);
+    if facts.role == "private key" && facts.file.mode & 0o004 != 0 && everyone_reaches {
+        findings.push(Finding::new(
+            CheckId::KeyWorldReadable,
+            format!(
+                "the private key {} can be read by every local user ({})",
+                facts.path.display(),
+                describe(&facts.file)
+            ),
+        ));
+    }
+    for account in accounts {
+        let Some(why) = unreadable_reason(account, facts) else {
+            continue;
+        };
+        // The group to give access to: the one named, or the account's own.
+        let group = match account.label.split_once(' ') {
+            Some((_, name)) => name.to_string(),
+            None => account
+                .gids
+                .first()
+                .map_or_else(|| account.label.clone(), |g| g.to_string()),
+        };
+        let file = facts.path.display();
+        findings.push(
+            Finding::new(
+                CheckId::FileUnreadable,
+                format!("{} cannot read the {} {file}: {why}", account.label, facts.role),
+            )
+            .with_remediation(format!(
+                "Give {group} read access and keep others out: chgrp {group} {file}; chmod 640 {file}; and let it enter every folder on the way (chmod g+x or o+x; certbot's live/ and archive/ are 0700). Check with: sudo -u {} cat {file} > /dev/null",
+                account.label.split_once(' ').map_or(account.label.as_str(), |(_, name)| name)
+            )),
+        );
+    }
+    findings
+}
+
+/// A certbot lineage: its hooks, and the copies services keep of its files.
+fn lineage_findings(lineage: &Lineage, leaf: &CertInfo, deploy: &DeployEvidence, at_unix: i64) -> Vec<Finding> {
+    let mut findings = hook_findings(lineage);
+    if lineage.hooks.is_empty() {
+        findings.push(Finding::new(
+            CheckId::CertbotNoDeployHook,
+            format!("the certbot lineage {} has no deploy, renew or post hook: renewals replace the files but nothing reloads or copies them", lineage.name),
+        ).with_remediation(format!(
+            "Add a deploy hook that reloads the service (and copies the files where a service keeps its own copy): certbot reconfigure --cert-name {} --deploy-hook 'systemctl reload nginx', or an executable script in /etc/letsencrypt/renewal-hooks/deploy/.",
+            lineage.name
+        )));
+    }
+    for (copy, held) in &deploy.copies {
+        let Ok(held) = held else { continue };
+        let held = CertInfo::from_der(held.as_ref(), at_unix);
+        let shares_a_name = held.san_entries.iter().any(|n| leaf.san_entries.contains(n));
+        if shares_a_name && held.sha256 != leaf.sha256 {
+            findings.push(Finding::new(
+                CheckId::DeployStaleCopy,
+                format!(
+                    "{} is a copy of the certbot lineage {} but holds another certificate (issued {}, the lineage's is from {}): the renewal happened, the copy and the restart did not",
+                    copy.display(), lineage.name, held.not_before, leaf.not_before
+                ),
+            ).with_remediation(format!(
+                "Copy the lineage's files again and restart the service (Kazoo: cp {} {}; then sup kapps_controller restart_app crossbar on Kazoo 4, sup whapps_controller restart_app crossbar on 3.x), and do both in a certbot deploy hook so the next renewal does it.",
+                lineage.fullchain.display(), copy.display()
+            )));
+        }
+    }
+    findings
+}
+
+/// `--compare`: the endpoint serves another certificate than the file holds (nor any other
+/// certificate the configuration names for it).
+fn stale_finding(
+    path: &std::path::Path,
+    der: &rustls::pki_types::CertificateDer<'static>,
+    served: &CertInfo,
+    deploy: &DeployEvidence,
+    reload: &str,
+    at_unix: i64,
+) -> Option<Finding> {
+    let expected = CertInfo::from_der(der.as_ref(), at_unix);
+    let alternative_served = deploy
+        .alternative_leaves
+        .iter()
+        .filter_map(|(_, leaf)| leaf.as_ref().ok())
+        .any(|leaf| CertInfo::from_der(leaf.as_ref(), at_unix).sha256 == served.sha256);
+    if expected.sha256 == served.sha256 || alternative_served {
+        return None;
+    }
+    let newer = if expected.not_before_unix > served.not_before_unix {
+        format!(
+            "the file's certificate is the newer one (issued {} against {}): the service was not reloaded after the renewal",
+            expected.not_before, served.not_before
+        )
+    } else {
+        format!(
+            "the served certificate is the newer one (issued {} against {}): the file is out of date",
+            served.not_before, expected.not_before
+        )
+    };
+    Some(
+        Finding::new(
+            CheckId::DeployStale,
+            format!(
+                "the endpoint serves {} (SHA-256 {}…) but {} holds {} (SHA-256 {}…); {newer}",
+                served.label(),
+                &served.sha256[..11],
+                path.display(),
+                expected.label(),
+                &expected.sha256[..11]
+            ),
+        )
+        .with_remediation(format!(
+            "Make the service load the current files: {reload}. Then rescan."
+        )),
+    )
 }
 
 /// The deployment's findings: a backend reachable around its proxy, files and keys, certbot's

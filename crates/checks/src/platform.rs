@@ -86,7 +86,6 @@ pub fn wazo_findings(
     at_unix: i64,
 ) -> Vec<Finding> {
     let leaf = served.leaf;
-    let mut findings = Vec::new();
     let suggested = leaf
         .san_entries
         .iter()
@@ -96,123 +95,136 @@ pub fn wazo_findings(
         })
         .or_else(|| leaf.common_names.first().cloned())
         .unwrap_or_else(|| "the certificate's name".into());
-    for setting in settings {
-        // A connection in plain HTTP (Wazo's packaged default, to localhost) presents no
-        // certificate: there is nothing to match.
-        if !setting.uses_https() {
-            continue;
-        }
+    let mut findings = Vec::new();
+    // A connection in plain HTTP (Wazo's packaged default, to localhost) presents no
+    // certificate: there is nothing to match.
+    for setting in settings.iter().filter(|s| s.uses_https()) {
         let host = setting.host.as_ref().map_or("localhost", |h| h.value.as_str());
-        let covered = sans_cover(&leaf.san_entries, host)
-            || (!leaf.has_san_extension && leaf.common_names.iter().any(|cn| cn.eq_ignore_ascii_case(host)));
-        if !covered {
-            findings.push(
-                Finding::new(
-                    CheckId::WazoHostMismatch,
-                    format!(
-                        "{} reaches {host} over HTTPS, which the certificate ({}) does not cover",
-                        place(setting, "host"),
-                        summarise_list(&leaf.sans, 10)
-                    ),
-                )
-                .with_remediation(fix_in(
-                    setting,
-                    &format!(
-                        "    host: {suggested}\nand make {suggested} resolve to 127.0.0.1 in /etc/hosts (for services on this machine)"
-                    ),
-                )),
-            );
-        }
-        let local = matches!(host, "localhost" | "127.0.0.1" | "::1");
-        let verify = setting.verify.as_ref().map_or("true", |v| v.value.as_str());
-        let proper = if leaf.self_signed {
-            "/usr/share/xivo-certs/server.crt   # the self-signed certificate itself"
-        } else if served.publicly_trusted {
-            "true   # the system's CAs trust this certificate"
-        } else {
-            "/path/to/your-ca.pem   # the CA that issued the certificate"
-        };
-        match verify {
-            "false" | "False" | "no" => {
-                if !local {
-                    findings.push(
-                        Finding::new(
-                            CheckId::WazoVerifyDisabled,
-                            format!(
-                                "{} turns certificate verification off for {host}, across the network",
-                                place(setting, "verify_certificate")
-                            ),
-                        )
-                        .with_remediation(fix_in(setting, &format!("    verify_certificate: {proper}"))),
-                    );
-                }
-            }
-            "true" | "True" | "yes" => {
-                if !served.publicly_trusted {
-                    let why = if leaf.self_signed {
-                        format!("the self-signed certificate {}", leaf.label())
-                    } else {
-                        format!("the private CA that issued {}", leaf.label())
-                    };
-                    let unset = if setting.verify.is_none() {
-                        " (the default when verify_certificate is absent)"
-                    } else {
-                        ""
-                    };
-                    findings.push(
-                        Finding::new(
-                            CheckId::WazoVerifyMismatch,
-                            format!(
-                                "{} verifies against the system's CAs{unset}, which do not include {why}: its connections to {host} fail",
-                                place(setting, "verify_certificate")
-                            ),
-                        )
-                        .with_remediation(fix_in(setting, &format!("    verify_certificate: {proper}"))),
-                    );
-                }
-            }
-            path => {
-                let held = setting
-                    .verify_file
-                    .as_ref()
-                    .and_then(|file| deploy.verify_files.iter().find(|(p, _)| p == file))
-                    .map(|(_, certs)| certs);
-                // OpenSSL (Python's requests) needs the certificate itself when it is
-                // self-signed, or the CA that issued it: a leaf alone does not verify.
-                let fits = match held {
-                    Some(Ok(certs)) => certs.iter().map(|c| CertInfo::from_der(c.as_ref(), at_unix)).any(|ca| {
-                        (leaf.self_signed && ca.sha256 == leaf.sha256) || (ca.is_ca && leaf.named_issuer_is(&ca))
-                    }),
-                    _ => false,
-                };
-                if !fits {
-                    let what = match held {
-                        Some(Err(error)) => format!("cannot be read ({error})"),
-                        Some(Ok(certs))
-                            if certs
-                                .iter()
-                                .any(|c| CertInfo::from_der(c.as_ref(), at_unix).sha256 == leaf.sha256) =>
-                        {
-                            "holds the certificate but not the CA that issued it, which OpenSSL clients need"
-                                .to_string()
-                        }
-                        _ => "holds neither the certificate nor the CA that issued it".to_string(),
-                    };
-                    findings.push(
-                        Finding::new(
-                            CheckId::WazoVerifyMismatch,
-                            format!(
-                                "{} verifies against {path}, which {what}: its connections to {host} fail",
-                                place(setting, "verify_certificate")
-                            ),
-                        )
-                        .with_remediation(fix_in(setting, &format!("    verify_certificate: {proper}"))),
-                    );
-                }
-            }
-        }
+        findings.extend(host_finding(setting, host, leaf, &suggested));
+        findings.extend(verify_finding(setting, host, served, deploy, at_unix));
     }
     findings
+}
+
+/// `host`: the certificate must cover the name the service connects to.
+fn host_finding(setting: &ClientSetting, host: &str, leaf: &CertInfo, suggested: &str) -> Option<Finding> {
+    let covered = sans_cover(&leaf.san_entries, host)
+        || (!leaf.has_san_extension && leaf.common_names.iter().any(|cn| cn.eq_ignore_ascii_case(host)));
+    (!covered).then(|| {
+        Finding::new(
+            CheckId::WazoHostMismatch,
+            format!(
+                "{} reaches {host} over HTTPS, which the certificate ({}) does not cover",
+                place(setting, "host"),
+                summarise_list(&leaf.sans, 10)
+            ),
+        )
+        .with_remediation(fix_in(
+            setting,
+            &format!(
+                "    host: {suggested}\nand make {suggested} resolve to 127.0.0.1 in /etc/hosts (for services on this machine)"
+            ),
+        ))
+    })
+}
+
+/// `verify_certificate`: off across the network, the system's CAs for a certificate they do
+/// not trust, or a file that does not let OpenSSL verify the certificate.
+fn verify_finding(
+    setting: &ClientSetting,
+    host: &str,
+    served: &ServedCertificate<'_>,
+    deploy: &DeployEvidence,
+    at_unix: i64,
+) -> Option<Finding> {
+    let leaf = served.leaf;
+    let local = matches!(host, "localhost" | "127.0.0.1" | "::1");
+    let verify = setting.verify.as_ref().map_or("true", |v| v.value.as_str());
+    let proper = if leaf.self_signed {
+        "/usr/share/xivo-certs/server.crt   # the self-signed certificate itself"
+    } else if served.publicly_trusted {
+        "true   # the system's CAs trust this certificate"
+    } else {
+        "/path/to/your-ca.pem   # the CA that issued the certificate"
+    };
+    let (id, detail) = match verify {
+        "false" | "False" | "no" if !local => (
+            CheckId::WazoVerifyDisabled,
+            format!(
+                "{} turns certificate verification off for {host}, across the network",
+                place(setting, "verify_certificate")
+            ),
+        ),
+        "false" | "False" | "no" => return None,
+        "true" | "True" | "yes" if !served.publicly_trusted => {
+            let why = if leaf.self_signed {
+                format!("the self-signed certificate {}", leaf.label())
+            } else {
+                format!("the private CA that issued {}", leaf.label())
+            };
+            let unset = if setting.verify.is_none() {
+                " (the default when verify_certificate is absent)"
+            } else {
+                ""
+            };
+            (
+                CheckId::WazoVerifyMismatch,
+                format!(
+                    "{} verifies against the system's CAs{unset}, which do not include {why}: its connections to {host} fail",
+                    place(setting, "verify_certificate")
+                ),
+            )
+        }
+        "true" | "True" | "yes" => return None,
+        path => {
+            let what = verify_file_problem(setting, leaf, deploy, at_unix)?;
+            (
+                CheckId::WazoVerifyMismatch,
+                format!(
+                    "{} verifies against {path}, which {what}: its connections to {host} fail",
+                    place(setting, "verify_certificate")
+                ),
+            )
+        }
+    };
+    Some(Finding::new(id, detail).with_remediation(fix_in(setting, &format!("    verify_certificate: {proper}"))))
+}
+
+/// What is wrong with a `verify_certificate` file, if anything. OpenSSL (Python's requests)
+/// needs the certificate itself when it is self-signed, or the CA that issued it: a leaf alone
+/// does not verify.
+fn verify_file_problem(
+    setting: &ClientSetting,
+    leaf: &CertInfo,
+    deploy: &DeployEvidence,
+    at_unix: i64,
+) -> Option<String> {
+    let held = setting
+        .verify_file
+        .as_ref()
+        .and_then(|file| deploy.verify_files.iter().find(|(p, _)| p == file))
+        .map(|(_, certs)| certs);
+    let fits = match held {
+        Some(Ok(certs)) => certs
+            .iter()
+            .map(|c| CertInfo::from_der(c.as_ref(), at_unix))
+            .any(|ca| (leaf.self_signed && ca.sha256 == leaf.sha256) || (ca.is_ca && leaf.named_issuer_is(&ca))),
+        _ => false,
+    };
+    if fits {
+        return None;
+    }
+    Some(match held {
+        Some(Err(error)) => format!("cannot be read ({error})"),
+        Some(Ok(certs))
+            if certs
+                .iter()
+                .any(|c| CertInfo::from_der(c.as_ref(), at_unix).sha256 == leaf.sha256) =>
+        {
+            "holds the certificate but not the CA that issued it, which OpenSSL clients need".to_string()
+        }
+        _ => "holds neither the certificate nor the CA that issued it".to_string(),
+    })
 }
 
 /// Wazo's services' connections to each other, against the certificate served.
