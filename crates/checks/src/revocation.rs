@@ -353,52 +353,12 @@ pub fn assess(
     if !leaf.parsed() || (stapled.is_none() && live.is_empty() && !leaf.must_staple) {
         return (None, vec![]);
     }
-    let mut findings = vec![];
-    let mut revoked_by = vec![];
-    let staple_severity = match leaf.must_staple {
-        true => Severity::Critical,
-        false => Severity::Warning,
-    };
-    let must_staple_note = match leaf.must_staple {
-        true => {
-            "; the certificate requires a valid staple (must-staple), so Firefox and other strict clients refuse the connection"
-        }
-        false => "",
-    };
+    let mut heard = Heard::default();
     let stapled_view = match stapled {
-        Some(Some(der)) => {
-            let verdict = check_ocsp(der, leaf, issuer, at_unix);
-            match &verdict {
-                Verdict::Revoked { .. } => {
-                    revoked_by.push(format!("the stapled OCSP response: {}", verdict.describe()))
-                }
-                Verdict::Expired { .. } | Verdict::NotYetValid { .. } => findings.push(
-                    Finding::new(
-                        CheckId::OcspStapleExpired,
-                        format!(
-                            "the stapled OCSP response is stale: {}{must_staple_note}",
-                            verdict.describe()
-                        ),
-                    )
-                    .with_severity(staple_severity),
-                ),
-                Verdict::Invalid(_) | Verdict::UnknownToResponder => findings.push(
-                    Finding::new(
-                        CheckId::OcspStapleInvalid,
-                        format!(
-                            "the stapled OCSP response cannot be used: {}{must_staple_note}",
-                            verdict.describe()
-                        ),
-                    )
-                    .with_severity(staple_severity),
-                ),
-                Verdict::Good { .. } | Verdict::Unchecked(_) => {}
-            }
-            Some(verdict.view())
-        }
+        Some(Some(der)) => Some(heard.staple(check_ocsp(der, leaf, issuer, at_unix), leaf.must_staple)),
         Some(None) => {
             if leaf.must_staple {
-                findings.push(Finding::new(
+                heard.findings.push(Finding::new(
                     CheckId::OcspMustStapleMissing,
                     "the certificate requires a stapled OCSP response (TLS feature status_request, \"must-staple\"), and the server stapled none",
                 ));
@@ -407,14 +367,78 @@ pub fn assess(
         }
         None => None,
     };
-    // Which sources gave a trustworthy answer (good or revoked): with one, the others' failures
-    // do not leave the status unknown.
-    let mut answered_by: Vec<String> = match &stapled_view {
-        Some(view) if matches!(view.status, "good" | "revoked") => vec!["the stapled OCSP response".into()],
-        _ => vec![],
+    let live_views = live
+        .iter()
+        .map(|fetch| heard.live_answer(fetch, leaf, issuer, at_unix))
+        .collect();
+    let findings = heard.findings(leaf);
+    let view = RevocationView {
+        must_staple: leaf.must_staple,
+        stapled: stapled_view,
+        live: live_views,
     };
-    let mut live_views = vec![];
-    for fetch in live {
+    (Some(view), findings)
+}
+
+/// What the revocation sources said, as they are heard.
+#[derive(Default)]
+struct Heard {
+    findings: Vec<Finding>,
+    /// The sources that say the leaf is revoked, with what they said.
+    revoked_by: Vec<String>,
+    /// The sources that gave a trustworthy answer (good or revoked): with one, the others'
+    /// failures do not leave the status unknown.
+    answered_by: Vec<String>,
+}
+
+impl Heard {
+    /// The stapled response's verdict: a stale or unusable staple is a finding, critical when the
+    /// leaf requires a valid staple.
+    fn staple(&mut self, verdict: Verdict, must_staple: bool) -> AnswerView {
+        let severity = if must_staple {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        };
+        let must_staple_note = if must_staple {
+            "; the certificate requires a valid staple (must-staple), so Firefox and other strict clients refuse the connection"
+        } else {
+            ""
+        };
+        let problem = match &verdict {
+            Verdict::Revoked { .. } => {
+                self.revoked_by
+                    .push(format!("the stapled OCSP response: {}", verdict.describe()));
+                None
+            }
+            Verdict::Expired { .. } | Verdict::NotYetValid { .. } => {
+                Some((CheckId::OcspStapleExpired, "the stapled OCSP response is stale"))
+            }
+            Verdict::Invalid(_) | Verdict::UnknownToResponder => {
+                Some((CheckId::OcspStapleInvalid, "the stapled OCSP response cannot be used"))
+            }
+            Verdict::Good { .. } | Verdict::Unchecked(_) => None,
+        };
+        if let Some((id, what)) = problem {
+            self.findings.push(
+                Finding::new(id, format!("{what}: {}{must_staple_note}", verdict.describe())).with_severity(severity),
+            );
+        }
+        let view = verdict.view();
+        if matches!(view.status, "good" | "revoked") {
+            self.answered_by.push("the stapled OCSP response".into());
+        }
+        view
+    }
+
+    /// An answer `--revocation` fetched, checked.
+    fn live_answer(
+        &mut self,
+        fetch: &RevocationFetch,
+        leaf: &CertInfo,
+        issuer: Option<&CertInfo>,
+        at_unix: i64,
+    ) -> LiveView {
         let verdict = match &fetch.answer {
             Err(problem) => Verdict::Unchecked(problem.clone()),
             Ok(body) => match fetch.method {
@@ -429,43 +453,51 @@ pub fn assess(
             (RevocationMethod::Crl, None) => "the CRL".into(),
         };
         match &verdict {
-            Verdict::Good { .. } => answered_by.push(source.clone()),
+            Verdict::Good { .. } => self.answered_by.push(source),
             Verdict::Revoked { .. } => {
-                answered_by.push(source.clone());
-                revoked_by.push(format!("{source}: {}", verdict.describe()));
+                self.revoked_by.push(format!("{source}: {}", verdict.describe()));
+                self.answered_by.push(source);
             }
-            _ => findings.push(Finding::new(
+            _ => self.findings.push(Finding::new(
                 CheckId::RevocationUnchecked,
                 format!("revocation could not be checked with {source}: {}", verdict.describe()),
             )),
         }
-        live_views.push(LiveView {
+        LiveView {
             method: fetch.method,
             url: fetch.url.clone(),
             answer: verdict.view(),
-        });
-    }
-    if !answered_by.is_empty() {
-        for unchecked in findings.iter_mut().filter(|f| f.id == CheckId::RevocationUnchecked) {
-            unchecked.severity = Severity::Info;
-            unchecked.detail = format!("{}; {} answered instead", unchecked.detail, answered_by.join(" and "));
         }
     }
-    if !revoked_by.is_empty() {
-        findings.insert(
-            0,
-            Finding::new(
-                CheckId::Revoked,
-                format!("{} is revoked, says {}", leaf.label(), revoked_by.join("; and ")),
-            ),
-        );
+
+    /// The findings: revoked first, and a source that could not answer is only information
+    /// when another did.
+    fn findings(mut self, leaf: &CertInfo) -> Vec<Finding> {
+        if !self.answered_by.is_empty() {
+            for unchecked in self
+                .findings
+                .iter_mut()
+                .filter(|f| f.id == CheckId::RevocationUnchecked)
+            {
+                unchecked.severity = Severity::Info;
+                unchecked.detail = format!(
+                    "{}; {} answered instead",
+                    unchecked.detail,
+                    self.answered_by.join(" and ")
+                );
+            }
+        }
+        if !self.revoked_by.is_empty() {
+            self.findings.insert(
+                0,
+                Finding::new(
+                    CheckId::Revoked,
+                    format!("{} is revoked, says {}", leaf.label(), self.revoked_by.join("; and ")),
+                ),
+            );
+        }
+        self.findings
     }
-    let view = RevocationView {
-        must_staple: leaf.must_staple,
-        stapled: stapled_view,
-        live: live_views,
-    };
-    (Some(view), findings)
 }
 
 #[cfg(test)]
