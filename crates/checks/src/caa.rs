@@ -181,49 +181,80 @@ pub fn evaluate(lookup: &CaaLookup, issuers: &[String]) -> (CaaReport, Vec<Findi
         issuer_domains: issuers.to_vec(),
         permitted: None,
     };
-    let mut findings = Vec::new();
     let example = issuers.first().map_or("letsencrypt.org", String::as_str);
     let (at, records) = match &lookup.outcome {
         CaaOutcome::Failed { error } => {
-            findings.push(Finding::new(
+            let failed = Finding::new(
                 CheckId::CaaLookupFailed,
                 format!("the CAA lookup for {name} failed: {error}"),
-            ));
-            return (report, findings);
+            );
+            return (report, vec![failed]);
         }
         CaaOutcome::NotFound => {
             report.permitted = Some(true);
-            let base = name.strip_prefix("*.").unwrap_or(name);
-            findings.push(
-                Finding::new(CheckId::CaaMissing, format!("no CAA record applies to {name}: every CA may issue for it"))
-                    .with_remediation(format!(
-                        "Publish a CAA record that allows only the CA you use, e.g. {base}. IN CAA 0 issue \"{example}\" (at the zone apex it covers every name below)."
-                    )),
-            );
-            return (report, findings);
+            return (report, vec![missing(name, example)]);
         }
         CaaOutcome::Found { at, records } => (at, records),
     };
     report.found_at = Some(at.clone());
     report.records = records.iter().map(view).collect();
+    if let Some(finding) = critical_unknown(name, at, records) {
+        report.permitted = Some(false);
+        return (report, vec![finding]);
+    }
+    let relevant = relevant_records(name, records);
+    if relevant.is_empty() {
+        report.permitted = Some(true);
+        return (report, vec![]);
+    }
+    let (allowed, mut findings) = allowed_domains(at, &relevant, example);
+    report.permitted = if allowed.is_empty() {
+        Some(false)
+    } else if issuers.is_empty() {
+        None
+    } else {
+        Some(
+            issuers
+                .iter()
+                .any(|issuer| allowed.iter().any(|a| a.eq_ignore_ascii_case(issuer))),
+        )
+    };
+    if report.permitted == Some(false) {
+        findings.push(forbids(name, at, &relevant, issuers, example));
+    }
+    (report, findings)
+}
 
+/// `caa.missing`: no RRset applies to the name.
+fn missing(name: &str, example: &str) -> Finding {
+    let base = name.strip_prefix("*.").unwrap_or(name);
+    Finding::new(CheckId::CaaMissing, format!("no CAA record applies to {name}: every CA may issue for it"))
+        .with_remediation(format!(
+            "Publish a CAA record that allows only the CA you use, e.g. {base}. IN CAA 0 issue \"{example}\" (at the zone apex it covers every name below)."
+        ))
+}
+
+/// A critical property no CA understands forbids every CA (RFC 8659 section 4.1).
+fn critical_unknown(name: &str, at: &str, records: &[CaaRecord]) -> Option<Finding> {
     let critical: Vec<&CaaRecord> = records
         .iter()
         .filter(|r| r.flags & 0x80 != 0 && !KNOWN_TAGS.iter().any(|t| r.tag.eq_ignore_ascii_case(t)))
         .collect();
-    if !critical.is_empty() {
-        let listed: Vec<String> = critical.iter().map(|r| describe(r)).collect();
-        findings.push(Finding::new(
-            CheckId::CaaCriticalUnknown,
-            format!(
-                "the CAA RRset at {at} has a critical property no CA understands ({}): no CA may issue for {name}",
-                listed.join(", ")
-            ),
-        ));
-        report.permitted = Some(false);
-        return (report, findings);
+    if critical.is_empty() {
+        return None;
     }
+    let listed: Vec<String> = critical.iter().map(|r| describe(r)).collect();
+    Some(Finding::new(
+        CheckId::CaaCriticalUnknown,
+        format!(
+            "the CAA RRset at {at} has a critical property no CA understands ({}): no CA may issue for {name}",
+            listed.join(", ")
+        ),
+    ))
+}
 
+/// The records that decide: `issuewild` for a wildcard name when there are any, else `issue`.
+fn relevant_records<'a>(name: &str, records: &'a [CaaRecord]) -> Vec<&'a CaaRecord> {
     let tagged = |tag: &str| {
         records
             .iter()
@@ -231,17 +262,17 @@ pub fn evaluate(lookup: &CaaLookup, issuers: &[String]) -> (CaaReport, Vec<Findi
             .collect::<Vec<_>>()
     };
     let wildcard_records = tagged("issuewild");
-    let relevant = if name.starts_with("*.") && !wildcard_records.is_empty() {
+    if name.starts_with("*.") && !wildcard_records.is_empty() {
         wildcard_records
     } else {
         tagged("issue")
-    };
-    if relevant.is_empty() {
-        report.permitted = Some(true);
-        return (report, findings);
     }
-    let mut allowed: Vec<String> = Vec::new();
-    for record in &relevant {
+}
+
+/// The CA domains the relevant records allow; a malformed one allows nobody and is a finding.
+fn allowed_domains(at: &str, relevant: &[&CaaRecord], example: &str) -> (Vec<String>, Vec<Finding>) {
+    let (mut allowed, mut findings) = (Vec::new(), Vec::new());
+    for record in relevant {
         match parse_issue_value(&record.value) {
             Ok(Some(domain)) => allowed.push(domain),
             Ok(None) => {}
@@ -260,36 +291,25 @@ pub fn evaluate(lookup: &CaaLookup, issuers: &[String]) -> (CaaReport, Vec<Findi
             ),
         }
     }
-    report.permitted = if allowed.is_empty() {
-        Some(false)
-    } else if issuers.is_empty() {
-        None
+    (allowed, findings)
+}
+
+/// `caa.forbids_issuer`: the relevant records allow none of the CAs asked about.
+fn forbids(name: &str, at: &str, relevant: &[&CaaRecord], issuers: &[String], example: &str) -> Finding {
+    let listed: Vec<String> = relevant.iter().map(|r| describe(r)).collect();
+    let who = if issuers.is_empty() {
+        "any CA".to_string()
     } else {
-        Some(
-            issuers
-                .iter()
-                .any(|issuer| allowed.iter().any(|a| a.eq_ignore_ascii_case(issuer))),
-        )
+        issuers.join(", ")
     };
-    if report.permitted == Some(false) {
-        let listed: Vec<String> = relevant.iter().map(|r| describe(r)).collect();
-        let who = if issuers.is_empty() {
-            "any CA".to_string()
-        } else {
-            issuers.join(", ")
-        };
-        findings.push(
-            Finding::new(
-                CheckId::CaaForbidsIssuer,
-                format!("the CAA RRset at {at} ({}) does not allow {who} to issue for {name}: the next issuance or renewal will fail", listed.join("; ")),
-            )
-            .with_remediation(format!(
-                "Add a record that allows the CA, e.g. {at}. IN CAA 0 {} \"{example}\", or use a CA the records allow.",
-                if name.starts_with("*.") { "issuewild" } else { "issue" }
-            )),
-        );
-    }
-    (report, findings)
+    Finding::new(
+        CheckId::CaaForbidsIssuer,
+        format!("the CAA RRset at {at} ({}) does not allow {who} to issue for {name}: the next issuance or renewal will fail", listed.join("; ")),
+    )
+    .with_remediation(format!(
+        "Add a record that allows the CA, e.g. {at}. IN CAA 0 {} \"{example}\", or use a CA the records allow.",
+        if name.starts_with("*.") { "issuewild" } else { "issue" }
+    ))
 }
 
 /// Whether each name's CAA records let the certificate's CA (or `--caa-issuer`) issue.
