@@ -85,6 +85,15 @@ impl Family {
 }
 
 pub fn render(run: &Run) -> String {
+    let mut out = String::new();
+    for family in endpoint_families(run).iter().chain(&run_families(run)) {
+        family.write(&mut out);
+    }
+    out
+}
+
+/// The series of each endpoint: status, expiries, the staple's next update, findings.
+fn endpoint_families(run: &Run) -> [Family; 5] {
     let mut status = Family::new(
         "certscan_endpoint_status",
         "The endpoint's status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
@@ -108,19 +117,11 @@ pub fn render(run: &Run) -> String {
     for target in &run.targets {
         let labels = target_labels(target);
         status.add(&labels, status_value(target.status));
-        let first_expiry = target
-            .chain
-            .iter()
-            .filter(|c| c.parse_error.is_none())
-            .map(|c| c.not_after_unix)
-            .min();
-        if let Some(unix) = first_expiry {
+        let parsed = || target.chain.iter().enumerate().filter(|(_, c)| c.parse_error.is_none());
+        if let Some(unix) = parsed().map(|(_, c)| c.not_after_unix).min() {
             soonest.add(&labels, unix);
         }
-        for (position, certificate) in target.chain.iter().enumerate() {
-            if certificate.parse_error.is_some() {
-                continue;
-            }
+        for (position, certificate) in parsed() {
             expiry.add(
                 &format!(
                     "{labels},position=\"{position}\",subject=\"{}\",sha256=\"{}\"",
@@ -130,29 +131,43 @@ pub fn render(run: &Run) -> String {
                 certificate.not_after_unix,
             );
         }
-        let next_update = target
-            .revocation
-            .as_ref()
-            .and_then(|r| r.stapled.as_ref())
-            .filter(|answer| answer.status == "good")
-            .and_then(|answer| answer.next_update.as_deref())
-            .and_then(|text| time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok());
-        if let Some(next_update) = next_update {
-            staple.add(&labels, next_update.unix_timestamp());
+        if let Some(next_update) = staple_next_update(target) {
+            staple.add(&labels, next_update);
         }
-        let mut counted: Vec<(String, &str, usize)> = Vec::new();
-        for finding in &target.findings {
-            let id = finding.id.as_str().to_string();
-            let severity = finding.severity.as_str();
-            match counted.iter_mut().find(|(i, s, _)| *i == id && *s == severity) {
-                Some(entry) => entry.2 += 1,
-                None => counted.push((id, severity, 1)),
-            }
-        }
-        for (id, severity, count) in counted {
+        for (id, severity, count) in finding_counts(target) {
             findings.add(&format!("{labels},check=\"{id}\",severity=\"{severity}\""), count);
         }
     }
+    [status, soonest, expiry, staple, findings]
+}
+
+/// When a good stapled OCSP response runs out, as a Unix time.
+fn staple_next_update(target: &TargetResult) -> Option<i64> {
+    let text = target
+        .revocation
+        .as_ref()
+        .and_then(|r| r.stapled.as_ref())
+        .filter(|answer| answer.status == "good")
+        .and_then(|answer| answer.next_update.as_deref())?;
+    let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(at.unix_timestamp())
+}
+
+/// The endpoint's findings counted by check id and severity, in the order first met.
+fn finding_counts(target: &TargetResult) -> Vec<(&'static str, &'static str, usize)> {
+    let mut counted: Vec<(&'static str, &'static str, usize)> = Vec::new();
+    for finding in &target.findings {
+        let (id, severity) = (finding.id.as_str(), finding.severity.as_str());
+        match counted.iter_mut().find(|(i, s, _)| *i == id && *s == severity) {
+            Some(entry) => entry.2 += 1,
+            None => counted.push((id, severity, 1)),
+        }
+    }
+    counted
+}
+
+/// The run's own series: status, endpoints by status, evaluation time, duration.
+fn run_families(run: &Run) -> [Family; 4] {
     let mut run_status = Family::new(
         "certscan_run_status",
         "The run's status, the worst over its endpoints: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
@@ -182,21 +197,7 @@ pub fn render(run: &Run) -> String {
     if let Some(seconds) = run.duration_seconds {
         duration.add_plain(format!("{seconds:.3}"));
     }
-    let mut out = String::new();
-    for family in [
-        &status,
-        &soonest,
-        &expiry,
-        &staple,
-        &findings,
-        &run_status,
-        &endpoints,
-        &evaluated,
-        &duration,
-    ] {
-        family.write(&mut out);
-    }
-    out
+    [run_status, endpoints, evaluated, duration]
 }
 
 #[cfg(test)]
