@@ -373,74 +373,25 @@ async fn connect_and_exchange(
     limit: Duration,
     options: &ProbeOptions,
 ) -> (Observation, Protocol) {
-    let timed_out = |phase| Observation::TimedOut {
-        phase,
-        seconds: limit.as_secs_f64(),
-    };
     let socket = SocketAddr::new(address, target.port);
-    let tcp = match timeout_at(deadline, TcpStream::connect(socket)).await {
-        Err(_) => return (timed_out(Phase::Connect), target.protocol),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            return (Observation::Refused, target.protocol);
-        }
-        Ok(Err(e)) => return (connect_failure(&e), target.protocol),
-        Ok(Ok(tcp)) => tcp,
+    let tcp = match open(target, socket, sni, deadline, limit).await {
+        Ok(tcp) => tcp,
+        Err(observation) => return (observation, target.protocol),
     };
-    let mut tcp = tcp;
-    if target.protocol.is_starttls() {
-        let domain = sni.map(str::to_string).unwrap_or_else(|| address.to_string());
-        let client = ehlo_name(&tcp);
-        // Boxed: the conversation's buffer is only allocated on a STARTTLS port, not reserved
-        // by every probe.
-        let negotiation = Box::pin(starttls::negotiate(&mut tcp, target.protocol, &domain, &client));
-        match timeout_at(deadline, negotiation).await {
-            Err(_) => return (timed_out(Phase::StartTls), target.protocol),
-            Ok(Err(failure)) => {
-                return (
-                    Observation::StartTlsFailed {
-                        protocol: target.protocol,
-                        failure,
-                    },
-                    target.protocol,
-                );
-            }
-            Ok(Ok(())) => {}
-        }
-    }
     let server_name = match sni.map(|name| ServerName::try_from(name.to_string())) {
         Some(Ok(name)) => name,
         // No SNI for IP targets: rustls sends none for an IP address.
         Some(Err(_)) | None => ServerName::IpAddress(address.into()),
     };
-    let mut outcome = timeout_at(
-        deadline,
-        tls::handshake(tcp, server_name.clone(), alpn_for(target.protocol)),
-    )
-    .await;
-    // On a plain TLS port the HTTP ALPN offer is only a probe: a server that insists on another
-    // application protocol gets a second handshake without it.
-    let refused_alpn = matches!(
-        &outcome,
-        Ok(tls::HandshakeOutcome::Failed {
-            error: HandshakeError::AlertReceived(AlertDescription::NoApplicationProtocol),
-            ..
-        })
-    );
-    if target.protocol == Protocol::Tls
-        && refused_alpn
-        && let Ok(Ok(tcp)) = timeout_at(deadline, TcpStream::connect(socket)).await
-    {
-        outcome = timeout_at(deadline, tls::handshake(tcp, server_name, &[])).await;
-    }
-    match outcome {
-        Err(_) => (timed_out(Phase::Handshake), target.protocol),
+    match shake_hands(target, socket, tcp, server_name, deadline).await {
+        None => (timed_out(Phase::Handshake, limit), target.protocol),
         // Boxed: what follows the handshake is only allocated once it is done, not reserved by
         // every probe that waits for an answer.
-        Ok(tls::HandshakeOutcome::Completed(handshaken)) => {
+        Some(tls::HandshakeOutcome::Completed(handshaken)) => {
             let after = after_handshake(target, socket, sni, deadline, limit, options, handshaken);
             Box::pin(after).await
         }
-        Ok(tls::HandshakeOutcome::Failed {
+        Some(tls::HandshakeOutcome::Failed {
             error,
             first_bytes,
             chain,
@@ -454,18 +405,90 @@ async fn connect_and_exchange(
             } else {
                 None
             };
-            (
-                Observation::HandshakeFailed {
-                    error,
-                    first_bytes,
-                    legacy,
-                    certificates: chain,
-                    handshake: facts,
-                },
-                target.protocol,
-            )
+            let observation = Observation::HandshakeFailed {
+                error,
+                first_bytes,
+                legacy,
+                certificates: chain,
+                handshake: facts,
+            };
+            (observation, target.protocol)
         }
     }
+}
+
+fn timed_out(phase: Phase, limit: Duration) -> Observation {
+    Observation::TimedOut {
+        phase,
+        seconds: limit.as_secs_f64(),
+    }
+}
+
+/// The TCP connection, over which the protocol's STARTTLS negotiation has been made when it
+/// has one; what went wrong otherwise.
+async fn open(
+    target: &Target,
+    socket: SocketAddr,
+    sni: Option<&str>,
+    deadline: Instant,
+    limit: Duration,
+) -> Result<TcpStream, Observation> {
+    let mut tcp = match timeout_at(deadline, TcpStream::connect(socket)).await {
+        Err(_) => return Err(timed_out(Phase::Connect, limit)),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => return Err(Observation::Refused),
+        Ok(Err(e)) => return Err(connect_failure(&e)),
+        Ok(Ok(tcp)) => tcp,
+    };
+    if target.protocol.is_starttls() {
+        let domain = sni.map(str::to_string).unwrap_or_else(|| socket.ip().to_string());
+        let client = ehlo_name(&tcp);
+        // Boxed: the conversation's buffer is only allocated on a STARTTLS port, not reserved
+        // by every probe.
+        let negotiation = Box::pin(starttls::negotiate(&mut tcp, target.protocol, &domain, &client));
+        match timeout_at(deadline, negotiation).await {
+            Err(_) => return Err(timed_out(Phase::StartTls, limit)),
+            Ok(Err(failure)) => {
+                return Err(Observation::StartTlsFailed {
+                    protocol: target.protocol,
+                    failure,
+                });
+            }
+            Ok(Ok(())) => {}
+        }
+    }
+    Ok(tcp)
+}
+
+/// The handshake, before `deadline` (`None` when it came first). On a plain TLS port the HTTP
+/// ALPN offer is only a probe: a server that insists on another application protocol gets a
+/// second handshake without it.
+async fn shake_hands(
+    target: &Target,
+    socket: SocketAddr,
+    tcp: TcpStream,
+    server_name: ServerName<'static>,
+    deadline: Instant,
+) -> Option<tls::HandshakeOutcome> {
+    let outcome = timeout_at(
+        deadline,
+        tls::handshake(tcp, server_name.clone(), alpn_for(target.protocol)),
+    )
+    .await
+    .ok()?;
+    let refused_alpn = matches!(
+        &outcome,
+        tls::HandshakeOutcome::Failed {
+            error: HandshakeError::AlertReceived(AlertDescription::NoApplicationProtocol),
+            ..
+        }
+    );
+    if target.protocol == Protocol::Tls
+        && refused_alpn
+        && let Ok(Ok(tcp)) = timeout_at(deadline, TcpStream::connect(socket)).await
+    {
+        return timeout_at(deadline, tls::handshake(tcp, server_name, &[])).await.ok();
+    }
+    Some(outcome)
 }
 
 /// Speaks the endpoint's protocol over a completed handshake, before `deadline`.
@@ -490,47 +513,17 @@ async fn after_handshake(
         Protocol::Tls if speaks_http => Protocol::Https,
         other => other,
     };
-    let silent = || Err(NoAnswer::from(format!("no answer within {} s", limit.as_secs_f64())));
-    let path = target.path.clone();
-    let exchange = match protocol {
-        Protocol::Https => Some(
-            timeout_at(deadline, Box::pin(exchange::http(*stream, &host, target.port, &path)))
-                .await
-                .unwrap_or(Exchange::Http { path, answer: silent() }),
-        ),
-        Protocol::Wss => Some(
-            timeout_at(
-                deadline,
-                Box::pin(exchange::websocket(*stream, &host, target.port, &path)),
-            )
-            .await
-            .unwrap_or(Exchange::WebSocket {
-                path,
-                key: String::new(),
-                answer: silent(),
-            }),
-        ),
-        Protocol::Sips => Some(
-            timeout_at(deadline, Box::pin(exchange::sip_options(*stream, &host, target.port)))
-                .await
-                .unwrap_or(Exchange::Sip { answer: silent() }),
-        ),
-        Protocol::Tls
-        | Protocol::Smtp
-        | Protocol::Imap
-        | Protocol::Xmpp
-        | Protocol::XmppServer
-        | Protocol::Ldap
-        | Protocol::Postgres => {
-            // No request follows on a plain TLS port: a TLS 1.3 server that requires a client
-            // certificate would refuse it unseen, so give its alert one short moment to come.
-            if facts.client_certificate_request.is_some() && parameters.version == "TLSv1.3" {
-                let remaining = deadline.saturating_duration_since(Instant::now());
-                facts.ended_after_handshake =
-                    tls::end_after_handshake(&mut stream, remaining.min(CLIENT_AUTH_ALERT_WAIT)).await;
-            }
-            None
+    let exchange = if matches!(protocol, Protocol::Https | Protocol::Wss | Protocol::Sips) {
+        Some(speak(protocol, stream, &host, target, deadline, limit).await)
+    } else {
+        // No request follows on a plain TLS port: a TLS 1.3 server that requires a client
+        // certificate would refuse it unseen, so give its alert one short moment to come.
+        if facts.client_certificate_request.is_some() && parameters.version == "TLSv1.3" {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            facts.ended_after_handshake =
+                tls::end_after_handshake(&mut stream, remaining.min(CLIENT_AUTH_ALERT_WAIT)).await;
         }
+        None
     };
     // Whether the server also accepts versions below a policy's minimum.
     if let Some(minimum) = options.minimum_version {
@@ -544,15 +537,45 @@ async fn after_handshake(
     if facts.client_certificate_request.is_some() && facts.ended_after_handshake.is_none() {
         facts.ended_after_handshake = exchange.as_ref().and_then(Exchange::error).and_then(|e| e.end.clone());
     }
-    (
-        Observation::Chain {
-            tls: Some(parameters),
-            certificates: chain,
-            exchange,
-            handshake: Some(facts),
-        },
-        protocol,
-    )
+    let observation = Observation::Chain {
+        tls: Some(parameters),
+        certificates: chain,
+        exchange,
+        handshake: Some(facts),
+    };
+    (observation, protocol)
+}
+
+/// What HTTPS, WebSocket and SIP clients send after the handshake, and the answer, before
+/// `deadline`.
+async fn speak(
+    protocol: Protocol,
+    stream: Box<tls::Stream>,
+    host: &str,
+    target: &Target,
+    deadline: Instant,
+    limit: Duration,
+) -> Exchange {
+    let silent = || Err(NoAnswer::from(format!("no answer within {} s", limit.as_secs_f64())));
+    let path = target.path.clone();
+    match protocol {
+        Protocol::Wss => timeout_at(
+            deadline,
+            Box::pin(exchange::websocket(*stream, host, target.port, &path)),
+        )
+        .await
+        .unwrap_or(Exchange::WebSocket {
+            path,
+            key: String::new(),
+            answer: silent(),
+        }),
+        Protocol::Sips => timeout_at(deadline, Box::pin(exchange::sip_options(*stream, host, target.port)))
+            .await
+            .unwrap_or(Exchange::Sip { answer: silent() }),
+        _ => timeout_at(deadline, Box::pin(exchange::http(*stream, host, target.port, &path)))
+            .await
+            .unwrap_or(Exchange::Http { path, answer: silent() }),
+    }
 }
 
 #[cfg(test)]
