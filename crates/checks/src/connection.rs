@@ -215,38 +215,51 @@ fn handshake_finding(
     if let (Some(request), Some(how)) = (&facts.client_certificate_request, &aborted) {
         return client_certificate_required(request, how);
     }
-    if let Some(LegacyHello::Accepted { version, .. }) = legacy
-        && *version < 0x0303
+    if let Some(LegacyHello::Accepted {
+        version,
+        cipher_suite,
+        group,
+        ..
+    }) = legacy
+        && let Some(finding) = older_hello_accepted(*version, *cipher_suite, *group)
     {
-        return Finding::new(
+        return finding;
+    }
+    refused_handshake(error, legacy)
+}
+
+/// The server refused a current ClientHello but answered certscan's older one: with an old
+/// version, or with a suite or group current clients refuse.
+fn older_hello_accepted(version: u16, cipher_suite: u16, group: Option<u16>) -> Option<Finding> {
+    if version < 0x0303 {
+        return Some(Finding::new(
             CheckId::LegacyOnly,
             format!(
                 "the server refused TLS 1.2 and 1.3 but answered a ClientHello offering TLS 1.0 to 1.2 with a {} ServerHello",
-                version_name(*version)
+                version_name(version)
             ),
-        );
+        ));
     }
-    if let Some(LegacyHello::Accepted {
-        cipher_suite, group, ..
-    }) = legacy
-    {
-        let mut refused = Vec::new();
-        if let Some(why) = obsolete_suite(*cipher_suite) {
-            refused.push(format!("the cipher suite {} ({why})", suite_name(*cipher_suite)));
-        }
-        if let Some(name) = group.and_then(obsolete_group) {
-            refused.push(format!("the key exchange group {name}"));
-        }
-        if !refused.is_empty() {
-            return Finding::new(
-                CheckId::ObsoleteOnly,
-                format!(
-                    "the server refused every cipher suite and group that current TLS clients offer; to a TLS 1.2 ClientHello that also offers older ones it chose {}, which browsers, rustls, Go and curl with current OpenSSL defaults no longer accept",
-                    refused.join(" and ")
-                ),
-            );
-        }
+    let mut refused = Vec::new();
+    if let Some(why) = obsolete_suite(cipher_suite) {
+        refused.push(format!("the cipher suite {} ({why})", suite_name(cipher_suite)));
     }
+    if let Some(name) = group.and_then(obsolete_group) {
+        refused.push(format!("the key exchange group {name}"));
+    }
+    (!refused.is_empty()).then(|| {
+        Finding::new(
+            CheckId::ObsoleteOnly,
+            format!(
+                "the server refused every cipher suite and group that current TLS clients offer; to a TLS 1.2 ClientHello that also offers older ones it chose {}, which browsers, rustls, Go and curl with current OpenSSL defaults no longer accept",
+                refused.join(" and ")
+            ),
+        )
+    })
+}
+
+/// A handshake the server refused, by how it refused it.
+fn refused_handshake(error: &HandshakeError, legacy: Option<&LegacyHello>) -> Finding {
     let refused_modern = matches!(
         error,
         HandshakeError::AlertReceived(AlertDescription::ProtocolVersion)

@@ -200,63 +200,19 @@ pub fn check_ocsp(der: &[u8], leaf: &CertInfo, issuer: Option<&CertInfo>, at_uni
             "the leaf's issuer is not available (neither served nor given with --ca-file), so the OCSP response cannot be checked".into(),
         );
     };
-    let expected = |digest| CertId::new(digest, &issuer.subject_raw, &issuer.key_bits, &leaf.serial_raw);
-    let Some(single) = basic
-        .responses
-        .iter()
-        .find(|single| single.cert_id == expected(single.cert_id.digest))
-    else {
-        let about = basic
-            .responses
-            .first()
-            .map(|s| format!("serial {}", hex_colon(&s.cert_id.serial)))
-            .unwrap_or_else(|| "no certificate".into());
-        return Verdict::Invalid(format!(
-            "the OCSP response is about {about}, not this certificate (serial {}, issuer {})",
-            leaf.serial, issuer.subject
-        ));
+    let single = match answer_about(&basic, leaf, issuer) {
+        Ok(single) => single,
+        Err(verdict) => return verdict,
     };
-    // The signer: the issuer itself, or a responder it delegated to (a certificate in the
-    // response, issued by the issuer, with the OCSP-signing extended key usage).
     let delegated: Vec<CertInfo> = basic
         .certificates
         .iter()
         .take(8)
         .map(|der| CertInfo::from_der(der, at_unix))
         .collect();
-    let names = |candidate: &CertInfo| match &basic.responder {
-        ResponderId::ByName(name) => *name == candidate.subject_raw,
-        ResponderId::ByKey(hash) => {
-            *hash == ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &candidate.key_bits).as_ref()
-        }
-    };
-    let signer = if names(issuer) {
-        issuer
-    } else {
-        let Some(responder) = delegated.iter().find(|c| c.parsed() && names(c)) else {
-            return Verdict::Invalid(
-                "the OCSP response is signed by neither the issuer nor a responder certificate sent with it".into(),
-            );
-        };
-        if !(responder.named_issuer_is(issuer) && signed_by(&responder.der, issuer)) {
-            return Verdict::Invalid(format!(
-                "the OCSP response is signed by {}, which the leaf's issuer did not issue",
-                responder.subject
-            ));
-        }
-        if !responder.ocsp_signing {
-            return Verdict::Invalid(format!(
-                "the OCSP response is signed by {}, which is not authorized to sign OCSP responses (no OCSP signing extended key usage)",
-                responder.subject
-            ));
-        }
-        if at_unix < responder.not_before_unix || at_unix > responder.not_after_unix {
-            return Verdict::Invalid(format!(
-                "the OCSP responder certificate {} is not valid at the evaluation time (valid {} to {})",
-                responder.subject, responder.not_before, responder.not_after
-            ));
-        }
-        responder
+    let signer = match ocsp_signer(&basic, issuer, &delegated, at_unix) {
+        Ok(signer) => signer,
+        Err(verdict) => return verdict,
     };
     if !verifies(signer, &basic.signature_algorithm, &basic.signature, &basic.signed) {
         return Verdict::Invalid(format!(
@@ -264,6 +220,79 @@ pub fn check_ocsp(der: &[u8], leaf: &CertInfo, issuer: Option<&CertInfo>, at_uni
             signer.subject
         ));
     }
+    single_verdict(single, at_unix)
+}
+
+/// The response's answer about the leaf (by the issuer's name and key hashes and the serial).
+fn answer_about<'a>(
+    basic: &'a ocsp::BasicResponse,
+    leaf: &CertInfo,
+    issuer: &CertInfo,
+) -> Result<&'a ocsp::SingleResponse, Verdict> {
+    let expected = |digest| CertId::new(digest, &issuer.subject_raw, &issuer.key_bits, &leaf.serial_raw);
+    basic
+        .responses
+        .iter()
+        .find(|single| single.cert_id == expected(single.cert_id.digest))
+        .ok_or_else(|| {
+            let about = basic
+                .responses
+                .first()
+                .map(|s| format!("serial {}", hex_colon(&s.cert_id.serial)))
+                .unwrap_or_else(|| "no certificate".into());
+            Verdict::Invalid(format!(
+                "the OCSP response is about {about}, not this certificate (serial {}, issuer {})",
+                leaf.serial, issuer.subject
+            ))
+        })
+}
+
+/// Who may have signed the response: the issuer itself, or a responder it delegated to (a
+/// certificate in the response, issued by the issuer, with the OCSP-signing extended key
+/// usage, valid at the evaluation time).
+fn ocsp_signer<'a>(
+    basic: &ocsp::BasicResponse,
+    issuer: &'a CertInfo,
+    delegated: &'a [CertInfo],
+    at_unix: i64,
+) -> Result<&'a CertInfo, Verdict> {
+    let names = |candidate: &CertInfo| match &basic.responder {
+        ResponderId::ByName(name) => *name == candidate.subject_raw,
+        ResponderId::ByKey(hash) => {
+            *hash == ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &candidate.key_bits).as_ref()
+        }
+    };
+    if names(issuer) {
+        return Ok(issuer);
+    }
+    let Some(responder) = delegated.iter().find(|c| c.parsed() && names(c)) else {
+        return Err(Verdict::Invalid(
+            "the OCSP response is signed by neither the issuer nor a responder certificate sent with it".into(),
+        ));
+    };
+    if !(responder.named_issuer_is(issuer) && signed_by(&responder.der, issuer)) {
+        return Err(Verdict::Invalid(format!(
+            "the OCSP response is signed by {}, which the leaf's issuer did not issue",
+            responder.subject
+        )));
+    }
+    if !responder.ocsp_signing {
+        return Err(Verdict::Invalid(format!(
+            "the OCSP response is signed by {}, which is not authorized to sign OCSP responses (no OCSP signing extended key usage)",
+            responder.subject
+        )));
+    }
+    if at_unix < responder.not_before_unix || at_unix > responder.not_after_unix {
+        return Err(Verdict::Invalid(format!(
+            "the OCSP responder certificate {} is not valid at the evaluation time (valid {} to {})",
+            responder.subject, responder.not_before, responder.not_after
+        )));
+    }
+    Ok(responder)
+}
+
+/// A verified answer, inside its window or not, and what it says.
+fn single_verdict(single: &ocsp::SingleResponse, at_unix: i64) -> Verdict {
     if single.this_update > at_unix + CLOCK_SKEW_SECONDS {
         return Verdict::NotYetValid {
             this_update: single.this_update,
