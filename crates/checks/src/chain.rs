@@ -133,11 +133,8 @@ pub fn shape_findings(served: &[Arc<CertInfo>], shape: &Shape, validated_path: O
 /// checks report those).
 pub fn trust_failure(served: &[Arc<CertInfo>], shape: &Shape, store: &TrustStore, error: &webpki::Error) -> Finding {
     let leaf = &served[0];
-    let top_index = shape.top();
-    let top = &served[top_index];
-    let self_signed_leaf = leaf.self_signed && leaf.parsed();
     let issuer_unknown = matches!(error, webpki::Error::UnknownIssuer);
-    if self_signed_leaf && (issuer_unknown || matches!(error, webpki::Error::CaUsedAsEndEntity)) {
+    if leaf.self_signed && leaf.parsed() && (issuer_unknown || matches!(error, webpki::Error::CaUsedAsEndEntity)) {
         return Finding::new(
             CheckId::SelfSigned,
             format!(
@@ -146,16 +143,29 @@ pub fn trust_failure(served: &[Arc<CertInfo>], shape: &Shape, store: &TrustStore
             ),
         );
     }
-    // The top of the named path is issued by a certificate already on it: A issues B issues A.
-    if !top.self_signed
-        && let Some(position) = shape.path.iter().position(|&j| top.named_issuer_is(&served[j]))
-    {
-        let cycle: Vec<String> = shape.path[position..]
-            .iter()
-            .chain(std::iter::once(&shape.path[position]))
-            .map(|&j| format!("#{j} ({})", served[j].label()))
-            .collect();
-        return Finding::new(
+    if let Some(finding) = chain_loop(served, shape).or_else(|| unreadable_size(served, error)) {
+        return finding;
+    }
+    if !issuer_unknown {
+        return Finding::new(CheckId::Untrusted, describe_error(error));
+    }
+    missing_issuer(served, shape, store)
+}
+
+/// The top of the named path is issued by a certificate already on it: A issues B issues A.
+fn chain_loop(served: &[Arc<CertInfo>], shape: &Shape) -> Option<Finding> {
+    let top = &served[shape.top()];
+    if top.self_signed {
+        return None;
+    }
+    let position = shape.path.iter().position(|&j| top.named_issuer_is(&served[j]))?;
+    let cycle: Vec<String> = shape.path[position..]
+        .iter()
+        .chain(std::iter::once(&shape.path[position]))
+        .map(|&j| format!("#{j} ({})", served[j].label()))
+        .collect();
+    Some(
+        Finding::new(
             CheckId::Untrusted,
             format!(
                 "the chain loops: {} (each issued by the next), so following issuers never reaches a root; the certificate that points back into the chain (an old cross-sign) must not be sent",
@@ -164,28 +174,35 @@ pub fn trust_failure(served: &[Arc<CertInfo>], shape: &Shape, store: &TrustStore
         )
         .with_remediation(
             "Serve the chain your CA publishes today: the leaf followed by its intermediate(s), without the cross-signed certificate that points back into the chain (with certbot, use fullchain.pem), then reload the service.",
-        );
+        ),
+    )
+}
+
+/// Valid DER that path validators cannot read: rustls-webpki reads DER lengths up to 64 KiB.
+fn unreadable_size(served: &[Arc<CertInfo>], error: &webpki::Error) -> Option<Finding> {
+    if !matches!(error, webpki::Error::BadDer | webpki::Error::TrailingData(_)) {
+        return None;
     }
-    // Valid DER that path validators cannot read: rustls-webpki reads DER lengths up to 64 KiB.
-    if matches!(error, webpki::Error::BadDer | webpki::Error::TrailingData(_))
-        && let Some((i, cert)) = served
-            .iter()
-            .enumerate()
-            .find(|(_, c)| c.parsed() && c.der.len() > 0xffff)
-    {
-        return Finding::new(
-            CheckId::Untrusted,
-            format!(
-                "certificate #{i} ({}) is {} bytes, larger than TLS clients read (rustls-webpki stops at 64 KiB; it holds {} names)",
-                cert.label(),
-                cert.der.len(),
-                cert.sans.len()
-            ),
-        );
-    }
-    if !issuer_unknown {
-        return Finding::new(CheckId::Untrusted, describe_error(error));
-    }
+    let (i, cert) = served
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.parsed() && c.der.len() > 0xffff)?;
+    Some(Finding::new(
+        CheckId::Untrusted,
+        format!(
+            "certificate #{i} ({}) is {} bytes, larger than TLS clients read (rustls-webpki stops at 64 KiB; it holds {} names)",
+            cert.label(),
+            cert.der.len(),
+            cert.sans.len()
+        ),
+    ))
+}
+
+/// No issuer for the top of the path: a root the store lacks, the leaf sent alone, or an
+/// intermediate neither sent nor trusted.
+fn missing_issuer(served: &[Arc<CertInfo>], shape: &Shape, store: &TrustStore) -> Finding {
+    let (leaf, top_index) = (&served[0], shape.top());
+    let top = &served[top_index];
     if top.self_signed {
         return Finding::new(
             CheckId::UnknownRoot,
@@ -196,31 +213,28 @@ pub fn trust_failure(served: &[Arc<CertInfo>], shape: &Shape, store: &TrustStore
         );
     }
     let missing = &top.issuer;
-    let known_elsewhere = store.has_subject(&top.issuer_raw);
     if top_index == 0 {
         let aia = match leaf.ca_issuers_urls.first() {
             Some(url) => format!("; the leaf says it can be downloaded from {url}"),
             None => String::new(),
         };
-        let mut finding = Finding::new(
+        let others = if served.len() > 1 {
+            " (the other certificates sent do not issue it)"
+        } else {
+            ""
+        };
+        let finding = Finding::new(
             CheckId::ChainIncomplete,
-            format!(
-                "only the leaf was sent; its issuer {missing} is missing{aia}{}",
-                if served.len() > 1 {
-                    " (the other certificates sent do not issue it)"
-                } else {
-                    ""
-                }
-            ),
+            format!("only the leaf was sent; its issuer {missing} is missing{aia}{others}"),
         );
-        if let Some(url) = leaf.ca_issuers_urls.first() {
-            finding = finding.with_remediation(format!(
+        return match leaf.ca_issuers_urls.first() {
+            Some(url) => finding.with_remediation(format!(
                 "Serve the full chain: append the intermediate {missing} after the leaf (with certbot, use fullchain.pem). It can be fetched from {url} (convert DER with: openssl x509 -inform DER -in FILE -out intermediate.pem)."
-            ));
-        }
-        return finding;
+            )),
+            None => finding,
+        };
     }
-    let detail = if known_elsewhere {
+    let detail = if store.has_subject(&top.issuer_raw) {
         format!("certificate #{top_index} is issued by {missing}, which is not trusted here")
     } else {
         format!(
