@@ -51,77 +51,23 @@ fn outcome(finding: &Finding, fail_on: FailOn) -> Outcome {
 }
 
 /// The suite of one endpoint (or file), with its counts.
+/// The counts of a suite's test cases.
+#[derive(Default)]
+struct Counts {
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
 fn suite(target: &TargetResult, run: &Run, name: &str) -> (String, usize, usize, usize) {
     let classname = xml(&format!("certscan.{name}"));
-    let mut cases = String::new();
-    let (mut failures, mut errors, mut skipped) = (0, 0, 0);
-    let verdict_failed = match target.status {
-        Status::Ok => false,
-        Status::Warning => run.gate.fail_on != FailOn::Critical,
-        Status::Critical | Status::Unknown => true,
-    };
-    let _ = write!(cases, "    <testcase classname=\"{classname}\" name=\"verdict\">");
-    if verdict_failed {
-        let tag = if target.status == Status::Unknown {
-            errors += 1;
-            "error"
-        } else {
-            failures += 1;
-            "failure"
-        };
-        let _ = write!(
-            cases,
-            "<{tag} type=\"{}\" message=\"{}\"/>",
-            target.status.label(),
-            xml(&format!(
-                "{name} is {}: {}",
-                target.status.label(),
-                target
-                    .findings
-                    .iter()
-                    .map(|f| f.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        );
-    }
-    cases.push_str("</testcase>\n");
+    let mut counts = Counts::default();
+    let mut cases = verdict_case(target, run, name, &classname, &mut counts);
     for finding in &target.findings {
-        let entry = certscan_model::catalog::entry(finding.id);
-        let remediation = finding.remediation.as_deref().unwrap_or(&entry.remediation);
-        let body = xml_lines(&format!(
-            "{}\n\nHow to fix: {}\nWhy: certscan --explain {}",
-            finding.detail,
-            remediation.trim(),
-            finding.id
-        ));
-        let _ = write!(
-            cases,
-            "    <testcase classname=\"{classname}\" name=\"{}\">",
-            finding.id
-        );
-        let message = xml(&format!("{}: {}", finding.severity.as_str(), entry.title));
-        match outcome(finding, run.gate.fail_on) {
-            Outcome::Failure => {
-                failures += 1;
-                let _ = write!(
-                    cases,
-                    "<failure type=\"{}\" message=\"{message}\">{body}</failure>",
-                    finding.severity.as_str()
-                );
-            }
-            Outcome::Error => {
-                errors += 1;
-                let _ = write!(cases, "<error type=\"unknown\" message=\"{message}\">{body}</error>");
-            }
-            Outcome::Pass => {
-                let _ = write!(cases, "<system-out>{message}\n{body}</system-out>");
-            }
-        }
-        cases.push_str("</testcase>\n");
+        cases.push_str(&finding_case(finding, run.gate.fail_on, &classname, &mut counts));
     }
     for id in &target.ignored {
-        skipped += 1;
+        counts.skipped += 1;
         let _ = writeln!(
             cases,
             "    <testcase classname=\"{classname}\" name=\"{}\"><skipped message=\"accepted with --ignore\"/></testcase>",
@@ -129,6 +75,82 @@ fn suite(target: &TargetResult, run: &Run, name: &str) -> (String, usize, usize,
         );
     }
     let tests = 1 + target.findings.len() + target.ignored.len();
+    let text = format!(
+        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" timestamp=\"{}\">\n    <properties>{}</properties>\n{cases}  </testsuite>\n",
+        xml(name),
+        counts.failures,
+        counts.errors,
+        counts.skipped,
+        xml(run.evaluated_at.trim_end_matches('Z')),
+        properties(target),
+    );
+    (text, tests, counts.failures, counts.errors)
+}
+
+/// The `verdict` test case: it fails unless the endpoint is OK (or only warns under
+/// `--fail-on critical`); UNKNOWN is an error.
+fn verdict_case(target: &TargetResult, run: &Run, name: &str, classname: &str, counts: &mut Counts) -> String {
+    let mut case = format!("    <testcase classname=\"{classname}\" name=\"verdict\">");
+    let verdict_failed = match target.status {
+        Status::Ok => false,
+        Status::Warning => run.gate.fail_on != FailOn::Critical,
+        Status::Critical | Status::Unknown => true,
+    };
+    if verdict_failed {
+        let tag = if target.status == Status::Unknown {
+            counts.errors += 1;
+            "error"
+        } else {
+            counts.failures += 1;
+            "failure"
+        };
+        let ids: Vec<&str> = target.findings.iter().map(|f| f.id.as_str()).collect();
+        let _ = write!(
+            case,
+            "<{tag} type=\"{}\" message=\"{}\"/>",
+            target.status.label(),
+            xml(&format!("{name} is {}: {}", target.status.label(), ids.join(", ")))
+        );
+    }
+    case.push_str("</testcase>\n");
+    case
+}
+
+/// One finding's test case: a failure, an error (UNKNOWN), or a pass with its detail.
+fn finding_case(finding: &Finding, fail_on: FailOn, classname: &str, counts: &mut Counts) -> String {
+    let entry = certscan_model::catalog::entry(finding.id);
+    let remediation = finding.remediation.as_deref().unwrap_or(&entry.remediation);
+    let body = xml_lines(&format!(
+        "{}\n\nHow to fix: {}\nWhy: certscan --explain {}",
+        finding.detail,
+        remediation.trim(),
+        finding.id
+    ));
+    let mut case = format!("    <testcase classname=\"{classname}\" name=\"{}\">", finding.id);
+    let message = xml(&format!("{}: {}", finding.severity.as_str(), entry.title));
+    match outcome(finding, fail_on) {
+        Outcome::Failure => {
+            counts.failures += 1;
+            let _ = write!(
+                case,
+                "<failure type=\"{}\" message=\"{message}\">{body}</failure>",
+                finding.severity.as_str()
+            );
+        }
+        Outcome::Error => {
+            counts.errors += 1;
+            let _ = write!(case, "<error type=\"unknown\" message=\"{message}\">{body}</error>");
+        }
+        Outcome::Pass => {
+            let _ = write!(case, "<system-out>{message}\n{body}</system-out>");
+        }
+    }
+    case.push_str("</testcase>\n");
+    case
+}
+
+/// The suite's properties: input, status, address, protocol, days left.
+fn properties(target: &TargetResult) -> String {
     let mut properties = String::new();
     for (name, value) in [
         ("input", Some(target.input.clone())),
@@ -141,12 +163,7 @@ fn suite(target: &TargetResult, run: &Run, name: &str) -> (String, usize, usize,
             let _ = write!(properties, "<property name=\"{name}\" value=\"{}\"/>", xml(&value));
         }
     }
-    let text = format!(
-        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" timestamp=\"{}\">\n    <properties>{properties}</properties>\n{cases}  </testsuite>\n",
-        xml(name),
-        xml(run.evaluated_at.trim_end_matches('Z')),
-    );
-    (text, tests, failures, errors)
+    properties
 }
 
 pub fn render(run: &Run) -> String {
