@@ -205,62 +205,12 @@ pub fn parse_target(input: &str) -> Result<Vec<Target>, String> {
     } else {
         (None, text)
     };
-    // Implicit-TLS schemes are plain TLS on their own default port.
-    let implicit_port = match scheme {
-        Some("smtps") => Some(465),
-        Some("imaps") => Some(993),
-        Some("ldaps") => Some(636),
-        Some("xmpps") => Some(5223),
-        _ => None,
-    };
-    let scheme_protocol = match scheme {
-        None => None,
-        Some("https") => Some(Protocol::Https),
-        Some("wss") => Some(Protocol::Wss),
-        Some("sips") => Some(Protocol::Sips),
-        Some("tls" | "smtps" | "imaps" | "ldaps" | "xmpps") => Some(Protocol::Tls),
-        Some("smtp" | "submission") => Some(Protocol::Smtp),
-        Some("imap") => Some(Protocol::Imap),
-        Some("xmpp") => Some(Protocol::Xmpp),
-        Some("xmpp-server") => Some(Protocol::XmppServer),
-        Some("ldap") => Some(Protocol::Ldap),
-        Some("postgres" | "postgresql") => Some(Protocol::Postgres),
-        Some("http" | "ws" | "sip") => {
-            return Err(format!(
-                "target {text:?}: {} is not encrypted; certscan checks TLS endpoints (use https://, wss:// or sips:)",
-                scheme.unwrap_or_default()
-            ));
-        }
-        Some(other) => {
-            return Err(format!(
-                "target {text:?}: unknown scheme {other:?} (use https://, wss://, sips:, tls://, or smtp://, imap://, xmpp://, xmpp-server://, ldap://, postgres:// for STARTTLS)"
-            ));
-        }
-    };
-    let (authority, path) = match rest.find(['/', '?']) {
-        Some(i) if scheme_protocol != Some(Protocol::Sips) => (&rest[..i], rest[i..].to_string()),
-        Some(i) => (&rest[..i], String::new()),
-        None => (rest, String::new()),
-    };
-    // sips:user@host;params — keep the host part.
-    let authority = authority.rsplit('@').next().unwrap_or(authority);
-    let authority = authority.split(';').next().unwrap_or(authority);
-    let path = if path.is_empty() || path.starts_with('?') {
-        format!("/{path}")
-    } else {
-        path
-    };
-
+    let scheme_protocol = scheme.map(|scheme| scheme_protocol(scheme, text)).transpose()?;
+    let (authority, path) = authority_and_path(rest, scheme_protocol);
     let (host_text, ports_text) = split_host_ports(authority).map_err(|e| format!("target {text:?}: {e}"))?;
     let host = Host::parse(host_text).map_err(|e| format!("target {text:?}: {e}"))?;
-    let default_port = match (scheme, implicit_port, scheme_protocol) {
-        (Some("submission"), _, _) => 587,
-        (_, Some(port), _) => port,
-        (_, None, Some(protocol)) => protocol.default_port(),
-        (_, None, None) => 443,
-    };
     let ports = match ports_text {
-        None => vec![default_port],
+        None => vec![default_port(scheme, scheme_protocol)],
         Some(list) => parse_ports(list).map_err(|e| format!("target {text:?}: {e}"))?,
     };
     // Each endpoint of a port list keeps the target as the user wrote it, with its own port:
@@ -287,6 +237,60 @@ pub fn parse_target(input: &str) -> Result<Vec<Target>, String> {
             extra: Extra::default(),
         })
         .collect())
+}
+
+/// The protocol a scheme names (implicit-TLS schemes are plain TLS); plain-text and unknown
+/// schemes are errors that say what to write instead.
+fn scheme_protocol(scheme: &str, text: &str) -> Result<Protocol, String> {
+    match scheme {
+        "https" => Ok(Protocol::Https),
+        "wss" => Ok(Protocol::Wss),
+        "sips" => Ok(Protocol::Sips),
+        "tls" | "smtps" | "imaps" | "ldaps" | "xmpps" => Ok(Protocol::Tls),
+        "smtp" | "submission" => Ok(Protocol::Smtp),
+        "imap" => Ok(Protocol::Imap),
+        "xmpp" => Ok(Protocol::Xmpp),
+        "xmpp-server" => Ok(Protocol::XmppServer),
+        "ldap" => Ok(Protocol::Ldap),
+        "postgres" | "postgresql" => Ok(Protocol::Postgres),
+        "http" | "ws" | "sip" => Err(format!(
+            "target {text:?}: {scheme} is not encrypted; certscan checks TLS endpoints (use https://, wss:// or sips:)"
+        )),
+        other => Err(format!(
+            "target {text:?}: unknown scheme {other:?} (use https://, wss://, sips:, tls://, or smtp://, imap://, xmpp://, xmpp-server://, ldap://, postgres:// for STARTTLS)"
+        )),
+    }
+}
+
+/// The port when none is given: the implicit-TLS schemes' own, submission's, the protocol's.
+fn default_port(scheme: Option<&str>, protocol: Option<Protocol>) -> u16 {
+    match (scheme, protocol) {
+        (Some("submission"), _) => 587,
+        (Some("smtps"), _) => 465,
+        (Some("imaps"), _) => 993,
+        (Some("ldaps"), _) => 636,
+        (Some("xmpps"), _) => 5223,
+        (_, Some(protocol)) => protocol.default_port(),
+        (_, None) => 443,
+    }
+}
+
+/// The host-and-ports part and the path (`/` when none; SIP URIs have none, and their
+/// `user@` and `;params` are dropped).
+fn authority_and_path(rest: &str, protocol: Option<Protocol>) -> (&str, String) {
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) if protocol != Some(Protocol::Sips) => (&rest[..i], rest[i..].to_string()),
+        Some(i) => (&rest[..i], String::new()),
+        None => (rest, String::new()),
+    };
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let authority = authority.split(';').next().unwrap_or(authority);
+    let path = if path.is_empty() || path.starts_with('?') {
+        format!("/{path}")
+    } else {
+        path
+    };
+    (authority, path)
 }
 
 /// Splits `host`, `host:ports`, `[v6]`, `[v6]:ports` or a bare IPv6 address.
