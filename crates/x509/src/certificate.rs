@@ -289,70 +289,74 @@ fn describe(cert: &X509Certificate<'_>, der: &[u8], sha256: String, at_unix: i64
     }
 
     for ext in cert.extensions() {
-        if ext.oid.as_bytes() == OID_TLS_FEATURE {
-            info.must_staple = asks_for_status_request(ext.value);
-            continue;
-        }
-        match ext.parsed_extension() {
-            ParsedExtension::SubjectAlternativeName(san) => {
-                info.has_san_extension = true;
-                info.san_entries.extend(san.general_names.iter().map(san_entry));
-            }
-            ParsedExtension::BasicConstraints(bc) => {
-                info.is_ca = bc.ca;
-                info.basic_constraints_critical = Some(ext.critical);
-            }
-            ParsedExtension::ExtendedKeyUsage(usage) => {
-                info.ocsp_signing = usage.ocsp_signing;
-                info.has_extended_key_usage = true;
-                info.extended_key_usage_critical = ext.critical;
-            }
-            ParsedExtension::NameConstraints(nc) => {
-                let empty = nc.permitted_subtrees.as_ref().is_none_or(Vec::is_empty)
-                    && nc.excluded_subtrees.as_ref().is_none_or(Vec::is_empty);
-                info.name_constraints = Some((ext.critical, empty));
-            }
-            ParsedExtension::ParseError { .. } => info.malformed_extensions.push(dotted(&ext.oid)),
-            ParsedExtension::KeyUsage(usage) => info.key_cert_sign = Some(usage.key_cert_sign()),
-            ParsedExtension::UnsupportedExtension { .. } if ext.critical => {
-                info.unknown_critical_extensions.push(dotted(&ext.oid))
-            }
-            ParsedExtension::AuthorityKeyIdentifier(aki) => {
-                info.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
-                info.authority_key_id_has_issuer_fields =
-                    aki.authority_cert_issuer.is_some() || aki.authority_cert_serial.is_some();
-            }
-            ParsedExtension::SubjectKeyIdentifier(ski) => info.subject_key_id = Some(ski.0.to_vec()),
-            ParsedExtension::AuthorityInfoAccess(aia) => {
-                for access in &aia.accessdescs {
-                    if access.access_method == OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS
-                        && let GeneralName::URI(uri) = &access.access_location
-                    {
-                        info.ca_issuers_urls.push(uri.to_string());
-                    }
-                    if access.access_method == OID_PKIX_ACCESS_DESCRIPTOR_OCSP
-                        && let GeneralName::URI(uri) = &access.access_location
-                    {
-                        info.ocsp_urls.push(uri.to_string());
-                    }
-                }
-            }
-            ParsedExtension::CRLDistributionPoints(points) => {
-                for point in points.iter() {
-                    if let Some(DistributionPointName::FullName(names)) = &point.distribution_point {
-                        info.crl_urls.extend(names.iter().filter_map(|name| match name {
-                            GeneralName::URI(uri) => Some(uri.to_string()),
-                            _ => None,
-                        }));
-                    }
-                }
-            }
-            _ => {}
-        }
+        read_extension(&mut info, ext);
     }
     info.sans = info.san_entries.iter().map(SanEntry::display).collect();
     info.self_signed = is_self_signed(&info);
     info
+}
+
+/// What one extension says, into `info`.
+fn read_extension(info: &mut CertInfo, ext: &X509Extension<'_>) {
+    if ext.oid.as_bytes() == OID_TLS_FEATURE {
+        info.must_staple = asks_for_status_request(ext.value);
+        return;
+    }
+    match ext.parsed_extension() {
+        ParsedExtension::SubjectAlternativeName(san) => {
+            info.has_san_extension = true;
+            info.san_entries.extend(san.general_names.iter().map(san_entry));
+        }
+        ParsedExtension::BasicConstraints(bc) => {
+            info.is_ca = bc.ca;
+            info.basic_constraints_critical = Some(ext.critical);
+        }
+        ParsedExtension::ExtendedKeyUsage(usage) => {
+            info.ocsp_signing = usage.ocsp_signing;
+            info.has_extended_key_usage = true;
+            info.extended_key_usage_critical = ext.critical;
+        }
+        ParsedExtension::NameConstraints(nc) => {
+            let empty = nc.permitted_subtrees.as_ref().is_none_or(Vec::is_empty)
+                && nc.excluded_subtrees.as_ref().is_none_or(Vec::is_empty);
+            info.name_constraints = Some((ext.critical, empty));
+        }
+        ParsedExtension::ParseError { .. } => info.malformed_extensions.push(dotted(&ext.oid)),
+        ParsedExtension::KeyUsage(usage) => info.key_cert_sign = Some(usage.key_cert_sign()),
+        ParsedExtension::UnsupportedExtension { .. } if ext.critical => {
+            info.unknown_critical_extensions.push(dotted(&ext.oid))
+        }
+        ParsedExtension::AuthorityKeyIdentifier(aki) => {
+            info.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
+            info.authority_key_id_has_issuer_fields =
+                aki.authority_cert_issuer.is_some() || aki.authority_cert_serial.is_some();
+        }
+        ParsedExtension::SubjectKeyIdentifier(ski) => info.subject_key_id = Some(ski.0.to_vec()),
+        ParsedExtension::AuthorityInfoAccess(aia) => {
+            for access in &aia.accessdescs {
+                let GeneralName::URI(uri) = &access.access_location else {
+                    continue;
+                };
+                if access.access_method == OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS {
+                    info.ca_issuers_urls.push(uri.to_string());
+                }
+                if access.access_method == OID_PKIX_ACCESS_DESCRIPTOR_OCSP {
+                    info.ocsp_urls.push(uri.to_string());
+                }
+            }
+        }
+        ParsedExtension::CRLDistributionPoints(points) => {
+            for point in points.iter() {
+                if let Some(DistributionPointName::FullName(names)) = &point.distribution_point {
+                    info.crl_urls.extend(names.iter().filter_map(|name| match name {
+                        GeneralName::URI(uri) => Some(uri.to_string()),
+                        _ => None,
+                    }));
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn common_names(cert: &X509Certificate<'_>) -> Vec<String> {
