@@ -103,47 +103,26 @@ enum Progress {
 /// Reads the server's records: handshake messages (reassembled across records) up to
 /// ServerHelloDone, or an alert, or something that is not TLS.
 fn read_answer(bytes: &[u8], at_end: bool) -> Progress {
+    let mut heard = Heard::default();
     let mut handshake = Vec::new();
     let mut offset = 0;
-    let mut hello: Option<(u16, u16)> = None;
-    let mut certificates = Vec::new();
-    let mut group = None;
     // Where the next unparsed handshake message starts.
     let mut position = 0;
-    let incomplete_or = |note: &str, at_end: bool, hello: Option<(u16, u16)>, certificates: Vec<_>, group| {
-        if !at_end {
-            return Progress::Incomplete;
-        }
-        Progress::Done(match hello {
-            Some((version, cipher_suite)) => LegacyHello::Accepted {
-                version,
-                cipher_suite,
-                group,
-                certificates,
-            },
-            None if note.is_empty() => LegacyHello::Nothing {
-                note: "no answer".into(),
-            },
-            None => LegacyHello::Nothing { note: note.into() },
-        })
-    };
     loop {
         let Some(header) = bytes.get(offset..offset + 5) else {
             let note = if bytes.is_empty() { "" } else { "the answer ended early" };
-            return incomplete_or(note, at_end, hello, certificates, group);
+            return heard.so_far(note, at_end);
         };
         let (kind, length) = (header[0], u16::from_be_bytes([header[3], header[4]]) as usize);
         if header[1] != 3 || !(20..=24).contains(&kind) {
-            return Progress::Done(LegacyHello::Nothing {
-                note: "an answer that is not TLS".into(),
-            });
+            return nothing("an answer that is not TLS");
         }
         let Some(fragment) = bytes.get(offset + 5..offset + 5 + length) else {
-            return incomplete_or("the answer ended early", at_end, hello, certificates, group);
+            return heard.so_far("the answer ended early", at_end);
         };
         offset += 5 + length;
         match kind {
-            21 if hello.is_none() && fragment.len() >= 2 => {
+            21 if heard.hello.is_none() && fragment.len() >= 2 => {
                 return Progress::Done(LegacyHello::Alert {
                     description: fragment[1],
                 });
@@ -157,41 +136,81 @@ fn read_answer(bytes: &[u8], at_end: bool) -> Progress {
             let Some(body) = handshake.get(position + 4..position + 4 + length) else {
                 break;
             };
-            match head[0] {
-                2 if body.len() >= 35 => {
-                    let version = u16::from_be_bytes([body[0], body[1]]);
-                    let session_id = body[34] as usize;
-                    let Some(suite) = body.get(35 + session_id..37 + session_id) else {
-                        return Progress::Done(LegacyHello::Nothing {
-                            note: "a malformed ServerHello".into(),
-                        });
-                    };
-                    hello = Some((version, u16::from_be_bytes([suite[0], suite[1]])));
-                }
-                11 if body.len() >= 3 => {
-                    let list = &body[3..body.len().min(3 + u24(body))];
-                    let mut at = 0;
-                    while let Some(size) = list.get(at..at + 3).map(u24) {
-                        let Some(der) = list.get(at + 3..at + 3 + size) else {
-                            break;
-                        };
-                        certificates.push(CertificateDer::from(der.to_vec()));
-                        at += 3 + size;
-                    }
-                }
-                12 if hello.is_some_and(|(_, suite)| is_ecdhe(suite)) && body.len() >= 3 && body[0] == 3 => {
-                    group = Some(u16::from_be_bytes([body[1], body[2]]));
-                }
-                14 => return incomplete_or("", true, hello, certificates, group),
-                _ => {}
+            if let Some(done) = heard.message(head[0], body) {
+                return done;
             }
             position += 4 + length;
         }
-        if hello.is_none() && handshake.len() >= 4 && handshake[0] != 2 {
-            return Progress::Done(LegacyHello::Nothing {
-                note: "an answer that is not a ServerHello".into(),
-            });
+        if heard.hello.is_none() && handshake.len() >= 4 && handshake[0] != 2 {
+            return nothing("an answer that is not a ServerHello");
         }
+    }
+}
+
+fn nothing(note: &str) -> Progress {
+    Progress::Done(LegacyHello::Nothing { note: note.into() })
+}
+
+/// What the server's handshake messages said so far.
+#[derive(Default)]
+struct Heard {
+    /// The ServerHello's version and cipher suite.
+    hello: Option<(u16, u16)>,
+    certificates: Vec<CertificateDer<'static>>,
+    /// The ECDHE group of the ServerKeyExchange.
+    group: Option<u16>,
+}
+
+impl Heard {
+    /// Reads one handshake message; the answer once it is complete (ServerHelloDone) or cannot
+    /// be read.
+    fn message(&mut self, kind: u8, body: &[u8]) -> Option<Progress> {
+        match kind {
+            2 if body.len() >= 35 => {
+                let version = u16::from_be_bytes([body[0], body[1]]);
+                let session_id = body[34] as usize;
+                let Some(suite) = body.get(35 + session_id..37 + session_id) else {
+                    return Some(nothing("a malformed ServerHello"));
+                };
+                self.hello = Some((version, u16::from_be_bytes([suite[0], suite[1]])));
+            }
+            11 if body.len() >= 3 => {
+                let list = &body[3..body.len().min(3 + u24(body))];
+                let mut at = 0;
+                while let Some(size) = list.get(at..at + 3).map(u24) {
+                    let Some(der) = list.get(at + 3..at + 3 + size) else {
+                        break;
+                    };
+                    self.certificates.push(CertificateDer::from(der.to_vec()));
+                    at += 3 + size;
+                }
+            }
+            12 if self.hello.is_some_and(|(_, suite)| is_ecdhe(suite)) && body.len() >= 3 && body[0] == 3 => {
+                self.group = Some(u16::from_be_bytes([body[1], body[2]]));
+            }
+            14 => return Some(std::mem::take(self).so_far("", true)),
+            _ => {}
+        }
+        None
+    }
+
+    /// What was heard, once the answer is at its end; until then, more is needed.
+    fn so_far(self, note: &str, at_end: bool) -> Progress {
+        if !at_end {
+            return Progress::Incomplete;
+        }
+        Progress::Done(match self.hello {
+            Some((version, cipher_suite)) => LegacyHello::Accepted {
+                version,
+                cipher_suite,
+                group: self.group,
+                certificates: self.certificates,
+            },
+            None if note.is_empty() => LegacyHello::Nothing {
+                note: "no answer".into(),
+            },
+            None => LegacyHello::Nothing { note: note.into() },
+        })
     }
 }
 
