@@ -22,34 +22,12 @@ pub fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules) -> Vec
     if !cert.parsed() {
         return vec![];
     }
-    let mut problems: Vec<String> = Vec::new();
-    let serial = &cert.serial_raw;
-    if serial.iter().all(|b| *b == 0) {
-        problems.push("its serial number is zero (RFC 5280 requires a positive serial)".into());
-    } else if serial.first().is_some_and(|b| b & 0x80 != 0) {
-        problems.push("its serial number is negative (RFC 5280 requires a positive serial)".into());
-    } else if serial.len() > 20 {
-        problems.push(format!(
-            "its serial number is {} octets long (RFC 5280 allows at most 20)",
-            serial.len()
-        ));
-    }
+    let mut problems: Vec<String> = serial_problem(&cert.serial_raw).into_iter().collect();
     if !cert.self_signed && cert.authority_key_id.is_none() {
         problems.push("it has no authority key identifier, which RFC 5280 requires to pick its issuer".into());
     }
     if cert.is_ca {
-        if cert.subject_key_id.is_none() {
-            problems.push("it is a CA without a subject key identifier (RFC 5280 requires one)".into());
-        }
-        if cert.basic_constraints_critical == Some(false) {
-            problems.push("its basicConstraints extension is not marked critical (RFC 5280 requires it on CAs)".into());
-        }
-        if cert.key_cert_sign == Some(false) {
-            problems.push("it is a CA whose keyUsage does not allow keyCertSign".into());
-        }
-        if cert.subject_raw.len() <= 2 {
-            problems.push("it is a CA with an empty subject".into());
-        }
+        problems.extend(ca_problems(cert));
     }
     let self_issued = cert.issuer_raw == cert.subject_raw;
     if let (true, Some(aki), Some(ski)) = (self_issued, &cert.authority_key_id, &cert.subject_key_id)
@@ -65,14 +43,7 @@ pub fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules) -> Vec
     if public && cert.is_ca && self_issued && cert.has_extended_key_usage {
         problems.push("it is a root with an extendedKeyUsage extension, which the CA/Browser Forum forbids".into());
     }
-    match cert.name_constraints {
-        Some(_) if !cert.is_ca => {
-            problems.push("it is not a CA but carries name constraints (RFC 5280 allows them only in CAs)".into())
-        }
-        Some((false, _)) => problems.push("its name constraints are not marked critical (RFC 5280 requires it)".into()),
-        Some((true, true)) => problems.push("its name constraints hold neither permitted nor excluded subtrees".into()),
-        _ => {}
-    }
+    problems.extend(name_constraints_problem(cert));
     if public && is_leaf && cert.extended_key_usage_critical {
         problems.push(
             "its extendedKeyUsage is marked critical, which the CA/Browser Forum does not allow in server certificates"
@@ -97,4 +68,50 @@ pub fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules) -> Vec
         .into_iter()
         .map(|problem| Finding::new(CheckId::Nonconformant, format!("{role} {}: {problem}", cert.label())))
         .collect()
+}
+
+/// RFC 5280 4.1.2.2: a positive serial of at most 20 octets.
+fn serial_problem(serial: &[u8]) -> Option<String> {
+    if serial.iter().all(|b| *b == 0) {
+        Some("its serial number is zero (RFC 5280 requires a positive serial)".into())
+    } else if serial.first().is_some_and(|b| b & 0x80 != 0) {
+        Some("its serial number is negative (RFC 5280 requires a positive serial)".into())
+    } else if serial.len() > 20 {
+        Some(format!(
+            "its serial number is {} octets long (RFC 5280 allows at most 20)",
+            serial.len()
+        ))
+    } else {
+        None
+    }
+}
+
+/// What RFC 5280 requires of a CA certificate.
+fn ca_problems(cert: &CertInfo) -> Vec<String> {
+    let mut problems = Vec::new();
+    if cert.subject_key_id.is_none() {
+        problems.push("it is a CA without a subject key identifier (RFC 5280 requires one)".into());
+    }
+    if cert.basic_constraints_critical == Some(false) {
+        problems.push("its basicConstraints extension is not marked critical (RFC 5280 requires it on CAs)".into());
+    }
+    if cert.key_cert_sign == Some(false) {
+        problems.push("it is a CA whose keyUsage does not allow keyCertSign".into());
+    }
+    if cert.subject_raw.len() <= 2 {
+        problems.push("it is a CA with an empty subject".into());
+    }
+    problems
+}
+
+/// RFC 5280 4.2.1.10: name constraints only in CAs, critical, and not empty.
+fn name_constraints_problem(cert: &CertInfo) -> Option<String> {
+    match cert.name_constraints {
+        Some(_) if !cert.is_ca => {
+            Some("it is not a CA but carries name constraints (RFC 5280 allows them only in CAs)".into())
+        }
+        Some((false, _)) => Some("its name constraints are not marked critical (RFC 5280 requires it)".into()),
+        Some((true, true)) => Some("its name constraints hold neither permitted nor excluded subtrees".into()),
+        _ => None,
+    }
 }

@@ -120,42 +120,11 @@ pub fn assess(result: &mut TargetResult, fetches: &[IssuerFetch], policy: &Polic
         }
         result.fetched_issuers.push(view);
     }
-    let mut remediation = None;
-    if !fetched.is_empty() {
-        let full: Vec<Arc<CertInfo>> = result.chain.iter().chain(&fetched).cloned().collect();
-        let sources: Vec<&str> = fetches.iter().filter_map(|f| f.url.as_deref()).collect();
-        let names: Vec<String> = fetched.iter().map(|info| info.label()).collect();
-        match trust::validate(&full, &policy.trust, policy.at_unix) {
-            PathCheck::Valid { path, anchor, .. } => {
-                let corrected: Vec<Vec<u8>> = path.iter().map(|&i| full[i].der.clone()).collect();
-                let added: Vec<String> = path[1..]
-                    .iter()
-                    .filter(|&&i| i >= result.chain.len())
-                    .map(|&i| full[i].label())
-                    .collect();
-                notes.push(format!(
-                    "certscan fetched {} from {} and with it the chain validates to {anchor}",
-                    added.join(" and "),
-                    sources.join(", ")
-                ));
-                let written = match &policy.write_chain {
-                    Some(path) => format!("certscan writes that chain to {}", path.display()),
-                    None => "rerun with --write-chain PATH to have certscan write that chain as PEM".into(),
-                };
-                remediation = Some(format!(
-                    "Serve the leaf followed by {} ({written}), then reload the service; with certbot, configure fullchain.pem instead of cert.pem.",
-                    added.join(" and ")
-                ));
-                result.corrected_chain = Some(pem(&corrected));
-            }
-            PathCheck::Invalid(error) => notes.push(format!(
-                "the certificate(s) fetched from {} ({}) do not complete a trusted path: {}",
-                sources.join(", "),
-                names.join(", "),
-                trust::describe_error(&error)
-            )),
-        }
-    }
+    let remediation = if fetched.is_empty() {
+        None
+    } else {
+        complete_with(result, &fetched, fetches, policy, &mut notes)
+    };
     if let Some(finding) = result
         .findings
         .iter_mut()
@@ -168,6 +137,52 @@ pub fn assess(result: &mut TargetResult, fetches: &[IssuerFetch], policy: &Polic
             finding.remediation = Some(remediation);
         }
     }
+}
+
+/// Validates the served chain with the fetched certificates added: the corrected chain and the
+/// fix when it then validates; a note saying what happened either way.
+fn complete_with(
+    result: &mut TargetResult,
+    fetched: &[Arc<CertInfo>],
+    fetches: &[IssuerFetch],
+    policy: &Policy,
+    notes: &mut Vec<String>,
+) -> Option<String> {
+    let full: Vec<Arc<CertInfo>> = result.chain.iter().chain(fetched).cloned().collect();
+    let sources: Vec<&str> = fetches.iter().filter_map(|f| f.url.as_deref()).collect();
+    let (path, anchor) = match trust::validate(&full, &policy.trust, policy.at_unix) {
+        PathCheck::Valid { path, anchor, .. } => (path, anchor),
+        PathCheck::Invalid(error) => {
+            let names: Vec<String> = fetched.iter().map(|info| info.label()).collect();
+            notes.push(format!(
+                "the certificate(s) fetched from {} ({}) do not complete a trusted path: {}",
+                sources.join(", "),
+                names.join(", "),
+                trust::describe_error(&error)
+            ));
+            return None;
+        }
+    };
+    let corrected: Vec<Vec<u8>> = path.iter().map(|&i| full[i].der.clone()).collect();
+    let added: Vec<String> = path[1..]
+        .iter()
+        .filter(|&&i| i >= result.chain.len())
+        .map(|&i| full[i].label())
+        .collect();
+    notes.push(format!(
+        "certscan fetched {} from {} and with it the chain validates to {anchor}",
+        added.join(" and "),
+        sources.join(", ")
+    ));
+    let written = match &policy.write_chain {
+        Some(path) => format!("certscan writes that chain to {}", path.display()),
+        None => "rerun with --write-chain PATH to have certscan write that chain as PEM".into(),
+    };
+    result.corrected_chain = Some(pem(&corrected));
+    Some(format!(
+        "Serve the leaf followed by {} ({written}), then reload the service; with certbot, configure fullchain.pem instead of cert.pem.",
+        added.join(" and ")
+    ))
 }
 
 #[cfg(test)]
