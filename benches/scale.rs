@@ -15,6 +15,11 @@
 //! the ports of one host or a wildcard's names do. (certscan verifies each distinct signature
 //! once per run: the intermediate's once in a fleet, the leaf's too when it is shared.)
 //!
+//! `CERTSCAN_BENCH_ONLY=instructions` runs only the instruction count (under callgrind), and
+//! `CERTSCAN_BENCH_COMPARE=PATH` counts another certscan binary's instructions beside this
+//! build's on the same endpoints (e.g. a release build of an earlier commit), so that a change
+//! is measured by the one figure that load does not move.
+//!
 //! The binary plays three parts: without arguments it leads the benchmark; `serve KIND N DIR`
 //! serves N endpoints on 127.0.0.2-127.0.0.5 until its standard input closes (endpoint i
 //! serves the i-th leaf of `DIR/leaves.pem` with its key in `DIR/keys.pem`, cycling, and
@@ -134,6 +139,7 @@ fn lead() {
         "over baseline"
     );
     use Leaves::{OnePerEndpoint, Shared};
+    let only_instructions = std::env::var("CERTSCAN_BENCH_ONLY").is_ok_and(|only| only == "instructions");
     for (kind, size, pki, leaves, chain) in [
         ("good", 200, &p256, OnePerEndpoint, ""),
         ("good", 1_000, &p256, OnePerEndpoint, ""),
@@ -144,7 +150,9 @@ fn lead() {
         ("silent", 1_000, &p256, Shared, ""),
         ("silent", 10_000, &p256, Shared, ""),
     ] {
-        scenario(kind, size, pki, leaves, chain);
+        if !only_instructions {
+            scenario(kind, size, pki, leaves, chain);
+        }
     }
     instructions(&p256, 300);
 }
@@ -182,8 +190,24 @@ fn instructions(pki: &Pki, size: usize) {
         ],
     );
     let full = counted_instructions(certscan, &certscan_args(&list, &root, "60"));
+    let other = std::env::var_os("CERTSCAN_BENCH_COMPARE").map(|path| {
+        (
+            path.clone(),
+            counted_instructions(Path::new(&path), &certscan_args(&list, &root, "60")),
+        )
+    });
     drop(server.stdin.take());
     let _ = server.wait();
+    if let (Some((path, Some(other))), Some(full)) = (other, full) {
+        println!(
+            "{:<18} instructions (callgrind): this build {:.0} M, {} {:.0} M, ratio {:.4}",
+            format!("{size} good"),
+            full as f64 / 1e6,
+            path.to_string_lossy(),
+            other as f64 / 1e6,
+            full as f64 / other as f64
+        );
+    }
     match (base, full) {
         (Some(base), Some(full)) => println!(
             "{:<18} instructions (callgrind): baseline {:.0} M, certscan {:.0} M, ratio {:.3}; {:.0} k per endpoint over baseline",
