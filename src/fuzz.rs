@@ -98,7 +98,7 @@ pub fn nginx(data: &[u8]) {
 }
 
 /// A fuzzing entry point: takes any bytes, never panics.
-pub type EntryPoint = fn(&[u8]);
+pub(crate) type EntryPoint = fn(&[u8]);
 
 /// Every entry point, by name (the cargo-fuzz target names).
 pub const ENTRY_POINTS: &[(&str, EntryPoint)] = &[

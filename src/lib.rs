@@ -14,4 +14,4 @@ pub mod cli;
 pub mod fuzz;
 pub mod limits;
 pub mod scan;
-pub mod target_source;
+pub(crate) mod target_source;

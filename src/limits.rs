@@ -12,13 +12,13 @@ const PER_QUIET: u64 = 2;
 const BASE: u64 = 64;
 
 /// The open-file limit that `active` endpoints and `quiet` waiting ones need.
-pub fn open_files_needed(active: usize, quiet: usize) -> u64 {
+pub(crate) fn open_files_needed(active: usize, quiet: usize) -> u64 {
     BASE + PER_ACTIVE * active as u64 + PER_QUIET * quiet as u64
 }
 
 /// How many endpoints may wait quietly, after the open-file limit was raised for them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenFilesBudget {
+pub(crate) struct OpenFilesBudget {
     pub quiet: usize,
     /// Fewer than asked, because of the hard limit.
     pub quiet_limited: bool,
@@ -28,7 +28,7 @@ pub struct OpenFilesBudget {
 
 /// Raises the soft open-file limit to what `active` endpoints and `quiet_wanted` waiting ones
 /// need, or as far as the hard limit allows, and says how many may wait within it.
-pub fn open_files_for(active: usize, quiet_wanted: usize) -> OpenFilesBudget {
+pub(crate) fn open_files_for(active: usize, quiet_wanted: usize) -> OpenFilesBudget {
     let now = raise_open_files(open_files_needed(active, quiet_wanted));
     let for_active = open_files_needed(active, 0);
     let quiet = (now.saturating_sub(for_active) / PER_QUIET).min(quiet_wanted as u64) as usize;

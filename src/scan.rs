@@ -57,7 +57,7 @@ pub struct Plan {
 
 /// Names looked up per source, for CAA and for resolution each: a leaf with thousands of SANs
 /// must not cost thousands of queries.
-pub const MAX_LOOKUP_NAMES: usize = 32;
+pub(crate) const MAX_LOOKUP_NAMES: usize = 32;
 
 /// Where a result belongs in a report that keeps the order of the input: targets in the order
 /// read, then chain files, then the plain-HTTP URLs of configurations.

@@ -12,7 +12,7 @@ use certscan_model::target::{self, Protocol, Shard, Target};
 use certscan_platforms::profile::Profile;
 
 /// The longest line a targets file may hold (a host with thousands of ports fits).
-pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_LINE_BYTES: usize = 1024 * 1024;
 
 /// What a targets file line could not be read as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +65,7 @@ pub struct Tally {
 
 impl TargetSource {
     /// Whether the list may hold anything at all (a targets file may turn out empty).
-    pub fn may_hold_targets(&self) -> bool {
+    pub(crate) fn may_hold_targets(&self) -> bool {
         !(self.given.is_empty() && self.files.is_empty() && self.configured.is_empty())
     }
 
@@ -165,7 +165,7 @@ impl Reader {
 }
 
 /// The items of a targets list held in memory (for tests and fuzzing), before deduplication.
-pub fn read_text(bytes: &[u8], label: &str) -> Vec<Item> {
+pub(crate) fn read_text(bytes: &[u8], label: &str) -> Vec<Item> {
     let mut items = Vec::new();
     read_lines(
         bytes,

@@ -21,7 +21,7 @@ usage errors).";
 
 /// Which trust anchors to start from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TrustArg {
+pub(crate) enum TrustArg {
     /// The Mozilla root program (built in).
     Mozilla,
     /// The operating system's CA bundle.
@@ -37,7 +37,7 @@ pub enum TrustArg {
     about = "TLS certificate diagnostics: chains, names, expiry and connection problems, for endpoints and files",
     after_help = EXAMPLES
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Endpoints: HOST, HOST:PORT, HOST:PORT1,PORT2, [IPv6]:PORT, https://HOST[:PORT][/PATH],
     /// wss://HOST[:PORT][/PATH], sips:HOST[:PORT]. Default port 443 (5061 for sips).
     #[arg(value_name = "TARGET")]
@@ -316,7 +316,7 @@ pub struct Args {
 
 /// The protocols `--starttls` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum StartTlsProtocol {
+pub(crate) enum StartTlsProtocol {
     Smtp,
     Imap,
     Xmpp,
@@ -340,7 +340,7 @@ impl From<StartTlsProtocol> for Protocol {
 
 /// `--color`: when the table is coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     /// On a terminal, unless NO_COLOR is set.
     Auto,
     Always,

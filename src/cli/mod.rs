@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, ValueEnum};
 
-pub use args::Args;
+use args::Args;
 use certscan_model::catalog;
 use certscan_model::status::Status;
 use certscan_platforms::profile;

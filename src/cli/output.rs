@@ -49,7 +49,13 @@ impl Output {
 }
 
 /// Colour only for tables: always or never when asked, else on a terminal without NO_COLOR.
-pub fn use_color(choice: ColorChoice, format: Format, to_file: bool, stdout_is_terminal: bool, no_color: bool) -> bool {
+pub(crate) fn use_color(
+    choice: ColorChoice,
+    format: Format,
+    to_file: bool,
+    stdout_is_terminal: bool,
+    no_color: bool,
+) -> bool {
     format == Format::Table
         && match choice {
             ColorChoice::Always => true,
@@ -59,11 +65,11 @@ pub fn use_color(choice: ColorChoice, format: Format, to_file: bool, stdout_is_t
 }
 
 /// Writes to standard output; a closed pipe (`certscan ... | head`) is not an error.
-pub fn write_stdout(text: &str) -> std::io::Result<()> {
+pub(crate) fn write_stdout(text: &str) -> std::io::Result<()> {
     write_stdout_bytes(text.as_bytes())
 }
 
-pub fn write_stdout_bytes(bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_stdout_bytes(bytes: &[u8]) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -74,14 +80,14 @@ pub fn write_stdout_bytes(bytes: &[u8]) -> std::io::Result<()> {
 /// A report file written under a temporary name beside its path, then renamed over it: a
 /// reader never sees half a report, and a symbolic link at the path is replaced, not followed.
 /// Dropped without [`ReportFile::commit`], the temporary file is removed.
-pub struct ReportFile {
+pub(crate) struct ReportFile {
     path: PathBuf,
     temporary: PathBuf,
     file: Option<std::io::BufWriter<std::fs::File>>,
 }
 
 impl ReportFile {
-    pub fn create(path: &std::path::Path) -> std::io::Result<ReportFile> {
+    pub(crate) fn create(path: &std::path::Path) -> std::io::Result<ReportFile> {
         let name = path
             .file_name()
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
@@ -125,7 +131,7 @@ impl Drop for ReportFile {
 
 /// `--write-chain`: writes the first corrected chain of the run (atomically, as the report);
 /// another endpoint that needs a different chain is said, not written over it.
-pub struct ChainWriter {
+pub(crate) struct ChainWriter {
     path: PathBuf,
     written: Option<(String, String)>,
     notes: Vec<String>,
@@ -187,14 +193,14 @@ impl ChainWriter {
 
 /// One target's results as the report needs them: NDJSON lines already rendered, with their
 /// counts, or the results themselves.
-pub enum Prepared {
+pub(crate) enum Prepared {
     Lines { ndjson: Vec<u8>, tally: report::Tally },
     Results(Vec<certscan_checks::TargetResult>),
 }
 
 /// Where the report goes: standard output (what is written waits in `pending` until a flush)
 /// or a file, renamed into place when the run ends.
-pub enum ReportOutput {
+pub(crate) enum ReportOutput {
     Stdout { pending: Vec<u8> },
     File(ReportFile),
 }

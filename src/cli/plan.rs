@@ -30,7 +30,8 @@ use certscan_x509::certificate::{CertInfo, rfc3339};
 use certscan_x509::trust::{TrustBase, TrustStore};
 
 /// What to say when the command line names nothing to scan, or the lists it names are empty.
-pub const NOTHING_TO_SCAN: &str = "nothing to scan: give at least one TARGET, --targets-file or --file (see --help)";
+pub(crate) const NOTHING_TO_SCAN: &str =
+    "nothing to scan: give at least one TARGET, --targets-file or --file (see --help)";
 
 /// Validates the flags, reads what they name, and gives the scan plan and what the report needs.
 pub fn build(args: Args) -> Result<(Plan, Output), String> {

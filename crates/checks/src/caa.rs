@@ -172,7 +172,7 @@ fn describe(record: &CaaRecord) -> String {
 
 /// Applies RFC 8659 to one lookup. `issuers` are the CAA identifiers of the CA in question
 /// (empty when it is not known).
-pub fn evaluate(lookup: &CaaLookup, issuers: &[String]) -> (CaaReport, Vec<Finding>) {
+pub(crate) fn evaluate(lookup: &CaaLookup, issuers: &[String]) -> (CaaReport, Vec<Finding>) {
     let name = &lookup.name;
     let mut report = CaaReport {
         name: name.clone(),

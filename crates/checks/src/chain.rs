@@ -10,7 +10,7 @@ use certscan_x509::trust::{TrustStore, describe_error};
 
 /// The issuing path through the served certificates, following names and key identifiers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shape {
+pub(crate) struct Shape {
     /// Served indices from the leaf upwards.
     pub path: Vec<usize>,
     /// Served certificates on no path from the leaf.
@@ -28,7 +28,7 @@ impl Shape {
 
 /// Follows issuers from the leaf through the served certificates. Hash maps keep it linear in
 /// the number of certificates (a hostile chain may hold thousands).
-pub fn shape(served: &[Arc<CertInfo>]) -> Shape {
+pub(crate) fn shape(served: &[Arc<CertInfo>]) -> Shape {
     let mut duplicates = Vec::new();
     let mut is_duplicate = vec![false; served.len()];
     let mut first_seen: HashMap<&[u8], usize> = HashMap::with_capacity(served.len());
@@ -83,7 +83,11 @@ pub fn shape(served: &[Arc<CertInfo>]) -> Shape {
 }
 
 /// Order, root and leftover findings for a chain sent by a server (or stored in a file).
-pub fn shape_findings(served: &[Arc<CertInfo>], shape: &Shape, validated_path: Option<&[usize]>) -> Vec<Finding> {
+pub(crate) fn shape_findings(
+    served: &[Arc<CertInfo>],
+    shape: &Shape,
+    validated_path: Option<&[usize]>,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     // The order that matters is the validated path's when there is one, else the named path's.
     let order = validated_path.unwrap_or(&shape.path);
@@ -131,7 +135,12 @@ pub fn shape_findings(served: &[Arc<CertInfo>], shape: &Shape, validated_path: O
 
 /// The finding that names why a chain does not validate (time problems excluded: the validity
 /// checks report those).
-pub fn trust_failure(served: &[Arc<CertInfo>], shape: &Shape, store: &TrustStore, error: &webpki::Error) -> Finding {
+pub(crate) fn trust_failure(
+    served: &[Arc<CertInfo>],
+    shape: &Shape,
+    store: &TrustStore,
+    error: &webpki::Error,
+) -> Finding {
     let leaf = &served[0];
     let issuer_unknown = matches!(error, webpki::Error::UnknownIssuer);
     if leaf.self_signed && leaf.parsed() && (issuer_unknown || matches!(error, webpki::Error::CaUsedAsEndEntity)) {

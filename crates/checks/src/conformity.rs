@@ -7,7 +7,7 @@ use certscan_x509::certificate::CertInfo;
 
 /// Which rule set a certificate is held to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rules {
+pub(crate) enum Rules {
     /// RFC 5280 alone: private PKIs, self-signed certificates, `--ca-file` anchors.
     Rfc5280,
     /// RFC 5280 and the CA/Browser Forum Baseline Requirements: chains that end at a root of the

@@ -52,7 +52,7 @@ fn protocol_name(protocol: Protocol) -> &'static str {
 }
 
 /// The finding for an observation that is not a chain; `None` for a chain.
-pub fn failure_finding(observation: &Observation) -> Option<Finding> {
+pub(crate) fn failure_finding(observation: &Observation) -> Option<Finding> {
     Some(match observation {
         Observation::Chain { .. } => return None,
         Observation::Unresolved { error } => {
@@ -324,7 +324,7 @@ fn client_certificate_required(request: &ClientCertificateRequest, how: &str) ->
 /// without one after the handshake, optional otherwise). The second value is true when the
 /// server refused the connection for want of a client certificate, which explains any failure
 /// of the exchange that followed.
-pub fn handshake_facts_findings(facts: &HandshakeFacts) -> (Vec<Finding>, bool) {
+pub(crate) fn handshake_facts_findings(facts: &HandshakeFacts) -> (Vec<Finding>, bool) {
     let mut findings = Vec::new();
     if let SignatureCheck::Failed { scheme, error } = &facts.signature {
         findings.push(Finding::new(
@@ -356,7 +356,7 @@ pub fn handshake_facts_findings(facts: &HandshakeFacts) -> (Vec<Finding>, bool) 
 
 /// Why a TLS 1.2 cipher suite is one current clients refuse; `None` for the AEAD suites with
 /// ECDHE that they offer.
-pub fn obsolete_suite(suite: u16) -> Option<&'static str> {
+pub(crate) fn obsolete_suite(suite: u16) -> Option<&'static str> {
     Some(match suite {
         0xc02b | 0xc02c | 0xc02f | 0xc030 | 0xcca8 | 0xcca9 | 0x1301..=0x1303 => return None,
         0x009e | 0x009f | 0xccaa => "finite-field DHE key exchange",

@@ -15,7 +15,7 @@ const WEAK_SIGNATURES: &[(&str, &str)] = &[
 ];
 
 /// A weak key, if this certificate has one.
-pub fn weak_key(cert: &CertInfo, role: &str) -> Option<Finding> {
+pub(crate) fn weak_key(cert: &CertInfo, role: &str) -> Option<Finding> {
     let bits = cert.key.bits.unwrap_or(0);
     let why = match cert.key.kind.as_str() {
         "RSA" if bits < 2048 => format!("an RSA key of {bits} bits (at least 2048 are needed)"),
@@ -32,7 +32,7 @@ pub fn weak_key(cert: &CertInfo, role: &str) -> Option<Finding> {
 }
 
 /// A weak signature, if this certificate carries one that clients check.
-pub fn weak_signature(cert: &CertInfo, role: &str) -> Option<Finding> {
+pub(crate) fn weak_signature(cert: &CertInfo, role: &str) -> Option<Finding> {
     let (_, name) = WEAK_SIGNATURES.iter().find(|(oid, _)| *oid == cert.signature_oid)?;
     Some(Finding::new(
         CheckId::WeakSignature,

@@ -33,7 +33,7 @@ pub struct FileView {
     pub mode: String,
 }
 
-pub fn file_views(deploy: &DeployEvidence) -> Vec<FileView> {
+pub(crate) fn file_views(deploy: &DeployEvidence) -> Vec<FileView> {
     deploy
         .files
         .iter()
@@ -48,7 +48,7 @@ pub fn file_views(deploy: &DeployEvidence) -> Vec<FileView> {
 }
 
 /// Whether the key belongs to the certificate: `None` when it cannot be told.
-pub fn key_matches(leaf: &CertInfo, key: &PrivateKeyDer<'_>) -> Option<bool> {
+pub(crate) fn key_matches(leaf: &CertInfo, key: &PrivateKeyDer<'_>) -> Option<bool> {
     if let Ok(signing) = rustls::crypto::ring::sign::any_supported_type(key)
         && let Some(spki) = signing.public_key()
     {
@@ -113,7 +113,7 @@ fn allowed(account: &Account, o: &Ownership, bit: u32) -> bool {
 }
 
 /// Why `account` cannot read the file, if it cannot.
-pub fn unreadable_reason(account: &Account, facts: &FileFacts) -> Option<String> {
+pub(crate) fn unreadable_reason(account: &Account, facts: &FileFacts) -> Option<String> {
     for (dir, o) in facts.parents.iter().rev() {
         if !allowed(account, o, 1) {
             return Some(format!("it cannot enter {} ({})", dir.display(), describe(o)));
@@ -184,7 +184,7 @@ fn copied_file(line: &str) -> Option<&'static str> {
 
 /// What certbot's hooks for a lineage do with the renewed files: a hook that copies `cert.pem`
 /// where the full chain belongs, or copies files without any hook reloading a service.
-pub fn hook_findings(lineage: &Lineage) -> Vec<Finding> {
+pub(crate) fn hook_findings(lineage: &Lineage) -> Vec<Finding> {
     let mut findings = Vec::new();
     let reloaded = lineage.hooks.iter().any(|hook| hook.text.lines().any(reloads));
     let mut first_copy: Option<String> = None;
@@ -231,7 +231,7 @@ pub fn hook_findings(lineage: &Lineage) -> Vec<Finding> {
 
 /// Backends behind a reverse proxy that also listen beyond loopback: reachable without TLS,
 /// around the proxy.
-pub fn proxy_findings(backends: &[(String, u16)], listening: &[std::net::SocketAddr]) -> Vec<Finding> {
+pub(crate) fn proxy_findings(backends: &[(String, u16)], listening: &[std::net::SocketAddr]) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut seen = Vec::new();
     for (upstream, port) in backends {
@@ -468,7 +468,7 @@ pub fn check(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::Ta
 
 /// A chain file that holds the leaf alone: the fix names the file, and certbot's `cert.pem`
 /// (which belongs where only the certificate is wanted) is told apart.
-pub fn reword_leaf_only_file(evidence: &Evidence, _: &crate::Policy, result: &mut crate::TargetResult) {
+pub(crate) fn reword_leaf_only_file(evidence: &Evidence, _: &crate::Policy, result: &mut crate::TargetResult) {
     let certscan_model::evidence::Origin::File { path } = &evidence.origin else {
         return;
     };
@@ -497,7 +497,7 @@ pub fn reword_leaf_only_file(evidence: &Evidence, _: &crate::Policy, result: &mu
 
 /// Plain HTTP on a port of this machine that the proxy forwards to is the backend itself,
 /// reached around the proxy: it should not be reachable, rather than speak TLS.
-pub fn reword_proxy_backend(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
+pub(crate) fn reword_proxy_backend(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
     let certscan_model::evidence::Origin::Endpoint {
         port,
         address: Some(address),

@@ -88,7 +88,7 @@ pub fn pem(certificates: &[Vec<u8>]) -> String {
 }
 
 /// Says in the chain finding what the fetched issuers prove, and keeps the corrected chain.
-pub fn assess(result: &mut TargetResult, fetches: &[IssuerFetch], policy: &Policy) {
+pub(crate) fn assess(result: &mut TargetResult, fetches: &[IssuerFetch], policy: &Policy) {
     if fetches.is_empty() || result.chain.is_empty() {
         return;
     }

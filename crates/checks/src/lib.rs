@@ -5,7 +5,7 @@
 pub mod caa;
 pub mod chain;
 pub mod compliance;
-pub mod conformity;
+pub(crate) mod conformity;
 pub mod connection;
 pub mod crypto;
 pub mod deploy;
@@ -211,7 +211,7 @@ pub fn invalid_target(input: &str, error: &str) -> TargetResult {
 
 /// [`assess`], where a failure (a panic, which is a bug) becomes this target's UNKNOWN result
 /// instead of ending the run.
-pub fn assess_isolated(evidence: &Evidence, policy: &Policy) -> TargetResult {
+pub(crate) fn assess_isolated(evidence: &Evidence, policy: &Policy) -> TargetResult {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| assess(evidence, policy))) {
         Ok(result) => result,
         Err(payload) => {
@@ -236,7 +236,7 @@ pub type Check = fn(&Evidence, &Policy, &mut TargetResult);
 
 /// The checks, in the order they run. A new check is a function in the module of its subject
 /// and one line here.
-pub const CHECKS: &[Check] = &[
+pub(crate) const CHECKS: &[Check] = &[
     describe_origin,
     observation::check,
     capped,
@@ -257,7 +257,7 @@ const REWORDINGS: &[Check] = &[
 
 /// Analyses one piece of evidence: the checks, the wording for the setup in play, the compliance
 /// policy, then what `--ignore` accepts.
-pub fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
+pub(crate) fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
     if !matches!(evidence.observation, Observation::InternalError { .. }) {
         certscan_model::fault::injected_fault("analysis", &evidence.input);
     }

@@ -9,7 +9,7 @@ use certscan_x509::certificate::{CertInfo, SanEntry};
 
 /// Whether a DNS name is a syntactically valid presented (SAN) identifier; wildcards are
 /// allowed only as a whole left-most `*` label with at least two labels after it.
-pub fn valid_presented_dns(name: &str) -> bool {
+pub(crate) fn valid_presented_dns(name: &str) -> bool {
     let (wildcard, rest) = match name.strip_prefix("*.") {
         Some(rest) => (true, rest),
         None => (false, name),
@@ -22,7 +22,7 @@ pub fn valid_presented_dns(name: &str) -> bool {
 
 /// Whether a DNS name is a valid reference identifier (what a client connects to); it may end
 /// with a dot (an absolute name).
-pub fn valid_reference_dns(name: &str) -> bool {
+pub(crate) fn valid_reference_dns(name: &str) -> bool {
     let relative = name.strip_suffix('.').unwrap_or(name);
     name.len() <= 253 && valid_labels(relative)
 }
@@ -61,7 +61,7 @@ pub fn covers(leaf: &CertInfo, name: &str) -> bool {
 
 /// Whether a Common Name matches a name as OpenSSL-based clients that still read it do (an
 /// exact DNS name, a wildcard as in a SAN, or the textual IP address).
-pub fn cn_matches(cn: &str, name: &str) -> bool {
+pub(crate) fn cn_matches(cn: &str, name: &str) -> bool {
     match name.parse::<IpAddr>() {
         Ok(ip) => cn.parse::<IpAddr>().is_ok_and(|c| c == ip),
         Err(_) => dns_name_matches(cn, name),
@@ -69,7 +69,7 @@ pub fn cn_matches(cn: &str, name: &str) -> bool {
 }
 
 /// Whether a presented SAN DNS name covers the reference name.
-pub fn dns_name_matches(presented: &str, reference: &str) -> bool {
+pub(crate) fn dns_name_matches(presented: &str, reference: &str) -> bool {
     if !valid_presented_dns(presented) || !valid_reference_dns(reference) {
         return false;
     }
@@ -85,7 +85,7 @@ pub fn dns_name_matches(presented: &str, reference: &str) -> bool {
 }
 
 /// Whether the SANs cover a name (a DNS name, or an IP address matched against IP SANs only).
-pub fn sans_cover(sans: &[SanEntry], name: &str) -> bool {
+pub(crate) fn sans_cover(sans: &[SanEntry], name: &str) -> bool {
     match name.parse::<IpAddr>() {
         Ok(ip) => sans.iter().any(|san| matches!(san, SanEntry::Ip(s) if *s == ip)),
         Err(_) => sans
@@ -95,7 +95,7 @@ pub fn sans_cover(sans: &[SanEntry], name: &str) -> bool {
 }
 
 /// Why a name is not covered, when a SAN comes close: the usual wildcard and IP mistakes.
-pub fn near_miss(sans: &[SanEntry], name: &str) -> Option<String> {
+pub(crate) fn near_miss(sans: &[SanEntry], name: &str) -> Option<String> {
     let lower = name.trim_end_matches('.').to_ascii_lowercase();
     if let Ok(ip) = lower.parse::<IpAddr>() {
         if sans

@@ -11,7 +11,7 @@ pub use certscan_model::platform::Platform;
 
 /// Rewrites the generic fixes of certificate findings for the platform in play: where its
 /// certificate lives and how it is reloaded.
-pub fn adapt_remediations(platform: Platform, findings: &mut [Finding]) {
+pub(crate) fn adapt_remediations(platform: Platform, findings: &mut [Finding]) {
     let fix = match platform {
         Platform::Kurento => {
             "Kurento serves its secure WebSocket (port 8433, path /kurento) with the certificate named in /etc/kurento/kurento.conf.json (mediaServer.net.websocket.secure.certificate: one PEM file holding the full chain and the key, readable by the kurento account): replace it with a certificate from a CA, with the intermediate after the leaf, then systemctl restart kurento-media-server. Browsers reject a self-signed WSS certificate without showing a page, so WebRTC calls fail silently."
@@ -42,7 +42,7 @@ pub fn adapt_remediations(platform: Platform, findings: &mut [Finding]) {
 }
 
 /// What the certificate is, as Wazo's verification settings see it.
-pub struct ServedCertificate<'a> {
+pub(crate) struct ServedCertificate<'a> {
     pub leaf: &'a CertInfo,
     /// The chain validates to a root of the system's (Mozilla's) store: `verify_certificate:
     /// true` accepts it.
@@ -79,7 +79,7 @@ fn place(setting: &ClientSetting, key: &str) -> String {
 }
 
 /// Findings for Wazo's client settings against the certificate the services serve.
-pub fn wazo_findings(
+pub(crate) fn wazo_findings(
     settings: &[ClientSetting],
     served: &ServedCertificate<'_>,
     deploy: &DeployEvidence,
@@ -246,7 +246,7 @@ pub fn check(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::Ta
 
 /// The platform's own wording of findings: where its certificate lives and how it is reloaded,
 /// and, for Wazo, the hosts-file line that sends a daemon's name elsewhere than 127.0.0.1.
-pub fn reword(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
+pub(crate) fn reword(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
     let Some(platform) = policy.platform else { return };
     if platform == Platform::Wazo {
         reword_refused_daemon(evidence, result);

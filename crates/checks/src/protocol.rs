@@ -8,7 +8,7 @@ use certscan_model::evidence::{Answer, Exchange, TlsParameters};
 use certscan_model::finding::{CheckId, Finding};
 
 /// HSTS max-age below this (180 days) is short.
-pub const HSTS_MIN_SECONDS: u64 = 180 * 24 * 3600;
+pub(crate) const HSTS_MIN_SECONDS: u64 = 180 * 24 * 3600;
 
 /// Headers shown in the report.
 const SHOWN_HEADERS: &[&str] = &[
@@ -205,7 +205,7 @@ fn sip_findings(answer: &Answer) -> Vec<Finding> {
 }
 
 /// Findings for an exchange.
-pub fn exchange_findings(exchange: &Exchange) -> Vec<Finding> {
+pub(crate) fn exchange_findings(exchange: &Exchange) -> Vec<Finding> {
     match exchange {
         Exchange::Http {
             path,
@@ -243,7 +243,7 @@ pub fn exchange_findings(exchange: &Exchange) -> Vec<Finding> {
 }
 
 /// `tls.no_tls13` when TLS 1.2 was negotiated although 1.3 was offered.
-pub fn version_findings(tls: &TlsParameters) -> Vec<Finding> {
+pub(crate) fn version_findings(tls: &TlsParameters) -> Vec<Finding> {
     if tls.version == "TLSv1.2" {
         vec![Finding::new(
             CheckId::NoTls13,

@@ -372,7 +372,7 @@ fn hex_colon(bytes: &[u8]) -> String {
 /// What is known of the leaf's revocation, and the findings it gives. `stapled` is `Some` for
 /// an endpoint whose handshake completed (holding the staple, if any); `None` for files and
 /// failed handshakes, where no staple could be seen.
-pub fn assess(
+pub(crate) fn assess(
     leaf: &CertInfo,
     issuer: Option<&CertInfo>,
     stapled: Option<Option<&[u8]>>,

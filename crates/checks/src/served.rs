@@ -19,7 +19,11 @@ use crate::{
 pub const MAX_CHAIN_CERTIFICATES: usize = 100;
 
 /// Parses and checks a chain as served, leaf first (at most [`MAX_CHAIN_CERTIFICATES`]).
-pub fn assess_served_chain(result: &mut TargetResult, certificates: &[CertificateDer<'static>], policy: &Policy) {
+pub(crate) fn assess_served_chain(
+    result: &mut TargetResult,
+    certificates: &[CertificateDer<'static>],
+    policy: &Policy,
+) {
     if certificates.len() > MAX_CHAIN_CERTIFICATES {
         result.findings.push(Finding::new(
             CheckId::Capped,
@@ -39,7 +43,7 @@ pub fn assess_served_chain(result: &mut TargetResult, certificates: &[Certificat
 
 /// Checks the stapled OCSP response (`stapled` is `Some` when a staple could have been seen)
 /// and the answers `--revocation` fetched, against the leaf's issuer as served or given.
-pub fn assess_revocation(
+pub(crate) fn assess_revocation(
     result: &mut TargetResult,
     stapled: Option<Option<&[u8]>>,
     live: &[certscan_model::evidence::RevocationFetch],

@@ -50,7 +50,7 @@ impl Limit {
 
 /// Certificates that live fewer days than this get, by default, thresholds that are shares of
 /// their lifetime; longer-lived ones keep thresholds in days.
-pub const SHORT_LIVED_DAYS: i64 = 90;
+pub(crate) const SHORT_LIVED_DAYS: i64 = 90;
 /// The default share of its lifetime left that makes a short-lived certificate WARNING: a
 /// third, when ACME clients renew.
 pub const DEFAULT_WARNING_SHARE: f64 = 100.0 / 3.0;
@@ -80,7 +80,7 @@ impl Default for Thresholds {
 
 /// The thresholds in force for one certificate, in seconds left.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Effective {
+pub(crate) struct Effective {
     pub warning_seconds: i64,
     pub critical_seconds: i64,
     /// Whether they are shares of the certificate's lifetime.
@@ -91,7 +91,7 @@ pub struct Effective {
 
 impl Thresholds {
     /// The thresholds for a certificate valid from `not_before` to `not_after` (Unix times).
-    pub fn for_certificate(&self, not_before: i64, not_after: i64) -> Effective {
+    pub(crate) fn for_certificate(&self, not_before: i64, not_after: i64) -> Effective {
         let lifetime = not_after.saturating_sub(not_before);
         let (warning, critical) = if self.by_lifetime && lifetime < SHORT_LIVED_DAYS * 86_400 {
             (
@@ -124,7 +124,7 @@ pub fn days_text(seconds: i64) -> String {
 /// Findings for one certificate; `role` says what it is in the chain ("the leaf", ...).
 /// `needed` is false for a certificate that the validated path does not use: its expiry only
 /// affects clients that build another path, so it is a warning.
-pub fn validity_findings(
+pub(crate) fn validity_findings(
     cert: &CertInfo,
     role: &str,
     at_unix: i64,

@@ -41,7 +41,7 @@ pub fn as_json(ndjson: bool) -> String {
 }
 
 /// Parses every embedded entry; an error names the file. Used by `entries()` and by tests.
-pub fn parse_all() -> Result<Vec<Entry>, String> {
+pub(crate) fn parse_all() -> Result<Vec<Entry>, String> {
     CATALOG_SOURCES
         .iter()
         .map(|(file, text)| {

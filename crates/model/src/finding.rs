@@ -49,7 +49,7 @@ impl Finding {
 }
 
 /// Findings of one id kept whole on one target; beyond, they are collapsed into one.
-pub const MAX_REPEATED: usize = 5;
+pub(crate) const MAX_REPEATED: usize = 5;
 /// Details quoted in a collapsed finding.
 const QUOTED_WHEN_COLLAPSED: usize = 3;
 

@@ -7,7 +7,7 @@
 
 pub mod builtin;
 pub mod catalog;
-pub mod check_id;
+pub(crate) mod check_id;
 pub mod configured;
 pub mod evidence;
 pub mod fault;

@@ -74,7 +74,7 @@ impl Protocol {
     }
 
     /// The protocol conventionally served on a port, for targets given without a scheme.
-    pub fn for_port(port: u16) -> Protocol {
+    pub(crate) fn for_port(port: u16) -> Protocol {
         match port {
             5061 => Protocol::Sips,
             8433 => Protocol::Wss,

@@ -22,7 +22,7 @@ fn read_script(path: &Path) -> Option<String> {
 }
 
 /// The hooks a renewal configuration names.
-pub fn hooks_in_renewal_conf(text: &str) -> Vec<String> {
+pub(crate) fn hooks_in_renewal_conf(text: &str) -> Vec<String> {
     text.lines()
         .filter_map(|line| line.split_once('='))
         .filter(|(key, value)| {

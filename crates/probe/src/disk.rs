@@ -49,7 +49,7 @@ pub fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
 }
 
 /// The first private key in a PEM text, if any.
-pub fn key_from_pem(bytes: &[u8]) -> Option<KeyFound> {
+pub(crate) fn key_from_pem(bytes: &[u8]) -> Option<KeyFound> {
     let text = String::from_utf8_lossy(bytes);
     if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || text.contains("Proc-Type: 4,ENCRYPTED") {
         return Some(KeyFound::Encrypted);
@@ -68,7 +68,7 @@ pub fn key_from_pem(bytes: &[u8]) -> Option<KeyFound> {
 }
 
 /// Reads a key file (bounded, like certificate files).
-pub fn read_key_file(path: &Path) -> Result<Option<KeyFound>, String> {
+pub(crate) fn read_key_file(path: &Path) -> Result<Option<KeyFound>, String> {
     let bytes = super::file::read_bounded(path)?;
     Ok(key_from_pem(&bytes))
 }
@@ -142,7 +142,7 @@ fn searched_directories(path: &Path) -> Option<(Vec<std::path::PathBuf>, std::pa
 }
 
 /// Ownership facts of a file; `None` when it cannot be examined.
-pub fn file_facts(path: &Path, role: &'static str) -> Option<FileFacts> {
+pub(crate) fn file_facts(path: &Path, role: &'static str) -> Option<FileFacts> {
     let (searched, file_path) = searched_directories(path)?;
     let file = ownership(&file_path)?;
     // Nearest first, as the report lists them.

@@ -23,7 +23,7 @@ pub enum CaaAnswer {
 }
 
 /// Encodes a recursive CAA query for `name` (a dotted name, trailing dot optional).
-pub fn encode_query(id: u16, name: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn encode_query(id: u16, name: &str) -> Result<Vec<u8>, String> {
     let mut message = Vec::with_capacity(64);
     message.extend(id.to_be_bytes());
     message.extend([0x01, 0x00]); // RD
@@ -139,7 +139,7 @@ pub fn parse_response(id: u16, bytes: &[u8]) -> Result<(bool, CaaAnswer), String
 }
 
 /// Asks `server` for the CAA records of `name`: UDP first, TCP when the answer is truncated.
-pub async fn query_caa(server: SocketAddr, name: &str, limit: Duration) -> Result<CaaAnswer, String> {
+pub(crate) async fn query_caa(server: SocketAddr, name: &str, limit: Duration) -> Result<CaaAnswer, String> {
     let id: u16 = rand_id();
     let query = encode_query(id, name)?;
     let udp = async {

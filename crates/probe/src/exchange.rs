@@ -9,9 +9,9 @@ use super::tls::{Stream, connection_end_of};
 use certscan_model::evidence::{Answer, ConnectionEnd, Exchange, NoAnswer};
 
 /// The largest answer head read (status line and headers).
-pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_HEAD_BYTES: usize = 16 * 1024;
 /// What an exchange says when the server closed the connection before answering.
-pub const CLOSED_WITHOUT_ANSWER: &str = "the server closed the connection without answering";
+pub(crate) const CLOSED_WITHOUT_ANSWER: &str = "the server closed the connection without answering";
 /// Headers kept from an answer.
 const MAX_HEADERS: usize = 100;
 
@@ -248,7 +248,7 @@ pub async fn websocket(stream: Stream, host: &str, port: u16, path: &str) -> Exc
 }
 
 /// A SIP OPTIONS request (RFC 3261) for `sips:host`; provisional answers are skipped.
-pub async fn sip_options(stream: Stream, host: &str, port: u16) -> Exchange {
+pub(crate) async fn sip_options(stream: Stream, host: &str, port: u16) -> Exchange {
     let local = stream
         .get_ref()
         .0

@@ -20,7 +20,7 @@ pub enum Request<'a> {
 
 /// An `http://` URL taken apart.
 #[derive(Debug, PartialEq, Eq)]
-pub struct HttpUrl {
+pub(crate) struct HttpUrl {
     pub host: String,
     pub port: u16,
     /// The path and query, starting with `/`.
@@ -28,7 +28,7 @@ pub struct HttpUrl {
 }
 
 /// Takes an `http://` URL apart; other schemes are refused with a reason.
-pub fn parse_url(url: &str) -> Result<HttpUrl, String> {
+pub(crate) fn parse_url(url: &str) -> Result<HttpUrl, String> {
     let rest = match url.get(..7) {
         Some(scheme) if scheme.eq_ignore_ascii_case("http://") => &url[7..],
         _ => return Err(format!("{url} is not an http:// URL (only plain HTTP is fetched)")),

@@ -12,7 +12,7 @@ use x509_parser::asn1_rs::{Any, FromDer};
 use certscan_model::evidence::Observation;
 
 /// Files larger than this are not certificate files.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The certificates of a file, for files that only serve as references (`--ca-file`,
 /// `--compare`, `--copy`, CA files named in configurations).
@@ -41,7 +41,7 @@ pub fn system_trust_anchors() -> Result<Vec<CertificateDer<'static>>, String> {
 }
 
 /// `.p12` and `.pfx` files are PKCS#12 keystores.
-pub fn is_pkcs12(path: &Path) -> bool {
+pub(crate) fn is_pkcs12(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("p12") || e.eq_ignore_ascii_case("pfx"))
 }

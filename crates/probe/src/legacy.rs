@@ -50,16 +50,11 @@ fn u16_list(values: &[u16]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_be_bytes()).collect()
 }
 
-/// The ClientHello record offering TLS 1.0 to 1.2; `sni` is sent as server_name when given.
-pub fn client_hello(sni: Option<&str>, random: [u8; 32]) -> Vec<u8> {
-    client_hello_up_to(sni, random, TLS12)
-}
-
 /// TLS 1.2 on the wire.
 pub const TLS12: u16 = 0x0303;
 
 /// The ClientHello record offering TLS 1.0 up to `highest` (0x0301 TLS 1.0 ... 0x0303 TLS 1.2).
-pub fn client_hello_up_to(sni: Option<&str>, random: [u8; 32], highest: u16) -> Vec<u8> {
+pub(crate) fn client_hello_up_to(sni: Option<&str>, random: [u8; 32], highest: u16) -> Vec<u8> {
     let mut body = highest.clamp(0x0301, TLS12).to_be_bytes().to_vec();
     body.extend(random);
     body.push(0); // no session id
@@ -227,7 +222,7 @@ pub fn classify_answer(bytes: &[u8]) -> LegacyHello {
 /// Sends the ClientHello offering versions up to `highest` on a connection (made afresh, after a
 /// STARTTLS opening when the port has one) and reads the answer up to ServerHelloDone (at most
 /// [`MAX_ANSWER_BYTES`]). Nothing is sent after it. The caller bounds the time.
-pub async fn hello_on(mut stream: TcpStream, sni: Option<&str>, highest: u16) -> LegacyHello {
+pub(crate) async fn hello_on(mut stream: TcpStream, sni: Option<&str>, highest: u16) -> LegacyHello {
     let mut random = [0u8; 32];
     let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random);
     if let Err(e) = stream.write_all(&client_hello_up_to(sni, random, highest)).await {
@@ -290,14 +285,18 @@ mod tests {
 
     #[test]
     fn client_hello_is_a_well_formed_tls_1_2_record() {
-        let hello = client_hello(Some("example.com"), [7; 32]);
+        let hello = client_hello_up_to(Some("example.com"), [7; 32], TLS12);
         assert_eq!(&hello[..3], &[0x16, 0x03, 0x01]);
         assert_eq!(u16::from_be_bytes([hello[3], hello[4]]) as usize, hello.len() - 5);
         assert_eq!(hello[5], 0x01);
         assert_eq!(u24(&hello[6..9]), hello.len() - 9);
         assert_eq!(&hello[9..11], &[0x03, 0x03]);
         assert!(hello.windows(11).any(|w| w == b"example.com"));
-        assert!(!client_hello(None, [7; 32]).windows(11).any(|w| w == b"example.com"));
+        assert!(
+            !client_hello_up_to(None, [7; 32], TLS12)
+                .windows(11)
+                .any(|w| w == b"example.com")
+        );
     }
 
     #[test]

@@ -282,7 +282,7 @@ async fn probe_endpoint(target: &Target, address: IpAddr, options: &ProbeOptions
 }
 
 /// What a failed `connect` means, by its errno: a refusal, or whose problem it is.
-pub fn connect_failure(error: &std::io::Error) -> Observation {
+pub(crate) fn connect_failure(error: &std::io::Error) -> Observation {
     use rustix::io::Errno;
     let errno = Errno::from_io_error(error);
     let failure = match errno {

@@ -34,7 +34,7 @@ pub fn listening(root: &Path) -> Result<Vec<SocketAddr>, String> {
 }
 
 /// The listening sockets of one table's text.
-pub fn parse_table(text: &str) -> Vec<SocketAddr> {
+pub(crate) fn parse_table(text: &str) -> Vec<SocketAddr> {
     text.lines()
         .skip(1)
         .filter_map(|line| {

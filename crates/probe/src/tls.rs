@@ -23,7 +23,7 @@ use certscan_model::evidence::{
 };
 
 /// How many of the server's first bytes are kept, to recognise a plaintext answer.
-pub const FIRST_BYTES: usize = 256;
+pub(crate) const FIRST_BYTES: usize = 256;
 
 /// What the server presented during the handshake, recorded as it happened (so it survives a
 /// handshake that fails later).
@@ -176,7 +176,7 @@ impl RecordingStream {
 }
 
 /// An established TLS connection to a server.
-pub type Stream = tokio_rustls::client::TlsStream<RecordingStream>;
+pub(crate) type Stream = tokio_rustls::client::TlsStream<RecordingStream>;
 
 impl AsyncRead for RecordingStream {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
@@ -359,7 +359,7 @@ pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &
 /// With TLS 1.3 a server that requires a client certificate says so only after the client's
 /// last handshake message: waits up to `limit` for it to end the connection when nothing else
 /// will be read. Returns how it ended it, if it did.
-pub async fn end_after_handshake(stream: &mut Stream, limit: std::time::Duration) -> Option<ConnectionEnd> {
+pub(crate) async fn end_after_handshake(stream: &mut Stream, limit: std::time::Duration) -> Option<ConnectionEnd> {
     use tokio::io::AsyncReadExt;
     let mut byte = [0u8; 1];
     match tokio::time::timeout(limit, stream.read(&mut byte)).await {
@@ -379,7 +379,7 @@ fn version_name(version: rustls::ProtocolVersion) -> String {
 
 /// How the server ended the connection, when an I/O error on it says so: a fatal alert, or a
 /// close or reset.
-pub fn connection_end_of(e: &std::io::Error) -> Option<ConnectionEnd> {
+pub(crate) fn connection_end_of(e: &std::io::Error) -> Option<ConnectionEnd> {
     match classify_io_error(e) {
         HandshakeError::AlertReceived(alert) => Some(ConnectionEnd::Alert(alert)),
         HandshakeError::Reset | HandshakeError::Closed => Some(ConnectionEnd::Closed),
@@ -387,7 +387,7 @@ pub fn connection_end_of(e: &std::io::Error) -> Option<ConnectionEnd> {
     }
 }
 
-pub fn classify_io_error(e: &std::io::Error) -> HandshakeError {
+pub(crate) fn classify_io_error(e: &std::io::Error) -> HandshakeError {
     if let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
         return match tls {
             rustls::Error::AlertReceived(alert) => HandshakeError::AlertReceived(*alert),

@@ -106,7 +106,7 @@ pub fn write_ndjson_target_line(out: &mut Vec<u8>, target: &TargetResult) {
 }
 
 /// The NDJSON line that ends a run: the document's fields but the targets.
-pub fn ndjson_summary_line(run: &Run) -> String {
+pub(crate) fn ndjson_summary_line(run: &Run) -> String {
     let mut text = serde_json::to_string(&document(run, true)).unwrap_or_default();
     text.push('\n');
     text

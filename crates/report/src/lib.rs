@@ -13,7 +13,7 @@ use certscan_checks::TargetResult;
 use certscan_model::status::Status;
 
 /// Version of the JSON document's layout (`schema/report.schema.json`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -155,12 +155,12 @@ impl Run {
     }
 
     /// How many findings `--ignore` removed, over all targets.
-    pub fn ignored_count(&self) -> usize {
+    pub(crate) fn ignored_count(&self) -> usize {
         self.tally.ignored
     }
 
     /// The gate's settings as one clause for summary lines, when any is not the default.
-    pub fn gate_note(&self) -> Option<String> {
+    pub(crate) fn gate_note(&self) -> Option<String> {
         let mut parts = Vec::new();
         if self.gate.fail_on != FailOn::Warning {
             parts.push(format!(
@@ -210,7 +210,7 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// [`printable`], keeping line breaks (for table cells that hold several lines).
-pub fn printable_lines(text: &str) -> String {
+pub(crate) fn printable_lines(text: &str) -> String {
     text.split('\n')
         .map(|line| printable(line).into_owned())
         .collect::<Vec<_>>()

@@ -14,7 +14,7 @@ use certscan_model::status::{Severity, Status};
 use certscan_x509::certificate::CertInfo;
 
 /// Width used when the output is not a terminal and COLUMNS is not set.
-pub const DEFAULT_WIDTH: u16 = 120;
+pub(crate) const DEFAULT_WIDTH: u16 = 120;
 /// Narrower than this, a reported width is not believed.
 const MIN_WIDTH: u16 = 60;
 
@@ -104,7 +104,7 @@ fn paint(text: String, status: Status, color: bool) -> Cell {
 /// `next` (both count toward the width). A word that does not fit after the prefix (a path, a
 /// command) gets a line of its own, whole, indented as far as the width allows. Line breaks in
 /// the text are kept.
-pub fn wrap(text: &str, first: &str, next: &str, width: usize) -> String {
+pub(crate) fn wrap(text: &str, first: &str, next: &str, width: usize) -> String {
     let mut out = String::new();
     let mut prefix = first;
     for paragraph in text.split('\n') {

@@ -34,7 +34,7 @@ pub fn name_text(der: &[u8]) -> Option<String> {
 /// A parsed name as text, exactly as x509-parser's `Display` writes it (`CN=a, O=b`, `+`
 /// between the attributes of one RDN, non-string values in upper-case hex), in one buffer
 /// instead of a few allocations per attribute.
-pub fn name_string(name: &X509Name<'_>) -> String {
+pub(crate) fn name_string(name: &X509Name<'_>) -> String {
     let mut out = String::with_capacity(name.as_raw().len());
     for (i, rdn) in name.iter().enumerate() {
         if i > 0 {
@@ -112,7 +112,7 @@ pub fn hex(bytes: &[u8], separator: &str) -> String {
 }
 
 /// Lowercase hex pairs separated by colons, as OpenSSL and x509-parser print serial numbers.
-pub fn serial_hex(bytes: &[u8]) -> String {
+pub(crate) fn serial_hex(bytes: &[u8]) -> String {
     hex_with_digits(bytes, ":", b"0123456789abcdef")
 }
 

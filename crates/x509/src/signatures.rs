@@ -17,7 +17,7 @@ const REMEMBERED_AT_MOST: usize = 65_536;
 
 /// The signatures verified so far, shared by every validation of a run.
 #[derive(Clone)]
-pub struct VerifiedSignatures {
+pub(crate) struct VerifiedSignatures {
     digests: Arc<Mutex<HashSet<[u8; 32]>>>,
     limit: usize,
 }
