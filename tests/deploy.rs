@@ -746,6 +746,49 @@ fn kazoo_ui_api_urls_must_be_https_and_are_scanned() {
 }
 
 #[test]
+fn a_kazoo_ui_configuration_that_exists_but_cannot_be_read_is_said_not_skipped() {
+    let pki = Pki::new();
+    let root = pki.dir.path().join("root");
+    let js = root.join("var/www/monster-ui/js");
+    // Where Monster UI's config.js is not installed, it is looked for elsewhere, silently.
+    std::fs::create_dir_all(&js).unwrap();
+    let root_arg = root.display().to_string();
+    let file = pki.write(
+        "leaf.pem",
+        &common::pki::self_signed(&LeafSpec::new(&["kazoo.example.test"])).pem,
+    );
+    let none = certscan(&[
+        "--profile",
+        "kazoo",
+        "--config-root",
+        &root_arg,
+        "--file",
+        &file,
+        "--at",
+        AT,
+    ]);
+    assert_ne!(none.code, 3, "{}", none.stderr);
+    // A config.js that is there but cannot be read is a usage error that names it.
+    std::fs::create_dir_all(js.join("config.js")).unwrap();
+    let unreadable = certscan(&[
+        "--profile",
+        "kazoo",
+        "--config-root",
+        &root_arg,
+        "--file",
+        &file,
+        "--at",
+        AT,
+    ]);
+    assert_eq!(unreadable.code, 3, "{}", unreadable.stdout);
+    assert!(
+        unreadable.stderr.contains("--config-root:") && unreadable.stderr.contains("config.js is a directory"),
+        "{}",
+        unreadable.stderr
+    );
+}
+
+#[test]
 fn permissions_are_judged_along_certbots_symlinks_as_the_account_walks_them() {
     let pki = Pki::new();
     std::fs::set_permissions(pki.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();

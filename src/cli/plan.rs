@@ -474,8 +474,11 @@ impl Sources {
             "var/www/monster-ui/js/config.js",
         ] {
             let path = root.join(candidate);
-            let Ok(bytes) = probe::file::read_bounded(&path) else {
-                continue;
+            let bytes = match probe::file::read_bounded(&path) {
+                Ok(bytes) => bytes,
+                // Monster UI is installed in one of these places, not both.
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => return Err(format!("--config-root: {e}")),
             };
             let urls = certscan_platforms::kazoo::api_urls(&String::from_utf8_lossy(&bytes))
                 .map_err(|e| format!("--config-root: {}: {e}", path.display()))?;

@@ -216,7 +216,7 @@ fn load_file(path: &Path, root: &Path, depth: usize, budget: &mut usize) -> Resu
         return Err(format!("{}: too many nested or included files", path.display()));
     }
     *budget -= 1;
-    let bytes = certscan_probe::file::read_bounded(path)?;
+    let bytes = certscan_probe::file::read_bounded(path).map_err(|e| e.to_string())?;
     let directives = parse(&String::from_utf8_lossy(&bytes), &path.display().to_string())?;
     resolve_includes(directives, root, depth, budget)
 }

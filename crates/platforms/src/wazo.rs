@@ -165,7 +165,7 @@ fn merge_service(root: &Path, service_dir: &Path, service: &str) -> Result<Merge
     let mut files = vec![service_dir.join("config.yml")];
     files.extend(yaml_files(&service_dir.join("conf.d")));
     for file in files.into_iter().filter(|f| f.is_file()).take(MAX_FILES_PER_SERVICE) {
-        let bytes = certscan_probe::file::read_bounded(&file)?;
+        let bytes = certscan_probe::file::read_bounded(&file).map_err(|e| e.to_string())?;
         let shown = Path::new("/").join(file.strip_prefix(root).unwrap_or(&file));
         merged.apply(service, &String::from_utf8_lossy(&bytes), &shown)?;
     }

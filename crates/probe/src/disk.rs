@@ -17,7 +17,12 @@ use rustls::pki_types::{PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, P
 /// fails, failures are observations.
 pub fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
     let (observation, key) = match super::file::read_bounded(path) {
-        Err(error) => (Observation::FileUnreadable { error }, None),
+        Err(error) => (
+            Observation::FileUnreadable {
+                error: error.to_string(),
+            },
+            None,
+        ),
         Ok(bytes) if super::file::is_pkcs12(path) => super::file::read_pkcs12(&bytes, pkcs12_password.unwrap_or("")),
         Ok(bytes) => (super::file::chain_from_bytes(&bytes), key_from_pem(&bytes)),
     };
@@ -69,7 +74,7 @@ pub(crate) fn key_from_pem(bytes: &[u8]) -> Option<KeyFound> {
 
 /// Reads a key file (bounded, like certificate files).
 pub(crate) fn read_key_file(path: &Path) -> Result<Option<KeyFound>, String> {
-    let bytes = super::file::read_bounded(path)?;
+    let bytes = super::file::read_bounded(path).map_err(|e| e.to_string())?;
     Ok(key_from_pem(&bytes))
 }
 

@@ -3,7 +3,7 @@
 //! CA Issuers answer (DER, PEM or a PKCS#7 bundle).
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::{self, SectionKind};
@@ -18,7 +18,9 @@ pub(crate) const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// `--compare`, `--copy`, CA files named in configurations).
 pub fn read_certificates(path: &Path, pkcs12_password: Option<&str>) -> Result<Vec<CertificateDer<'static>>, String> {
     let observation = match read_bounded(path) {
-        Err(error) => Observation::FileUnreadable { error },
+        Err(error) => Observation::FileUnreadable {
+            error: error.to_string(),
+        },
         Ok(bytes) if is_pkcs12(path) => read_pkcs12(&bytes, pkcs12_password.unwrap_or("")).0,
         Ok(bytes) => chain_from_bytes(&bytes),
     };
@@ -106,26 +108,44 @@ pub fn read_pkcs12(bytes: &[u8], password: &str) -> (Observation, Option<certsca
     )
 }
 
-pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+/// The whole of a file of at most [`MAX_FILE_BYTES`], which is not a folder.
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
+    let at = || path.to_path_buf();
+    let file = std::fs::File::open(path).map_err(|source| ReadError::Open { path: at(), source })?;
     let meta = file
         .metadata()
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|source| ReadError::Read { path: at(), source })?;
     if meta.is_dir() {
-        return Err(format!("{} is a directory, not a certificate file", path.display()));
+        return Err(ReadError::Directory { path: at() });
     }
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|source| ReadError::Read { path: at(), source })?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "{} is larger than {} MiB",
-            path.display(),
-            MAX_FILE_BYTES / 1024 / 1024
-        ));
+        return Err(ReadError::TooLarge { path: at() });
     }
     Ok(bytes)
+}
+
+/// Why a file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot open {}: {source}", path.display())]
+    Open { path: PathBuf, source: std::io::Error },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{} is a directory, not a certificate file", path.display())]
+    Directory { path: PathBuf },
+    #[error("{} is larger than {} MiB", path.display(), MAX_FILE_BYTES / 1024 / 1024)]
+    TooLarge { path: PathBuf },
+}
+
+impl ReadError {
+    /// Whether the file does not exist (as opposed to existing and not being readable).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ReadError::Open { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    }
 }
 
 /// 1.2.840.113549.1.7.2, PKCS#7 signedData.
