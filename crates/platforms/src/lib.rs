@@ -1,5 +1,7 @@
-//! What services are configured with: configuration files read into extra targets (the
-//! certificate files they name, and the ports that should serve them), so every check applies.
+//! What services are configured with: nginx, certbot, Wazo and Kazoo configurations read into
+//! extra targets (the certificate files they name, and the ports that should serve them), so
+//! every check applies; the platform profiles that expand a host into its ports; and each
+//! platform's reload command.
 
 pub mod certbot;
 pub mod kazoo;

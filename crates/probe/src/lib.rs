@@ -1,5 +1,7 @@
 //! Network and file I/O: resolves targets, connects to every address concurrently, performs the
-//! TLS handshake and records what each endpoint served. Nothing here judges what it saw.
+//! TLS handshake and the protocol's exchange, and records what each endpoint served; reads
+//! certificate, key and hosts files, the system's trust store, and DNS. Nothing here judges
+//! what it saw: that is `certscan-checks`' work.
 
 pub mod disk;
 pub mod dns;

@@ -1,5 +1,5 @@
-//! Rendering: the whole run as a table, a JSON document or a Nagios check result. Reports only
-//! format what the analysis decided.
+//! Rendering: the whole run as a table, a JSON document, NDJSON lines, a Nagios check result,
+//! JUnit XML or Prometheus metrics. Reports only format what the checks decided.
 
 pub mod json;
 pub mod junit;
