@@ -52,6 +52,34 @@ fn a_nagios_check_with_a_dead_dns_server_ends_within_its_timeout() {
 }
 
 #[test]
+fn a_name_resolution_that_never_ends_is_cut_by_the_run_deadline() {
+    let servers = Servers::new();
+    let dns = start_silent(&servers).to_string();
+    let target = format!("{NAME}:443");
+    let args: Vec<String> = [
+        target.as_str(),
+        "--dns-server",
+        &dns,
+        "--timeout",
+        "10",
+        "--deadline",
+        "1.5",
+        "--format",
+        "json",
+        "--at",
+        AT,
+    ]
+    .map(String::from)
+    .to_vec();
+    let (out, took) = timed(&args);
+    assert!(took < Duration::from_millis(2_500), "took {took:?}");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(ids(&doc, 0), ["certscan.deadline"], "{doc:#}");
+    assert!(detail(&doc, 0, "certscan.deadline").contains("resolv"), "{doc:#}");
+    assert_eq!(out.code, 3);
+}
+
+#[test]
 fn endpoints_the_deadline_leaves_no_time_for_are_unknown_and_the_others_reported() {
     let (pki, servers) = (Pki::new(), Servers::new());
     let good = NAME;

@@ -57,6 +57,63 @@ pub struct ProbeOptions {
     pub minimum_version: Option<u16>,
 }
 
+impl ProbeOptions {
+    /// The time a step started now may take: `-t`, cut short by the run's deadline.
+    pub fn budget(&self) -> Budget {
+        Budget::starting_now(self.timeout, self.deadline)
+    }
+}
+
+/// The time one step may take: its own timeout (`-t`), or less when the run's deadline
+/// (`--deadline`) comes first. One type, so that every step (name resolution, connect,
+/// handshake, exchange) is bounded the same way.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    started: Instant,
+    /// When the step's own timeout ends.
+    own: Instant,
+    /// When the step must end: its own timeout or the run's deadline, whichever is first.
+    pub ends: Instant,
+    timeout: Duration,
+}
+
+impl Budget {
+    pub fn starting_now(timeout: Duration, deadline: Option<Instant>) -> Budget {
+        let started = Instant::now();
+        let own = started + timeout;
+        Budget {
+            started,
+            own,
+            ends: deadline.map_or(own, |run| run.min(own)),
+            timeout,
+        }
+    }
+
+    /// Whether the run's deadline leaves the step no time at all.
+    pub fn is_spent(&self) -> bool {
+        self.ends <= self.started
+    }
+
+    /// How long the step is given.
+    pub fn given(&self) -> Duration {
+        self.ends.saturating_duration_since(self.started)
+    }
+
+    /// What a step that ran out of time in `phase` observed: a timeout, or the run's deadline
+    /// when that cut the step noticeably short (not the server's fault).
+    pub fn ran_out(&self, phase: Phase) -> Observation {
+        let seconds = self.given().as_secs_f64();
+        if self.own.saturating_duration_since(self.ends) > self.timeout / 10 {
+            Observation::DeadlineReached {
+                phase: Some(phase),
+                seconds,
+            }
+        } else {
+            Observation::TimedOut { phase, seconds }
+        }
+    }
+}
+
 /// A callback run after each endpoint is probed.
 #[derive(Clone)]
 pub struct Progress(pub Arc<dyn Fn() + Send + Sync>);
@@ -189,6 +246,10 @@ async fn resolve(target: &Target, options: &ProbeOptions) -> Result<Vec<IpAddr>,
         Host::Ip(ip) => return Ok(vec![*ip]),
         Host::Dns(name) => name,
     };
+    let budget = options.budget();
+    if budget.is_spent() {
+        return Err(not_started(options));
+    }
     if let Some(pin) = options
         .resolve_pins
         .iter()
@@ -207,11 +268,8 @@ async fn resolve(target: &Target, options: &ProbeOptions) -> Result<Vec<IpAddr>,
             });
         };
         let resolver = dns::resolver(dns).map_err(|error| Observation::Unresolved { error })?;
-        return match tokio::time::timeout(options.timeout, resolver.lookup_ip(format!("{name}."))).await {
-            Err(_) => Err(Observation::TimedOut {
-                phase: Phase::Resolve,
-                seconds: options.timeout.as_secs_f64(),
-            }),
+        return match timeout_at(budget.ends, resolver.lookup_ip(format!("{name}."))).await {
+            Err(_) => Err(budget.ran_out(Phase::Resolve)),
             Ok(Err(e)) if e.is_no_records_found() => Err(Observation::Unresolved {
                 error: "no address in the hosts file or DNS".into(),
             }),
@@ -220,11 +278,8 @@ async fn resolve(target: &Target, options: &ProbeOptions) -> Result<Vec<IpAddr>,
         };
     }
     let lookup = tokio::net::lookup_host((name.as_str(), target.port));
-    match tokio::time::timeout(options.timeout, lookup).await {
-        Err(_) => Err(Observation::TimedOut {
-            phase: Phase::Resolve,
-            seconds: options.timeout.as_secs_f64(),
-        }),
+    match timeout_at(budget.ends, lookup).await {
+        Err(_) => Err(budget.ran_out(Phase::Resolve)),
         Ok(Err(e)) => Err(Observation::Unresolved { error: e.to_string() }),
         Ok(Ok(addresses)) => {
             let mut unique: Vec<IpAddr> = Vec::new();
@@ -261,23 +316,14 @@ fn alpn_for(protocol: Protocol) -> &'static [&'static [u8]] {
 async fn probe_endpoint(target: &Target, address: IpAddr, options: &ProbeOptions) -> Evidence {
     certscan_model::fault::injected_fault("probe", &target.input);
     let sni = sni_for(target, options.sni.clone());
-    // The endpoint's own timeout, or less when the run's deadline comes first.
-    let start = Instant::now();
-    let own = start + options.timeout;
-    let deadline = options.deadline.map_or(own, |run| run.min(own));
-    if deadline <= start {
+    let budget = options.budget();
+    if budget.is_spent() {
         return endpoint_evidence(target, Some(address), sni, target.protocol, not_started(options));
     }
-    let given = deadline.saturating_duration_since(start);
-    let (observation, protocol) = connect_and_exchange(target, address, sni.as_deref(), deadline, given, options).await;
+    let (observation, protocol) =
+        connect_and_exchange(target, address, sni.as_deref(), budget.ends, budget.given(), options).await;
     let observation = match observation {
-        // Cut noticeably short by the run's deadline: not the server's fault.
-        Observation::TimedOut { phase, seconds } if own.saturating_duration_since(deadline) > options.timeout / 10 => {
-            Observation::DeadlineReached {
-                phase: Some(phase),
-                seconds,
-            }
-        }
+        Observation::TimedOut { phase, .. } => budget.ran_out(phase),
         other => other,
     };
     endpoint_evidence(target, Some(address), sni, protocol, observation)
