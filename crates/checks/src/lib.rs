@@ -98,7 +98,7 @@ pub struct ExpiryThresholds {
 }
 
 /// Everything known about one target (one address of an endpoint, or one file).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct TargetResult {
     pub input: String,
     pub host: Option<String>,
@@ -131,10 +131,8 @@ pub struct TargetResult {
     /// The stapled OCSP response and the answers `--revocation` fetched, checked.
     pub revocation: Option<revocation::RevocationView>,
     /// What `--fetch-issuer` fetched from the chain's CA Issuers URLs.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fetched_issuers: Vec<issuers::FetchedIssuerView>,
     /// The chain that validates once the fetched issuers are added, as PEM (leaf first).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub corrected_chain: Option<String>,
     pub findings: Vec<Finding>,
     /// Check ids of the findings that `--ignore` removed here.

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::wire::Target;
 use super::{Run, SCHEMA_VERSION, Summary};
 use certscan_checks::TargetResult;
 use certscan_model::status::Status;
@@ -28,7 +29,7 @@ struct Document<'a> {
     summary: Summary,
     gate: &'a super::Gate,
     #[serde(skip_serializing_if = "Option::is_none")]
-    targets: Option<&'a [TargetResult]>,
+    targets: Option<Vec<Target<'a>>>,
 }
 
 /// An NDJSON line for one target: its result as in the document's `targets`, marked.
@@ -36,7 +37,7 @@ struct Document<'a> {
 struct TargetLine<'a> {
     record: &'static str,
     #[serde(flatten)]
-    target: &'a TargetResult,
+    target: Target<'a>,
 }
 
 #[derive(Serialize)]
@@ -80,7 +81,7 @@ fn document(run: &Run, ndjson: bool) -> Document<'_> {
         exit_code: run.exit_code(),
         summary: run.summary(),
         gate: &run.gate,
-        targets: (!ndjson).then_some(run.targets.as_slice()),
+        targets: (!ndjson).then(|| run.targets.iter().map(Target::from).collect()),
     }
 }
 
@@ -95,7 +96,7 @@ pub fn render(run: &Run) -> String {
 pub fn write_ndjson_target_line(out: &mut Vec<u8>, target: &TargetResult) {
     let line = TargetLine {
         record: "target",
-        target,
+        target: Target::from(target),
     };
     let start = out.len();
     match serde_json::to_writer(&mut *out, &line) {

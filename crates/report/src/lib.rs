@@ -6,6 +6,7 @@ pub mod junit;
 pub mod nagios;
 pub mod prometheus;
 pub mod table;
+mod wire;
 
 use serde::Serialize;
 

@@ -2,7 +2,6 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::oid_registry::{OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS, OID_PKIX_ACCESS_DESCRIPTOR_OCSP};
 use x509_parser::prelude::*;
@@ -11,9 +10,8 @@ use x509_parser::public_key::PublicKey;
 use crate::der::{hex, serial_hex};
 
 /// Public key type and size.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyInfo {
-    #[serde(rename = "type")]
     pub kind: String,
     pub bits: Option<u32>,
 }
@@ -37,7 +35,7 @@ impl SanEntry {
 }
 
 /// What certscan knows about one served certificate.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct CertInfo {
     pub subject: String,
     pub issuer: String,
@@ -53,78 +51,49 @@ pub struct CertInfo {
     pub self_signed: bool,
     pub is_ca: bool,
     /// Why the certificate could not be parsed; the other fields are then empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parse_error: Option<String>,
 
-    #[serde(skip)]
     pub der: Vec<u8>,
-    #[serde(skip)]
     pub subject_raw: Vec<u8>,
-    #[serde(skip)]
     pub issuer_raw: Vec<u8>,
-    #[serde(skip)]
     pub authority_key_id: Option<Vec<u8>>,
-    #[serde(skip)]
     pub subject_key_id: Option<Vec<u8>>,
-    #[serde(skip)]
     pub san_entries: Vec<SanEntry>,
-    #[serde(skip)]
     pub has_san_extension: bool,
-    #[serde(skip)]
     pub common_names: Vec<String>,
-    #[serde(skip)]
     pub ca_issuers_urls: Vec<String>,
     /// The OCSP responders the authority information access extension names.
-    #[serde(skip)]
     pub ocsp_urls: Vec<String>,
     /// The URIs of the CRL distribution points.
-    #[serde(skip)]
     pub crl_urls: Vec<String>,
     /// The TLS feature extension asks for a stapled OCSP response (status_request, "must-staple").
-    #[serde(skip)]
     pub must_staple: bool,
     /// The extended key usage allows signing OCSP responses.
-    #[serde(skip)]
     pub ocsp_signing: bool,
     /// The subjectPublicKey bits (what OCSP hashes to name an issuer's key).
-    #[serde(skip)]
     pub key_bits: Vec<u8>,
-    #[serde(skip)]
     pub not_before_unix: i64,
-    #[serde(skip)]
     pub not_after_unix: i64,
-    #[serde(skip)]
     pub signature_oid: String,
     /// The SubjectPublicKeyInfo, DER.
-    #[serde(skip)]
     pub spki_der: Vec<u8>,
     /// The RSA modulus without leading zeros, for RSA keys.
-    #[serde(skip)]
     pub rsa_modulus: Option<Vec<u8>>,
     /// The serial number's DER content octets.
-    #[serde(skip)]
     pub serial_raw: Vec<u8>,
-    #[serde(skip)]
     pub has_extended_key_usage: bool,
     /// Whether basicConstraints is marked critical, when present.
-    #[serde(skip)]
     pub basic_constraints_critical: Option<bool>,
     /// Whether keyUsage allows keyCertSign, when keyUsage is present.
-    #[serde(skip)]
     pub key_cert_sign: Option<bool>,
     /// Critical extensions that are not understood (their OIDs).
-    #[serde(skip)]
     pub unknown_critical_extensions: Vec<String>,
     /// Extensions that do not parse (their OIDs).
-    #[serde(skip)]
     pub malformed_extensions: Vec<String>,
-    #[serde(skip)]
     pub extended_key_usage_critical: bool,
     /// The authority key identifier names the issuer's issuer or serial, not only a key id.
-    #[serde(skip)]
     pub authority_key_id_has_issuer_fields: bool,
     /// Name constraints: (marked critical, holds no subtree at all), when present.
-    #[serde(skip)]
     pub name_constraints: Option<(bool, bool)>,
 }
 

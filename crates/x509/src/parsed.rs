@@ -132,11 +132,9 @@ mod tests {
         params.self_signed(&key).unwrap().der().to_vec()
     }
 
+    /// Every field alike.
     fn same_info(a: &CertInfo, b: &CertInfo) -> bool {
-        serde_json::to_value(a).unwrap() == serde_json::to_value(b).unwrap()
-            && a.der == b.der
-            && a.san_entries == b.san_entries
-            && a.not_after_unix == b.not_after_unix
+        format!("{a:?}") == format!("{b:?}")
     }
 
     #[test]
