@@ -13,7 +13,7 @@ use tokio::sync::{Notify, OnceCell, Semaphore, mpsc};
 use tokio::time::{Instant, timeout_at};
 
 use crate::target_source::{self, Item, TargetSource};
-use certscan_checks::{Policy, TargetResult, assess_all, caa, issuers, resolution, revocation};
+use certscan_checks::{Parsed, Policy, TargetResult, assess_all, caa, issuers, resolution, revocation};
 use certscan_model::evidence::{
     CaaLookup, Cap, Evidence, IssuerFetch, NameResolution, Observation, Origin, RevocationFetch, RevocationMethod,
 };
@@ -144,16 +144,16 @@ impl Context {
 /// The names of every source to ask about, capped at [`MAX_LOOKUP_NAMES`] (the cap, when reached,
 /// is recorded in the source's evidence).
 fn lookup_requests(
-    evidence: &mut [Evidence],
+    sources: &mut [Parsed],
     what: &'static str,
-    names_of: impl Fn(&Evidence) -> Vec<String>,
+    names_of: impl Fn(&Parsed) -> Vec<String>,
 ) -> Vec<Vec<String>> {
-    evidence
+    sources
         .iter_mut()
         .map(|source| {
             let mut names = names_of(source);
             if names.len() > MAX_LOOKUP_NAMES {
-                source.caps.push(Cap {
+                source.evidence.caps.push(Cap {
                     what,
                     kept: MAX_LOOKUP_NAMES,
                     total: names.len(),
@@ -179,21 +179,20 @@ fn unique(per_source: &[Vec<String>]) -> Vec<String> {
 /// Looks up CAA for the leaf names of every chain and resolves every source's names (the
 /// target's and the leaf's), both at once and each name once in the run, all before
 /// `deadline`, then attaches what was found to each source.
-async fn add_lookup_evidence(evidence: &mut [Evidence], context: &Context, deadline: Instant) {
+async fn add_lookup_evidence(sources: &mut [Parsed], context: &Context, deadline: Instant) {
     let plan = &context.plan;
     let issuer_given = !plan.policy.caa_issuers.is_empty();
     let caa_per_source = match &context.caa {
-        None => vec![vec![]; evidence.len()],
-        Some(_) => lookup_requests(evidence, "certificate names looked up for CAA", |e| {
-            e.observation
-                .served_certificates()
-                .first()
-                .map(|leaf| caa::names_to_look_up(&CertInfo::names_from_der(leaf), issuer_given))
+        None => vec![vec![]; sources.len()],
+        Some(_) => lookup_requests(sources, "certificate names looked up for CAA", |source| {
+            source
+                .leaf()
+                .map(|leaf| caa::names_to_look_up(leaf, issuer_given))
                 .unwrap_or_default()
         }),
     };
-    let names_per_source = lookup_requests(evidence, "names resolved", |e| {
-        let mut names: Vec<String> = match &e.origin {
+    let names_per_source = lookup_requests(sources, "names resolved", |source| {
+        let mut names: Vec<String> = match &source.evidence.origin {
             Origin::Endpoint {
                 host: Host::Dns(name), ..
             } => vec![name.clone()],
@@ -206,11 +205,10 @@ async fn add_lookup_evidence(evidence: &mut [Evidence], context: &Context, deadl
                 .cloned()
                 .collect(),
         };
-        if let Some(leaf) = e.observation.served_certificates().first() {
+        if let Some(leaf) = source.leaf() {
             let mut seen: HashSet<String> = names.iter().cloned().collect();
-            let leaf = CertInfo::names_from_der(leaf);
             names.extend(
-                resolution::certificate_names(&leaf)
+                resolution::certificate_names(leaf)
                     .into_iter()
                     .filter(|n| seen.insert(n.clone())),
             );
@@ -233,7 +231,8 @@ async fn add_lookup_evidence(evidence: &mut [Evidence], context: &Context, deadl
     let (caa_lookups, resolutions) = tokio::join!(caa_lookups, resolutions);
     let caa_by_name: HashMap<&str, &CaaLookup> = caa_lookups.iter().map(|l| (l.name.as_str(), l)).collect();
     let resolution_by_name: HashMap<&str, &NameResolution> = resolutions.iter().map(|r| (r.name.as_str(), r)).collect();
-    for ((source, caa_names), resolution_names) in evidence.iter_mut().zip(caa_per_source).zip(names_per_source) {
+    for ((source, caa_names), resolution_names) in sources.iter_mut().zip(caa_per_source).zip(names_per_source) {
+        let source = &mut source.evidence;
         source.caa = caa_names
             .iter()
             .filter_map(|name| caa_by_name.get(name.as_str()).map(|l| (*l).clone()))
@@ -251,11 +250,7 @@ const MAX_ISSUER_BYTES: usize = 64 * 1024;
 /// For each chain that does not validate for want of an issuer, fetches the issuer from the CA
 /// Issuers URL of the certificate whose issuer is missing, climbing at most
 /// [`issuers::MAX_FETCHES`] levels, before `deadline`.
-async fn issuer_fetches(
-    chains: &[Vec<rustls::pki_types::CertificateDer<'static>>],
-    context: &Context,
-    deadline: Instant,
-) -> Vec<Vec<IssuerFetch>> {
+async fn issuer_fetches(chains: &[&[Arc<CertInfo>]], context: &Context, deadline: Instant) -> Vec<Vec<IssuerFetch>> {
     let plan = &context.plan;
     let (store, at_unix) = (&plan.policy.trust, plan.policy.at_unix);
     futures_util::future::join_all(chains.iter().map(|served| async move {
@@ -263,11 +258,7 @@ async fn issuer_fetches(
             return vec![];
         }
         let parsed = &plan.policy.parsed;
-        let mut chain: Vec<Arc<CertInfo>> = served
-            .iter()
-            .take(certscan_checks::served::MAX_CHAIN_CERTIFICATES)
-            .map(|c| parsed.parse(c, at_unix))
-            .collect();
+        let mut chain: Vec<Arc<CertInfo>> = served.to_vec();
         if !issuers::needs_fetch(&chain, store, at_unix) {
             return vec![];
         }
@@ -318,7 +309,7 @@ const MAX_CRL_BYTES: usize = 32 * 1024 * 1024;
 /// Asks, for each chain (leaf first; empty for sources that served none), what `--revocation`
 /// asks of its leaf, before `deadline`.
 async fn revocation_fetches(
-    chains: &[Vec<rustls::pki_types::CertificateDer<'static>>],
+    chains: &[&[Arc<CertInfo>]],
     context: &Context,
     deadline: Instant,
 ) -> Vec<Vec<RevocationFetch>> {
@@ -327,22 +318,14 @@ async fn revocation_fetches(
         if plan.revocation.is_empty() {
             return vec![];
         }
-        let Some(leaf) = served.first().map(|c| CertInfo::from_der(c, plan.policy.at_unix)) else {
+        let Some(leaf) = served.first().filter(|leaf| leaf.parsed()) else {
             return vec![];
         };
-        if !leaf.parsed() {
-            return vec![];
-        }
-        let served: Vec<CertInfo> = served[1..]
-            .iter()
-            .take(certscan_checks::served::MAX_CHAIN_CERTIFICATES)
-            .map(|c| CertInfo::from_der(c, plan.policy.at_unix))
-            .collect();
-        let issuer = revocation::find_issuer(&leaf, &served)
-            .or_else(|| revocation::find_issuer(&leaf, plan.policy.given_anchors.iter()));
+        let issuer = revocation::find_issuer(leaf, served[1..].iter().map(|c| &**c))
+            .or_else(|| revocation::find_issuer(leaf, plan.policy.given_anchors.iter()));
         let mut fetches = vec![];
         for method in &plan.revocation {
-            fetches.push(fetch_revocation(*method, &leaf, issuer, context, deadline).await);
+            fetches.push(fetch_revocation(*method, leaf, issuer, context, deadline).await);
         }
         fetches
     }))
@@ -420,39 +403,43 @@ async fn fetch_revocation(
     }
 }
 
-/// Completes the evidence of one source (disk facts, lookups) and analyses it.
-async fn finish(mut evidence: Vec<Evidence>, context: &Context) -> Vec<TargetResult> {
+/// What the probe observed of one source, then the stages that follow: the disk facts, the
+/// chain parsed once, the lookups and fetches the parsed chain asks for, then the checks.
+async fn finish(mut observed: Vec<Evidence>, context: &Context) -> Vec<TargetResult> {
     let plan = &context.plan;
     probe::disk::add_disk_evidence(
-        &mut evidence,
+        &mut observed,
         plan.pkcs12_password.as_deref(),
         plan.machine_root.as_deref(),
     );
+    let mut sources: Vec<Parsed> = observed
+        .into_iter()
+        .map(|evidence| Parsed::new(evidence, &plan.policy))
+        .collect();
     // The lookups of a source get one endpoint timeout, within the run's deadline.
     let deadline = Instant::now() + plan.probe.timeout;
     let deadline = context.probe.deadline.map_or(deadline, |run| run.min(deadline));
     if plan.revocation.is_empty() && !plan.fetch_issuer {
-        add_lookup_evidence(&mut evidence, context, deadline).await;
-        return assess_all(&evidence, &plan.policy);
+        add_lookup_evidence(&mut sources, context, deadline).await;
+        return assess_all(&sources, &plan.policy);
     }
     // Only chains that completed a handshake (or files) are asked about.
-    let chains: Vec<Vec<rustls::pki_types::CertificateDer<'static>>> = evidence
+    let chains: Vec<Vec<Arc<CertInfo>>> = sources
         .iter()
-        .map(|source| match &source.observation {
-            Observation::Chain { certificates, .. } if !plan.revocation.is_empty() || plan.fetch_issuer => {
-                certificates.clone()
-            }
+        .map(|source| match &source.evidence.observation {
+            Observation::Chain { .. } => source.chain.clone(),
             _ => vec![],
         })
         .collect();
+    let chains: Vec<&[Arc<CertInfo>]> = chains.iter().map(Vec::as_slice).collect();
     let fetches = revocation_fetches(&chains, context, deadline);
     let issuers = issuer_fetches(&chains, context, deadline);
-    let (_, fetched, issuers) = tokio::join!(add_lookup_evidence(&mut evidence, context, deadline), fetches, issuers);
-    for ((source, fetched), issuers) in evidence.iter_mut().zip(fetched).zip(issuers) {
-        source.revocation = fetched;
-        source.issuer_fetches = issuers;
+    let (_, fetched, issuers) = tokio::join!(add_lookup_evidence(&mut sources, context, deadline), fetches, issuers);
+    for ((source, fetched), issuers) in sources.iter_mut().zip(fetched).zip(issuers) {
+        source.evidence.revocation = fetched;
+        source.evidence.issuer_fetches = issuers;
     }
-    assess_all(&evidence, &plan.policy)
+    assess_all(&sources, &plan.policy)
 }
 
 /// Probes and analyses one target; a failure of the whole (a panic) is its UNKNOWN result.
@@ -464,10 +451,10 @@ async fn scan_target(target: Target, context: Arc<Context>) -> Vec<TargetResult>
     };
     match std::panic::AssertUnwindSafe(work).catch_unwind().await {
         Ok(results) => results,
-        Err(panic) => assess_all(
-            &[probe::failed_target_evidence(&target, panic, context.probe.sni.clone())],
-            &context.plan.policy,
-        ),
+        Err(panic) => {
+            let failed = probe::failed_target_evidence(&target, panic, context.probe.sni.clone());
+            assess_all(&[Parsed::new(failed, &context.plan.policy)], &context.plan.policy)
+        }
     }
 }
 

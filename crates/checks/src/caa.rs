@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use super::names::valid_presented_dns;
-use certscan_model::evidence::{CaaLookup, CaaOutcome, CaaRecord, Evidence};
+use certscan_model::evidence::{CaaLookup, CaaOutcome, CaaRecord};
 use certscan_model::finding::{CheckId, Finding};
 use certscan_x509::certificate::{CertInfo, SanEntry};
 
@@ -313,7 +313,8 @@ fn forbids(name: &str, at: &str, relevant: &[&CaaRecord], issuers: &[String], ex
 }
 
 /// Whether each name's CAA records let the certificate's CA (or `--caa-issuer`) issue.
-pub fn check(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
+pub fn check(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    let evidence = &source.evidence;
     if evidence.caa.is_empty() {
         return;
     }

@@ -5,7 +5,7 @@
 use rustls::pki_types::PrivateKeyDer;
 
 use certscan_model::configured::Lineage;
-use certscan_model::evidence::{DeployEvidence, Evidence};
+use certscan_model::evidence::DeployEvidence;
 use certscan_model::evidence::{FileFacts, KeyFound, Ownership};
 use certscan_model::finding::{CheckId, Finding};
 use certscan_x509::certificate::{CertInfo, strip_zeros};
@@ -449,7 +449,8 @@ fn stale_finding(
 
 /// The deployment's findings: a backend reachable around its proxy, files and keys, certbot's
 /// hooks and copies, the served certificate against the one on disk.
-pub fn check(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
+pub fn check(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    let evidence = &source.evidence;
     if let Some(Ok(listening)) = &evidence.deploy.listening {
         result
             .findings
@@ -468,7 +469,8 @@ pub fn check(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::Ta
 
 /// A chain file that holds the leaf alone: the fix names the file, and certbot's `cert.pem`
 /// (which belongs where only the certificate is wanted) is told apart.
-pub(crate) fn reword_leaf_only_file(evidence: &Evidence, _: &crate::Policy, result: &mut crate::TargetResult) {
+pub(crate) fn reword_leaf_only_file(source: &crate::Parsed, _: &crate::Policy, result: &mut crate::TargetResult) {
+    let evidence = &source.evidence;
     let certscan_model::evidence::Origin::File { path } = &evidence.origin else {
         return;
     };
@@ -497,7 +499,8 @@ pub(crate) fn reword_leaf_only_file(evidence: &Evidence, _: &crate::Policy, resu
 
 /// Plain HTTP on a port of this machine that the proxy forwards to is the backend itself,
 /// reached around the proxy: it should not be reachable, rather than speak TLS.
-pub(crate) fn reword_proxy_backend(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
+pub(crate) fn reword_proxy_backend(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    let evidence = &source.evidence;
     let certscan_model::evidence::Origin::Endpoint {
         port,
         address: Some(address),

@@ -190,10 +190,10 @@ impl TargetResult {
     }
 }
 
-/// Analyses every piece of evidence, then what only shows across them (addresses of one name
-/// serving different certificates).
-pub fn assess_all(evidence: &[Evidence], policy: &Policy) -> Vec<TargetResult> {
-    let mut results: Vec<TargetResult> = evidence.iter().map(|e| assess_isolated(e, policy)).collect();
+/// Analyses every source, then what only shows across them (addresses of one name serving
+/// different certificates).
+pub fn assess_all(sources: &[Parsed], policy: &Policy) -> Vec<TargetResult> {
+    let mut results: Vec<TargetResult> = sources.iter().map(|s| assess_isolated(s, policy)).collect();
     address_drift(&mut results);
     results
 }
@@ -209,8 +209,8 @@ pub fn invalid_target(input: &str, error: &str) -> TargetResult {
 
 /// [`assess`], where a failure (a panic, which is a bug) becomes this target's UNKNOWN result
 /// instead of ending the run.
-pub(crate) fn assess_isolated(evidence: &Evidence, policy: &Policy) -> TargetResult {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| assess(evidence, policy))) {
+pub(crate) fn assess_isolated(source: &Parsed, policy: &Policy) -> TargetResult {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| assess(source, policy))) {
         Ok(result) => result,
         Err(payload) => {
             let failed = Evidence {
@@ -221,16 +221,56 @@ pub(crate) fn assess_isolated(evidence: &Evidence, policy: &Policy) -> TargetRes
                 names: vec![],
                 deploy: Default::default(),
                 caps: vec![],
-                ..evidence.clone()
+                ..source.evidence.clone()
+            };
+            let failed = Parsed {
+                evidence: failed,
+                chain: vec![],
+                served: 0,
             };
             assess(&failed, policy)
         }
     }
 }
 
-/// One check: reads the evidence, the policy and what the checks before it filled in, and adds
+/// A source's evidence with the chain it served parsed, each certificate once: what the lookups
+/// that follow the probe and the checks read.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub evidence: Evidence,
+    /// The served chain, leaf first, parsed (at most [`served::MAX_CHAIN_CERTIFICATES`]).
+    pub chain: Vec<Arc<CertInfo>>,
+    /// How many certificates were served.
+    pub served: usize,
+}
+
+impl Parsed {
+    /// Parses the chain the evidence holds (a served chain, a file's, or what a server sent
+    /// before its handshake failed), sharing certificates met before in the run.
+    pub fn new(evidence: Evidence, policy: &Policy) -> Parsed {
+        let served = evidence.observation.served_certificates();
+        let chain = served
+            .iter()
+            .take(served::MAX_CHAIN_CERTIFICATES)
+            .map(|c| policy.parsed.parse(c.as_ref(), policy.at_unix))
+            .collect();
+        let served = served.len();
+        Parsed {
+            evidence,
+            chain,
+            served,
+        }
+    }
+
+    /// The served leaf, parsed or not.
+    pub fn leaf(&self) -> Option<&CertInfo> {
+        self.chain.first().map(|c| &**c)
+    }
+}
+
+/// One check: reads the source, the policy and what the checks before it filled in, and adds
 /// its findings (and the views it owns) to the result.
-pub type Check = fn(&Evidence, &Policy, &mut TargetResult);
+pub type Check = fn(&Parsed, &Policy, &mut TargetResult);
 
 /// The checks, in the order they run. A new check is a function in the module of its subject
 /// and one line here.
@@ -255,22 +295,24 @@ const REWORDINGS: &[Check] = &[
 
 /// Analyses one piece of evidence: the checks, the wording for the setup in play, the compliance
 /// policy, then what `--ignore` accepts.
-pub(crate) fn assess(evidence: &Evidence, policy: &Policy) -> TargetResult {
+pub fn assess(source: &Parsed, policy: &Policy) -> TargetResult {
+    let evidence = &source.evidence;
     if !matches!(evidence.observation, Observation::InternalError { .. }) {
         certscan_model::fault::injected_fault("analysis", &evidence.input);
     }
     let mut result = TargetResult::empty(evidence.input.clone());
     for check in CHECKS.iter().chain(REWORDINGS) {
-        check(evidence, policy, &mut result);
+        check(source, policy, &mut result);
     }
-    compliance::check(evidence, policy, &mut result);
+    compliance::check(source, policy, &mut result);
     ignore(policy, &mut result);
     result.recompute_status();
     result
 }
 
 /// Where the target is, and the names its certificate must be valid for.
-fn describe_origin(evidence: &Evidence, policy: &Policy, result: &mut TargetResult) {
+fn describe_origin(source: &Parsed, policy: &Policy, result: &mut TargetResult) {
+    let evidence = &source.evidence;
     let own_name = match &evidence.origin {
         Origin::Endpoint {
             host,
@@ -303,8 +345,8 @@ fn describe_origin(evidence: &Evidence, policy: &Policy, result: &mut TargetResu
 }
 
 /// What the probe left out to keep the run bounded (`certscan.capped`).
-fn capped(evidence: &Evidence, _: &Policy, result: &mut TargetResult) {
-    for cap in &evidence.caps {
+fn capped(source: &Parsed, _: &Policy, result: &mut TargetResult) {
+    for cap in &source.evidence.caps {
         result.findings.push(Finding::new(
             CheckId::Capped,
             format!(

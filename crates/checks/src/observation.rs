@@ -2,30 +2,29 @@
 //! protocol exchange of a connection that completed, the failure of one that did not; the chain
 //! served (or read from a file) is checked by [`crate::served`].
 
-use certscan_model::evidence::{Evidence, Exchange, HandshakeFacts, Observation, Origin, TlsParameters};
+use certscan_model::evidence::{Exchange, HandshakeFacts, Observation, Origin, TlsParameters};
 use certscan_model::finding::{CheckId, Finding};
-use rustls::pki_types::CertificateDer;
 
-use crate::{Policy, TargetResult, Verification, connection, issuers, protocol, served};
+use crate::{Parsed, Policy, TargetResult, Verification, connection, issuers, protocol, served};
 
 /// The findings of the observation, and of the chain it holds.
-pub fn check(evidence: &Evidence, policy: &Policy, result: &mut TargetResult) {
+pub fn check(source: &Parsed, policy: &Policy, result: &mut TargetResult) {
+    let evidence = &source.evidence;
     match &evidence.observation {
         Observation::Chain {
             tls,
-            certificates,
             exchange,
             handshake,
+            ..
         } => {
             let completed = Completed {
                 tls: tls.as_ref(),
-                certificates,
                 exchange: exchange.as_ref(),
                 handshake: handshake.as_ref(),
             };
-            completed.check(evidence, policy, result);
+            completed.check(source, policy, result);
         }
-        Observation::HandshakeFailed { handshake, .. } => handshake_failed(evidence, handshake, policy, result),
+        Observation::HandshakeFailed { handshake, .. } => handshake_failed(source, handshake, policy, result),
         other => result.findings.extend(connection_failed(other, &evidence.origin)),
     }
 }
@@ -33,13 +32,13 @@ pub fn check(evidence: &Evidence, policy: &Policy, result: &mut TargetResult) {
 /// A connection that completed (or a file that was read).
 struct Completed<'a> {
     tls: Option<&'a TlsParameters>,
-    certificates: &'a [CertificateDer<'static>],
     exchange: Option<&'a Exchange>,
     handshake: Option<&'a HandshakeFacts>,
 }
 
 impl Completed<'_> {
-    fn check(&self, evidence: &Evidence, policy: &Policy, result: &mut TargetResult) {
+    fn check(&self, source: &Parsed, policy: &Policy, result: &mut TargetResult) {
+        let evidence = &source.evidence;
         result.tls = self.tls.cloned();
         if let Some(tls) = self.tls {
             result.findings.extend(protocol::version_findings(tls));
@@ -56,7 +55,7 @@ impl Completed<'_> {
                 result.findings.extend(protocol::exchange_findings(exchange));
             }
         }
-        if self.certificates.is_empty() {
+        if source.chain.is_empty() {
             result.verification = Verification {
                 valid: Some(false),
                 error: Some("no certificate was sent".into()),
@@ -68,7 +67,7 @@ impl Completed<'_> {
                 .findings
                 .push(Finding::new(CheckId::Untrusted, "the server sent no certificate"));
         } else {
-            served::assess_served_chain(result, self.certificates, policy);
+            served::assess_served_chain(result, source, policy);
             issuers::assess(result, &evidence.issuer_fetches, policy);
             let stapled = self.handshake.map(|h| h.stapled_ocsp.as_deref());
             served::assess_revocation(result, stapled, &evidence.revocation, policy);
@@ -80,13 +79,12 @@ impl Completed<'_> {
 
 /// A handshake that failed: its failure, and the certificates received before it (or in clear
 /// text, to certscan's own older ClientHello), checked as any served chain.
-fn handshake_failed(evidence: &Evidence, handshake: &HandshakeFacts, policy: &Policy, result: &mut TargetResult) {
+fn handshake_failed(source: &Parsed, handshake: &HandshakeFacts, policy: &Policy, result: &mut TargetResult) {
     result
         .findings
-        .extend(connection::failure_finding(&evidence.observation));
-    let served = evidence.observation.served_certificates();
-    if !served.is_empty() {
-        served::assess_served_chain(result, served, policy);
+        .extend(connection::failure_finding(&source.evidence.observation));
+    if !source.chain.is_empty() {
+        served::assess_served_chain(result, source, policy);
     }
     let (handshake_findings, _) = connection::handshake_facts_findings(&HandshakeFacts {
         // The failure finding already speaks of the client certificate.

@@ -228,7 +228,8 @@ fn verify_file_problem(
 }
 
 /// Wazo's services' connections to each other, against the certificate served.
-pub fn check(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
+pub fn check(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    let evidence = &source.evidence;
     let (false, Some(leaf)) = (evidence.extra.wazo.is_empty(), result.chain.first()) else {
         return;
     };
@@ -246,7 +247,8 @@ pub fn check(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::Ta
 
 /// The platform's own wording of findings: where its certificate lives and how it is reloaded,
 /// and, for Wazo, the hosts-file line that sends a daemon's name elsewhere than 127.0.0.1.
-pub(crate) fn reword(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
+pub(crate) fn reword(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    let evidence = &source.evidence;
     let Some(platform) = policy.platform else { return };
     if platform == Platform::Wazo {
         reword_refused_daemon(evidence, result);

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
-use certscan_model::evidence::{Evidence, NameResolution};
+use certscan_model::evidence::NameResolution;
 use certscan_model::finding::{CheckId, Finding};
 use certscan_model::status::Severity;
 use certscan_x509::certificate::{CertInfo, SanEntry};
@@ -150,7 +150,8 @@ pub fn findings(resolutions: &[NameResolution], certificate_names: &[String], lo
 
 /// How the target's name and the certificate's names resolve, and what disagrees. The loopback
 /// rule is Wazo's: elsewhere a name mapped to the LAN address is normal.
-pub fn check(evidence: &Evidence, policy: &crate::Policy, result: &mut crate::TargetResult) {
+pub fn check(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    let evidence = &source.evidence;
     if evidence.names.is_empty() {
         return;
     }

@@ -8,36 +8,28 @@ use certscan_model::finding::{CheckId, Finding, summarise_list};
 use certscan_model::status::Severity;
 use certscan_x509::certificate::CertInfo;
 use certscan_x509::trust::{self, PathCheck};
-use rustls::pki_types::CertificateDer;
 
 use crate::{
-    ExpiryThresholds, Policy, TargetResult, Verification, chain, conformity, crypto, names, revocation, validity,
+    ExpiryThresholds, Parsed, Policy, TargetResult, Verification, chain, conformity, crypto, names, revocation,
+    validity,
 };
 
 /// Certificates of one chain that are parsed and checked; a server or file that sends more is
 /// told so (`certscan.capped`). Real chains hold a handful.
 pub const MAX_CHAIN_CERTIFICATES: usize = 100;
 
-/// Parses and checks a chain as served, leaf first (at most [`MAX_CHAIN_CERTIFICATES`]).
-pub(crate) fn assess_served_chain(
-    result: &mut TargetResult,
-    certificates: &[CertificateDer<'static>],
-    policy: &Policy,
-) {
-    if certificates.len() > MAX_CHAIN_CERTIFICATES {
+/// Checks a chain as served, leaf first (at most [`MAX_CHAIN_CERTIFICATES`], parsed).
+pub fn assess_served_chain(result: &mut TargetResult, source: &Parsed, policy: &Policy) {
+    if source.served > MAX_CHAIN_CERTIFICATES {
         result.findings.push(Finding::new(
             CheckId::Capped,
             format!(
                 "only the first {MAX_CHAIN_CERTIFICATES} of {} certificates of the chain were checked, to keep the run bounded",
-                certificates.len()
+                source.served
             ),
         ));
     }
-    result.chain = certificates
-        .iter()
-        .take(MAX_CHAIN_CERTIFICATES)
-        .map(|c| policy.parsed.parse(c.as_ref(), policy.at_unix))
-        .collect();
+    result.chain = source.chain.clone();
     assess_chain(result, policy);
 }
 

@@ -113,47 +113,6 @@ impl CertInfo {
         }
     }
 
-    /// Only what name lookups need, for a scan that looks names up before the analysis:
-    /// names, key identifiers and whether it is self-signed. The other fields are empty.
-    pub fn names_from_der(der: &[u8]) -> CertInfo {
-        use x509_parser::extensions::{AuthorityKeyIdentifier, KeyIdentifier, SubjectAlternativeName};
-        use x509_parser::nom::Parser;
-        use x509_parser::oid_registry::{
-            OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER, OID_X509_EXT_SUBJECT_ALT_NAME, OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
-        };
-        let mut info = CertInfo::unparsable(&[], String::new(), String::new());
-        // Only the three extensions needed are decoded, not all of them.
-        let parsed = X509CertificateParser::new()
-            .with_deep_parse_extensions(false)
-            .parse(der);
-        let Ok((_, cert)) = parsed else {
-            info.parse_error = Some("the certificate does not parse".into());
-            return info;
-        };
-        info.parse_error = None;
-        info.subject_raw = cert.subject().as_raw().to_vec();
-        info.issuer_raw = cert.issuer().as_raw().to_vec();
-        info.common_names = common_names(&cert);
-        for ext in cert.extensions() {
-            if ext.oid == OID_X509_EXT_SUBJECT_ALT_NAME {
-                if let Ok((_, san)) = SubjectAlternativeName::from_der(ext.value) {
-                    info.has_san_extension = true;
-                    info.san_entries.extend(san.general_names.iter().map(san_entry));
-                }
-            } else if ext.oid == OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER {
-                if let Ok((_, aki)) = AuthorityKeyIdentifier::from_der(ext.value) {
-                    info.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
-                }
-            } else if ext.oid == OID_X509_EXT_SUBJECT_KEY_IDENTIFIER
-                && let Ok((_, ski)) = KeyIdentifier::from_der(ext.value)
-            {
-                info.subject_key_id = Some(ski.0.to_vec());
-            }
-        }
-        info.self_signed = is_self_signed(&info);
-        info
-    }
-
     fn unparsable(der: &[u8], sha256: String, error: String) -> CertInfo {
         CertInfo {
             subject: String::new(),
@@ -522,31 +481,6 @@ mod tests {
             dotted(&x509_parser::oid_registry::OID_SIG_ECDSA_WITH_SHA256),
             "1.2.840.10045.4.3.2"
         );
-    }
-
-    #[test]
-    fn the_names_only_parse_agrees_with_the_full_one() {
-        for pem in [
-            include_str!("../../../fixtures/ocsp/leaf.pem"),
-            include_str!("../../../fixtures/ocsp/ca.pem"),
-            include_str!("../../../fixtures/legacy/sha1leaf.pem"),
-            include_str!("../../../fixtures/legacy/rsaca.pem"),
-            include_str!("../../../fixtures/ocsp/responder.pem"),
-        ] {
-            let der: rustls::pki_types::CertificateDer<'static> =
-                rustls::pki_types::pem::PemObject::from_pem_slice(pem.as_bytes()).unwrap();
-            let (full, names) = (CertInfo::from_der(&der, 0), CertInfo::names_from_der(&der));
-            assert!(names.parsed());
-            assert_eq!(names.san_entries, full.san_entries);
-            assert_eq!(names.common_names, full.common_names);
-            assert_eq!(names.has_san_extension, full.has_san_extension);
-            assert_eq!(names.self_signed, full.self_signed);
-            assert_eq!(names.subject_raw, full.subject_raw);
-            assert_eq!(names.issuer_raw, full.issuer_raw);
-            assert_eq!(names.authority_key_id, full.authority_key_id);
-            assert_eq!(names.subject_key_id, full.subject_key_id);
-        }
-        assert!(!CertInfo::names_from_der(b"garbage").parsed());
     }
 
     #[test]
