@@ -757,29 +757,23 @@ fn a_kazoo_ui_configuration_that_exists_but_cannot_be_read_is_said_not_skipped()
         "leaf.pem",
         &common::pki::self_signed(&LeafSpec::new(&["kazoo.example.test"])).pem,
     );
-    let none = certscan(&[
-        "--profile",
-        "kazoo",
-        "--config-root",
-        &root_arg,
-        "--file",
-        &file,
-        "--at",
-        AT,
-    ]);
+    let scan = || {
+        certscan(&[
+            "--profile",
+            "kazoo",
+            "--config-root",
+            &root_arg,
+            "--file",
+            &file,
+            "--at",
+            AT,
+        ])
+    };
+    let none = scan();
     assert_ne!(none.code, 3, "{}", none.stderr);
     // A config.js that is there but cannot be read is a usage error that names it.
     std::fs::create_dir_all(js.join("config.js")).unwrap();
-    let unreadable = certscan(&[
-        "--profile",
-        "kazoo",
-        "--config-root",
-        &root_arg,
-        "--file",
-        &file,
-        "--at",
-        AT,
-    ]);
+    let unreadable = scan();
     assert_eq!(unreadable.code, 3, "{}", unreadable.stdout);
     assert!(
         unreadable.stderr.contains("--config-root:") && unreadable.stderr.contains("config.js is a directory"),

@@ -29,6 +29,9 @@ use certscan_report::{Format, Gate};
 use certscan_x509::certificate::{CertInfo, rfc3339};
 use certscan_x509::trust::{TrustBase, TrustStore};
 
+/// What to say when `--copy` has no certbot lineage to be compared with.
+const COPY_WITHOUT_LINEAGES: &str = "--copy compares files with certbot lineages: give --letsencrypt-dir too";
+
 /// What to say when the command line names nothing to scan, or the lists it names are empty.
 pub(crate) const NOTHING_TO_SCAN: &str =
     "nothing to scan: give at least one TARGET, --targets-file or --file (see --help)";
@@ -139,7 +142,7 @@ impl CheckedFlags {
             ));
         }
         if !args.copies.is_empty() && args.letsencrypt_dir.is_none() && !args.local {
-            return Err("--copy compares files with certbot lineages: give --letsencrypt-dir too".into());
+            return Err(COPY_WITHOUT_LINEAGES.into());
         }
         Ok(CheckedFlags {
             platform: Platform::from_profile(args.profile.as_deref()),
@@ -418,7 +421,7 @@ impl Sources {
         };
         let Some(dir) = letsencrypt else {
             if !args.copies.is_empty() {
-                return Err("--copy compares files with certbot lineages: give --letsencrypt-dir too".into());
+                return Err(COPY_WITHOUT_LINEAGES.into());
             }
             return Ok(());
         };

@@ -37,7 +37,8 @@ use certscan_model::target::{Host, Protocol, ResolvePin, Target};
 /// How to probe.
 #[derive(Debug, Clone)]
 pub struct ProbeOptions {
-    /// Bounds each endpoint: name resolution, connect, handshake and protocol exchange together.
+    /// Bounds each step of a target: its name resolution, then each address's connection
+    /// (connect, handshake and protocol exchange together); see [`Budget`].
     pub timeout: Duration,
     /// Endpoints probed at once, the quiet pool and the per-address limit.
     pub slots: slots::SlotSizes,
