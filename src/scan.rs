@@ -417,8 +417,7 @@ async fn finish(mut observed: Vec<Evidence>, context: &Context) -> Vec<TargetRes
         .map(|evidence| Parsed::new(evidence, &plan.policy))
         .collect();
     // The lookups of a source get one endpoint timeout, within the run's deadline.
-    let deadline = Instant::now() + plan.probe.timeout;
-    let deadline = context.probe.deadline.map_or(deadline, |run| run.min(deadline));
+    let deadline = context.probe.budget().ends;
     if plan.revocation.is_empty() && !plan.fetch_issuer {
         add_lookup_evidence(&mut sources, context, deadline).await;
         return assess_all(&sources, &plan.policy);

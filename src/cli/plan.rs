@@ -41,7 +41,7 @@ pub fn build(args: Args) -> Result<(Plan, Output), String> {
     let flags = CheckedFlags::from_args(&args)?;
     let sources = Sources::read(&args, &flags)?;
     let trust = trust_store(&args)?;
-    let (dns, resolution) = name_resolution(&args, flags.dns_server)?;
+    let (dns, resolution) = name_resolution(&args, flags.dns_server, flags.timing.timeout)?;
     let readable_by = accounts(&args, flags.platform)?;
     let local_addresses = if_addrs::get_if_addrs()
         .map(|all| all.iter().map(|i| i.ip()).collect())
@@ -184,6 +184,8 @@ fn check_names(args: &Args) -> Result<(), String> {
 
 /// How long an endpoint and the whole run may take.
 struct Timing {
+    /// `-t`: what one lookup may take.
+    timeout: Duration,
     /// What one endpoint may take.
     endpoint: Duration,
     /// How long the run works, a little less than its budget, to leave time to write the report.
@@ -217,7 +219,11 @@ impl Timing {
             (None, Some(work)) => work,
             _ => Duration::from_secs_f64(args.timeout),
         };
-        Ok(Timing { endpoint, work_budget })
+        Ok(Timing {
+            timeout: Duration::from_secs_f64(args.timeout),
+            endpoint,
+            work_budget,
+        })
     }
 }
 
@@ -551,10 +557,11 @@ fn trust_store(args: &Args) -> Result<TrustStore, String> {
 fn name_resolution(
     args: &Args,
     server: Option<std::net::SocketAddr>,
+    timeout: Duration,
 ) -> Result<(Option<DnsOptions>, ResolutionOptions), String> {
-    let dns = (!args.no_dns).then(|| DnsOptions {
+    let dns = (!args.no_dns).then_some(DnsOptions {
         server,
-        timeout: Duration::from_secs_f64(args.timeout),
+        timeout,
         concurrency: args.concurrency as usize,
     });
     let hosts = match &args.hosts_file {
@@ -567,7 +574,7 @@ fn name_resolution(
         hosts,
         system: args.hosts_file.is_none() && args.dns_server.is_none() && !args.no_dns,
         dns: dns.clone(),
-        timeout: Duration::from_secs_f64(args.timeout),
+        timeout,
     };
     Ok((dns, resolution))
 }
