@@ -333,11 +333,7 @@ struct Sources {
 impl Sources {
     fn read(args: &Args, flags: &CheckedFlags) -> Result<Sources, String> {
         // The policy first: a mistake in it is said before anything is scanned.
-        let compliance = args
-            .policy
-            .as_deref()
-            .map(certscan_checks::compliance::load)
-            .transpose()?;
+        let compliance = args.policy.as_deref().map(load_policy).transpose()?;
         // Targets files are read as the scan goes; one that cannot be opened is said now.
         for path in args.targets_files.iter().filter(|p| p.as_os_str() != "-") {
             std::fs::File::open(path).map_err(|e| format!("cannot read targets file {}: {e}", path.display()))?;
@@ -509,6 +505,13 @@ impl Sources {
         }
         Ok(())
     }
+}
+
+/// `--policy`: a built-in policy by name, or a policy file by path.
+fn load_policy(name_or_path: &str) -> Result<certscan_checks::compliance::CompliancePolicy, String> {
+    let builtins = certscan_checks::compliance::BUILTIN;
+    let text = probe::builtin::text("--policy", "policy", builtins, name_or_path)?;
+    certscan_checks::compliance::parse(&text, name_or_path)
 }
 
 /// `--file`, each with the `--key` of the same position.

@@ -376,12 +376,6 @@ fn sans_rule(section: SansSection, at: &PolicySource) -> Result<Rule<(String, Ve
     Ok(rule((target, names), section.text, section.severity))
 }
 
-/// A built-in policy by name, or a policy file by path.
-pub fn load(name_or_path: &str) -> Result<CompliancePolicy, String> {
-    let text = certscan_model::builtin::text("--policy", "policy", BUILTIN, name_or_path)?;
-    parse(&text, name_or_path)
-}
-
 /// `certscan --list-policies`.
 pub fn list() -> String {
     let mut out = String::new();

@@ -293,7 +293,7 @@ const REWORDINGS: &[Check] = &[
     deploy::reword_proxy_backend,
 ];
 
-/// Analyses one piece of evidence: the checks, the wording for the setup in play, the compliance
+/// Analyses one source: the checks, the wording for the setup in play, the compliance
 /// policy, then what `--ignore` accepts.
 pub fn assess(source: &Parsed, policy: &Policy) -> TargetResult {
     let evidence = &source.evidence;

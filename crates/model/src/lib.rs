@@ -5,7 +5,6 @@
 
 #![forbid(unsafe_code)]
 
-pub mod builtin;
 pub mod catalog;
 pub(crate) mod check_id;
 pub mod configured;

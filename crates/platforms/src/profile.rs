@@ -60,7 +60,7 @@ fn parse(text: &str, source: &str) -> Result<Profile, String> {
 
 /// A built-in profile by name, or a profile file by path.
 pub fn load(name_or_path: &str) -> Result<Profile, String> {
-    let text = certscan_model::builtin::text("--profile", "profile", BUILTIN, name_or_path)?;
+    let text = certscan_probe::builtin::text("--profile", "profile", BUILTIN, name_or_path)?;
     parse(&text, name_or_path)
 }
 
