@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
+use certscan_model::evidence::RevocationMethod;
 use certscan_model::target::Protocol;
 use certscan_report::{FailOn, Format};
 
@@ -117,7 +118,7 @@ pub(crate) struct Args {
         value_delimiter = ',',
         value_name = "METHOD"
     )]
-    pub revocation: Vec<certscan_model::evidence::RevocationMethod>,
+    pub revocation: Vec<RevocationArg>,
 
     /// When the chain lacks an intermediate, fetch it from the CA Issuers URL the certificates
     /// name (plain HTTP, bounded in time and size) and say whether the chain then validates.
@@ -275,7 +276,7 @@ pub(crate) struct Args {
 
     /// Speak this protocol on targets given without a scheme, instead of choosing by port.
     #[arg(help_heading = "Targets", long, value_enum)]
-    pub protocol: Option<Protocol>,
+    pub protocol: Option<ProtocolArg>,
 
     /// Open targets given without a scheme with this protocol's STARTTLS, as `openssl s_client
     /// -starttls` does (the same as --protocol with that protocol). The schemes smtp://, imap://,
@@ -345,4 +346,60 @@ pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// The protocols `--protocol` takes: every protocol certscan speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProtocolArg {
+    Https,
+    Wss,
+    Sips,
+    Tls,
+    /// SMTP with STARTTLS (RFC 3207).
+    Smtp,
+    /// IMAP with STARTTLS (RFC 9051).
+    Imap,
+    /// XMPP client-to-server with STARTTLS (RFC 6120).
+    Xmpp,
+    /// XMPP server-to-server with STARTTLS.
+    XmppServer,
+    /// LDAP with the StartTLS operation (RFC 4511).
+    Ldap,
+    /// PostgreSQL with its SSLRequest.
+    Postgres,
+}
+
+impl From<ProtocolArg> for Protocol {
+    fn from(protocol: ProtocolArg) -> Protocol {
+        match protocol {
+            ProtocolArg::Https => Protocol::Https,
+            ProtocolArg::Wss => Protocol::Wss,
+            ProtocolArg::Sips => Protocol::Sips,
+            ProtocolArg::Tls => Protocol::Tls,
+            ProtocolArg::Smtp => Protocol::Smtp,
+            ProtocolArg::Imap => Protocol::Imap,
+            ProtocolArg::Xmpp => Protocol::Xmpp,
+            ProtocolArg::XmppServer => Protocol::XmppServer,
+            ProtocolArg::Ldap => Protocol::Ldap,
+            ProtocolArg::Postgres => Protocol::Postgres,
+        }
+    }
+}
+
+/// The methods `--revocation` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RevocationArg {
+    /// Ask the OCSP responder the leaf names.
+    Ocsp,
+    /// Fetch the CRL the leaf names.
+    Crl,
+}
+
+impl From<RevocationArg> for RevocationMethod {
+    fn from(method: RevocationArg) -> RevocationMethod {
+        match method {
+            RevocationArg::Ocsp => RevocationMethod::Ocsp,
+            RevocationArg::Crl => RevocationMethod::Crl,
+        }
+    }
 }

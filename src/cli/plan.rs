@@ -16,6 +16,7 @@ use crate::target_source::{Completion, TargetSource};
 use certscan_checks::Policy;
 use certscan_checks::deploy::Account;
 use certscan_checks::validity::{DEFAULT_CRITICAL_SHARE, DEFAULT_WARNING_SHARE, Limit, Thresholds};
+use certscan_model::evidence::RevocationMethod;
 use certscan_model::finding::CheckId;
 use certscan_model::platform::Platform;
 use certscan_model::target::{self, Extra, FileTarget, Protocol, ResolvePin, Shard, Target};
@@ -88,7 +89,7 @@ pub fn build(args: Args) -> Result<(Plan, Output), String> {
         given_anchors: Arc::new(given_anchors),
         parsed: Default::default(),
     };
-    let mut revocation = args.revocation;
+    let mut revocation: Vec<RevocationMethod> = args.revocation.into_iter().map(RevocationMethod::from).collect();
     revocation.dedup();
     let plan = Plan {
         targets: sources.targets,
@@ -339,7 +340,7 @@ impl Sources {
             std::fs::File::open(path).map_err(|e| format!("cannot read targets file {}: {e}", path.display()))?;
         }
         let completion = Completion {
-            protocol: args.starttls.map(Protocol::from).or(args.protocol),
+            protocol: args.starttls.map(Protocol::from).or(args.protocol.map(Protocol::from)),
             profile: args.profile.as_deref().map(profile::load).transpose()?,
             compare: args.compare.clone(),
         };

@@ -504,7 +504,7 @@ pub struct IssuerFetch {
 }
 
 /// How revocation is asked about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RevocationMethod {
     /// Ask the OCSP responder the leaf names.

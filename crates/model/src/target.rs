@@ -8,7 +8,7 @@ use rustls::pki_types::ServerName;
 use serde::Serialize;
 
 /// The application protocol spoken on an endpoint after the TLS handshake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Https,
