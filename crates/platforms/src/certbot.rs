@@ -102,9 +102,13 @@ pub fn lineages(dir: &Path) -> Result<Vec<Lineage>, String> {
         }
         let name = entry.file_name().to_string_lossy().into_owned();
         let conf = dir.join("renewal").join(format!("{name}.conf"));
-        let text = certscan_probe::file::read_bounded(&conf)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default();
+        // A lineage without a renewal configuration has no configured hook; one that is there
+        // but cannot be read would pass for one without hooks, so it is said.
+        let text = match certscan_probe::file::read_bounded(&conf) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) if e.is_not_found() => String::new(),
+            Err(e) => return Err(e.to_string()),
+        };
         let mut hooks: Vec<Hook> = hooks_in_renewal_conf(&text)
             .iter()
             .map(|line| configured_hook(line, &conf, root))
@@ -130,5 +134,18 @@ mod tests {
         let text = "# renew_before_expiry = 30 days\nversion = 2.9.0\n[renewalparams]\nauthenticator = webroot\nrenew_hook = systemctl reload nginx\npost_hook =\n";
         assert_eq!(hooks_in_renewal_conf(text), ["renew_hook = systemctl reload nginx"]);
         assert!(hooks_in_renewal_conf("[renewalparams]\nauthenticator = standalone\n").is_empty());
+    }
+
+    #[test]
+    fn a_renewal_configuration_that_cannot_be_read_is_said_and_a_missing_one_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("live/example.org")).unwrap();
+        std::fs::create_dir_all(dir.path().join("renewal")).unwrap();
+        let found = lineages(dir.path()).unwrap();
+        assert_eq!(found.len(), 1);
+        assert!(found[0].hooks.is_empty());
+        std::fs::create_dir_all(dir.path().join("renewal/example.org.conf")).unwrap();
+        let error = lineages(dir.path()).unwrap_err();
+        assert!(error.contains("example.org.conf is a directory"), "{error}");
     }
 }
