@@ -13,9 +13,10 @@ use tokio::sync::{Notify, OnceCell, Semaphore, mpsc};
 use tokio::time::{Instant, timeout_at};
 
 use crate::target_source::{self, Item, TargetSource};
-use certscan_checks::{Parsed, Policy, TargetResult, assess_all, caa, issuers, resolution, revocation};
+use certscan_checks::{Enriched, Parsed, Policy, TargetResult, assess_all, caa, issuers, resolution, revocation};
 use certscan_model::evidence::{
-    CaaLookup, Cap, Evidence, IssuerFetch, NameResolution, Observation, Origin, RevocationFetch, RevocationMethod,
+    CaaLookup, Cap, Evidence, IssuerFetch, Lookups, NameResolution, Observation, Origin, RevocationFetch,
+    RevocationMethod,
 };
 use certscan_model::target::{Extra, FileTarget, Host, Target};
 use certscan_probe::dns::{CaaLookups, DnsOptions};
@@ -144,16 +145,18 @@ impl Context {
 /// The names of every source to ask about, capped at [`MAX_LOOKUP_NAMES`] (the cap, when reached,
 /// is recorded in the source's evidence).
 fn lookup_requests(
-    sources: &mut [Parsed],
+    sources: &[Parsed],
+    lookups: &mut [Lookups],
     what: &'static str,
     names_of: impl Fn(&Parsed) -> Vec<String>,
 ) -> Vec<Vec<String>> {
     sources
-        .iter_mut()
-        .map(|source| {
+        .iter()
+        .zip(lookups.iter_mut())
+        .map(|(source, lookups)| {
             let mut names = names_of(source);
             if names.len() > MAX_LOOKUP_NAMES {
-                source.evidence.caps.push(Cap {
+                lookups.caps.push(Cap {
                     what,
                     kept: MAX_LOOKUP_NAMES,
                     total: names.len(),
@@ -179,19 +182,19 @@ fn unique(per_source: &[Vec<String>]) -> Vec<String> {
 /// Looks up CAA for the leaf names of every chain and resolves every source's names (the
 /// target's and the leaf's), both at once and each name once in the run, all before
 /// `deadline`, then attaches what was found to each source.
-async fn add_lookup_evidence(sources: &mut [Parsed], context: &Context, deadline: Instant) {
+async fn add_lookups(sources: &[Parsed], lookups: &mut [Lookups], context: &Context, deadline: Instant) {
     let plan = &context.plan;
     let issuer_given = !plan.policy.caa_issuers.is_empty();
     let caa_per_source = match &context.caa {
         None => vec![vec![]; sources.len()],
-        Some(_) => lookup_requests(sources, "certificate names looked up for CAA", |source| {
+        Some(_) => lookup_requests(sources, lookups, "certificate names looked up for CAA", |source| {
             source
                 .leaf()
                 .map(|leaf| caa::names_to_look_up(leaf, issuer_given))
                 .unwrap_or_default()
         }),
     };
-    let names_per_source = lookup_requests(sources, "names resolved", |source| {
+    let names_per_source = lookup_requests(sources, lookups, "names resolved", |source| {
         let mut names: Vec<String> = match &source.evidence.origin {
             Origin::Endpoint {
                 host: Host::Dns(name), ..
@@ -231,8 +234,7 @@ async fn add_lookup_evidence(sources: &mut [Parsed], context: &Context, deadline
     let (caa_lookups, resolutions) = tokio::join!(caa_lookups, resolutions);
     let caa_by_name: HashMap<&str, &CaaLookup> = caa_lookups.iter().map(|l| (l.name.as_str(), l)).collect();
     let resolution_by_name: HashMap<&str, &NameResolution> = resolutions.iter().map(|r| (r.name.as_str(), r)).collect();
-    for ((source, caa_names), resolution_names) in sources.iter_mut().zip(caa_per_source).zip(names_per_source) {
-        let source = &mut source.evidence;
+    for ((source, caa_names), resolution_names) in lookups.iter_mut().zip(caa_per_source).zip(names_per_source) {
         source.caa = caa_names
             .iter()
             .filter_map(|name| caa_by_name.get(name.as_str()).map(|l| (*l).clone()))
@@ -412,33 +414,46 @@ async fn finish(mut observed: Vec<Evidence>, context: &Context) -> Vec<TargetRes
         plan.pkcs12_password.as_deref(),
         plan.machine_root.as_deref(),
     );
-    let mut sources: Vec<Parsed> = observed
+    let sources: Vec<Parsed> = observed
         .into_iter()
         .map(|evidence| Parsed::new(evidence, &plan.policy))
         .collect();
+    let lookups = look_up(&sources, context).await;
+    let enriched: Vec<Enriched> = sources
+        .into_iter()
+        .zip(lookups)
+        .map(|(parsed, lookups)| Enriched { parsed, lookups })
+        .collect();
+    assess_all(&enriched, &plan.policy)
+}
+
+/// What each source's parsed chain asks to be looked up and fetched: names and CAA, then
+/// `--revocation` and `--fetch-issuer` when asked for, all at once.
+async fn look_up(sources: &[Parsed], context: &Context) -> Vec<Lookups> {
+    let plan = &context.plan;
+    let mut lookups = vec![Lookups::default(); sources.len()];
     // The lookups of a source get one endpoint timeout, within the run's deadline.
     let deadline = context.probe.budget().ends;
     if plan.revocation.is_empty() && !plan.fetch_issuer {
-        add_lookup_evidence(&mut sources, context, deadline).await;
-        return assess_all(&sources, &plan.policy);
+        add_lookups(sources, &mut lookups, context, deadline).await;
+        return lookups;
     }
     // Only chains that completed a handshake (or files) are asked about.
-    let chains: Vec<Vec<Arc<CertInfo>>> = sources
+    let chains: Vec<&[Arc<CertInfo>]> = sources
         .iter()
         .map(|source| match &source.evidence.observation {
-            Observation::Chain { .. } => source.chain.clone(),
-            _ => vec![],
+            Observation::Chain { .. } => source.chain.as_slice(),
+            _ => &[],
         })
         .collect();
-    let chains: Vec<&[Arc<CertInfo>]> = chains.iter().map(Vec::as_slice).collect();
     let fetches = revocation_fetches(&chains, context, deadline);
     let issuers = issuer_fetches(&chains, context, deadline);
-    let (_, fetched, issuers) = tokio::join!(add_lookup_evidence(&mut sources, context, deadline), fetches, issuers);
-    for ((source, fetched), issuers) in sources.iter_mut().zip(fetched).zip(issuers) {
-        source.evidence.revocation = fetched;
-        source.evidence.issuer_fetches = issuers;
+    let (_, fetched, issuers) = tokio::join!(add_lookups(sources, &mut lookups, context, deadline), fetches, issuers);
+    for ((source, fetched), issuers) in lookups.iter_mut().zip(fetched).zip(issuers) {
+        source.revocation = fetched;
+        source.issuer_fetches = issuers;
     }
-    assess_all(&sources, &plan.policy)
+    lookups
 }
 
 /// Probes and analyses one target; a failure of the whole (a panic) is its UNKNOWN result.
@@ -452,7 +467,11 @@ async fn scan_target(target: Target, context: Arc<Context>) -> Vec<TargetResult>
         Ok(results) => results,
         Err(panic) => {
             let failed = probe::failed_target_evidence(&target, panic, context.probe.sni.clone());
-            assess_all(&[Parsed::new(failed, &context.plan.policy)], &context.plan.policy)
+            let failed = Enriched {
+                parsed: Parsed::new(failed, &context.plan.policy),
+                lookups: Lookups::default(),
+            };
+            assess_all(&[failed], &context.plan.policy)
         }
     }
 }
@@ -470,16 +489,11 @@ async fn scan_configured_url(path: PathBuf, url: String, context: &Context) -> V
         input: url.clone(),
         origin: Origin::File { path: path.clone() },
         observation: Observation::PlainHttpUrl { url },
-        caa: vec![],
-        names: vec![],
         deploy: Default::default(),
         extra: Extra {
             source: Some(format!("kazoo {}", path.display())),
             ..Extra::default()
         },
-        caps: vec![],
-        revocation: vec![],
-        issuer_fetches: vec![],
     };
     finish(vec![evidence], context).await
 }

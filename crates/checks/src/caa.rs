@@ -313,9 +313,8 @@ fn forbids(name: &str, at: &str, relevant: &[&CaaRecord], issuers: &[String], ex
 }
 
 /// Whether each name's CAA records let the certificate's CA (or `--caa-issuer`) issue.
-pub fn check(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate::TargetResult) {
-    let evidence = &source.evidence;
-    if evidence.caa.is_empty() {
+pub fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    if source.lookups.caa.is_empty() {
         return;
     }
     let issuers = match (policy.caa_issuers.is_empty(), result.chain.first()) {
@@ -323,7 +322,7 @@ pub fn check(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate:
         (true, Some(leaf)) => issuer_domains(leaf).map(|(_, domains)| domains).unwrap_or_default(),
         (true, None) => vec![],
     };
-    for lookup in &evidence.caa {
+    for lookup in &source.lookups.caa {
         let (report, findings) = evaluate(lookup, &issuers);
         result.caa.push(report);
         result.findings.extend(findings);

@@ -600,8 +600,8 @@ fn format_days(seconds: i64) -> String {
 }
 
 /// Every rule of `--policy` the result breaks.
-pub fn check(source: &crate::Parsed, policy: &crate::Policy, result: &mut TargetResult) {
-    let evidence = &source.evidence;
+pub fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut TargetResult) {
+    let evidence = &source.parsed.evidence;
     use certscan_model::evidence::Observation;
     let Some(compliance) = &policy.compliance else { return };
     if matches!(evidence.observation, Observation::InternalError { .. }) {

@@ -449,8 +449,8 @@ fn stale_finding(
 
 /// The deployment's findings: a backend reachable around its proxy, files and keys, certbot's
 /// hooks and copies, the served certificate against the one on disk.
-pub fn check(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate::TargetResult) {
-    let evidence = &source.evidence;
+pub fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    let evidence = &source.parsed.evidence;
     if let Some(Ok(listening)) = &evidence.deploy.listening {
         result
             .findings
@@ -469,8 +469,8 @@ pub fn check(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate:
 
 /// A chain file that holds the leaf alone: the fix names the file, and certbot's `cert.pem`
 /// (which belongs where only the certificate is wanted) is told apart.
-pub(crate) fn reword_leaf_only_file(source: &crate::Parsed, _: &crate::Policy, result: &mut crate::TargetResult) {
-    let evidence = &source.evidence;
+pub(crate) fn reword_leaf_only_file(source: &crate::Enriched, _: &crate::Policy, result: &mut crate::TargetResult) {
+    let evidence = &source.parsed.evidence;
     let certscan_model::evidence::Origin::File { path } = &evidence.origin else {
         return;
     };
@@ -499,8 +499,8 @@ pub(crate) fn reword_leaf_only_file(source: &crate::Parsed, _: &crate::Policy, r
 
 /// Plain HTTP on a port of this machine that the proxy forwards to is the backend itself,
 /// reached around the proxy: it should not be reachable, rather than speak TLS.
-pub(crate) fn reword_proxy_backend(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate::TargetResult) {
-    let evidence = &source.evidence;
+pub(crate) fn reword_proxy_backend(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    let evidence = &source.parsed.evidence;
     let certscan_model::evidence::Origin::Endpoint {
         port,
         address: Some(address),

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use certscan_model::evidence::{Evidence, Observation, Origin, TlsParameters};
+use certscan_model::evidence::{Evidence, Lookups, Observation, Origin, TlsParameters};
 use certscan_model::finding::{CheckId, Finding, collapse_repeated, sort_worst_first};
 use certscan_model::status::Status;
 use certscan_model::target::{Host, Protocol, host_port};
@@ -192,7 +192,7 @@ impl TargetResult {
 
 /// Analyses every source, then what only shows across them (addresses of one name serving
 /// different certificates).
-pub fn assess_all(sources: &[Parsed], policy: &Policy) -> Vec<TargetResult> {
+pub fn assess_all(sources: &[Enriched], policy: &Policy) -> Vec<TargetResult> {
     let mut results: Vec<TargetResult> = sources.iter().map(|s| assess_isolated(s, policy)).collect();
     address_drift(&mut results);
     results
@@ -209,7 +209,7 @@ pub fn invalid_target(input: &str, error: &str) -> TargetResult {
 
 /// [`assess`], where a failure (a panic, which is a bug) becomes this target's UNKNOWN result
 /// instead of ending the run.
-pub(crate) fn assess_isolated(source: &Parsed, policy: &Policy) -> TargetResult {
+pub(crate) fn assess_isolated(source: &Enriched, policy: &Policy) -> TargetResult {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| assess(source, policy))) {
         Ok(result) => result,
         Err(payload) => {
@@ -217,16 +217,16 @@ pub(crate) fn assess_isolated(source: &Parsed, policy: &Policy) -> TargetResult 
                 observation: Observation::InternalError {
                     message: certscan_model::fault::panic_message(payload.as_ref()),
                 },
-                caa: vec![],
-                names: vec![],
                 deploy: Default::default(),
-                caps: vec![],
-                ..source.evidence.clone()
+                ..source.parsed.evidence.clone()
             };
-            let failed = Parsed {
-                evidence: failed,
-                chain: vec![],
-                served: 0,
+            let failed = Enriched {
+                parsed: Parsed {
+                    evidence: failed,
+                    chain: vec![],
+                    served: 0,
+                },
+                lookups: Lookups::default(),
             };
             assess(&failed, policy)
         }
@@ -268,9 +268,16 @@ impl Parsed {
     }
 }
 
+/// A parsed source with what was looked up and fetched for it: what the checks read.
+#[derive(Debug, Clone)]
+pub struct Enriched {
+    pub parsed: Parsed,
+    pub lookups: Lookups,
+}
+
 /// One check: reads the source, the policy and what the checks before it filled in, and adds
 /// its findings (and the views it owns) to the result.
-pub type Check = fn(&Parsed, &Policy, &mut TargetResult);
+pub type Check = fn(&Enriched, &Policy, &mut TargetResult);
 
 /// The checks, in the order they run. A new check is a function in the module of its subject
 /// and one line here.
@@ -295,8 +302,8 @@ const REWORDINGS: &[Check] = &[
 
 /// Analyses one source: the checks, the wording for the setup in play, the compliance
 /// policy, then what `--ignore` accepts.
-pub fn assess(source: &Parsed, policy: &Policy) -> TargetResult {
-    let evidence = &source.evidence;
+pub fn assess(source: &Enriched, policy: &Policy) -> TargetResult {
+    let evidence = &source.parsed.evidence;
     if !matches!(evidence.observation, Observation::InternalError { .. }) {
         certscan_model::fault::injected_fault("analysis", &evidence.input);
     }
@@ -311,8 +318,8 @@ pub fn assess(source: &Parsed, policy: &Policy) -> TargetResult {
 }
 
 /// Where the target is, and the names its certificate must be valid for.
-fn describe_origin(source: &Parsed, policy: &Policy, result: &mut TargetResult) {
-    let evidence = &source.evidence;
+fn describe_origin(source: &Enriched, policy: &Policy, result: &mut TargetResult) {
+    let evidence = &source.parsed.evidence;
     let own_name = match &evidence.origin {
         Origin::Endpoint {
             host,
@@ -345,8 +352,8 @@ fn describe_origin(source: &Parsed, policy: &Policy, result: &mut TargetResult) 
 }
 
 /// What the probe left out to keep the run bounded (`certscan.capped`).
-fn capped(source: &Parsed, _: &Policy, result: &mut TargetResult) {
-    for cap in &source.evidence.caps {
+fn capped(source: &Enriched, _: &Policy, result: &mut TargetResult) {
+    for cap in &source.lookups.caps {
         result.findings.push(Finding::new(
             CheckId::Capped,
             format!(

@@ -5,11 +5,11 @@
 use certscan_model::evidence::{Exchange, HandshakeFacts, Observation, Origin, TlsParameters};
 use certscan_model::finding::{CheckId, Finding};
 
-use crate::{Parsed, Policy, TargetResult, Verification, connection, issuers, protocol, served};
+use crate::{Enriched, Policy, TargetResult, Verification, connection, issuers, protocol, served};
 
 /// The findings of the observation, and of the chain it holds.
-pub fn check(source: &Parsed, policy: &Policy, result: &mut TargetResult) {
-    let evidence = &source.evidence;
+pub fn check(source: &Enriched, policy: &Policy, result: &mut TargetResult) {
+    let evidence = &source.parsed.evidence;
     match &evidence.observation {
         Observation::Chain {
             tls,
@@ -37,8 +37,7 @@ struct Completed<'a> {
 }
 
 impl Completed<'_> {
-    fn check(&self, source: &Parsed, policy: &Policy, result: &mut TargetResult) {
-        let evidence = &source.evidence;
+    fn check(&self, source: &Enriched, policy: &Policy, result: &mut TargetResult) {
         result.tls = self.tls.cloned();
         if let Some(tls) = self.tls {
             result.findings.extend(protocol::version_findings(tls));
@@ -55,7 +54,7 @@ impl Completed<'_> {
                 result.findings.extend(protocol::exchange_findings(exchange));
             }
         }
-        if source.chain.is_empty() {
+        if source.parsed.chain.is_empty() {
             result.verification = Verification {
                 valid: Some(false),
                 error: Some("no certificate was sent".into()),
@@ -67,10 +66,10 @@ impl Completed<'_> {
                 .findings
                 .push(Finding::new(CheckId::Untrusted, "the server sent no certificate"));
         } else {
-            served::assess_served_chain(result, source, policy);
-            issuers::assess(result, &evidence.issuer_fetches, policy);
+            served::assess_served_chain(result, &source.parsed, policy);
+            issuers::assess(result, &source.lookups.issuer_fetches, policy);
             let stapled = self.handshake.map(|h| h.stapled_ocsp.as_deref());
-            served::assess_revocation(result, stapled, &evidence.revocation, policy);
+            served::assess_revocation(result, stapled, &source.lookups.revocation, policy);
         }
         distrust_on_bad_signature(result, &handshake_findings);
         result.findings.extend(handshake_findings);
@@ -79,12 +78,12 @@ impl Completed<'_> {
 
 /// A handshake that failed: its failure, and the certificates received before it (or in clear
 /// text, to certscan's own older ClientHello), checked as any served chain.
-fn handshake_failed(source: &Parsed, handshake: &HandshakeFacts, policy: &Policy, result: &mut TargetResult) {
+fn handshake_failed(source: &Enriched, handshake: &HandshakeFacts, policy: &Policy, result: &mut TargetResult) {
     result
         .findings
-        .extend(connection::failure_finding(&source.evidence.observation));
-    if !source.chain.is_empty() {
-        served::assess_served_chain(result, source, policy);
+        .extend(connection::failure_finding(&source.parsed.evidence.observation));
+    if !source.parsed.chain.is_empty() {
+        served::assess_served_chain(result, &source.parsed, policy);
     }
     let (handshake_findings, _) = connection::handshake_facts_findings(&HandshakeFacts {
         // The failure finding already speaks of the client certificate.

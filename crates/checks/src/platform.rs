@@ -3,7 +3,7 @@
 
 use super::names::sans_cover;
 use certscan_model::configured::{CUSTOM_FILE, ClientSetting};
-use certscan_model::evidence::{DeployEvidence, Evidence};
+use certscan_model::evidence::DeployEvidence;
 use certscan_model::finding::{CheckId, Finding, summarise_list};
 use certscan_x509::certificate::CertInfo;
 
@@ -228,8 +228,8 @@ fn verify_file_problem(
 }
 
 /// Wazo's services' connections to each other, against the certificate served.
-pub fn check(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate::TargetResult) {
-    let evidence = &source.evidence;
+pub fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    let evidence = &source.parsed.evidence;
     let (false, Some(leaf)) = (evidence.extra.wazo.is_empty(), result.chain.first()) else {
         return;
     };
@@ -247,18 +247,18 @@ pub fn check(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate:
 
 /// The platform's own wording of findings: where its certificate lives and how it is reloaded,
 /// and, for Wazo, the hosts-file line that sends a daemon's name elsewhere than 127.0.0.1.
-pub(crate) fn reword(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate::TargetResult) {
-    let evidence = &source.evidence;
+pub(crate) fn reword(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
     let Some(platform) = policy.platform else { return };
     if platform == Platform::Wazo {
-        reword_refused_daemon(evidence, result);
+        reword_refused_daemon(source, result);
     }
     adapt_remediations(platform, &mut result.findings);
 }
 
 /// A Wazo daemon refused on a name the hosts file sends elsewhere than 127.0.0.1 (Debian's
 /// 127.0.1.1 line): the daemons listen on 127.0.0.1, so that line is the cause.
-fn reword_refused_daemon(evidence: &Evidence, result: &mut crate::TargetResult) {
+fn reword_refused_daemon(source: &crate::Enriched, result: &mut crate::TargetResult) {
+    let evidence = &source.parsed.evidence;
     let certscan_model::evidence::Origin::Endpoint {
         host: certscan_model::target::Host::Dns(name),
         ..
@@ -266,7 +266,7 @@ fn reword_refused_daemon(evidence: &Evidence, result: &mut crate::TargetResult) 
     else {
         return;
     };
-    let Some(resolution) = evidence.names.iter().find(|r| r.name == *name) else {
+    let Some(resolution) = source.lookups.names.iter().find(|r| r.name == *name) else {
         return;
     };
     let Some((address, line)) = resolution

@@ -150,9 +150,9 @@ pub fn findings(resolutions: &[NameResolution], certificate_names: &[String], lo
 
 /// How the target's name and the certificate's names resolve, and what disagrees. The loopback
 /// rule is Wazo's: elsewhere a name mapped to the LAN address is normal.
-pub fn check(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate::TargetResult) {
-    let evidence = &source.evidence;
-    if evidence.names.is_empty() {
+pub fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
+    let evidence = &source.parsed.evidence;
+    if source.lookups.names.is_empty() {
         return;
     }
     let locality = if policy.assume_local {
@@ -172,8 +172,8 @@ pub fn check(source: &crate::Parsed, policy: &crate::Policy, result: &mut crate:
         .first()
         .map(|leaf| certificate_names(leaf))
         .unwrap_or_default();
-    result.resolution = evidence.names.iter().map(view).collect();
-    let mut found = findings(&evidence.names, &certificate_names, locality);
+    result.resolution = source.lookups.names.iter().map(view).collect();
+    let mut found = findings(&source.lookups.names, &certificate_names, locality);
     if policy.platform != Some(certscan_model::platform::Platform::Wazo) {
         found.retain(|f| f.id != CheckId::HostsLoopbackMismatch);
     }

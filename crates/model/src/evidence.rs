@@ -479,19 +479,25 @@ pub struct Evidence {
     pub input: String,
     pub origin: Origin,
     pub observation: Observation,
+    pub deploy: DeployEvidence,
+    /// What was asked of this source beyond the defaults.
+    pub extra: crate::target::Extra,
+}
+
+/// What was looked up and fetched for a source once its chain was known, as that chain asked:
+/// CAA and name resolution for its names, the `--revocation` and `--fetch-issuer` answers.
+#[derive(Debug, Clone, Default)]
+pub struct Lookups {
     /// CAA lookups for the leaf's names; empty when none were made.
     pub caa: Vec<CaaLookup>,
     /// Resolution of the target's name and the leaf's names.
     pub names: Vec<NameResolution>,
-    pub deploy: DeployEvidence,
-    /// What was asked of this source beyond the defaults.
-    pub extra: crate::target::Extra,
-    /// Limits reached while gathering this evidence: what was left out.
-    pub caps: Vec<Cap>,
     /// What `--revocation` asked about the leaf, one entry per method.
     pub revocation: Vec<RevocationFetch>,
     /// What `--fetch-issuer` fetched, one entry per level climbed.
     pub issuer_fetches: Vec<IssuerFetch>,
+    /// Limits reached while looking up: what was left out.
+    pub caps: Vec<Cap>,
 }
 
 /// One fetch of a CA Issuers URL.

@@ -43,13 +43,8 @@ pub fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
             path: path.to_path_buf(),
         },
         observation,
-        caa: vec![],
-        names: vec![],
         deploy,
         extra: Default::default(),
-        caps: vec![],
-        revocation: vec![],
-        issuer_fetches: vec![],
     }
 }
 

@@ -232,13 +232,8 @@ fn endpoint_evidence(
             if_refused: target.if_refused,
         },
         observation,
-        caa: vec![],
-        names: vec![],
         deploy: Default::default(),
         extra: target.extra.clone(),
-        caps: vec![],
-        revocation: vec![],
-        issuer_fetches: vec![],
     }
 }
 
