@@ -173,13 +173,13 @@ pub(crate) struct Args {
     pub critical: Option<String>,
 
     /// Report format.
-    #[arg(help_heading = "Output", long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
 
     /// The least severity that makes the exit status non-zero (a CI gate): critical, warning
     /// (the Nagios codes as they are), or info. UNKNOWN always fails.
-    #[arg(help_heading = "Output", long, value_enum, default_value_t = FailOn::Warning, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = FailOnArg::Warning, value_name = "SEVERITY")]
+    pub fail_on: FailOnArg,
 
     /// Accept a known finding: a check id (chain.order) for every endpoint, or ID@HOST for one
     /// host. Repeatable; the summary line says how many findings were ignored.
@@ -400,6 +400,59 @@ impl From<RevocationArg> for RevocationMethod {
         match method {
             RevocationArg::Ocsp => RevocationMethod::Ocsp,
             RevocationArg::Crl => RevocationMethod::Crl,
+        }
+    }
+}
+
+impl Args {
+    /// The report format asked for.
+    pub(crate) fn format(&self) -> Format {
+        self.format.into()
+    }
+}
+
+/// The formats `--format` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FormatArg {
+    Table,
+    Json,
+    /// One JSON object per line: each target's result as soon as it is known, then a summary.
+    Ndjson,
+    Nagios,
+    /// Prometheus text exposition format, for node_exporter's textfile collector.
+    Prometheus,
+    /// JUnit XML, for the test views of GitLab, Jenkins and Azure DevOps.
+    Junit,
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Format {
+        match format {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Ndjson => Format::Ndjson,
+            FormatArg::Nagios => Format::Nagios,
+            FormatArg::Prometheus => Format::Prometheus,
+            FormatArg::Junit => Format::Junit,
+        }
+    }
+}
+
+/// The severities `--fail-on` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FailOnArg {
+    Critical,
+    /// The Nagios exit codes as they are: WARNING and worse (the default).
+    Warning,
+    Info,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(fail_on: FailOnArg) -> FailOn {
+        match fail_on {
+            FailOnArg::Critical => FailOn::Critical,
+            FailOnArg::Warning => FailOn::Warning,
+            FailOnArg::Info => FailOn::Info,
         }
     }
 }

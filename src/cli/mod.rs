@@ -77,8 +77,8 @@ fn answer_without_scanning(args: &Args) -> Option<ExitCode> {
     } else if args.list_policies {
         certscan_checks::compliance::list()
     } else if args.list_checks {
-        match args.format {
-            Format::Json | Format::Ndjson => catalog::as_json(args.format == Format::Ndjson),
+        match args.format() {
+            Format::Json | Format::Ndjson => catalog::as_json(args.format() == Format::Ndjson),
             Format::Table | Format::Nagios | Format::Prometheus | Format::Junit => catalog::entries()
                 .iter()
                 .map(|e| format!("{:<24} {:<9} {}\n", e.id, e.severity.as_str(), e.title))
@@ -126,7 +126,7 @@ fn requested_format(args: impl IntoIterator<Item = String>) -> Option<Format> {
                 .rev()
                 .find_map(|a| a.strip_prefix("--format=").map(str::to_string))
         })?;
-    Format::from_str(&value, false).ok()
+    args::FormatArg::from_str(&value, false).ok().map(Format::from)
 }
 
 #[cfg(test)]

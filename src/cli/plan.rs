@@ -52,12 +52,12 @@ pub fn build(args: Args) -> Result<(Plan, Output), String> {
         .map(|c| CertInfo::from_der(c.as_ref(), flags.at_unix))
         .collect();
     let output = Output {
-        format: args.format,
+        format: args.format(),
         path: args.output.clone(),
         color: args.color,
         verbose: args.verbose,
         gate: Gate {
-            fail_on: args.fail_on,
+            fail_on: args.fail_on.into(),
             ignore: args.ignore.clone(),
         },
         started_at: rfc3339(now_unix()),
@@ -211,7 +211,7 @@ impl Timing {
         // The Nagios plugin guidelines: -t is the whole plugin's timeout.
         let run_budget = args
             .deadline
-            .or((args.format == Format::Nagios).then_some(args.timeout))
+            .or((args.format() == Format::Nagios).then_some(args.timeout))
             .map(Duration::from_secs_f64);
         let work_budget = run_budget.map(|budget| budget.saturating_sub((budget / 10).min(Duration::from_millis(500))));
         // Without --deadline, a Nagios -t is also what one endpoint may take; with it, -t keeps

@@ -17,7 +17,7 @@ use certscan_model::status::Status;
 pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
@@ -39,7 +39,7 @@ pub struct Gate {
 }
 
 /// The least severity that makes the exit status non-zero.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Critical,
