@@ -357,9 +357,7 @@ fn fixtures_report_as_recorded() {
             all.extend(args(&AT_ARGS));
             all.extend(args(&["--format", format]));
             let (code, stdout) = run(&all);
-            let mut seen = BTreeMap::new();
-            let report = Mask::default().report(&stdout);
-            let report = mask_duration(&report, &mut seen);
+            let report = mask_duration(&Mask::default().report(&stdout));
             let text = format!("exit {code}\n{report}");
             differences.extend(compare(&format!("files/{name}.{extension}"), &text));
         }
@@ -368,7 +366,7 @@ fn fixtures_report_as_recorded() {
 }
 
 /// The run's own duration, the one time the text formats carry besides the start.
-fn mask_duration(text: &str, _seen: &mut BTreeMap<String, String>) -> String {
+fn mask_duration(text: &str) -> String {
     text.lines()
         .map(|line| {
             if line.starts_with("certscan_run_duration_seconds ") {
@@ -561,6 +559,7 @@ fn servers_report_as_recorded() {
     let cn_only = pki.leaf(&cn_only_spec);
     let self_signed = common::pki::self_signed(&LeafSpec::new(&[NAME]));
     let client_ca = Ca::root("golden client CA").cert.der;
+    let configured = |config: rustls::ServerConfig| servers.tls_with_config(config, "127.0.0.1:0").port();
 
     let mut scenarios: Vec<Scenario> = Vec::new();
     let mut single = |name: &str, port: u16, scheme: &str, path: &str, extra: Vec<&str>| {
@@ -617,24 +616,20 @@ fn servers_report_as_recorded() {
     );
     single(
         "client-cert-required",
-        servers
-            .tls_with_config(
-                client_auth_config(full.clone(), good.key_der(), client_ca.clone(), true, false),
-                "127.0.0.1:0",
-            )
-            .port(),
+        configured(client_auth_config(
+            full.clone(),
+            good.key_der(),
+            client_ca.clone(),
+            true,
+            false,
+        )),
         "",
         "",
         vec![],
     );
     single(
         "client-cert-optional",
-        servers
-            .tls_with_config(
-                client_auth_config(full.clone(), good.key_der(), client_ca, false, true),
-                "127.0.0.1:0",
-            )
-            .port(),
+        configured(client_auth_config(full.clone(), good.key_der(), client_ca, false, true)),
         "",
         "",
         vec![],
@@ -751,13 +746,7 @@ fn servers_report_as_recorded() {
         .with_no_client_auth()
         .with_single_cert(full.clone(), good.key_der())
         .unwrap();
-    single(
-        "tls12-only",
-        servers.tls_with_config(tls12_only, "127.0.0.1:0").port(),
-        "",
-        "",
-        vec![],
-    );
+    single("tls12-only", configured(tls12_only), "", "", vec![]);
     let revoked_staple = common::ocsp::response(
         &pki.intermediate,
         &common::ocsp::OcspSpec {
@@ -766,13 +755,7 @@ fn servers_report_as_recorded() {
         },
     );
     let stapled = common::ocsp::stapling_config(full.clone(), good.key_der(), revoked_staple);
-    single(
-        "ocsp-revoked-staple",
-        servers.tls_with_config(stapled, "127.0.0.1:0").port(),
-        "",
-        "",
-        vec![],
-    );
+    single("ocsp-revoked-staple", configured(stapled), "", "", vec![]);
 
     // Several endpoints of one host in one run, in every format.
     let many = [
@@ -829,7 +812,7 @@ fn servers_report_as_recorded() {
             lines.sort();
             text = lines.join("\n");
         }
-        let text = mask_duration(&text, &mut BTreeMap::new());
+        let text = mask_duration(&text);
         let file = if name.contains('.') {
             format!("servers/{name}")
         } else {
