@@ -29,8 +29,8 @@ use certscan_x509::certificate::CertInfo;
 pub struct Plan {
     /// The targets, read while the scan runs.
     pub targets: TargetSource,
-    /// Plain-HTTP API URLs found in Kazoo's UI configuration, with the file.
-    pub kazoo_insecure: Vec<(PathBuf, String)>,
+    /// URLs a platform's configuration names that are not TLS (Kazoo's UI API), with the file.
+    pub insecure_urls: Vec<(PathBuf, String)>,
     pub files: Vec<FileTarget>,
     /// The password for PKCS#12 files, from `--password-env`.
     pub pkcs12_password: Option<String>,
@@ -633,7 +633,7 @@ where
             let work = Box::pin(async move { scan_file(file, &context).await });
             self.start(Order::File(index as u64), work).await;
         }
-        for (index, (path, url)) in context.plan.kazoo_insecure.iter().enumerate() {
+        for (index, (path, url)) in context.plan.insecure_urls.iter().enumerate() {
             let (path, url, context) = (path.clone(), url.clone(), context.clone());
             let work = Box::pin(async move { scan_configured_url(path, url, &context).await });
             self.start(Order::ConfiguredUrl(index as u64), work).await;

@@ -71,6 +71,7 @@ pub fn build(args: Args) -> Result<(Plan, Output), String> {
         .map(|rule| rule.value)
         // TLS 1.0 is the lowest certscan can offer: nothing below it to try.
         .filter(|version| *version > 0x0301);
+    let platforms = certscan_platforms::in_play(flags.platform);
     let policy = Policy {
         trust,
         at_unix: flags.at_unix,
@@ -81,9 +82,12 @@ pub fn build(args: Args) -> Result<(Plan, Output), String> {
         assume_local: args.local,
         ignore: flags.ignore,
         proxied_backends: sources.proxied_backends,
-        platform: flags.platform,
+        platforms: platforms
+            .iter()
+            .map(|&p| p as &'static dyn certscan_checks::PlatformRules)
+            .collect(),
         readable_by,
-        reload_command: certscan_platforms::reload_command(flags.platform).to_string(),
+        reload_command: certscan_platforms::reload_command(&platforms).to_string(),
         write_chain: args.write_chain,
         compliance: sources.compliance.map(Arc::new),
         given_anchors: Arc::new(given_anchors),
@@ -93,7 +97,7 @@ pub fn build(args: Args) -> Result<(Plan, Output), String> {
     revocation.dedup();
     let plan = Plan {
         targets: sources.targets,
-        kazoo_insecure: sources.kazoo_insecure,
+        insecure_urls: sources.insecure_urls,
         files: sources.files,
         pkcs12_password: sources.pkcs12_password,
         run_budget: flags.timing.work_budget,
@@ -321,7 +325,7 @@ struct Sources {
     compliance: Option<certscan_checks::compliance::CompliancePolicy>,
     targets: TargetSource,
     files: Vec<FileTarget>,
-    kazoo_insecure: Vec<(PathBuf, String)>,
+    insecure_urls: Vec<(PathBuf, String)>,
     resolve_pins: Vec<ResolvePin>,
     /// Ports of this machine that the reverse proxy forwards to, as (proxy_pass, port).
     proxied_backends: Vec<(String, u16)>,
@@ -349,7 +353,7 @@ impl Sources {
             compliance,
             targets: TargetSource::default(),
             files: given_files(args),
-            kazoo_insecure: vec![],
+            insecure_urls: vec![],
             resolve_pins: flags.resolve_pins.clone(),
             proxied_backends: vec![],
             unsharded: 0,
@@ -360,20 +364,18 @@ impl Sources {
             pkcs12_password: pkcs12_password(args.password_env.as_deref())?,
         };
         let mut configured = Vec::new();
-        sources.read_nginx(args, &mut configured)?;
-        sources.read_certbot(args)?;
-        if let Some(root) = sources.config_root.clone() {
-            match flags.platform {
-                Some(Platform::Wazo) => sources.read_wazo(&root)?,
-                Some(Platform::Kazoo) => sources.read_kazoo(&root, &mut configured)?,
-                Some(Platform::Kurento) | None => {}
-            }
+        for (flag, platform, place) in platform_places(args, flags, sources.config_root.as_deref())? {
+            let discovered = platform.discover(&place).map_err(|e| format!("{flag}: {e}"))?;
+            sources.add(discovered, &mut configured);
         }
-        sources.unsharded = sources.files.len() + sources.kazoo_insecure.len();
+        for lineage_file in sources.files.iter_mut().filter(|f| f.extra.lineage.is_some()) {
+            lineage_file.extra.copies = args.copies.clone();
+        }
+        sources.unsharded = sources.files.len() + sources.insecure_urls.len();
         if let Some(shard) = &flags.shard {
             sources.files.retain(|f| shard.holds(&f.path.display().to_string()));
             sources
-                .kazoo_insecure
+                .insecure_urls
                 .retain(|(path, url)| shard.holds(&format!("{}|{url}", path.display())));
         }
         sources.targets = TargetSource {
@@ -389,21 +391,23 @@ impl Sources {
         Ok(sources)
     }
 
-    /// `--nginx-conf`, or with `--local` the sites nginx has enabled.
-    fn read_nginx(&mut self, args: &Args, targets: &mut Vec<Target>) -> Result<(), String> {
-        let nginx = match (&args.nginx_conf, args.local) {
-            (Some(path), _) => Some(path.clone()),
-            (None, true) => Some(PathBuf::from("/etc/nginx/sites-enabled")).filter(|p| p.is_dir()),
-            (None, false) => None,
-        };
-        let Some(path) = nginx else { return Ok(()) };
-        let configured = certscan_platforms::nginx::targets(&path).map_err(|e| format!("--nginx-conf: {e}"))?;
-        for file in &configured.files {
+    /// What a platform's configuration names: its files and targets join the scan, its pins
+    /// the resolution, and its services' connections the first file given, when there is one.
+    fn add(&mut self, discovered: certscan_platforms::Discovered, targets: &mut Vec<Target>) {
+        let mut files = discovered.files;
+        if !discovered.clients.is_empty()
+            && let Some(first) = self.files.first_mut()
+        {
+            first.extra.wazo = discovered.clients;
+            files.clear();
+        }
+        for file in &files {
             self.proxied_backends.extend(file.extra.proxy_backends.iter().cloned());
         }
-        self.files.extend(configured.files);
-        targets.extend(configured.targets);
-        for pin in configured.pins {
+        self.files.extend(files);
+        targets.extend(discovered.targets);
+        self.insecure_urls.extend(discovered.insecure_urls);
+        for pin in discovered.pins {
             if !self
                 .resolve_pins
                 .iter()
@@ -412,100 +416,38 @@ impl Sources {
                 self.resolve_pins.push(pin);
             }
         }
-        Ok(())
     }
+}
 
-    /// `--letsencrypt-dir`, or with `--local` certbot's own folder: each lineage's full chain.
-    fn read_certbot(&mut self, args: &Args) -> Result<(), String> {
-        let letsencrypt = match (&args.letsencrypt_dir, args.local) {
-            (Some(dir), _) => Some(dir.clone()),
-            (None, true) => Some(PathBuf::from("/etc/letsencrypt")).filter(|p| p.join("live").is_dir()),
-            (None, false) => None,
-        };
-        let Some(dir) = letsencrypt else {
-            if !args.copies.is_empty() {
-                return Err(COPY_WITHOUT_LINEAGES.into());
-            }
-            return Ok(());
-        };
-        for lineage in certscan_platforms::certbot::lineages(&dir).map_err(|e| format!("--letsencrypt-dir: {e}"))? {
-            self.files.push(FileTarget {
-                path: lineage.fullchain.clone(),
-                extra: Extra {
-                    key: Some(lineage.key.clone()),
-                    source: Some(format!("certbot lineage {}", lineage.name)),
-                    copies: args.copies.clone(),
-                    lineage: Some(lineage),
-                    ..Extra::default()
-                },
-            });
-        }
-        Ok(())
+/// The platforms whose configuration the run reads, each with the flag that names it and where
+/// it is: `--nginx-conf` and `--letsencrypt-dir` (with `--local`, where they are on this
+/// machine), and the profile's platform under `--config-root`.
+fn platform_places(
+    args: &Args,
+    flags: &CheckedFlags,
+    config_root: Option<&std::path::Path>,
+) -> Result<Vec<(&'static str, &'static dyn certscan_platforms::Platform, PathBuf)>, String> {
+    use certscan_platforms::{Platform as _, certbot::Certbot, nginx::Nginx};
+    let given_or_local = |given: &Option<PathBuf>, local: &dyn Fn() -> Option<PathBuf>| {
+        given.clone().or_else(|| if args.local { local() } else { None })
+    };
+    let mut places: Vec<(&'static str, &'static dyn certscan_platforms::Platform, PathBuf)> = Vec::new();
+    if let Some(place) = given_or_local(&args.nginx_conf, &|| Nginx.local_place()) {
+        places.push(("--nginx-conf", &Nginx, place));
     }
-
-    /// Wazo's services' configuration under `root`: the connections they make, checked against
-    /// the first `--file`, else the certificate the services serve (the one the merged
-    /// configuration names, else Wazo's default), with the key beside it.
-    fn read_wazo(&mut self, root: &std::path::Path) -> Result<(), String> {
-        let config = certscan_platforms::wazo::settings(root).map_err(|e| format!("--config-root: {e}"))?;
-        let (certificate, key) = match (&config.certificate, &config.private_key) {
-            (Some(certificate), key) => (certificate.value.clone(), key.as_ref().map(|k| k.value.clone())),
-            (None, _) => (
-                root.join(certscan_platforms::wazo::DEFAULT_CERTIFICATE),
-                Some(root.join(certscan_platforms::wazo::DEFAULT_KEY)),
-            ),
-        };
-        let key = key.filter(|k| k.exists());
-        match self.files.first_mut() {
-            Some(first) => first.extra.wazo = config.clients,
-            None if certificate.exists() => self.files.push(FileTarget {
-                path: certificate,
-                extra: Extra {
-                    wazo: config.clients,
-                    key,
-                    source: Some("wazo".into()),
-                    ..Extra::default()
-                },
-            }),
-            None => {}
-        }
-        Ok(())
+    match given_or_local(&args.letsencrypt_dir, &|| Certbot.local_place()) {
+        Some(place) => places.push(("--letsencrypt-dir", &Certbot, place)),
+        None if !args.copies.is_empty() => return Err(COPY_WITHOUT_LINEAGES.into()),
+        None => {}
     }
-
-    /// Monster UI's configuration under `root`: its HTTPS API URLs are scanned, the others
-    /// are findings.
-    fn read_kazoo(&mut self, root: &std::path::Path, targets: &mut Vec<Target>) -> Result<(), String> {
-        for candidate in [
-            "var/www/html/monster-ui/js/config.js",
-            "var/www/monster-ui/js/config.js",
-        ] {
-            let path = root.join(candidate);
-            let bytes = match probe::file::read_bounded(&path) {
-                Ok(bytes) => bytes,
-                // Monster UI is installed in one of these places, not both.
-                Err(e) if e.is_not_found() => continue,
-                Err(e) => return Err(format!("--config-root: {e}")),
-            };
-            let urls = certscan_platforms::kazoo::api_urls(&String::from_utf8_lossy(&bytes))
-                .map_err(|e| format!("--config-root: {}: {e}", path.display()))?;
-            for url in urls {
-                let source = Some(format!("kazoo {}", path.display()));
-                match target::parse_target(&url) {
-                    Ok(mut parsed) => {
-                        for t in &mut parsed {
-                            t.extra = Extra {
-                                source: source.clone(),
-                                ..Extra::default()
-                            };
-                        }
-                        targets.extend(parsed);
-                    }
-                    Err(_) => self.kazoo_insecure.push((path.clone(), url)),
-                }
-            }
-        }
-        Ok(())
+    if let (Some(profile), Some(root)) = (flags.platform, config_root) {
+        places.push((
+            "--config-root",
+            certscan_platforms::of_profile(profile),
+            root.to_path_buf(),
+        ));
     }
+    Ok(places)
 }
 
 /// `--policy`: a built-in policy by name, or a policy file by path.

@@ -467,67 +467,6 @@ pub fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut crat
     ));
 }
 
-/// A chain file that holds the leaf alone: the fix names the file, and certbot's `cert.pem`
-/// (which belongs where only the certificate is wanted) is told apart.
-pub(crate) fn reword_leaf_only_file(source: &crate::Enriched, _: &crate::Policy, result: &mut crate::TargetResult) {
-    let evidence = &source.parsed.evidence;
-    let certscan_model::evidence::Origin::File { path } = &evidence.origin else {
-        return;
-    };
-    let file = path.display();
-    let certbot_leaf = path.file_name().is_some_and(|n| n == "cert.pem")
-        && path
-            .parent()
-            .and_then(|p| p.parent())
-            .and_then(|p| p.file_name())
-            .is_some_and(|n| n == "live");
-    for finding in result.findings.iter_mut().filter(|f| f.id == CheckId::ChainIncomplete) {
-        finding.remediation = Some(if certbot_leaf {
-            let full = path.with_file_name("fullchain.pem");
-            format!(
-                "{file} is certbot's leaf-only file; it belongs where only the certificate is wanted. Configure {} instead (nginx: ssl_certificate {};), then reload.",
-                full.display(),
-                full.display()
-            )
-        } else {
-            format!(
-                "{file} holds the certificate without its intermediate: configure the service with the full chain instead (with certbot, fullchain.pem beside cert.pem), or append the intermediate to {file} (cat {file} intermediate.pem > fullchain.pem)."
-            )
-        });
-    }
-}
-
-/// Plain HTTP on a port of this machine that the proxy forwards to is the backend itself,
-/// reached around the proxy: it should not be reachable, rather than speak TLS.
-pub(crate) fn reword_proxy_backend(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
-    let evidence = &source.parsed.evidence;
-    let certscan_model::evidence::Origin::Endpoint {
-        port,
-        address: Some(address),
-        ..
-    } = &evidence.origin
-    else {
-        return;
-    };
-    let local = address.is_loopback() || policy.local_addresses.contains(address) || policy.assume_local;
-    let Some((upstream, _)) = policy
-        .proxied_backends
-        .iter()
-        .find(|(_, p)| p == port)
-        .filter(|_| local)
-    else {
-        return;
-    };
-    for finding in result.findings.iter_mut().filter(|f| f.id == CheckId::Plaintext) {
-        finding.detail.push_str(&format!(
-            "; this port is the backend the proxy forwards to ({upstream})"
-        ));
-        finding.remediation = Some(format!(
-            "Do not enable TLS here: this is the plain-HTTP backend behind the proxy, which clients must reach through the proxy's HTTPS port. Bind it to 127.0.0.1 (for Docker: -p 127.0.0.1:{port}:{port}) so that it cannot be reached around the proxy."
-        ));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,8 @@ pub mod revocation;
 pub mod served;
 pub mod validity;
 
+pub use platform::PlatformRules;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -53,9 +55,9 @@ pub struct Policy {
     /// Ports of this machine that the reverse proxy forwards to in plain HTTP, as
     /// (`proxy_pass` as written, port), from `--nginx-conf`.
     pub proxied_backends: Vec<(String, u16)>,
-    /// The platform whose profile is in use: its rules (Wazo's services reach each other through
-    /// the certificate's name, `hosts.loopback_mismatch`) and its remediation texts.
-    pub platform: Option<platform::Platform>,
+    /// The platforms in play, in the order their wording applies: their own checks and rules
+    /// and their remediation texts.
+    pub platforms: Vec<&'static dyn platform::PlatformRules>,
     /// Accounts that must be able to read certificate and key files (`--readable-by`).
     pub readable_by: Vec<deploy::Account>,
     /// The command that makes the service load a renewed certificate.
@@ -291,14 +293,9 @@ pub(crate) const CHECKS: &[Check] = &[
     caa::check,
 ];
 
-/// How findings are worded for the setup in play, in this order (a later one may reword what an
-/// earlier one did): certbot's leaf-only file, then the platform's own wording, then a proxy's
-/// plain-HTTP backend.
-const REWORDINGS: &[Check] = &[
-    deploy::reword_leaf_only_file,
-    platform::reword,
-    deploy::reword_proxy_backend,
-];
+/// How findings are worded for the setup in play: each platform's wording, in the order
+/// the platforms are given.
+const REWORDINGS: &[Check] = &[platform::reword];
 
 /// Analyses one source: the checks, the wording for the setup in play, the compliance
 /// policy, then what `--ignore` accepts.

@@ -85,7 +85,7 @@ pub(crate) fn dns_name_matches(presented: &str, reference: &str) -> bool {
 }
 
 /// Whether the SANs cover a name (a DNS name, or an IP address matched against IP SANs only).
-pub(crate) fn sans_cover(sans: &[SanEntry], name: &str) -> bool {
+pub fn sans_cover(sans: &[SanEntry], name: &str) -> bool {
     match name.parse::<IpAddr>() {
         Ok(ip) => sans.iter().any(|san| matches!(san, SanEntry::Ip(s) if *s == ip)),
         Err(_) => sans

@@ -149,7 +149,7 @@ pub fn findings(resolutions: &[NameResolution], certificate_names: &[String], lo
 }
 
 /// How the target's name and the certificate's names resolve, and what disagrees. The loopback
-/// rule is Wazo's: elsewhere a name mapped to the LAN address is normal.
+/// rule applies only where a platform in play asks for it.
 pub fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
     let evidence = &source.parsed.evidence;
     if source.lookups.names.is_empty() {
@@ -174,7 +174,7 @@ pub fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut crat
         .unwrap_or_default();
     result.resolution = source.lookups.names.iter().map(view).collect();
     let mut found = findings(&source.lookups.names, &certificate_names, locality);
-    if policy.platform != Some(certscan_model::platform::Platform::Wazo) {
+    if !policy.platforms.iter().any(|p| p.names_resolve_to_loopback()) {
         found.retain(|f| f.id != CheckId::HostsLoopbackMismatch);
     }
     result.findings.extend(found);

@@ -5,7 +5,78 @@
 
 use std::path::{Path, PathBuf};
 
+use certscan_checks::{Check, Enriched, PlatformRules, Policy, TargetResult};
+use certscan_model::finding::CheckId;
+use certscan_model::target::{Extra, FileTarget};
+
 pub use certscan_model::configured::{Hook, Lineage};
+
+/// certbot: its lineages are chain files to check, and a chain file holding the leaf alone is
+/// worded as certbot's `cert.pem` when it is one.
+#[derive(Debug)]
+pub struct Certbot;
+
+impl PlatformRules for Certbot {
+    fn rewordings(&self) -> &'static [Check] {
+        &[reword_leaf_only_file]
+    }
+}
+
+impl super::Platform for Certbot {
+    fn local_place(&self) -> Option<PathBuf> {
+        Some(PathBuf::from("/etc/letsencrypt")).filter(|p| p.join("live").is_dir())
+    }
+
+    /// Each lineage's full chain, with its key and renewal configuration.
+    fn discover(&self, place: &Path) -> Result<super::Discovered, String> {
+        let files = lineages(place)?
+            .into_iter()
+            .map(|lineage| FileTarget {
+                path: lineage.fullchain.clone(),
+                extra: Extra {
+                    key: Some(lineage.key.clone()),
+                    source: Some(format!("certbot lineage {}", lineage.name)),
+                    lineage: Some(lineage),
+                    ..Extra::default()
+                },
+            })
+            .collect();
+        Ok(super::Discovered {
+            files,
+            ..Default::default()
+        })
+    }
+}
+
+/// A chain file that holds the leaf alone: the fix names the file, and certbot's `cert.pem`
+/// (which belongs where only the certificate is wanted) is told apart.
+fn reword_leaf_only_file(source: &Enriched, _: &Policy, result: &mut TargetResult) {
+    let evidence = &source.parsed.evidence;
+    let certscan_model::evidence::Origin::File { path } = &evidence.origin else {
+        return;
+    };
+    let file = path.display();
+    let certbot_leaf = path.file_name().is_some_and(|n| n == "cert.pem")
+        && path
+            .parent()
+            .and_then(|p| p.parent())
+            .and_then(|p| p.file_name())
+            .is_some_and(|n| n == "live");
+    for finding in result.findings.iter_mut().filter(|f| f.id == CheckId::ChainIncomplete) {
+        finding.remediation = Some(if certbot_leaf {
+            let full = path.with_file_name("fullchain.pem");
+            format!(
+                "{file} is certbot's leaf-only file; it belongs where only the certificate is wanted. Configure {} instead (nginx: ssl_certificate {};), then reload.",
+                full.display(),
+                full.display()
+            )
+        } else {
+            format!(
+                "{file} holds the certificate without its intermediate: configure the service with the full chain instead (with certbot, fullchain.pem beside cert.pem), or append the intermediate to {file} (cat {file} intermediate.pem > fullchain.pem)."
+            )
+        });
+    }
+}
 
 /// The most of a hook script that is read.
 const MAX_HOOK_BYTES: u64 = 64 * 1024;

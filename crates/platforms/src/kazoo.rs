@@ -3,7 +3,76 @@
 //! string values directly under the `api` object (`default`, `socket`, `phonebook`, ...), which
 //! the browser calls and which must be HTTPS to a port that serves a valid certificate.
 
+use std::path::Path;
+
 use ress::prelude::*;
+
+use certscan_checks::{Check, Enriched, PlatformRules, Policy, TargetResult};
+use certscan_model::target::{self, Extra};
+
+/// Where Monster UI is installed, under the configuration root: in one of these, not both.
+const MONSTER_UI_CONFIGS: &[&str] = &[
+    "var/www/html/monster-ui/js/config.js",
+    "var/www/monster-ui/js/config.js",
+];
+
+/// Kazoo: Monster UI's API URLs are endpoints to check, and certificate fixes name crossbar's
+/// settings.
+#[derive(Debug)]
+pub struct Kazoo;
+
+impl PlatformRules for Kazoo {
+    fn rewordings(&self) -> &'static [Check] {
+        &[reword]
+    }
+}
+
+impl super::Platform for Kazoo {
+    /// Monster UI's configuration under the root `place`: its HTTPS API URLs are scanned, the
+    /// others are findings.
+    fn discover(&self, place: &Path) -> Result<super::Discovered, String> {
+        let mut discovered = super::Discovered::default();
+        for candidate in MONSTER_UI_CONFIGS {
+            let path = place.join(candidate);
+            let bytes = match certscan_probe::file::read_bounded(&path) {
+                Ok(bytes) => bytes,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => return Err(e.to_string()),
+            };
+            let urls = api_urls(&String::from_utf8_lossy(&bytes)).map_err(|e| format!("{}: {e}", path.display()))?;
+            for url in urls {
+                let source = Some(format!("kazoo {}", path.display()));
+                match target::parse_target(&url) {
+                    Ok(mut parsed) => {
+                        for t in &mut parsed {
+                            t.extra = Extra {
+                                source: source.clone(),
+                                ..Extra::default()
+                            };
+                        }
+                        discovered.targets.extend(parsed);
+                    }
+                    Err(_) => discovered.insecure_urls.push((path.clone(), url)),
+                }
+            }
+        }
+        Ok(discovered)
+    }
+
+    fn reload_command(&self) -> Option<&'static str> {
+        Some(
+            "sup kapps_controller restart_app crossbar (Kazoo 4; on Kazoo 3: sup whapps_controller restart_app crossbar)",
+        )
+    }
+}
+
+/// Where crossbar's certificate is configured and how it is reloaded.
+fn reword(_: &Enriched, _: &Policy, result: &mut TargetResult) {
+    super::fix_certificate_findings(
+        "Give crossbar (Kazoo's API, port 8443) a certificate from a CA with its full chain: the PEM files its crossbar SSL settings name (ssl_cert, ssl_key, and the CA chain), then sup kapps_controller restart_app crossbar (Kazoo 4; sup whapps_controller on 3.x).",
+        &mut result.findings,
+    );
+}
 
 /// Most tokens read from one file.
 const MAX_TOKENS: usize = 200_000;

@@ -1,35 +1,145 @@
-//! What services are configured with: nginx, certbot, Wazo and Kazoo configurations read into
-//! extra targets (the certificate files they name, and the ports that should serve them), so
-//! every check applies; the platform profiles that expand a host into its ports; and each
-//! platform's reload command.
+//! The platforms certscan knows (certbot, nginx, Wazo, Kazoo, Kurento), each behind one trait,
+//! [`Platform`]: what it discovers from its configuration (the certificate files it names and
+//! the ports that should serve them, so every check applies), its own checks and wording of
+//! findings ([`PlatformRules`], which the checks call), and its reload command. Also the
+//! platform profiles that expand a host into its ports.
 
 pub mod certbot;
 pub mod kazoo;
+pub mod kurento;
 pub mod nginx;
 pub mod profile;
 pub mod wazo;
+mod wazo_checks;
 
-use certscan_model::platform::Platform;
+use std::path::{Path, PathBuf};
+
+pub use certscan_checks::platform::PlatformRules;
+use certscan_model::configured::ClientSetting;
+use certscan_model::finding::{CheckId, Finding};
+use certscan_model::platform::Platform as Profile;
 use certscan_model::target::{FileTarget, ResolvePin, Target};
 
 /// What a configuration asks to check: certificate files, endpoints, and the addresses those
 /// endpoints' names must be pinned to (this machine).
 #[derive(Debug, Clone, Default)]
-pub struct ConfiguredTargets {
+pub struct Discovered {
     pub files: Vec<FileTarget>,
     pub targets: Vec<Target>,
     pub pins: Vec<ResolvePin>,
+    /// URLs the configuration names that are not TLS targets (plain HTTP), each with its file.
+    pub insecure_urls: Vec<(PathBuf, String)>,
+    /// How the platform's services connect to each other: checked against the first file the
+    /// user gives when there is one, else against the discovered files.
+    pub clients: Vec<ClientSetting>,
 }
 
-/// The command that makes the platform's services take a new certificate, as the fixes of
-/// `deploy.stale` say it.
-pub fn reload_command(platform: Option<Platform>) -> &'static str {
-    match platform {
-        Some(Platform::Wazo) => "wazo-service restart all (xivo-service restart all on older releases)",
-        Some(Platform::Kazoo) => {
-            "sup kapps_controller restart_app crossbar (Kazoo 4; on Kazoo 3: sup whapps_controller restart_app crossbar)"
+/// A platform certscan knows.
+pub trait Platform: PlatformRules {
+    /// Where its configuration is on this machine, for `--local`, when it is there.
+    fn local_place(&self) -> Option<PathBuf> {
+        None
+    }
+
+    /// What its configuration at `place` (a file or folder, as its flag names it) asks to check.
+    fn discover(&self, _place: &Path) -> Result<Discovered, String> {
+        Ok(Discovered::default())
+    }
+
+    /// The command that makes its services load a renewed certificate, as fixes say it.
+    fn reload_command(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// The platforms in play for a run with this profile, in the order their wording applies:
+/// certbot's (its files may be given with `--file` alone), the profile's, then nginx's.
+pub fn in_play(profile: Option<Profile>) -> Vec<&'static dyn Platform> {
+    let mut platforms: Vec<&'static dyn Platform> = vec![&certbot::Certbot];
+    platforms.extend(profile.map(of_profile));
+    platforms.push(&nginx::Nginx);
+    platforms
+}
+
+/// The platform a profile names.
+pub fn of_profile(profile: Profile) -> &'static dyn Platform {
+    match profile {
+        Profile::Wazo => &wazo::Wazo,
+        Profile::Kazoo => &kazoo::Kazoo,
+        Profile::Kurento => &kurento::Kurento,
+    }
+}
+
+/// The command that makes the services in play take a new certificate, as the fixes of
+/// `deploy.stale` say it: the first platform's that has one, else nginx's or the service's.
+pub fn reload_command(platforms: &[&'static dyn Platform]) -> &'static str {
+    platforms
+        .iter()
+        .find_map(|p| p.reload_command())
+        .unwrap_or("systemctl reload nginx (or restart the service that serves this port)")
+}
+
+/// Puts the platform's fix on certificate findings that have no fix of their own: where its
+/// certificate lives and how it is reloaded.
+pub(crate) fn fix_certificate_findings(fix: &str, findings: &mut [Finding]) {
+    let certificate_fault = |id: CheckId| {
+        matches!(
+            id,
+            CheckId::SelfSigned
+                | CheckId::UnknownRoot
+                | CheckId::ChainIncomplete
+                | CheckId::Expired
+                | CheckId::ExpiresSoon
+        )
+    };
+    for finding in findings
+        .iter_mut()
+        .filter(|f| f.remediation.is_none() && certificate_fault(f.id))
+    {
+        finding.remediation = Some(fix.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_profile_platform_words_between_certbot_and_nginx() {
+        let names = |p: Option<Profile>| in_play(p).iter().map(|p| format!("{p:?}")).collect::<Vec<_>>();
+        assert_eq!(names(None), ["Certbot", "Nginx"]);
+        assert_eq!(names(Some(Profile::Wazo)), ["Certbot", "Wazo", "Nginx"]);
+        assert_eq!(names(Some(Profile::Kurento)), ["Certbot", "Kurento", "Nginx"]);
+    }
+
+    #[test]
+    fn only_wazo_pins_its_names_to_loopback() {
+        for profile in [None, Some(Profile::Wazo), Some(Profile::Kazoo), Some(Profile::Kurento)] {
+            let pins = in_play(profile).iter().any(|p| p.names_resolve_to_loopback());
+            assert_eq!(pins, profile == Some(Profile::Wazo), "{profile:?}");
         }
-        Some(Platform::Kurento) => "systemctl restart kurento-media-server",
-        None => "systemctl reload nginx (or restart the service that serves this port)",
+    }
+
+    #[test]
+    fn each_platform_reloads_its_own_services() {
+        assert!(reload_command(&in_play(None)).starts_with("systemctl reload nginx"));
+        assert!(reload_command(&in_play(Some(Profile::Wazo))).starts_with("wazo-service restart all"));
+        assert!(reload_command(&in_play(Some(Profile::Kazoo))).starts_with("sup kapps_controller"));
+        assert_eq!(
+            reload_command(&in_play(Some(Profile::Kurento))),
+            "systemctl restart kurento-media-server"
+        );
+    }
+
+    #[test]
+    fn a_platform_fix_fills_only_certificate_findings_without_one() {
+        let mut findings = vec![
+            Finding::new(CheckId::SelfSigned, "self-signed"),
+            Finding::new(CheckId::Expired, "expired").with_remediation("renew it"),
+            Finding::new(CheckId::Plaintext, "plain"),
+        ];
+        fix_certificate_findings("the platform's fix", &mut findings);
+        let fixes: Vec<_> = findings.iter().map(|f| f.remediation.as_deref()).collect();
+        assert_eq!(fixes, [Some("the platform's fix"), Some("renew it"), None]);
     }
 }

@@ -4,8 +4,62 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use super::ConfiguredTargets;
+use super::Discovered;
+use certscan_checks::{Check, Enriched, PlatformRules, Policy, TargetResult};
+use certscan_model::finding::CheckId;
 use certscan_model::target::{self, Extra, FileTarget, Host, ResolvePin};
+
+/// nginx: the TLS server blocks of its configuration are files and ports to check, and plain
+/// HTTP on a port it forwards to is worded as the backend behind the proxy.
+#[derive(Debug)]
+pub struct Nginx;
+
+impl PlatformRules for Nginx {
+    fn rewordings(&self) -> &'static [Check] {
+        &[reword_proxy_backend]
+    }
+}
+
+impl super::Platform for Nginx {
+    fn local_place(&self) -> Option<PathBuf> {
+        Some(PathBuf::from("/etc/nginx/sites-enabled")).filter(|p| p.is_dir())
+    }
+
+    fn discover(&self, place: &Path) -> Result<Discovered, String> {
+        targets(place)
+    }
+}
+
+/// Plain HTTP on a port of this machine that the proxy forwards to is the backend itself,
+/// reached around the proxy: it should not be reachable, rather than speak TLS.
+fn reword_proxy_backend(source: &Enriched, policy: &Policy, result: &mut TargetResult) {
+    let evidence = &source.parsed.evidence;
+    let certscan_model::evidence::Origin::Endpoint {
+        port,
+        address: Some(address),
+        ..
+    } = &evidence.origin
+    else {
+        return;
+    };
+    let local = address.is_loopback() || policy.local_addresses.contains(address) || policy.assume_local;
+    let Some((upstream, _)) = policy
+        .proxied_backends
+        .iter()
+        .find(|(_, p)| p == port)
+        .filter(|_| local)
+    else {
+        return;
+    };
+    for finding in result.findings.iter_mut().filter(|f| f.id == CheckId::Plaintext) {
+        finding.detail.push_str(&format!(
+            "; this port is the backend the proxy forwards to ({upstream})"
+        ));
+        finding.remediation = Some(format!(
+            "Do not enable TLS here: this is the plain-HTTP backend behind the proxy, which clients must reach through the proxy's HTTPS port. Bind it to 127.0.0.1 (for Docker: -p 127.0.0.1:{port}:{port}) so that it cannot be reached around the proxy."
+        ));
+    }
+}
 
 /// One directive, with its block when it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -455,7 +509,7 @@ pub fn prefix(path: &Path) -> PathBuf {
 /// The targets an nginx configuration defines: per TLS server block, each certificate file (with
 /// its key and server names) and each TLS `listen`, scanned at the address it listens on (this
 /// machine's loopback for a wildcard), which should serve one of those files.
-pub fn targets(path: &Path) -> Result<ConfiguredTargets, String> {
+pub fn targets(path: &Path) -> Result<Discovered, String> {
     let root = prefix(path);
     let directives = load(path, &root)?;
     let (mut files, mut targets, mut pins) = (Vec::new(), Vec::new(), Vec::new());
@@ -505,7 +559,12 @@ pub fn targets(path: &Path) -> Result<ConfiguredTargets, String> {
             targets.extend(parsed);
         }
     }
-    Ok(ConfiguredTargets { files, targets, pins })
+    Ok(Discovered {
+        files,
+        targets,
+        pins,
+        ..Discovered::default()
+    })
 }
 
 #[cfg(test)]

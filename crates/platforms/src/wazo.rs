@@ -10,7 +10,50 @@ use std::path::{Path, PathBuf};
 
 use yaml_rust2::{Yaml, YamlLoader};
 
+use certscan_model::target::{Extra, FileTarget};
+
 pub use certscan_model::configured::{CUSTOM_FILE, ClientSetting, Sourced};
+
+/// Wazo Platform: its services' configuration names the certificate they serve and how they
+/// connect to each other (its checks and wording are in `wazo_checks`).
+#[derive(Debug)]
+pub struct Wazo;
+
+impl super::Platform for Wazo {
+    /// The services' configuration under the root `place`: the connections they make, checked
+    /// against the certificate they serve (the one the merged configuration names, else Wazo's
+    /// default, with the key beside it), or against the first file the user gives.
+    fn discover(&self, place: &Path) -> Result<super::Discovered, String> {
+        let config = settings(place)?;
+        let (certificate, key) = match (&config.certificate, &config.private_key) {
+            (Some(certificate), key) => (certificate.value.clone(), key.as_ref().map(|k| k.value.clone())),
+            (None, _) => (place.join(DEFAULT_CERTIFICATE), Some(place.join(DEFAULT_KEY))),
+        };
+        let key = key.filter(|k| k.exists());
+        let files = certificate
+            .exists()
+            .then(|| FileTarget {
+                path: certificate,
+                extra: Extra {
+                    wazo: config.clients.clone(),
+                    key,
+                    source: Some("wazo".into()),
+                    ..Extra::default()
+                },
+            })
+            .into_iter()
+            .collect();
+        Ok(super::Discovered {
+            files,
+            clients: config.clients,
+            ..Default::default()
+        })
+    }
+
+    fn reload_command(&self) -> Option<&'static str> {
+        Some("wazo-service restart all (xivo-service restart all on older releases)")
+    }
+}
 
 /// The sections of a Wazo service configuration that name another service it connects to.
 const CLIENT_SECTIONS: &[&str] = &[
