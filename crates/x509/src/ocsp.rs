@@ -1,18 +1,19 @@
 //! OCSP (RFC 6960) as certscan speaks it: the request that asks about one certificate, and the
 //! parts of a response that say a certificate's status, which certificate it is about, when it
-//! was made and who signed it. Decoding walks the DER structure field by field; anything that
-//! does not decode is an error message, never a panic.
+//! was made and who signed it. The ASN.1 structures are declared on the RustCrypto `der` crate
+//! (its derive macros, borrowing from the input); what does not decode is an error message,
+//! never a panic. Times, statuses and serial numbers are read as leniently as OpenSSL reads
+//! them (fractional seconds, serials as written).
 
-use x509_parser::asn1_rs::{Any, Class, FromDer};
-
-use crate::der::element as der;
+use der::asn1::{AnyRef, BitStringRef, Null, ObjectIdentifier, OctetStringRef};
+use der::{Choice, Decode, Encode, Sequence, Tag, Tagged};
 
 /// 1.3.14.3.2.26
-const OID_SHA1: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x1a];
+const OID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 /// 2.16.840.1.101.3.4.2.1
-const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 /// id-pkix-ocsp-basic, 1.3.6.1.5.5.7.48.1.1
-const OID_OCSP_BASIC: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01];
+const OID_OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 
 /// The digest a certificate identifier is made with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +31,7 @@ impl Digest {
         ring::digest::digest(algorithm, data).as_ref().to_vec()
     }
 
-    fn oid(self) -> &'static [u8] {
+    fn oid(self) -> ObjectIdentifier {
         match self {
             Digest::Sha1 => OID_SHA1,
             Digest::Sha256 => OID_SHA256,
@@ -146,82 +147,138 @@ pub fn reason_name(code: u32) -> &'static str {
     }
 }
 
-/// One DER element: its class, tag number, whether it is constructed, its contents and its
-/// whole encoding.
-struct Element<'a> {
-    class: Class,
-    tag: u32,
-    constructed: bool,
-    content: &'a [u8],
-    whole: &'a [u8],
+/// The ASN.1 of RFC 6960 section 4, as `der` decodes and encodes it. Parts certscan keeps as
+/// written (names, algorithms, times, certificates) are `AnyRef`s, read below.
+mod asn1 {
+    use super::*;
+
+    /// OCSPResponse.
+    #[derive(Sequence)]
+    pub(super) struct OcspResponse<'a> {
+        /// OCSPResponseStatus, an ENUMERATED.
+        pub response_status: AnyRef<'a>,
+        #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
+        pub response_bytes: Option<ResponseBytes<'a>>,
+    }
+
+    #[derive(Sequence)]
+    pub(super) struct ResponseBytes<'a> {
+        pub response_type: ObjectIdentifier,
+        pub response: &'a OctetStringRef,
+    }
+
+    /// BasicOCSPResponse.
+    #[derive(Sequence)]
+    pub(super) struct BasicOcspResponse<'a> {
+        /// ResponseData, kept whole: the signature is over its encoding.
+        pub tbs_response_data: AnyRef<'a>,
+        pub signature_algorithm: AnyRef<'a>,
+        pub signature: BitStringRef<'a>,
+        #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
+        pub certs: Option<Vec<AnyRef<'a>>>,
+    }
+
+    #[derive(Sequence)]
+    pub(super) struct ResponseData<'a> {
+        /// v1, the only version.
+        #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
+        pub version: Option<AnyRef<'a>>,
+        pub responder_id: ResponderId<'a>,
+        pub produced_at: AnyRef<'a>,
+        pub responses: Vec<SingleResponse<'a>>,
+        #[asn1(context_specific = "1", optional = "true", tag_mode = "EXPLICIT")]
+        pub response_extensions: Option<AnyRef<'a>>,
+    }
+
+    #[derive(Choice)]
+    pub(super) enum ResponderId<'a> {
+        /// A whole Name.
+        #[asn1(context_specific = "1", tag_mode = "EXPLICIT", constructed = "true")]
+        ByName(AnyRef<'a>),
+        #[asn1(context_specific = "2", tag_mode = "EXPLICIT", constructed = "true")]
+        ByKey(&'a OctetStringRef),
+    }
+
+    #[derive(Sequence)]
+    pub(super) struct SingleResponse<'a> {
+        pub cert_id: CertId<'a>,
+        pub cert_status: CertStatus<'a>,
+        pub this_update: AnyRef<'a>,
+        #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
+        pub next_update: Option<AnyRef<'a>>,
+        #[asn1(context_specific = "1", optional = "true", tag_mode = "EXPLICIT")]
+        pub single_extensions: Option<AnyRef<'a>>,
+    }
+
+    #[derive(Choice)]
+    pub(super) enum CertStatus<'a> {
+        #[asn1(context_specific = "0", tag_mode = "IMPLICIT")]
+        Good(Null),
+        #[asn1(context_specific = "1", tag_mode = "IMPLICIT", constructed = "true")]
+        Revoked(RevokedInfo<'a>),
+        #[asn1(context_specific = "2", tag_mode = "IMPLICIT")]
+        Unknown(Null),
+    }
+
+    #[derive(Sequence)]
+    pub(super) struct RevokedInfo<'a> {
+        pub revocation_time: AnyRef<'a>,
+        /// CRLReason, an ENUMERATED.
+        #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
+        pub revocation_reason: Option<AnyRef<'a>>,
+    }
+
+    /// CertID.
+    #[derive(Sequence)]
+    pub(super) struct CertId<'a> {
+        pub hash_algorithm: AlgorithmIdentifier<'a>,
+        pub issuer_name_hash: &'a OctetStringRef,
+        pub issuer_key_hash: &'a OctetStringRef,
+        /// An INTEGER, its content octets as the CA wrote them.
+        pub serial_number: AnyRef<'a>,
+    }
+
+    #[derive(Sequence)]
+    pub(super) struct AlgorithmIdentifier<'a> {
+        pub algorithm: ObjectIdentifier,
+        #[asn1(optional = "true")]
+        pub parameters: Option<AnyRef<'a>>,
+    }
+
+    /// OCSPRequest, unsigned.
+    #[derive(Sequence)]
+    pub(super) struct OcspRequest<'a> {
+        pub tbs_request: TbsRequest<'a>,
+    }
+
+    /// TBSRequest: v1 (the default, not encoded), no requestor name, no extensions.
+    #[derive(Sequence)]
+    pub(super) struct TbsRequest<'a> {
+        pub request_list: Vec<Request<'a>>,
+    }
+
+    #[derive(Sequence)]
+    pub(super) struct Request<'a> {
+        pub req_cert: CertId<'a>,
+    }
 }
 
-/// Reads the elements of a sequence one after the other.
-struct Reader<'a> {
-    rest: &'a [u8],
+/// What `der` says is wrong, after what was being read.
+fn undecodable(what: &str) -> impl Fn(der::Error) -> String + '_ {
+    move |e| format!("{what} is not valid DER ({e})")
 }
 
-impl<'a> Reader<'a> {
-    fn new(input: &'a [u8]) -> Reader<'a> {
-        Reader { rest: input }
+/// `value` when it has the universal `tag`.
+fn tagged<'a>(value: AnyRef<'a>, tag: Tag, what: &str) -> Result<&'a [u8], String> {
+    match value.tag() == tag {
+        true => Ok(value.value()),
+        false => Err(format!("{what} has the wrong type")),
     }
+}
 
-    fn peek(&self) -> Option<Element<'a>> {
-        let (rest, any) = Any::from_der(self.rest).ok()?;
-        Some(Element {
-            class: any.class(),
-            tag: any.tag().0,
-            constructed: any.header.is_constructed(),
-            content: any.data,
-            whole: &self.rest[..self.rest.len() - rest.len()],
-        })
-    }
-
-    fn next(&mut self, what: &str) -> Result<Element<'a>, String> {
-        if self.rest.is_empty() {
-            return Err(format!("{what} is missing"));
-        }
-        let element = self.peek().ok_or_else(|| format!("{what} is not valid DER"))?;
-        self.rest = &self.rest[element.whole.len()..];
-        Ok(element)
-    }
-
-    /// The next element, which must be universal with tag `tag`.
-    fn universal(&mut self, tag: u32, what: &str) -> Result<&'a [u8], String> {
-        let element = self.next(what)?;
-        if element.class != Class::Universal || element.tag != tag {
-            return Err(format!("{what} has the wrong type"));
-        }
-        Ok(element.content)
-    }
-
-    fn sequence(&mut self, what: &str) -> Result<Element<'a>, String> {
-        let element = self.next(what)?;
-        if element.class != Class::Universal || element.tag != 16 || !element.constructed {
-            return Err(format!("{what} is not a SEQUENCE"));
-        }
-        Ok(element)
-    }
-
-    /// The next element when it has context tag `tag`.
-    fn context(&mut self, tag: u32) -> Option<Element<'a>> {
-        let element = self
-            .peek()
-            .filter(|e| e.class == Class::ContextSpecific && e.tag == tag)?;
-        self.rest = &self.rest[element.whole.len()..];
-        Some(element)
-    }
-
-    fn time(&mut self, what: &str) -> Result<i64, String> {
-        generalized_time(self.universal(24, what)?).ok_or_else(|| format!("{what} is not a valid time"))
-    }
-
-    fn end(&self, what: &str) -> Result<(), String> {
-        match self.rest.is_empty() {
-            true => Ok(()),
-            false => Err(format!("{what} has trailing data")),
-        }
-    }
+/// A GeneralizedTime as seconds since the epoch.
+fn time(value: AnyRef<'_>, what: &str) -> Result<i64, String> {
+    generalized_time(tagged(value, Tag::GeneralizedTime, what)?).ok_or_else(|| format!("{what} is not a valid time"))
 }
 
 /// A GeneralizedTime (`YYYYMMDDHHMMSS[.fff]Z`) as seconds since the epoch.
@@ -244,164 +301,125 @@ fn generalized_time(text: &[u8]) -> Option<i64> {
 
 /// Decodes an OCSPResponse.
 pub fn parse_response(der: &[u8]) -> Result<Response, String> {
-    let mut outer = Reader::new(der);
-    let response = outer.sequence("the response")?;
-    outer.end("the response")?;
-    let mut fields = Reader::new(response.content);
-    let status = fields.universal(10, "the response status")?;
-    let status = match status {
+    let response = asn1::OcspResponse::from_der(der).map_err(undecodable("the response"))?;
+    let status = match tagged(response.response_status, Tag::Enumerated, "the response status")? {
         [value] => *value as u32,
         _ => return Err("the response status is not a small number".into()),
     };
     if status != 0 {
         return Ok(Response::NotAnswered(status));
     }
-    let bytes = fields
-        .context(0)
+    let bytes = response
+        .response_bytes
         .ok_or("a successful response carries no response bytes")?;
-    let mut bytes = Reader::new(bytes.content);
-    let mut typed = Reader::new(bytes.sequence("the response bytes")?.content);
-    if typed.universal(6, "the response type")? != OID_OCSP_BASIC {
+    if bytes.response_type != OID_OCSP_BASIC {
         return Err("the response is not of the basic type".into());
     }
-    let basic = typed.universal(4, "the basic response")?;
-    parse_basic(basic).map(Response::Basic)
+    parse_basic(bytes.response.as_bytes()).map(Response::Basic)
 }
 
 fn parse_basic(der: &[u8]) -> Result<BasicResponse, String> {
-    let mut outer = Reader::new(der);
-    let basic = outer.sequence("the basic response")?;
-    outer.end("the basic response")?;
-    let mut fields = Reader::new(basic.content);
-    let tbs = fields.sequence("the response data")?;
-    let algorithm = fields.sequence("the signature algorithm")?;
-    let signature = match fields.universal(3, "the signature")? {
-        [0, bits @ ..] => bits.to_vec(),
-        _ => return Err("the signature is not a whole number of bytes".into()),
-    };
-    let mut certificates = vec![];
-    if let Some(certs) = fields.context(0) {
-        let mut list = Reader::new(Reader::new(certs.content).sequence("the certificates")?.content);
-        while !list.rest.is_empty() {
-            certificates.push(list.sequence("a certificate")?.whole.to_vec());
+    let basic = asn1::BasicOcspResponse::from_der(der).map_err(undecodable("the basic response"))?;
+    let signed = basic
+        .tbs_response_data
+        .to_der()
+        .map_err(undecodable("the response data"))?;
+    let data = asn1::ResponseData::from_der(&signed).map_err(undecodable("the response data"))?;
+    let responder = match data.responder_id {
+        asn1::ResponderId::ByName(name) if name.tag() == Tag::Sequence => {
+            ResponderId::ByName(name.to_der().map_err(undecodable("the responder name"))?)
         }
-    }
-    let mut data = Reader::new(tbs.content);
-    data.context(0); // version: v1 is the only one
-    let responder = match data.next("the responder id")? {
-        Element {
-            class: Class::ContextSpecific,
-            tag: 1,
-            content,
-            ..
-        } => ResponderId::ByName(Reader::new(content).sequence("the responder name")?.whole.to_vec()),
-        Element {
-            class: Class::ContextSpecific,
-            tag: 2,
-            content,
-            ..
-        } => ResponderId::ByKey(Reader::new(content).universal(4, "the responder key hash")?.to_vec()),
-        _ => return Err("the responder id is neither a name nor a key hash".into()),
+        asn1::ResponderId::ByName(_) => return Err("the responder name is not a SEQUENCE".into()),
+        asn1::ResponderId::ByKey(hash) => ResponderId::ByKey(hash.as_bytes().to_vec()),
     };
-    let produced_at = data.time("producedAt")?;
-    let mut list = Reader::new(data.sequence("the responses")?.content);
-    let mut responses = vec![];
-    while !list.rest.is_empty() {
-        responses.push(parse_single(list.sequence("a single response")?.content)?);
-    }
+    let signature = basic
+        .signature
+        .as_bytes()
+        .ok_or("the signature is not a whole number of bytes")?
+        .to_vec();
+    let certificates = basic
+        .certs
+        .unwrap_or_default()
+        .iter()
+        .map(|c| c.to_der().map_err(undecodable("a certificate")))
+        .collect::<Result<_, _>>()?;
     Ok(BasicResponse {
-        signed: tbs.whole.to_vec(),
+        produced_at: time(data.produced_at, "producedAt")?,
+        responses: data.responses.iter().map(single).collect::<Result<_, _>>()?,
+        signed,
         responder,
-        produced_at,
-        responses,
-        signature_algorithm: algorithm.whole.to_vec(),
+        signature_algorithm: basic
+            .signature_algorithm
+            .to_der()
+            .map_err(undecodable("the signature algorithm"))?,
         signature,
         certificates,
     })
 }
 
-fn parse_single(der: &[u8]) -> Result<SingleResponse, String> {
-    let mut fields = Reader::new(der);
-    let mut id = Reader::new(fields.sequence("the certificate id")?.content);
-    let mut algorithm = Reader::new(id.sequence("the certificate id's hash algorithm")?.content);
-    let digest = match algorithm.universal(6, "the hash algorithm")? {
-        oid if oid == OID_SHA1 => Digest::Sha1,
-        oid if oid == OID_SHA256 => Digest::Sha256,
+fn single(response: &asn1::SingleResponse<'_>) -> Result<SingleResponse, String> {
+    let id = &response.cert_id;
+    let digest = match id.hash_algorithm.algorithm {
+        OID_SHA1 => Digest::Sha1,
+        OID_SHA256 => Digest::Sha256,
         _ => return Err("the certificate id uses a hash other than SHA-1 or SHA-256".into()),
     };
     let cert_id = CertId {
         digest,
-        issuer_name_hash: id.universal(4, "issuerNameHash")?.to_vec(),
-        issuer_key_hash: id.universal(4, "issuerKeyHash")?.to_vec(),
-        serial: id.universal(2, "the serial number")?.to_vec(),
+        issuer_name_hash: id.issuer_name_hash.as_bytes().to_vec(),
+        issuer_key_hash: id.issuer_key_hash.as_bytes().to_vec(),
+        serial: tagged(id.serial_number, Tag::Integer, "the serial number")?.to_vec(),
     };
-    id.end("the certificate id")?;
-    let status = match fields.next("the certificate status")? {
-        Element {
-            class: Class::ContextSpecific,
-            tag: 0,
-            ..
-        } => CertStatus::Good,
-        Element {
-            class: Class::ContextSpecific,
-            tag: 1,
-            content,
-            ..
-        } => {
-            let mut info = Reader::new(content);
-            let at = info.time("the revocation time")?;
-            let reason = match info.context(0) {
-                Some(reason) => match Reader::new(reason.content).universal(10, "the revocation reason")? {
+    let status = match &response.cert_status {
+        asn1::CertStatus::Good(_) => CertStatus::Good,
+        asn1::CertStatus::Revoked(info) => CertStatus::Revoked {
+            at: time(info.revocation_time, "the revocation time")?,
+            reason: match info.revocation_reason {
+                Some(reason) => match tagged(reason, Tag::Enumerated, "the revocation reason")? {
                     [code] => Some(*code as u32),
                     _ => None,
                 },
                 None => None,
-            };
-            CertStatus::Revoked { at, reason }
-        }
-        Element {
-            class: Class::ContextSpecific,
-            tag: 2,
-            ..
-        } => CertStatus::Unknown,
-        _ => return Err("the certificate status is not good, revoked or unknown".into()),
-    };
-    let this_update = fields.time("thisUpdate")?;
-    let next_update = match fields.context(0) {
-        Some(next) => Some(Reader::new(next.content).time("nextUpdate")?),
-        None => None,
+            },
+        },
+        asn1::CertStatus::Unknown(_) => CertStatus::Unknown,
     };
     Ok(SingleResponse {
         cert_id,
         status,
-        this_update,
-        next_update,
+        this_update: time(response.this_update, "thisUpdate")?,
+        next_update: response.next_update.map(|t| time(t, "nextUpdate")).transpose()?,
     })
 }
 
 /// The DER of an OCSPRequest asking about one certificate, without a nonce (responders that
 /// pre-sign answers ignore or refuse nonces).
 pub fn request(id: &CertId) -> Vec<u8> {
-    let algorithm = der(0x30, &[der(0x06, id.digest.oid()), vec![0x05, 0x00]].concat());
-    let cert_id = der(
-        0x30,
-        &[
-            algorithm,
-            der(0x04, &id.issuer_name_hash),
-            der(0x04, &id.issuer_key_hash),
-            der(0x02, &id.serial),
-        ]
-        .concat(),
-    );
-    let one_request = der(0x30, &cert_id);
-    let request_list = der(0x30, &one_request);
-    let tbs_request = der(0x30, &request_list);
-    der(0x30, &tbs_request)
+    let encoded = (|| -> Result<Vec<u8>, der::Error> {
+        let cert_id = asn1::CertId {
+            hash_algorithm: asn1::AlgorithmIdentifier {
+                algorithm: id.digest.oid(),
+                parameters: Some(AnyRef::NULL),
+            },
+            issuer_name_hash: OctetStringRef::new(&id.issuer_name_hash)?,
+            issuer_key_hash: OctetStringRef::new(&id.issuer_key_hash)?,
+            serial_number: AnyRef::new(Tag::Integer, &id.serial)?,
+        };
+        asn1::OcspRequest {
+            tbs_request: asn1::TbsRequest {
+                request_list: vec![asn1::Request { req_cert: cert_id }],
+            },
+        }
+        .to_der()
+    })();
+    // Digests and serials are far below DER's length limit: encoding cannot fail.
+    encoded.unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::der::element;
 
     #[test]
     fn times() {
@@ -413,13 +431,6 @@ mod tests {
     }
 
     #[test]
-    fn requests_have_long_lengths_when_needed() {
-        assert_eq!(der(0x04, &[1, 2]), vec![0x04, 2, 1, 2]);
-        let long = der(0x04, &[0; 300]);
-        assert_eq!(&long[..4], &[0x04, 0x82, 0x01, 0x2c]);
-    }
-
-    #[test]
     fn unanswered_and_garbage_responses() {
         // SEQUENCE { ENUMERATED 3 (tryLater) }
         assert_eq!(
@@ -427,26 +438,40 @@ mod tests {
             Ok(Response::NotAnswered(3))
         );
         assert!(parse_response(&[0x30, 0x03, 0x0a, 0x01, 0x00]).is_err());
+        // The status must be an ENUMERATED, not an INTEGER.
+        assert!(parse_response(&[0x30, 0x03, 0x02, 0x01, 0x03]).is_err());
         assert!(parse_response(b"<html>").is_err());
         assert!(parse_response(&[]).is_err());
         assert!(parse_response(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]).is_err());
     }
 
+    /// The request, built by hand as RFC 6960 4.1.1 lays it out: OCSPRequest > TBSRequest >
+    /// requestList > Request > CertID { SHA-1 with NULL parameters, the hashes, the serial }.
     #[test]
-    fn a_request_decodes_as_the_identifier_it_was_made_from() {
+    fn a_request_is_the_rfc_6960_structure_byte_for_byte() {
         let id = CertId::new(Digest::Sha1, b"name", b"key", &[0x01, 0x02]);
-        let request = request(&id);
-        // OCSPRequest > TBSRequest > requestList > Request > CertID
-        let mut reader = Reader::new(&request);
-        let mut level = reader.sequence("request").unwrap();
-        for _ in 0..4 {
-            level = Reader::new(level.content).sequence("level").unwrap();
-        }
-        let mut fields = Reader::new(level.content);
-        fields.sequence("algorithm").unwrap();
-        assert_eq!(fields.universal(4, "name").unwrap(), id.issuer_name_hash.as_slice());
-        assert_eq!(fields.universal(4, "key").unwrap(), id.issuer_key_hash.as_slice());
-        assert_eq!(fields.universal(2, "serial").unwrap(), &[0x01, 0x02]);
+        let algorithm = element(
+            0x30,
+            &[element(0x06, &[0x2b, 0x0e, 0x03, 0x02, 0x1a]), vec![0x05, 0x00]].concat(),
+        );
+        let cert_id = element(
+            0x30,
+            &[
+                algorithm,
+                element(0x04, &id.issuer_name_hash),
+                element(0x04, &id.issuer_key_hash),
+                element(0x02, &[0x01, 0x02]),
+            ]
+            .concat(),
+        );
+        let by_hand = element(0x30, &element(0x30, &element(0x30, &element(0x30, &cert_id))));
+        assert_eq!(request(&id), by_hand);
         assert_eq!(id.issuer_name_hash.len(), 20);
+        let sha256 = CertId::new(Digest::Sha256, b"name", b"key", &[0x7f; 20]);
+        assert!(
+            request(&sha256)
+                .windows(9)
+                .any(|w| w == [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01])
+        );
     }
 }
