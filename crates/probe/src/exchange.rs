@@ -97,7 +97,10 @@ fn first_line_of(head: &[u8]) -> String {
     format!("{line:?}")
 }
 
-/// Parses an HTTP/1.x or SIP head: `VERSION STATUS REASON` then `Name: value` lines.
+/// Parses an HTTP/1.x or SIP head: `VERSION STATUS REASON` then `Name: value` lines. Written
+/// by hand rather than with httparse: SIP heads are not HTTP, and what a broken server sends
+/// (bare newlines, a status out of range, an unknown version) is recorded as it came, for the
+/// checks to judge, where httparse would only refuse it.
 pub fn parse_head(head: &str) -> Answer {
     let mut lines = head.split("\r\n").flat_map(|l| l.split('\n'));
     let first_line = lines.next().unwrap_or("").trim_end().to_string();

@@ -27,48 +27,32 @@ pub(crate) struct HttpUrl {
     pub path: String,
 }
 
-/// Takes an `http://` URL apart; other schemes are refused with a reason.
-pub(crate) fn parse_url(url: &str) -> Result<HttpUrl, String> {
-    let rest = match url.get(..7) {
-        Some(scheme) if scheme.eq_ignore_ascii_case("http://") => &url[7..],
-        _ => return Err(format!("{url} is not an http:// URL (only plain HTTP is fetched)")),
-    };
-    if url.bytes().any(|b| b.is_ascii_control() || b == b' ') {
-        return Err(format!("{url:?} holds spaces or control characters"));
+/// Takes an `http://` URL apart (with the `url` crate, as WHATWG's URL standard reads it);
+/// other schemes are refused with a reason.
+pub(crate) fn parse_url(text: &str) -> Result<HttpUrl, String> {
+    if text.bytes().any(|b| b.is_ascii_control() || b == b' ') {
+        return Err(format!("{text:?} holds spaces or control characters"));
     }
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(end);
-    let path = path.split('#').next().unwrap_or_default();
-    let path = match path {
-        "" => "/".to_string(),
-        p if p.starts_with('?') => format!("/{p}"),
-        p => p.to_string(),
-    };
-    if authority.contains('@') {
-        return Err(format!("{url} carries credentials"));
+    let url = url::Url::parse(text).map_err(|e| format!("{text} is not a valid URL ({e})"))?;
+    if url.scheme() != "http" {
+        return Err(format!("{text} is not an http:// URL (only plain HTTP is fetched)"));
     }
-    let (host, port) = match authority.strip_prefix('[') {
-        Some(bracketed) => {
-            let (host, after) = bracketed
-                .split_once(']')
-                .ok_or_else(|| format!("{url} has an unclosed [ in its host"))?;
-            (host, after.strip_prefix(':'))
-        }
-        None => match authority.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        },
-    };
-    let port = match port {
-        None | Some("") => 80,
-        Some(port) => port.parse().map_err(|_| format!("{url} has an invalid port"))?,
-    };
-    if host.is_empty() {
-        return Err(format!("{url} has no host"));
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{text} carries credentials"));
     }
+    let host = match url.host() {
+        Some(url::Host::Domain(name)) if !name.is_empty() => name.to_string(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        _ => return Err(format!("{text} has no host")),
+    };
+    let path = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    };
     Ok(HttpUrl {
-        host: host.to_string(),
-        port,
+        host,
+        port: url.port_or_known_default().unwrap_or(80),
         path,
     })
 }
@@ -136,37 +120,40 @@ async fn fetch_unbounded(url: &str, request: Request<'_>, max_body: usize) -> Re
     parse_answer(url, &answer, max_body)
 }
 
-/// The body of a complete HTTP/1.x answer.
+/// The most header lines of an answer that are read.
+const MAX_HEADERS: usize = 64;
+
+/// The body of a complete HTTP/1.x answer, its head read with `httparse`.
 pub fn parse_answer(url: &str, answer: &[u8], max_body: usize) -> Result<Vec<u8>, String> {
-    let split = answer
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .filter(|end| *end <= MAX_HEADER_BYTES)
-        .ok_or_else(|| match answer.is_empty() {
-            true => format!("{url} closed the connection without answering"),
-            false => format!("{url} did not give a complete HTTP answer"),
-        })?;
-    let head = String::from_utf8_lossy(&answer[..split]);
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap_or_default();
-    let status = status_line
-        .strip_prefix("HTTP/1.")
-        .and_then(|rest| rest.get(2..5))
-        .and_then(|code| code.parse::<u16>().ok())
-        .ok_or_else(|| {
-            let start: String = status_line.chars().take(60).collect();
-            format!("{url} did not answer HTTP (it sent {start:?})")
-        })?;
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    let head_length = match response.parse(answer) {
+        Ok(httparse::Status::Complete(length)) if length <= MAX_HEADER_BYTES + 4 => length,
+        Ok(_) if answer.is_empty() => return Err(format!("{url} closed the connection without answering")),
+        Ok(_) => return Err(format!("{url} did not give a complete HTTP answer")),
+        Err(_) => {
+            let start: String = String::from_utf8_lossy(answer)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(60)
+                .collect();
+            return Err(format!("{url} did not answer HTTP (it sent {start:?})"));
+        }
+    };
+    let status = response.code.unwrap_or_default();
     if status != 200 {
         return Err(format!("{url} answered HTTP {status}"));
     }
     let header = |name: &str| {
-        head.split("\r\n").skip(1).find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_string())
-        })
+        response
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
     };
-    let body = &answer[split + 4..];
+    let body = &answer[head_length..];
     let body = if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
         dechunk(body).ok_or_else(|| format!("{url} sent a broken chunked body"))?
     } else {
@@ -188,14 +175,16 @@ pub fn parse_answer(url: &str, answer: &[u8], max_body: usize) -> Result<Vec<u8>
     Ok(body)
 }
 
-/// A chunked body's data; `None` when it is cut short or malformed.
+/// A chunked body's data (sizes read with `httparse`); `None` when it is cut short or
+/// malformed.
 fn dechunk(mut input: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     loop {
-        let line_end = input.windows(2).position(|w| w == b"\r\n")?;
-        let size_text = std::str::from_utf8(&input[..line_end]).ok()?;
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        input = &input[line_end + 2..];
+        let httparse::Status::Complete((line_length, size)) = httparse::parse_chunk_size(input).ok()? else {
+            return None;
+        };
+        let size = usize::try_from(size).ok()?;
+        input = &input[line_length..];
         if size == 0 {
             return Some(out);
         }
@@ -223,6 +212,12 @@ mod tests {
         let url = parse_url("http://[::1]:81").unwrap();
         assert_eq!((url.host.as_str(), url.port, url.path.as_str()), ("::1", 81, "/"));
         assert_eq!(parse_url("http://r3.o.lencr.org?q").unwrap().path, "/?q");
+        // As WHATWG's URL standard reads them: the host in lower case, the path resolved.
+        let url = parse_url("http://CRL.Example.COM/a/../b%20c.crl").unwrap();
+        assert_eq!(
+            (url.host.as_str(), url.path.as_str()),
+            ("crl.example.com", "/b%20c.crl")
+        );
         for bad in [
             "https://ocsp.example.com/",
             "ldap://dir/cn=ca",
@@ -231,6 +226,7 @@ mod tests {
             "http://user@host/",
             "http://host/a b",
             "http://[::1/",
+            "http://user:secret@host/",
         ] {
             assert!(parse_url(bad).is_err(), "{bad}");
         }
