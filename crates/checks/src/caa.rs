@@ -58,7 +58,7 @@ fn known_cas() -> &'static [KnownCa] {
 }
 
 /// The CA that issued the leaf, and its CAA issuer domains, from the issuer's name.
-pub fn issuer_domains(leaf: &CertInfo) -> Option<(&'static str, Vec<String>)> {
+pub(crate) fn issuer_domains(leaf: &CertInfo) -> Option<(&'static str, Vec<String>)> {
     let issuer = leaf.issuer.to_ascii_lowercase();
     known_cas()
         .iter()
@@ -313,7 +313,7 @@ fn forbids(name: &str, at: &str, relevant: &[&CaaRecord], issuers: &[String], ex
 }
 
 /// Whether each name's CAA records let the certificate's CA (or `--caa-issuer`) issue.
-pub fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
+pub(crate) fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
     if source.lookups.caa.is_empty() {
         return;
     }

@@ -21,7 +21,7 @@ pub(crate) struct Shape {
 
 impl Shape {
     /// The last certificate of the path.
-    pub fn top(&self) -> usize {
+    pub(crate) fn top(&self) -> usize {
         *self.path.last().unwrap_or(&0)
     }
 }

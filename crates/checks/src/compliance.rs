@@ -125,7 +125,7 @@ struct SansSection {
 
 /// An allowed kind of key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AllowedKey {
+pub(crate) enum AllowedKey {
     Rsa {
         min_bits: u32,
     },
@@ -170,7 +170,7 @@ fn nist_curve(name: &str) -> Option<&'static str> {
 /// An allowed issuer: the leaf's issuer name, or the SHA-256 of the SubjectPublicKeyInfo of a
 /// certificate above the leaf in the served chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AllowedIssuer {
+pub(crate) enum AllowedIssuer {
     Name(String),
     SpkiSha256(Vec<u8>),
 }
@@ -190,8 +190,8 @@ pub struct CompliancePolicy {
     pub description: Option<String>,
     /// The lowest TLS version allowed, on the wire (0x0303 TLS 1.2).
     pub min_version: Option<Rule<u16>>,
-    pub keys: Option<Rule<Vec<AllowedKey>>>,
-    pub issuers: Option<Rule<Vec<AllowedIssuer>>>,
+    pub(crate) keys: Option<Rule<Vec<AllowedKey>>>,
+    pub(crate) issuers: Option<Rule<Vec<AllowedIssuer>>>,
     pub max_lifetime_days: Option<Rule<i64>>,
     pub stapling_required: Option<Rule<()>>,
     pub forbidden: Option<Rule<Vec<CheckId>>>,
@@ -399,7 +399,7 @@ impl CompliancePolicy {
     /// The findings for every rule `result` breaks.
     /// `below_minimum` is what the server answered a ClientHello offering only versions below
     /// the policy's minimum, when one was sent.
-    pub fn judge(&self, result: &TargetResult, below_minimum: Option<&LegacyHello>) -> Vec<Finding> {
+    pub(crate) fn judge(&self, result: &TargetResult, below_minimum: Option<&LegacyHello>) -> Vec<Finding> {
         let leaf: Option<&CertInfo> = result.chain.first().map(|c| &**c).filter(|c| c.parsed());
         // The TLS version and stapling are judged on endpoints only, not files.
         let endpoint = result.port.is_some();
@@ -600,7 +600,7 @@ fn format_days(seconds: i64) -> String {
 }
 
 /// Every rule of `--policy` the result breaks.
-pub fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut TargetResult) {
+pub(crate) fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut TargetResult) {
     let evidence = &source.parsed.evidence;
     use certscan_model::evidence::Observation;
     let Some(compliance) = &policy.compliance else { return };

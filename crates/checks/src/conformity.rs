@@ -17,7 +17,7 @@ pub(crate) enum Rules {
 
 /// Problems of one certificate; `role` says where it stands ("the leaf", "intermediate #1",
 /// "the trust anchor"), `is_leaf` whether it is the end-entity certificate.
-pub fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules) -> Vec<Finding> {
+pub(crate) fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules) -> Vec<Finding> {
     let public = rules == Rules::CaBrowserForum;
     if !cert.parsed() {
         return vec![];

@@ -181,7 +181,7 @@ fn plaintext_kind(bytes: &[u8]) -> String {
 }
 
 /// A TLS version on the wire, by name (`TLS 1.2`).
-pub fn version_name(version: u16) -> String {
+pub(crate) fn version_name(version: u16) -> String {
     match version {
         0x0300 => "SSL 3.0".into(),
         0x0301 => "TLS 1.0".into(),

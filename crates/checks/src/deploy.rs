@@ -271,7 +271,7 @@ pub(crate) fn proxy_findings(backends: &[(String, u16)], listening: &[std::net::
 
 /// Findings for the deployment evidence of one target. `reload` is the command that makes the
 /// service pick up a new certificate, for `deploy.stale`.
-pub fn findings(
+pub(crate) fn findings(
     deploy: &DeployEvidence,
     lineage: Option<&Lineage>,
     leaf: Option<&CertInfo>,
@@ -449,7 +449,7 @@ fn stale_finding(
 
 /// The deployment's findings: a backend reachable around its proxy, files and keys, certbot's
 /// hooks and copies, the served certificate against the one on disk.
-pub fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
+pub(crate) fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
     let evidence = &source.parsed.evidence;
     if let Some(Ok(listening)) = &evidence.deploy.listening {
         result

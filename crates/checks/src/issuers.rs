@@ -72,7 +72,7 @@ pub fn needs_fetch(served: &[Arc<CertInfo>], store: &TrustStore, at_unix: i64) -
 }
 
 /// PEM text of certificates.
-pub fn pem(certificates: &[Vec<u8>]) -> String {
+pub(crate) fn pem(certificates: &[Vec<u8>]) -> String {
     use base64::Engine;
     let mut out = String::new();
     for der in certificates {

@@ -3,20 +3,20 @@
 //! unit-tested from certificates and observations alone.
 
 pub mod caa;
-pub mod chain;
+pub(crate) mod chain;
 pub mod compliance;
 pub(crate) mod conformity;
-pub mod connection;
-pub mod crypto;
+pub(crate) mod connection;
+pub(crate) mod crypto;
 pub mod deploy;
 pub mod issuers;
 pub mod names;
-pub mod observation;
+pub(crate) mod observation;
 pub mod platform;
 pub mod protocol;
 pub mod resolution;
 pub mod revocation;
-pub mod served;
+pub(crate) mod served;
 pub mod validity;
 
 pub use platform::PlatformRules;
@@ -299,7 +299,7 @@ const REWORDINGS: &[Check] = &[platform::reword];
 
 /// Analyses one source: the checks, the wording for the setup in play, the compliance
 /// policy, then what `--ignore` accepts.
-pub fn assess(source: &Enriched, policy: &Policy) -> TargetResult {
+pub(crate) fn assess(source: &Enriched, policy: &Policy) -> TargetResult {
     let evidence = &source.parsed.evidence;
     if !matches!(evidence.observation, Observation::InternalError { .. }) {
         certscan_model::fault::injected_fault("analysis", &evidence.input);

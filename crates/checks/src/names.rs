@@ -48,7 +48,7 @@ fn valid_labels(name: &str) -> bool {
 /// When the validator cannot read the certificate at all (an unsupported critical extension, a
 /// malformed extension), that is a trust problem reported on its own: the name is then judged
 /// from the subjectAltName entries, so it is not reported as a mismatch it is not.
-pub fn covers(leaf: &CertInfo, name: &str) -> bool {
+pub(crate) fn covers(leaf: &CertInfo, name: &str) -> bool {
     let Ok(server_name) = ServerName::try_from(name) else {
         return false;
     };

@@ -8,7 +8,7 @@ use certscan_model::finding::{CheckId, Finding};
 use crate::{Enriched, Policy, TargetResult, Verification, connection, issuers, protocol, served};
 
 /// The findings of the observation, and of the chain it holds.
-pub fn check(source: &Enriched, policy: &Policy, result: &mut TargetResult) {
+pub(crate) fn check(source: &Enriched, policy: &Policy, result: &mut TargetResult) {
     let evidence = &source.parsed.evidence;
     match &evidence.observation {
         Observation::Chain {

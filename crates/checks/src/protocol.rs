@@ -35,7 +35,7 @@ pub struct ExchangeView {
     pub error: Option<String>,
 }
 
-pub fn view(exchange: &Exchange) -> ExchangeView {
+pub(crate) fn view(exchange: &Exchange) -> ExchangeView {
     let (kind, request, answer) = match exchange {
         Exchange::Http { path, answer } => ("http", format!("GET {path}"), answer),
         Exchange::WebSocket { path, answer, .. } => ("websocket", format!("GET {path} (Upgrade: websocket)"), answer),

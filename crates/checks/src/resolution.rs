@@ -13,7 +13,7 @@ use certscan_x509::certificate::{CertInfo, SanEntry};
 
 /// Whether the scanned endpoint is this machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locality {
+pub(crate) enum Locality {
     Remote,
     /// Inferred: the endpoint's address is a loopback or local interface address.
     Inferred,
@@ -70,7 +70,7 @@ fn split(view: &Option<Result<Vec<IpAddr>, String>>) -> (Option<Vec<String>>, Op
     }
 }
 
-pub fn view(resolution: &NameResolution) -> ResolutionView {
+pub(crate) fn view(resolution: &NameResolution) -> ResolutionView {
     let (system, system_error) = split(&resolution.system);
     let (dns, dns_error) = split(&resolution.dns);
     ResolutionView {
@@ -88,7 +88,11 @@ fn list(addresses: &[IpAddr]) -> String {
 }
 
 /// Findings for the resolutions of one target. `certificate_names` are the leaf's names.
-pub fn findings(resolutions: &[NameResolution], certificate_names: &[String], locality: Locality) -> Vec<Finding> {
+pub(crate) fn findings(
+    resolutions: &[NameResolution],
+    certificate_names: &[String],
+    locality: Locality,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     let local = locality != Locality::Remote;
     for r in resolutions {
@@ -150,7 +154,7 @@ pub fn findings(resolutions: &[NameResolution], certificate_names: &[String], lo
 
 /// How the target's name and the certificate's names resolve, and what disagrees. The loopback
 /// rule applies only where a platform in play asks for it.
-pub fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
+pub(crate) fn check(source: &crate::Enriched, policy: &crate::Policy, result: &mut crate::TargetResult) {
     let evidence = &source.parsed.evidence;
     if source.lookups.names.is_empty() {
         return;

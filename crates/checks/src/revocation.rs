@@ -83,7 +83,7 @@ pub struct RevocationView {
 }
 
 impl Verdict {
-    pub fn view(&self) -> AnswerView {
+    pub(crate) fn view(&self) -> AnswerView {
         let mut view = AnswerView {
             status: "good",
             this_update: None,

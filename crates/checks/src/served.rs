@@ -16,10 +16,10 @@ use crate::{
 
 /// Certificates of one chain that are parsed and checked; a server or file that sends more is
 /// told so (`certscan.capped`). Real chains hold a handful.
-pub const MAX_CHAIN_CERTIFICATES: usize = 100;
+pub(crate) const MAX_CHAIN_CERTIFICATES: usize = 100;
 
 /// Checks a chain as served, leaf first (at most [`MAX_CHAIN_CERTIFICATES`], parsed).
-pub fn assess_served_chain(result: &mut TargetResult, source: &Parsed, policy: &Policy) {
+pub(crate) fn assess_served_chain(result: &mut TargetResult, source: &Parsed, policy: &Policy) {
     if source.served > MAX_CHAIN_CERTIFICATES {
         result.findings.push(Finding::new(
             CheckId::Capped,

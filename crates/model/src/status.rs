@@ -35,7 +35,7 @@ impl Severity {
     }
 
     /// Sort key, worst first: critical, unknown, warning, info.
-    pub fn rank(self) -> u8 {
+    pub(crate) fn rank(self) -> u8 {
         self.status().rank()
     }
 }
@@ -83,7 +83,7 @@ impl Status {
 
     /// How bad a status is when statuses are combined. CRITICAL outranks UNKNOWN, so that a
     /// failed lookup on one endpoint never hides an expired certificate on another.
-    pub fn rank(self) -> u8 {
+    pub(crate) fn rank(self) -> u8 {
         match self {
             Status::Ok => 0,
             Status::Warning => 1,
@@ -93,7 +93,7 @@ impl Status {
     }
 
     /// The worse of two statuses.
-    pub fn worst(self, other: Status) -> Status {
+    pub(crate) fn worst(self, other: Status) -> Status {
         if other.rank() > self.rank() { other } else { self }
     }
 

@@ -60,7 +60,7 @@ impl Protocol {
     }
 
     /// The port the protocol is served on when none is given.
-    pub fn default_port(self) -> u16 {
+    pub(crate) fn default_port(self) -> u16 {
         match self {
             Protocol::Https | Protocol::Wss | Protocol::Tls => 443,
             Protocol::Sips => 5061,
@@ -179,7 +179,7 @@ pub struct FileTarget {
 
 impl Target {
     /// `host:port`, with brackets around IPv6 addresses.
-    pub fn host_port(&self) -> String {
+    pub(crate) fn host_port(&self) -> String {
         host_port(&self.host, self.port)
     }
 }

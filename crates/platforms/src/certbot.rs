@@ -9,7 +9,7 @@ use certscan_checks::{Check, Enriched, PlatformRules, Policy, TargetResult};
 use certscan_model::finding::CheckId;
 use certscan_model::target::{Extra, FileTarget};
 
-pub use certscan_model::configured::{Hook, Lineage};
+pub(crate) use certscan_model::configured::{Hook, Lineage};
 
 /// certbot: its lineages are chain files to check, and a chain file holding the leaf alone is
 /// worded as certbot's `cert.pem` when it is one.
@@ -149,7 +149,7 @@ fn configured_hook(line: &str, conf: &Path, root: &Path) -> Hook {
 }
 
 /// Every lineage of a certbot folder (such as /etc/letsencrypt).
-pub fn lineages(dir: &Path) -> Result<Vec<Lineage>, String> {
+pub(crate) fn lineages(dir: &Path) -> Result<Vec<Lineage>, String> {
     let live = dir.join("live");
     let entries = std::fs::read_dir(&live).map_err(|e| format!("cannot read {}: {e}", live.display()))?;
     let mut global: Vec<Hook> = files_in(&dir.join("renewal-hooks/deploy"))

@@ -19,7 +19,7 @@ const MONSTER_UI_CONFIGS: &[&str] = &[
 /// Kazoo: Monster UI's API URLs are endpoints to check, and certificate fixes name crossbar's
 /// settings.
 #[derive(Debug)]
-pub struct Kazoo;
+pub(crate) struct Kazoo;
 
 impl PlatformRules for Kazoo {
     fn rewordings(&self) -> &'static [Check] {
@@ -79,7 +79,7 @@ const MAX_TOKENS: usize = 200_000;
 
 /// The value of each `api.KEY` setting that is a URL, in file order, each once; or why the file
 /// could not be read as JavaScript.
-pub fn api_urls(text: &str) -> Result<Vec<String>, String> {
+pub(crate) fn api_urls(text: &str) -> Result<Vec<String>, String> {
     // The keys of the objects the scanner is inside, outermost first.
     let mut path: Vec<String> = Vec::new();
     let mut pending_key: Option<String> = None;

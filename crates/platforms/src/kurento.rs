@@ -5,7 +5,7 @@ use certscan_checks::{Check, Enriched, PlatformRules, Policy, TargetResult};
 
 /// Kurento: its wording of certificate fixes and its reload command.
 #[derive(Debug)]
-pub struct Kurento;
+pub(crate) struct Kurento;
 
 impl PlatformRules for Kurento {
     fn rewordings(&self) -> &'static [Check] {

@@ -5,11 +5,11 @@
 //! platform profiles that expand a host into its ports.
 
 pub mod certbot;
-pub mod kazoo;
-pub mod kurento;
+pub(crate) mod kazoo;
+pub(crate) mod kurento;
 pub mod nginx;
 pub mod profile;
-pub mod wazo;
+pub(crate) mod wazo;
 mod wazo_checks;
 
 use std::path::{Path, PathBuf};

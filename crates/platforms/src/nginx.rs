@@ -244,7 +244,7 @@ const MAX_DEPTH: usize = 8;
 /// Loads a configuration file, or every file of a folder (like sites-enabled), with `include`s
 /// replaced by the directives of the files they name. Relative includes are resolved against
 /// `root` (nginx's configuration folder).
-pub fn load(path: &Path, root: &Path) -> Result<Vec<Directive>, String> {
+pub(crate) fn load(path: &Path, root: &Path) -> Result<Vec<Directive>, String> {
     let mut budget = MAX_FILES;
     let files = if path.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(path)
@@ -489,7 +489,7 @@ fn collect(block: &[Directive], certificates: &[&str], keys: &[&str], found: &mu
 /// nginx's configuration prefix, against which relative `include`s resolve: the nearest folder
 /// above the path that holds `nginx.conf`, else the folder above `sites-enabled` or `conf.d`,
 /// else the path's folder.
-pub fn prefix(path: &Path) -> PathBuf {
+pub(crate) fn prefix(path: &Path) -> PathBuf {
     let start = if path.is_dir() {
         path
     } else {
@@ -509,7 +509,7 @@ pub fn prefix(path: &Path) -> PathBuf {
 /// The targets an nginx configuration defines: per TLS server block, each certificate file (with
 /// its key and server names) and each TLS `listen`, scanned at the address it listens on (this
 /// machine's loopback for a wildcard), which should serve one of those files.
-pub fn targets(path: &Path) -> Result<Discovered, String> {
+pub(crate) fn targets(path: &Path) -> Result<Discovered, String> {
     let root = prefix(path);
     let directives = load(path, &root)?;
     let (mut files, mut targets, mut pins) = (Vec::new(), Vec::new(), Vec::new());

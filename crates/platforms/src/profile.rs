@@ -8,7 +8,7 @@ use certscan_model::status::Severity;
 use certscan_model::target::{Protocol, Target};
 
 /// The profiles built into the binary.
-pub const BUILTIN: &[(&str, &str)] = &[
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     ("kazoo", include_str!("../../../checks/profiles/kazoo.toml")),
     ("kurento", include_str!("../../../checks/profiles/kurento.toml")),
     ("wazo", include_str!("../../../checks/profiles/wazo.toml")),
@@ -20,12 +20,12 @@ pub struct Profile {
     pub name: String,
     pub description: String,
     #[serde(rename = "port")]
-    pub ports: Vec<ProfilePort>,
+    pub(crate) ports: Vec<ProfilePort>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ProfilePort {
+pub(crate) struct ProfilePort {
     pub port: u16,
     pub protocol: Protocol,
     #[serde(default = "root_path")]

@@ -12,12 +12,12 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 use certscan_model::target::{Extra, FileTarget};
 
-pub use certscan_model::configured::{CUSTOM_FILE, ClientSetting, Sourced};
+pub use certscan_model::configured::{ClientSetting, Sourced};
 
 /// Wazo Platform: its services' configuration names the certificate they serve and how they
 /// connect to each other (its checks and wording are in `wazo_checks`).
 #[derive(Debug)]
-pub struct Wazo;
+pub(crate) struct Wazo;
 
 impl super::Platform for Wazo {
     /// The services' configuration under the root `place`: the connections they make, checked
@@ -77,12 +77,12 @@ const CLIENT_SECTIONS: &[&str] = &[
 ];
 
 /// Where Wazo keeps its default self-signed certificate and its key.
-pub const DEFAULT_CERTIFICATE: &str = "usr/share/xivo-certs/server.crt";
-pub const DEFAULT_KEY: &str = "usr/share/xivo-certs/server.key";
+pub(crate) const DEFAULT_CERTIFICATE: &str = "usr/share/xivo-certs/server.crt";
+pub(crate) const DEFAULT_KEY: &str = "usr/share/xivo-certs/server.key";
 
 /// What the merged configurations of every service say.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WazoConfig {
+pub(crate) struct WazoConfig {
     pub clients: Vec<ClientSetting>,
     /// `rest_api: https: certificate` / `private_key`, when a service sets them (the first found),
     /// as paths under the configuration root.
@@ -216,7 +216,7 @@ fn merge_service(root: &Path, service_dir: &Path, service: &str) -> Result<Merge
 }
 
 /// The merged configuration of every Wazo and xivo service under `root` (normally `/`).
-pub fn settings(root: &Path) -> Result<WazoConfig, String> {
+pub(crate) fn settings(root: &Path) -> Result<WazoConfig, String> {
     let etc = root.join("etc");
     let mut services: Vec<PathBuf> = std::fs::read_dir(&etc)
         .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())

@@ -56,7 +56,7 @@ fn caa_resolver(options: &DnsOptions) -> Result<CaaResolver, String> {
 }
 
 /// A resolver that answers from DNS only (never /etc/hosts).
-pub fn resolver(options: &DnsOptions) -> Result<TokioResolver, String> {
+pub(crate) fn resolver(options: &DnsOptions) -> Result<TokioResolver, String> {
     let mut builder = match options.server {
         Some(server) => {
             let (mut udp, mut tcp) = (ConnectionConfig::udp(), ConnectionConfig::tcp());

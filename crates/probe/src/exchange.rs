@@ -146,7 +146,7 @@ async fn send<S: AsyncWrite + Unpin>(stream: &mut S, request: &str) -> Result<()
 }
 
 /// `GET path` over HTTP/1.1, or over HTTP/2 when ALPN chose it.
-pub async fn http(mut stream: Stream, host: &str, port: u16, path: &str) -> Exchange {
+pub(crate) async fn http(mut stream: Stream, host: &str, port: u16, path: &str) -> Exchange {
     let http2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
     let answer = if http2 {
         http2_get(stream, &authority(host, port, 443), path).await
@@ -221,7 +221,7 @@ async fn http2_get(stream: Stream, authority: &str, path: &str) -> Result<Answer
 }
 
 /// An RFC 6455 opening handshake on `path`; a completed upgrade is closed with a close frame.
-pub async fn websocket(stream: Stream, host: &str, port: u16, path: &str) -> Exchange {
+pub(crate) async fn websocket(stream: Stream, host: &str, port: u16, path: &str) -> Exchange {
     let key = base64::engine::general_purpose::STANDARD.encode(random_bytes::<16>());
     let host_header = authority(host, port, 443);
     let request = format!(

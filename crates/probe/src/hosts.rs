@@ -53,7 +53,7 @@ impl HostsFile {
     }
 
     /// The addresses the file gives a name, each with the line that gives it (from 1).
-    pub fn lookup_lines(&self, name: &str) -> Vec<(IpAddr, usize)> {
+    pub(crate) fn lookup_lines(&self, name: &str) -> Vec<(IpAddr, usize)> {
         self.entries
             .get(&name.trim_end_matches('.').to_ascii_lowercase())
             .cloned()

@@ -51,7 +51,7 @@ fn u16_list(values: &[u16]) -> Vec<u8> {
 }
 
 /// TLS 1.2 on the wire.
-pub const TLS12: u16 = 0x0303;
+pub(crate) const TLS12: u16 = 0x0303;
 
 /// The ClientHello record offering TLS 1.0 up to `highest` (0x0301 TLS 1.0 ... 0x0303 TLS 1.2).
 pub(crate) fn client_hello_up_to(sni: Option<&str>, random: [u8; 32], highest: u16) -> Vec<u8> {

@@ -15,9 +15,9 @@ pub mod hosts;
 pub mod legacy;
 pub mod names;
 pub mod slots;
-pub mod sockets;
+pub(crate) mod sockets;
 pub mod starttls;
-pub mod tls;
+pub(crate) mod tls;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -81,7 +81,7 @@ pub struct Budget {
 }
 
 impl Budget {
-    pub fn starting_now(timeout: Duration, deadline: Option<Instant>) -> Budget {
+    pub(crate) fn starting_now(timeout: Duration, deadline: Option<Instant>) -> Budget {
         let started = Instant::now();
         let own = started + timeout;
         Budget {
@@ -93,18 +93,18 @@ impl Budget {
     }
 
     /// Whether the run's deadline leaves the step no time at all.
-    pub fn is_spent(&self) -> bool {
+    pub(crate) fn is_spent(&self) -> bool {
         self.ends <= self.started
     }
 
     /// How long the step is given.
-    pub fn given(&self) -> Duration {
+    pub(crate) fn given(&self) -> Duration {
         self.ends.saturating_duration_since(self.started)
     }
 
     /// What a step that ran out of time in `phase` observed: a timeout, or the run's deadline
     /// when that cut the step noticeably short (not the server's fault).
-    pub fn ran_out(&self, phase: Phase) -> Observation {
+    pub(crate) fn ran_out(&self, phase: Phase) -> Observation {
         let seconds = self.given().as_secs_f64();
         if self.own.saturating_duration_since(self.ends) > self.timeout / 10 {
             Observation::DeadlineReached {

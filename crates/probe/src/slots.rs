@@ -88,7 +88,7 @@ impl Slots {
 
     /// How long an endpoint starting now keeps its active slot: three times what answered work
     /// has been taking, at least the configured patience, at most a quarter of the timeout.
-    pub fn patience(&self) -> Duration {
+    pub(crate) fn patience(&self) -> Duration {
         let answers = Duration::from_micros(self.answer_micros.load(Ordering::Relaxed)) * 3;
         answers.clamp(self.patience, (self.timeout / 4).max(self.patience))
     }
@@ -118,7 +118,7 @@ impl Slots {
     /// address, when given), moving it to the quiet pool when it outlasts the patience. `None`
     /// when `deadline` came before a slot did; the work is then not started. The work is made
     /// (boxed, by `start`) only once it has a slot: an endpoint that waits costs little.
-    pub async fn run<F: Future>(
+    pub(crate) async fn run<F: Future>(
         &self,
         address: Option<IpAddr>,
         deadline: Option<Instant>,

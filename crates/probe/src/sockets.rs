@@ -12,7 +12,7 @@ const MAX_TABLE_BYTES: u64 = 8 * 1024 * 1024;
 const LISTEN: &str = "0A";
 
 /// Every listening socket in the tables under `root` (`/` for this machine).
-pub fn listening(root: &Path) -> Result<Vec<SocketAddr>, String> {
+pub(crate) fn listening(root: &Path) -> Result<Vec<SocketAddr>, String> {
     let mut found = Vec::new();
     let mut read_any = false;
     for table in ["proc/net/tcp", "proc/net/tcp6"] {

@@ -163,14 +163,14 @@ impl ResolvesClientCert for RecordingClientAuth {
 const MAX_ISSUER_HINTS: usize = 20;
 
 /// A TCP stream that keeps a copy of the first bytes read from it.
-pub struct RecordingStream {
+pub(crate) struct RecordingStream {
     inner: TcpStream,
     first_bytes: Arc<Mutex<Vec<u8>>>,
 }
 
 impl RecordingStream {
     /// The local end of the connection (for SIP's Via header).
-    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+    pub(crate) fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
         self.inner.local_addr()
     }
 }
@@ -217,7 +217,7 @@ impl AsyncWrite for RecordingStream {
 }
 
 /// What one handshake gave.
-pub enum HandshakeOutcome {
+pub(crate) enum HandshakeOutcome {
     Completed(Handshaken),
     Failed {
         error: HandshakeError,
@@ -229,7 +229,7 @@ pub enum HandshakeOutcome {
 }
 
 /// A handshake that completed: what was negotiated and sent, and the connection, open.
-pub struct Handshaken {
+pub(crate) struct Handshaken {
     pub parameters: TlsParameters,
     pub chain: Vec<CertificateDer<'static>>,
     pub facts: HandshakeFacts,
@@ -277,7 +277,7 @@ fn client_config(alpn: &[&[u8]]) -> Result<Arc<rustls::ClientConfig>, String> {
 
 /// Runs one TLS 1.2/1.3 handshake over `tcp`. `server_name` decides the SNI: a DNS name is
 /// sent, an IP address is not. The caller bounds the time.
-pub async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &[&[u8]]) -> HandshakeOutcome {
+pub(crate) async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &[&[u8]]) -> HandshakeOutcome {
     let config = match client_config(alpn) {
         Ok(config) => config,
         Err(error) => {

@@ -85,7 +85,7 @@ fn document(run: &Run, ndjson: bool) -> Document<'_> {
     }
 }
 
-pub fn render(run: &Run) -> String {
+pub(crate) fn render(run: &Run) -> String {
     // Serialising plain data structures cannot fail.
     let mut text = serde_json::to_string_pretty(&document(run, false)).unwrap_or_default();
     text.push('\n');

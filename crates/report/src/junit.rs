@@ -166,7 +166,7 @@ fn properties(target: &TargetResult) -> String {
     properties
 }
 
-pub fn render(run: &Run) -> String {
+pub(crate) fn render(run: &Run) -> String {
     // An address is added to a name only where one name and port has several.
     let mut counts = std::collections::HashMap::new();
     for target in &run.targets {

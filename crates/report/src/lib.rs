@@ -3,8 +3,8 @@
 
 pub mod json;
 pub mod junit;
-pub mod nagios;
-pub mod prometheus;
+pub(crate) mod nagios;
+pub(crate) mod prometheus;
 pub mod table;
 mod wire;
 
@@ -51,7 +51,7 @@ pub enum FailOn {
 
 /// Counts of targets per status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub ok: usize,
     pub warning: usize,
     pub critical: usize,
@@ -79,7 +79,7 @@ pub struct Run {
 /// What the end of a run needs to know of its results, counted as they come.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
-    pub summary: Summary,
+    pub(crate) summary: Summary,
     /// Whether any result has a finding (for `--fail-on info`).
     pub any_finding: bool,
     /// Findings removed by `--ignore`.
@@ -183,7 +183,7 @@ impl Run {
         (!parts.is_empty()).then(|| parts.join("; "))
     }
 
-    pub fn summary(&self) -> Summary {
+    pub(crate) fn summary(&self) -> Summary {
         self.tally.summary
     }
 }
@@ -192,7 +192,7 @@ impl Run {
 /// control characters (C0, DEL, C1) and the bidirectional overrides that can disguise text are
 /// written as `\u{..}` escapes, so nothing a server sends can move the cursor, recolour the
 /// screen or forge a line of the report.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     let unsafe_char = |c: char| {
         c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };

@@ -10,7 +10,7 @@ fn days_text(days: f64) -> String {
     certscan_checks::validity::days_text((days * 86_400.0).round() as i64)
 }
 
-pub fn render(run: &Run) -> String {
+pub(crate) fn render(run: &Run) -> String {
     let mut headline = headline(run);
     if let Some(note) = run.gate_note() {
         headline.push_str(&format!(" ({})", printable(&note)));

@@ -84,7 +84,7 @@ impl Family {
     }
 }
 
-pub fn render(run: &Run) -> String {
+pub(crate) fn render(run: &Run) -> String {
     let mut out = String::new();
     for family in endpoint_families(run).iter().chain(&run_families(run)) {
         family.write(&mut out);

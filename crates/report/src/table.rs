@@ -227,7 +227,7 @@ fn overview(run: &Run, layout: Layout) -> String {
     format!("{table}\n")
 }
 
-pub fn render(run: &Run, layout: Layout) -> String {
+pub(crate) fn render(run: &Run, layout: Layout) -> String {
     let mut out = String::new();
     if !run.targets.is_empty() {
         out.push_str(&overview(run, layout));

@@ -25,7 +25,7 @@ pub enum SanEntry {
 }
 
 impl SanEntry {
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         match self {
             SanEntry::Dns(name) => format!("DNS:{name}"),
             SanEntry::Ip(ip) => format!("IP:{ip}"),
@@ -393,7 +393,7 @@ fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
 
 /// An OID in dotted decimal ("1.2.840.10045.4.3.2"), as `Oid::to_id_string` writes it but
 /// without an allocation per arc.
-pub fn dotted(oid: &x509_parser::oid_registry::Oid<'_>) -> String {
+pub(crate) fn dotted(oid: &x509_parser::oid_registry::Oid<'_>) -> String {
     use std::fmt::Write;
     let Some(arcs) = oid.iter() else {
         return oid.to_id_string();

@@ -102,12 +102,12 @@ pub fn element(tag: u8, contents: &[u8]) -> Vec<u8> {
 }
 
 /// A DER SEQUENCE around `contents`.
-pub fn sequence(contents: &[u8]) -> Vec<u8> {
+pub(crate) fn sequence(contents: &[u8]) -> Vec<u8> {
     element(0x30, contents)
 }
 
 /// Uppercase hex pairs joined by `separator`, as fingerprints are printed.
-pub fn hex(bytes: &[u8], separator: &str) -> String {
+pub(crate) fn hex(bytes: &[u8], separator: &str) -> String {
     hex_with_digits(bytes, separator, b"0123456789ABCDEF")
 }
 

@@ -9,5 +9,5 @@ pub mod certificate;
 pub mod der;
 pub mod ocsp;
 pub mod parsed;
-pub mod signatures;
+pub(crate) mod signatures;
 pub mod trust;

@@ -43,7 +43,7 @@ impl VerifiedSignatures {
     }
 
     /// Every algorithm webpki verifies with, each remembering its successes here.
-    pub fn algorithms(&self) -> Vec<Remembering<'_>> {
+    pub(crate) fn algorithms(&self) -> Vec<Remembering<'_>> {
         self.remembering(webpki::ALL_VERIFICATION_ALGS)
     }
 
@@ -85,7 +85,7 @@ impl VerifiedSignatures {
 }
 
 /// One algorithm of a validation, answering from memory for a signature it already verified.
-pub struct Remembering<'a> {
+pub(crate) struct Remembering<'a> {
     algorithm: &'static dyn SignatureVerificationAlgorithm,
     index: u64,
     verified: &'a VerifiedSignatures,
