@@ -5,9 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
+use super::ConfigError;
 use certscan_checks::{Check, Enriched, PlatformRules, Policy, TargetResult};
 use certscan_model::finding::CheckId;
 use certscan_model::target::{Extra, FileTarget};
+use certscan_probe::file::ReadError;
 
 pub(crate) use certscan_model::configured::{Hook, Lineage};
 
@@ -28,7 +30,7 @@ impl super::Platform for Certbot {
     }
 
     /// Each lineage's full chain, with its key and renewal configuration.
-    fn discover(&self, place: &Path) -> Result<super::Discovered, String> {
+    fn discover(&self, place: &Path) -> Result<super::Discovered, super::ConfigError> {
         let files = lineages(place)?
             .into_iter()
             .map(|lineage| FileTarget {
@@ -81,15 +83,31 @@ fn reword_leaf_only_file(source: &Enriched, _: &Policy, result: &mut TargetResul
 /// The most of a hook script that is read.
 const MAX_HOOK_BYTES: u64 = 64 * 1024;
 
-fn read_script(path: &Path) -> Option<String> {
+/// A hook script's text (its first [`MAX_HOOK_BYTES`]); `None` when there is no such file or it
+/// is not text (a program such as `/usr/bin/systemctl`, whose command line is what runs). A
+/// script that is there and cannot be read is an error: its hook cannot be judged.
+fn read_script(path: &Path) -> Result<Option<String>, ConfigError> {
     use std::io::Read;
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .ok()?
-        .take(MAX_HOOK_BYTES)
-        .read_to_string(&mut text)
-        .ok()?;
-    Some(text)
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(ReadError::Open {
+                path: path.to_path_buf(),
+                source,
+            }
+            .into());
+        }
+    };
+    let mut bytes = Vec::new();
+    if let Err(source) = (&mut file).take(MAX_HOOK_BYTES).read_to_end(&mut bytes) {
+        return Err(ReadError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into());
+    }
+    Ok(String::from_utf8(bytes).ok())
 }
 
 /// The hooks a renewal configuration names.
@@ -103,60 +121,54 @@ pub(crate) fn hooks_in_renewal_conf(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
+/// The files of a `renewal-hooks/` folder, which may be absent.
+fn files_in(dir: &Path) -> Result<Vec<PathBuf>, ConfigError> {
+    Ok(super::optional_folder(dir)?
+        .into_iter()
+        .filter(|p| p.is_file())
+        .collect())
 }
 
 /// A hook script in `renewal-hooks/`.
-fn script_hook(path: &Path) -> Hook {
-    Hook {
+fn script_hook(path: &Path) -> Result<Hook, ConfigError> {
+    Ok(Hook {
         origin: path.display().to_string(),
-        text: read_script(path).unwrap_or_default(),
+        text: read_script(path)?.unwrap_or_default(),
         script: Some(path.to_path_buf()),
-    }
+    })
 }
 
 /// A hook configured in the renewal configuration; when its command is a script on this machine,
 /// the script is what runs.
-fn configured_hook(line: &str, conf: &Path, root: &Path) -> Hook {
+fn configured_hook(line: &str, conf: &Path, root: &Path) -> Result<Hook, ConfigError> {
     let (key, command) = line.split_once(" = ").unwrap_or((line, ""));
     let program = command.split_whitespace().next().unwrap_or("");
     if program.starts_with('/') {
         let on_disk = root.join(program.trim_start_matches('/'));
-        if let Some(text) = read_script(&on_disk) {
-            return Hook {
+        if let Some(text) = read_script(&on_disk)? {
+            return Ok(Hook {
                 origin: format!("{program} ({key} in {})", conf.display()),
                 text,
                 script: Some(PathBuf::from(program)),
-            };
+            });
         }
     }
-    Hook {
+    Ok(Hook {
         origin: format!("{key} in {}", conf.display()),
         text: command.to_string(),
         script: None,
-    }
+    })
 }
 
 /// Every lineage of a certbot folder (such as /etc/letsencrypt).
-pub(crate) fn lineages(dir: &Path) -> Result<Vec<Lineage>, String> {
-    let live = dir.join("live");
-    let entries = std::fs::read_dir(&live).map_err(|e| format!("cannot read {}: {e}", live.display()))?;
-    let mut global: Vec<Hook> = files_in(&dir.join("renewal-hooks/deploy"))
-        .iter()
-        .map(|p| script_hook(p))
-        .collect();
-    global.extend(files_in(&dir.join("renewal-hooks/post")).iter().map(|p| script_hook(p)));
+pub(crate) fn lineages(dir: &Path) -> Result<Vec<Lineage>, ConfigError> {
+    let entries = certscan_probe::file::list_folder(&dir.join("live"))?;
+    let mut global = Vec::new();
+    for folder in ["renewal-hooks/deploy", "renewal-hooks/post"] {
+        for script in files_in(&dir.join(folder))? {
+            global.push(script_hook(&script)?);
+        }
+    }
     // Scripts a renewal configuration names are found under the same root as the folder
     // (`--config-root` trees keep /etc/letsencrypt at etc/letsencrypt).
     let root = dir.ancestors().nth(2).unwrap_or(Path::new("/"));
@@ -166,24 +178,23 @@ pub(crate) fn lineages(dir: &Path) -> Result<Vec<Lineage>, String> {
         Path::new("/")
     };
     let mut found = Vec::new();
-    for entry in entries.filter_map(Result::ok) {
-        let path = entry.path();
+    for path in entries {
         if !path.is_dir() {
             continue;
         }
-        let name = entry.file_name().to_string_lossy().into_owned();
+        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
         let conf = dir.join("renewal").join(format!("{name}.conf"));
         // A lineage without a renewal configuration has no configured hook; one that is there
         // but cannot be read would pass for one without hooks, so it is said.
         let text = match certscan_probe::file::read_bounded(&conf) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) if e.is_not_found() => String::new(),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         };
-        let mut hooks: Vec<Hook> = hooks_in_renewal_conf(&text)
+        let mut hooks = hooks_in_renewal_conf(&text)
             .iter()
             .map(|line| configured_hook(line, &conf, root))
-            .collect();
+            .collect::<Result<Vec<Hook>, _>>()?;
         hooks.extend(global.iter().cloned());
         found.push(Lineage {
             name,
@@ -217,6 +228,55 @@ mod tests {
         assert!(found[0].hooks.is_empty());
         std::fs::create_dir_all(dir.path().join("renewal/example.org.conf")).unwrap();
         let error = lineages(dir.path()).unwrap_err();
-        assert!(error.contains("example.org.conf is a directory"), "{error}");
+        assert!(error.to_string().contains("example.org.conf is a directory"), "{error}");
+    }
+
+    /// A lineage folder with a renewal configuration whose deploy hook is `hook`.
+    fn certbot_folder(hook: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("live/example.com")).unwrap();
+        std::fs::create_dir_all(dir.path().join("renewal")).unwrap();
+        std::fs::write(
+            dir.path().join("renewal/example.com.conf"),
+            format!("[renewalparams]\ndeploy_hook = {hook}\n"),
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_hook_program_that_is_absent_or_binary_runs_as_its_command_line() {
+        let dir = certbot_folder("/nonexistent/reload-it --now");
+        let lineage = &lineages(dir.path()).unwrap()[0];
+        assert_eq!(lineage.hooks[0].text, "/nonexistent/reload-it --now");
+        let binary = dir.path().join("binary");
+        std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x80]).unwrap();
+        let dir = certbot_folder(&format!("{} --now", binary.display()));
+        let lineage = &lineages(dir.path()).unwrap()[0];
+        assert!(lineage.hooks[0].text.ends_with("binary --now"));
+        assert!(lineage.hooks[0].script.is_none());
+    }
+
+    #[test]
+    fn hooks_that_are_there_and_cannot_be_read_are_errors_not_absent() {
+        // A hook script that cannot be read (here a folder) would pass for a hook that reloads
+        // nothing.
+        let dir = certbot_folder("/placeholder");
+        let unreadable = dir.path().join("hook-folder");
+        std::fs::create_dir(&unreadable).unwrap();
+        std::fs::write(
+            dir.path().join("renewal/example.com.conf"),
+            format!("deploy_hook = {}\n", unreadable.display()),
+        )
+        .unwrap();
+        match lineages(dir.path()) {
+            Err(ConfigError::Read(ReadError::Read { path, .. })) => assert_eq!(path, unreadable),
+            other => panic!("expected a read error, got {other:?}"),
+        }
+        // renewal-hooks/deploy that is there but is no folder.
+        let dir = certbot_folder("/nonexistent");
+        std::fs::create_dir_all(dir.path().join("renewal-hooks")).unwrap();
+        std::fs::write(dir.path().join("renewal-hooks/deploy"), "").unwrap();
+        assert!(matches!(lineages(dir.path()), Err(ConfigError::List(_))));
     }
 }

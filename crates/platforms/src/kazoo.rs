@@ -30,14 +30,14 @@ impl PlatformRules for Kazoo {
 impl super::Platform for Kazoo {
     /// Monster UI's configuration under the root `place`: its HTTPS API URLs are scanned, the
     /// others are findings.
-    fn discover(&self, place: &Path) -> Result<super::Discovered, String> {
+    fn discover(&self, place: &Path) -> Result<super::Discovered, super::ConfigError> {
         let mut discovered = super::Discovered::default();
         for candidate in MONSTER_UI_CONFIGS {
             let path = place.join(candidate);
             let bytes = match certscan_probe::file::read_bounded(&path) {
                 Ok(bytes) => bytes,
                 Err(e) if e.is_not_found() => continue,
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.into()),
             };
             let urls = api_urls(&String::from_utf8_lossy(&bytes)).map_err(|e| format!("{}: {e}", path.display()))?;
             for url in urls {

@@ -19,6 +19,7 @@ use certscan_model::configured::ClientSetting;
 use certscan_model::finding::{CheckId, Finding};
 use certscan_model::platform::Platform as Profile;
 use certscan_model::target::{FileTarget, ResolvePin, Target};
+use certscan_probe::file::{ListError, ReadError};
 
 /// What a configuration asks to check: certificate files, endpoints, and the addresses those
 /// endpoints' names must be pinned to (this machine).
@@ -34,6 +35,35 @@ pub struct Discovered {
     pub clients: Vec<ClientSetting>,
 }
 
+/// Why a platform's configuration could not be read. A file or folder that is absent where
+/// absence is normal (an optional `conf.d/`, an include pattern that matches nothing) is not an
+/// error; one that is there and cannot be read is, so that a configuration is never judged on
+/// part of what it says.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    List(#[from] ListError),
+    /// What a file says does not follow its syntax, or goes past a bound.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<String> for ConfigError {
+    fn from(message: String) -> ConfigError {
+        ConfigError::Invalid(message)
+    }
+}
+
+/// The entries of a folder that may be absent: none when it is.
+pub(crate) fn optional_folder(path: &Path) -> Result<Vec<PathBuf>, ListError> {
+    match certscan_probe::file::list_folder(path) {
+        Err(e) if e.is_not_found() => Ok(vec![]),
+        listed => listed,
+    }
+}
+
 /// A platform certscan knows.
 pub trait Platform: PlatformRules {
     /// Where its configuration is on this machine, for `--local`, when it is there.
@@ -42,7 +72,7 @@ pub trait Platform: PlatformRules {
     }
 
     /// What its configuration at `place` (a file or folder, as its flag names it) asks to check.
-    fn discover(&self, _place: &Path) -> Result<Discovered, String> {
+    fn discover(&self, _place: &Path) -> Result<Discovered, ConfigError> {
         Ok(Discovered::default())
     }
 

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use super::Discovered;
+use super::{ConfigError, Discovered};
 use certscan_checks::{Check, Enriched, PlatformRules, Policy, TargetResult};
 use certscan_model::finding::CheckId;
 use certscan_model::target::{self, Extra, FileTarget, Host, ResolvePin};
@@ -25,7 +25,7 @@ impl super::Platform for Nginx {
         Some(PathBuf::from("/etc/nginx/sites-enabled")).filter(|p| p.is_dir())
     }
 
-    fn discover(&self, place: &Path) -> Result<Discovered, String> {
+    fn discover(&self, place: &Path) -> Result<Discovered, ConfigError> {
         targets(place)
     }
 }
@@ -199,14 +199,15 @@ fn parse_block(tokens: &[(Token, usize)], at: &mut usize, file: &str, depth: usi
     Ok(directives)
 }
 
-/// Files matching a path whose last component may hold `*`.
-fn expand_glob(pattern: &Path) -> Vec<PathBuf> {
+/// Files matching a path whose last component may hold `*`; none when its folder is absent (as
+/// nginx's glob matches nothing there), an error when it cannot be listed.
+fn expand_glob(pattern: &Path) -> Result<Vec<PathBuf>, ConfigError> {
     let name = pattern
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     if !name.contains('*') {
-        return vec![pattern.to_path_buf()];
+        return Ok(vec![pattern.to_path_buf()]);
     }
     let dir = pattern.parent().unwrap_or(Path::new("."));
     let parts: Vec<&str> = name.split('*').collect();
@@ -224,17 +225,10 @@ fn expand_glob(pattern: &Path) -> Vec<PathBuf> {
         }
         true
     };
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|e| matches(&e.file_name().to_string_lossy()))
-                .map(|e| e.path())
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    found
+    Ok(super::optional_folder(dir)?
+        .into_iter()
+        .filter(|path| path.file_name().is_some_and(|n| matches(&n.to_string_lossy())))
+        .collect())
 }
 
 /// Limits on what a configuration may pull in.
@@ -244,17 +238,13 @@ const MAX_DEPTH: usize = 8;
 /// Loads a configuration file, or every file of a folder (like sites-enabled), with `include`s
 /// replaced by the directives of the files they name. Relative includes are resolved against
 /// `root` (nginx's configuration folder).
-pub(crate) fn load(path: &Path, root: &Path) -> Result<Vec<Directive>, String> {
+pub(crate) fn load(path: &Path, root: &Path) -> Result<Vec<Directive>, ConfigError> {
     let mut budget = MAX_FILES;
     let files = if path.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
+        certscan_probe::file::list_folder(path)?
+            .into_iter()
             .filter(|p| p.is_file())
-            .collect();
-        files.sort();
-        files
+            .collect()
     } else {
         vec![path.to_path_buf()]
     };
@@ -265,12 +255,12 @@ pub(crate) fn load(path: &Path, root: &Path) -> Result<Vec<Directive>, String> {
     Ok(all)
 }
 
-fn load_file(path: &Path, root: &Path, depth: usize, budget: &mut usize) -> Result<Vec<Directive>, String> {
+fn load_file(path: &Path, root: &Path, depth: usize, budget: &mut usize) -> Result<Vec<Directive>, ConfigError> {
     if depth > MAX_DEPTH || *budget == 0 {
-        return Err(format!("{}: too many nested or included files", path.display()));
+        return Err(format!("{}: too many nested or included files", path.display()).into());
     }
     *budget -= 1;
-    let bytes = certscan_probe::file::read_bounded(path).map_err(|e| e.to_string())?;
+    let bytes = certscan_probe::file::read_bounded(path)?;
     let directives = parse(&String::from_utf8_lossy(&bytes), &path.display().to_string())?;
     resolve_includes(directives, root, depth, budget)
 }
@@ -280,7 +270,7 @@ fn resolve_includes(
     root: &Path,
     depth: usize,
     budget: &mut usize,
-) -> Result<Vec<Directive>, String> {
+) -> Result<Vec<Directive>, ConfigError> {
     let mut out = Vec::new();
     for mut directive in directives {
         if directive.name == "include" && directive.block.is_none() {
@@ -290,7 +280,7 @@ fn resolve_includes(
                 } else {
                     root.join(pattern)
                 };
-                for file in expand_glob(&pattern) {
+                for file in expand_glob(&pattern)? {
                     if file.is_file() {
                         out.extend(load_file(&file, root, depth + 1, budget)?);
                     }
@@ -509,7 +499,7 @@ pub(crate) fn prefix(path: &Path) -> PathBuf {
 /// The targets an nginx configuration defines: per TLS server block, each certificate file (with
 /// its key and server names) and each TLS `listen`, scanned at the address it listens on (this
 /// machine's loopback for a wildcard), which should serve one of those files.
-pub(crate) fn targets(path: &Path) -> Result<Discovered, String> {
+pub(crate) fn targets(path: &Path) -> Result<Discovered, ConfigError> {
     let root = prefix(path);
     let directives = load(path, &root)?;
     let (mut files, mut targets, mut pins) = (Vec::new(), Vec::new(), Vec::new());
@@ -695,6 +685,22 @@ server {
             [(PathBuf::from("/a.pem"), Some(PathBuf::from("/b.key")))]
         );
         std::fs::write(root.join("loop"), "include loop;").unwrap();
-        assert!(load(&root.join("loop"), root).unwrap_err().contains("too many"));
+        assert!(
+            load(&root.join("loop"), root)
+                .unwrap_err()
+                .to_string()
+                .contains("too many")
+        );
+    }
+
+    #[test]
+    fn an_include_pattern_in_an_absent_folder_matches_nothing_and_an_unlistable_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("nginx.conf");
+        std::fs::write(&conf, "http { include absent/*.conf; }\n").unwrap();
+        assert!(load(&conf, dir.path()).is_ok());
+        std::fs::write(dir.path().join("notafolder"), "").unwrap();
+        std::fs::write(&conf, "http { include notafolder/*.conf; }\n").unwrap();
+        assert!(matches!(load(&conf, dir.path()), Err(ConfigError::List(_))));
     }
 }

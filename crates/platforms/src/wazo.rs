@@ -23,7 +23,7 @@ impl super::Platform for Wazo {
     /// The services' configuration under the root `place`: the connections they make, checked
     /// against the certificate they serve (the one the merged configuration names, else Wazo's
     /// default, with the key beside it), or against the first file the user gives.
-    fn discover(&self, place: &Path) -> Result<super::Discovered, String> {
+    fn discover(&self, place: &Path) -> Result<super::Discovered, super::ConfigError> {
         let config = settings(place)?;
         let (certificate, key) = match (&config.certificate, &config.private_key) {
             (Some(certificate), key) => (certificate.value.clone(), key.as_ref().map(|k| k.value.clone())),
@@ -183,19 +183,15 @@ impl Merged {
     }
 }
 
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    // Name order, as the services load them.
+/// The YAML files of a `conf.d/` folder, in name order as the services load them; none when
+/// the folder is absent.
+fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, super::ConfigError> {
+    let mut files: Vec<PathBuf> = super::optional_folder(dir)?
+        .into_iter()
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .collect();
     files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
-    files
+    Ok(files)
 }
 
 /// Files read per service, at most.
@@ -203,12 +199,12 @@ const MAX_FILES_PER_SERVICE: usize = 128;
 
 /// The merged configuration of one service directory (`<root>/etc/<service>`): `config.yml`,
 /// then `conf.d/*.yml` in name order. Reported paths are as on the machine (without the root).
-fn merge_service(root: &Path, service_dir: &Path, service: &str) -> Result<Merged, String> {
+fn merge_service(root: &Path, service_dir: &Path, service: &str) -> Result<Merged, super::ConfigError> {
     let mut merged = Merged::default();
     let mut files = vec![service_dir.join("config.yml")];
-    files.extend(yaml_files(&service_dir.join("conf.d")));
+    files.extend(yaml_files(&service_dir.join("conf.d"))?);
     for file in files.into_iter().filter(|f| f.is_file()).take(MAX_FILES_PER_SERVICE) {
-        let bytes = certscan_probe::file::read_bounded(&file).map_err(|e| e.to_string())?;
+        let bytes = certscan_probe::file::read_bounded(&file)?;
         let shown = Path::new("/").join(file.strip_prefix(root).unwrap_or(&file));
         merged.apply(service, &String::from_utf8_lossy(&bytes), &shown)?;
     }
@@ -216,12 +212,8 @@ fn merge_service(root: &Path, service_dir: &Path, service: &str) -> Result<Merge
 }
 
 /// The merged configuration of every Wazo and xivo service under `root` (normally `/`).
-pub(crate) fn settings(root: &Path) -> Result<WazoConfig, String> {
-    let etc = root.join("etc");
-    let mut services: Vec<PathBuf> = std::fs::read_dir(&etc)
-        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    services.sort();
+pub(crate) fn settings(root: &Path) -> Result<WazoConfig, super::ConfigError> {
+    let services = super::optional_folder(&root.join("etc"))?;
     let mut config = WazoConfig::default();
     for service_dir in services {
         let name = service_dir
@@ -289,5 +281,21 @@ mod tests {
                 .unwrap_err()
                 .contains("x.yml")
         );
+    }
+
+    #[test]
+    fn an_absent_conf_d_is_normal_and_one_that_cannot_be_listed_is_an_error() {
+        let root = tempfile::tempdir().unwrap();
+        let service = root.path().join("etc/wazo-calld");
+        std::fs::create_dir_all(&service).unwrap();
+        std::fs::write(service.join("config.yml"), "auth:\n  host: localhost\n  https: true\n").unwrap();
+        let config = settings(root.path()).unwrap();
+        assert_eq!(config.clients.len(), 1, "no conf.d: config.yml alone");
+        // A conf.d that is there but is no folder: its settings would be missed.
+        std::fs::write(service.join("conf.d"), "").unwrap();
+        match settings(root.path()) {
+            Err(crate::ConfigError::List(e)) => assert!(e.path.ends_with("conf.d") && !e.is_not_found()),
+            other => panic!("expected a listing error, got {other:?}"),
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Reading certificate chains from files on disk: PEM bundles (keys and other blocks ignored)
-//! and DER certificates, with a size bound; the system's CA bundle; and the certificates of a
-//! CA Issuers answer (DER, PEM or a PKCS#7 bundle).
+//! and DER certificates, with a size bound; the system's CA bundle; the certificates of a CA
+//! Issuers answer (DER, PEM or a PKCS#7 bundle); and bounded reads of files and folders with
+//! typed errors, so that a caller tells a missing file from one it cannot read.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -146,6 +147,38 @@ impl ReadError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, ReadError::Open { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     }
+}
+
+/// Why a folder could not be listed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot list {}: {source}", path.display())]
+pub struct ListError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+impl ListError {
+    /// Whether the folder does not exist (as opposed to existing and not being listable).
+    pub fn is_not_found(&self) -> bool {
+        self.source.kind() == std::io::ErrorKind::NotFound
+    }
+}
+
+/// The most entries of one folder that are listed.
+const MAX_FOLDER_ENTRIES: usize = 4096;
+
+/// The entries of a folder (at most a few thousand), sorted by path.
+pub fn list_folder(path: &Path) -> Result<Vec<PathBuf>, ListError> {
+    let failed = |source| ListError {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(failed)?.take(MAX_FOLDER_ENTRIES) {
+        entries.push(entry.map_err(failed)?.path());
+    }
+    entries.sort();
+    Ok(entries)
 }
 
 /// 1.2.840.113549.1.7.2, PKCS#7 signedData.
