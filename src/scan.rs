@@ -407,13 +407,15 @@ async fn fetch_revocation(
 
 /// What the probe observed of one source, then the stages that follow: the disk facts, the
 /// chain parsed once, the lookups and fetches the parsed chain asks for, then the checks.
-async fn finish(mut observed: Vec<Evidence>, context: &Context) -> Vec<TargetResult> {
+async fn finish(observed: Vec<Evidence>, context: &Context) -> Vec<TargetResult> {
     let plan = &context.plan;
-    probe::disk::add_disk_evidence(
-        &mut observed,
-        plan.pkcs12_password.as_deref(),
-        plan.machine_root.as_deref(),
-    );
+    let observed = probe::disk::add_disk_evidence(
+        observed,
+        plan.pkcs12_password.clone(),
+        plan.machine_root.clone(),
+        context.probe.budget(),
+    )
+    .await;
     let sources: Vec<Parsed> = observed
         .into_iter()
         .map(|evidence| Parsed::new(evidence, &plan.policy))
@@ -478,7 +480,9 @@ async fn scan_target(target: Target, context: Arc<Context>) -> Vec<TargetResult>
 
 /// Analyses one chain file as if a server had sent it.
 async fn scan_file(file: FileTarget, context: &Context) -> Vec<TargetResult> {
-    let mut read = probe::disk::read_chain_file(&file.path, context.plan.pkcs12_password.as_deref());
+    let mut read =
+        probe::disk::read_chain_file_within(file.path, context.plan.pkcs12_password.clone(), context.probe.budget())
+            .await;
     read.extra = file.extra;
     finish(vec![read], context).await
 }

@@ -238,3 +238,69 @@ fn a_failure_inside_one_target_is_that_targets_unknown_and_the_others_are_report
         assert!(detail(&doc, 1, "certscan.internal_error").contains("fault injected"));
     }
 }
+
+/// A FIFO at `path` (nothing will ever write to it: opening it for reading blocks).
+fn fifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success());
+}
+
+#[test]
+fn a_fifo_that_nothing_writes_to_is_unreadable_within_the_timeout_and_the_other_files_reported() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&LeafSpec::new(&["pbx.example.test"]));
+    let good = pki.chain_file("fullchain.pem", &[&leaf, &pki.intermediate.cert]);
+    let stalled = std::path::Path::new(&good).with_file_name("stalled.pem");
+    fifo(&stalled);
+    let stalled_key = std::path::Path::new(&good).with_file_name("stalled.key");
+    fifo(&stalled_key);
+    let root = pki.root_file();
+    let (stalled, stalled_key) = (stalled.display().to_string(), stalled_key.display().to_string());
+    let args = [
+        "--file",
+        &good,
+        "--key",
+        &stalled_key,
+        "--file",
+        &stalled,
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+        "-t",
+        "1",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ];
+    let out = certscan_within(&args, Duration::from_secs(30));
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let target = |file: &str| {
+        doc["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["file"] == file)
+            .unwrap_or_else(|| panic!("{file} in {doc}"))
+            .clone()
+    };
+    let fifo_result = target(&stalled);
+    assert_eq!(fifo_result["findings"][0]["id"], "file.read_error", "{fifo_result}");
+    assert!(
+        fifo_result["findings"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not read within")
+    );
+    // The chain file beside it is judged, its key said to be unread in time.
+    let good_result = target(&good);
+    assert_eq!(good_result["verification"]["valid"], true, "{good_result}");
+    let details: Vec<&str> = good_result["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["detail"].as_str())
+        .collect();
+    assert!(details.iter().any(|d| d.contains("not read within")), "{details:?}");
+}

@@ -57,6 +57,37 @@ pub fn certscan_with_env(args: &[&str], env: &[(&str, Option<&str>)]) -> RunOutp
     }
 }
 
+/// [`certscan`] that must end within `limit`: a run still going then is killed and the test
+/// fails, instead of hanging the suite.
+pub fn certscan_within(args: &[&str], limit: std::time::Duration) -> RunOutput {
+    let mut all = args.to_vec();
+    all.extend(["--no-dns", "--hosts-file", "/dev/null"]);
+    let child = Command::new(env!("CARGO_BIN_EXE_certscan"))
+        .args(&all)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (done, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    match ended.recv_timeout(limit) {
+        Ok(output) => {
+            let output = output.unwrap();
+            RunOutput {
+                code: output.status.code().expect("certscan exited by a signal"),
+                stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            }
+        }
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("certscan {args:?} was still running after {limit:?}");
+        }
+    }
+}
+
 /// One run of the binary, timed, with its peak resident size when GNU time is installed.
 pub struct Measured {
     pub output: std::process::Output,

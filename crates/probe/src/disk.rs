@@ -3,19 +3,23 @@
 //! symbolic links), and the accounts services run as, from the system's name service; and a
 //! chain file read into evidence with those facts and any key it holds.
 
+use std::net::SocketAddr;
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rustls::pki_types::pem::{self, SectionKind};
 
+use super::Budget;
 use super::file::read_certificates;
 use certscan_model::evidence::{DeployEvidence, Evidence, FileFacts, KeyFound, Observation, Origin, Ownership};
+use certscan_model::target::Extra;
+use rustls::pki_types::CertificateDer;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
 
 /// Reads one chain file into evidence, with its ownership and any private key it holds (a
 /// combined certificate+key file, or a PKCS#12 keystore opened with `pkcs12_password`); never
 /// fails, failures are observations.
-pub fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
+pub(crate) fn read_chain_file(path: &Path, pkcs12_password: Option<&str>) -> Evidence {
     let (observation, key) = match super::file::read_bounded(path) {
         Err(error) => (
             Observation::FileUnreadable {
@@ -178,41 +182,187 @@ pub fn lookup_account(name: &str) -> Option<(Option<u32>, Vec<u32>)> {
     None
 }
 
-/// Attaches the on-disk facts each source asks for: its key file with the file's ownership,
-/// the leaf of the file an endpoint should be serving, copies of a lineage's certificate, and the
-/// CA files Wazo's services verify with.
-/// `machine_root` is where this machine's own tables are read (`/`, or a copied tree), when the
-/// scan is about this machine.
-pub fn add_disk_evidence(evidence: &mut [Evidence], pkcs12_password: Option<&str>, machine_root: Option<&Path>) {
-    let mut listening: Option<Result<Vec<std::net::SocketAddr>, String>> = None;
-    let first = |path: &Path| read_certificates(path, pkcs12_password).map(|mut certs| certs.swap_remove(0));
-    for source in evidence.iter_mut() {
-        if let Some(key_path) = source.extra.key.clone() {
-            source.deploy.key = Some((key_path.clone(), read_key_file(&key_path)));
-            source.deploy.files.extend(file_facts(&key_path, "private key"));
+/// What a source's configuration asks to be read from disk beside its chain: its key file with
+/// the file's ownership, the leaf of the file an endpoint should be serving, copies of a
+/// lineage's certificate, the CA files Wazo's services verify with, and this machine's
+/// listening sockets when a proxy's backends are judged. `machine_root` is where this machine's
+/// own tables are read (`/`, or a copied tree), when the scan is about this machine.
+struct DiskRequest<'a> {
+    extra: &'a Extra,
+    machine_root: Option<&'a Path>,
+}
+
+impl DiskRequest<'_> {
+    fn asks_for_anything(&self) -> bool {
+        let extra = self.extra;
+        extra.key.is_some()
+            || extra.wazo.iter().any(|s| s.verify_file.is_some())
+            || (!extra.proxy_backends.is_empty() && self.machine_root.is_some())
+            || !extra.copies.is_empty()
+            || extra.compare.is_some()
+    }
+
+    /// Reads what is asked; `listening` holds the sockets once read, for the next sources.
+    fn read(
+        &self,
+        pkcs12_password: Option<&str>,
+        listening: &mut Option<Result<Vec<SocketAddr>, String>>,
+    ) -> DeployEvidence {
+        let first = |path: &Path| read_certificates(path, pkcs12_password).map(|mut certs| certs.swap_remove(0));
+        self.each(
+            |path| (read_key_file(path), file_facts(path, "private key")),
+            |path| read_certificates(path, None),
+            |root| listening.get_or_insert_with(|| super::sockets::listening(root)).clone(),
+            first,
+        )
+    }
+
+    /// Every item asked for, as failed with `message`.
+    fn failed(&self, message: &str) -> DeployEvidence {
+        self.each(
+            |_| (Err(message.to_string()), None),
+            |_| Err(message.to_string()),
+            |_| Err(message.to_string()),
+            |_| Err(message.to_string()),
+        )
+    }
+
+    /// The deployment facts, each item read with the reader of its kind (a key file's reader
+    /// also gives the file's ownership).
+    fn each(
+        &self,
+        key: impl Fn(&Path) -> (Result<Option<KeyFound>, String>, Option<FileFacts>),
+        ca_file: impl Fn(&Path) -> Result<Vec<CertificateDer<'static>>, String>,
+        mut sockets: impl FnMut(&Path) -> Result<Vec<SocketAddr>, String>,
+        leaf: impl Fn(&Path) -> Result<CertificateDer<'static>, String>,
+    ) -> DeployEvidence {
+        let extra = self.extra;
+        let mut deploy = DeployEvidence::default();
+        if let Some(key_path) = &extra.key {
+            let (found, facts) = key(key_path);
+            deploy.key = Some((key_path.clone(), found));
+            deploy.files.extend(facts);
         }
-        for setting in &source.extra.wazo {
-            let Some(path) = &setting.verify_file else { continue };
-            if !source.deploy.verify_files.iter().any(|(p, _)| p == path) {
-                source
-                    .deploy
-                    .verify_files
-                    .push((path.clone(), read_certificates(path, None)));
+        for path in extra.wazo.iter().filter_map(|setting| setting.verify_file.as_ref()) {
+            if !deploy.verify_files.iter().any(|(p, _)| p == path) {
+                deploy.verify_files.push((path.clone(), ca_file(path)));
             }
         }
-        if let (false, Some(root)) = (source.extra.proxy_backends.is_empty(), machine_root) {
-            let sockets = listening.get_or_insert_with(|| super::sockets::listening(root));
-            source.deploy.listening = Some(sockets.clone());
+        if let (false, Some(root)) = (extra.proxy_backends.is_empty(), self.machine_root) {
+            deploy.listening = Some(sockets(root));
         }
-        for copy in &source.extra.copies {
-            source.deploy.copies.push((copy.clone(), first(copy)));
+        deploy.copies = extra.copies.iter().map(|copy| (copy.clone(), leaf(copy))).collect();
+        if let Some(path) = &extra.compare {
+            deploy.expected_leaf = Some((path.clone(), leaf(path)));
+            deploy.alternative_leaves = extra
+                .compare_alternatives
+                .iter()
+                .map(|other| (other.clone(), leaf(other)))
+                .collect();
         }
-        if let Some(path) = &source.extra.compare {
-            source.deploy.expected_leaf = Some((path.clone(), first(path)));
-            for other in &source.extra.compare_alternatives {
-                source.deploy.alternative_leaves.push((other.clone(), first(other)));
-            }
+        deploy
+    }
+}
+
+/// Adds what `found` read from disk to what a source's evidence already says of its deployment.
+fn absorb(deploy: &mut DeployEvidence, found: DeployEvidence) {
+    if found.key.is_some() {
+        deploy.key = found.key;
+    }
+    deploy.files.extend(found.files);
+    for (path, certificates) in found.verify_files {
+        if !deploy.verify_files.iter().any(|(p, _)| *p == path) {
+            deploy.verify_files.push((path, certificates));
         }
+    }
+    deploy.listening = found.listening.or(deploy.listening.take());
+    deploy.copies.extend(found.copies);
+    deploy.expected_leaf = found.expected_leaf.or(deploy.expected_leaf.take());
+    deploy.alternative_leaves.extend(found.alternative_leaves);
+}
+
+/// Attaches the on-disk facts each source asks for (see `DiskRequest`), read on a blocking
+/// thread within `budget`: a file that does not open in time (a FIFO that nothing writes to, a
+/// stalled network file system) is said as unread, and the scan goes on.
+pub async fn add_disk_evidence(
+    mut evidence: Vec<Evidence>,
+    pkcs12_password: Option<String>,
+    machine_root: Option<PathBuf>,
+    budget: Budget,
+) -> Vec<Evidence> {
+    let requested = |e: &Evidence| {
+        DiskRequest {
+            extra: &e.extra,
+            machine_root: machine_root.as_deref(),
+        }
+        .asks_for_anything()
+    };
+    if !evidence.iter().any(requested) {
+        return evidence;
+    }
+    let extras: Vec<Extra> = evidence.iter().map(|e| e.extra.clone()).collect();
+    let root = machine_root.clone();
+    let reading = tokio::task::spawn_blocking(move || {
+        let mut listening = None;
+        extras
+            .iter()
+            .map(|extra| {
+                DiskRequest {
+                    extra,
+                    machine_root: root.as_deref(),
+                }
+                .read(pkcs12_password.as_deref(), &mut listening)
+            })
+            .collect::<Vec<DeployEvidence>>()
+    });
+    let found = match tokio::time::timeout_at(budget.ends, reading).await {
+        Ok(Ok(found)) => found,
+        Ok(Err(_)) | Err(_) => {
+            let message = not_read_in_time(&budget);
+            evidence
+                .iter()
+                .map(|e| {
+                    DiskRequest {
+                        extra: &e.extra,
+                        machine_root: machine_root.as_deref(),
+                    }
+                    .failed(&message)
+                })
+                .collect()
+        }
+    };
+    for (source, found) in evidence.iter_mut().zip(found) {
+        absorb(&mut source.deploy, found);
+    }
+    evidence
+}
+
+/// What a read that did not finish within its budget says.
+fn not_read_in_time(budget: &Budget) -> String {
+    format!(
+        "not read within {:.1} s (a FIFO that nothing writes to, or a stalled network file system?)",
+        budget.given().as_secs_f64()
+    )
+}
+
+/// [`read_chain_file`] on a blocking thread within `budget`: a file that does not open in time
+/// is unreadable, and the scan goes on.
+pub async fn read_chain_file_within(path: PathBuf, pkcs12_password: Option<String>, budget: Budget) -> Evidence {
+    let reading = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || read_chain_file(&path, pkcs12_password.as_deref()))
+    };
+    match tokio::time::timeout_at(budget.ends, reading).await {
+        Ok(Ok(evidence)) => evidence,
+        Ok(Err(_)) | Err(_) => Evidence {
+            input: path.display().to_string(),
+            origin: Origin::File { path: path.clone() },
+            observation: Observation::FileUnreadable {
+                error: format!("{}: {}", path.display(), not_read_in_time(&budget)),
+            },
+            deploy: DeployEvidence::default(),
+            extra: Default::default(),
+        },
     }
 }
 
