@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::names::valid_presented_dns;
 use certscan_model::evidence::{CaaLookup, CaaOutcome, CaaRecord};
@@ -98,7 +98,7 @@ pub fn names_to_look_up(leaf: &CertInfo, issuer_given: bool) -> Vec<String> {
 }
 
 /// One CAA record as the report shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaaRecordView {
     pub flags: u8,
     pub tag: String,
@@ -106,7 +106,7 @@ pub struct CaaRecordView {
 }
 
 /// The CAA verdict for one name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaaReport {
     pub name: String,
     pub found_at: Option<String>,

@@ -22,7 +22,7 @@ pub struct Account {
 }
 
 /// A file's ownership as the report shows it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileView {
     pub path: String,
     /// `certificate` or `private key`.

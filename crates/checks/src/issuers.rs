@@ -6,8 +6,6 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use super::{Policy, TargetResult};
 use certscan_model::evidence::IssuerFetch;
 use certscan_model::finding::CheckId;
@@ -18,12 +16,11 @@ use certscan_x509::trust::{self, PathCheck, TrustStore};
 pub const MAX_FETCHES: usize = 3;
 
 /// What one fetch gave, for the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FetchedIssuerView {
     pub url: Option<String>,
     /// The subjects of the certificates it served.
     pub certificates: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 

@@ -24,8 +24,6 @@ pub use platform::PlatformRules;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use certscan_model::evidence::{Evidence, Lookups, Observation, Origin, TlsParameters};
 use certscan_model::finding::{CheckId, Finding, collapse_repeated, sort_worst_first};
 use certscan_model::status::Status;
@@ -73,25 +71,22 @@ pub struct Policy {
 }
 
 /// Whether the chain validates to a trusted anchor for the names at the evaluation time.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Verification {
     /// `None` when there was no chain to verify.
     pub valid: Option<bool>,
     pub error: Option<String>,
     /// The trust anchor the validated path ends at.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchor: Option<String>,
     /// The validated path ends at a root of the Mozilla or system store (not a `--ca-file`).
-    #[serde(skip)]
     pub public: bool,
     /// The SHA-256 of the trust anchor's SubjectPublicKeyInfo.
-    #[serde(skip)]
     pub anchor_spki_sha256: Option<Vec<u8>>,
 }
 
 /// The expiry thresholds of the certificate that expires first, in days (fractions when they
 /// are shares of a short lifetime).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ExpiryThresholds {
     pub warning_days: f64,
     pub critical_days: f64,

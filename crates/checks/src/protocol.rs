@@ -2,7 +2,6 @@
 //! (RFC 6455, with the accept-hash check), SIP answers to OPTIONS, and TLS 1.3 support.
 
 use base64::Engine;
-use serde::Serialize;
 
 use certscan_model::evidence::{Answer, Exchange, TlsParameters};
 use certscan_model::finding::{CheckId, Finding};
@@ -23,7 +22,7 @@ const SHOWN_HEADERS: &[&str] = &[
 ];
 
 /// The exchange as the report shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExchangeView {
     /// `http`, `websocket` or `sip`.
     pub kind: &'static str,

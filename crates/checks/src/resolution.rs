@@ -4,8 +4,6 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use serde::Serialize;
-
 use certscan_model::evidence::NameResolution;
 use certscan_model::finding::{CheckId, Finding};
 use certscan_model::status::Severity;
@@ -48,7 +46,7 @@ pub fn certificate_names(leaf: &CertInfo) -> Vec<String> {
 }
 
 /// One name's resolution as the JSON shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolutionView {
     pub name: String,
     pub hosts_file: Vec<String>,

@@ -4,7 +4,6 @@
 //! Findings: `cert.revoked`, `ocsp.must_staple_missing`, `ocsp.staple_invalid`,
 //! `ocsp.staple_expired`, `revocation.unchecked`.
 
-use serde::Serialize;
 use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo};
 use x509_parser::x509::AlgorithmIdentifier;
 
@@ -45,34 +44,28 @@ pub enum Verdict {
 }
 
 /// What the report shows of one answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnswerView {
     /// `good`, `revoked`, `unknown`, `expired`, `not_yet_valid`, `invalid` or `unchecked`.
     pub status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub this_update: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_update: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
     /// Why the answer is invalid or unchecked.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
 }
 
 /// A live question asked with `--revocation`, and its answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LiveView {
     pub method: RevocationMethod,
     pub url: Option<String>,
-    #[serde(flatten)]
     pub answer: AnswerView,
 }
 
 /// Everything known about the leaf's revocation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RevocationView {
     /// The leaf asks for a stapled OCSP response (TLS feature extension, "must-staple").
     pub must_staple: bool,

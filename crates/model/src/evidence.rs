@@ -27,7 +27,7 @@ pub enum Origin {
 }
 
 /// The negotiated TLS parameters of a completed handshake.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TlsParameters {
     pub version: String,
     pub cipher: String,
@@ -510,8 +510,7 @@ pub struct IssuerFetch {
 }
 
 /// How revocation is asked about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RevocationMethod {
     /// Ask the OCSP responder the leaf names.
     Ocsp,

@@ -116,19 +116,6 @@ pub fn sort_worst_first(findings: &mut [Finding]) {
     findings.sort_by(|a, b| b.severity.rank().cmp(&a.severity.rank()).then(a.id.cmp(&b.id)));
 }
 
-impl serde::Serialize for Finding {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("Finding", 5)?;
-        s.serialize_field("id", self.id.as_str())?;
-        s.serialize_field("severity", &self.severity)?;
-        s.serialize_field("title", self.title())?;
-        s.serialize_field("detail", &self.detail)?;
-        s.serialize_field("remediation", self.remediation())?;
-        s.end()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
