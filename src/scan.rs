@@ -461,7 +461,8 @@ async fn look_up(sources: &[Parsed], context: &Context) -> Vec<Lookups> {
 /// Probes and analyses one target; a failure of the whole (a panic) is its UNKNOWN result.
 async fn scan_target(target: Target, context: Arc<Context>) -> Vec<TargetResult> {
     let work = async {
-        let evidence = probe::probe_target(target.clone(), context.probe.clone(), context.slots.clone()).await;
+        let resolved = probe::resolve_target(target.clone(), &context.probe, &context.slots).await;
+        let evidence = probe::observe(resolved, &context.probe, &context.slots).await;
         // Boxed: the lookups' state is only allocated once the probe is done.
         Box::pin(finish(evidence, &context)).await
     };

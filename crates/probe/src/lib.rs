@@ -140,16 +140,32 @@ pub enum NameSource {
     },
 }
 
-/// Probes one target on every address it resolves to, the addresses at once; a failure inside
-/// one (a panic) becomes that endpoint's result. The result has one entry per address, in the
-/// resolver's order, or one when the target could not be resolved.
-pub async fn probe_target(target: Target, options: Arc<ProbeOptions>, slots: Arc<Slots>) -> Vec<Evidence> {
+/// A target with the addresses its name resolved to: the first stage of a probe.
+#[derive(Debug)]
+pub struct Resolved {
+    pub target: Target,
+    /// The addresses to probe, or what the resolution observed instead (a name that resolves
+    /// nowhere, a lookup that timed out, a deadline that left no time).
+    pub addresses: Result<Vec<IpAddr>, Observation>,
+}
+
+/// Resolves a target's name (`--resolve` pins, the hosts file, the system or DNS), within `-t`
+/// and the run's deadline.
+pub async fn resolve_target(target: Target, options: &ProbeOptions, slots: &Slots) -> Resolved {
     // Boxed: the resolution's state is gone once the addresses are known.
-    let resolution = Box::pin(slots.run(None, options.deadline, || Box::pin(resolve(&target, &options))));
+    let resolution = Box::pin(slots.run(None, options.deadline, || Box::pin(resolve(&target, options))));
     let addresses = match resolution.await {
-        None => Err(not_started(&options)),
+        None => Err(not_started(options)),
         Some(resolved) => resolved,
     };
+    Resolved { target, addresses }
+}
+
+/// Probes every address of a resolved target at once, each in its slot. The result has one
+/// entry per address, in the resolver's order (a failure inside one, a panic, is that
+/// endpoint's), or one when the target did not resolve.
+pub async fn observe(resolved: Resolved, options: &ProbeOptions, slots: &Slots) -> Vec<Evidence> {
+    let Resolved { target, addresses } = resolved;
     let addresses = match addresses {
         Ok(addresses) => addresses,
         Err(observation) => {
@@ -160,7 +176,7 @@ pub async fn probe_target(target: Target, options: Arc<ProbeOptions>, slots: Arc
         }
     };
     let probes = addresses.into_iter().map(|address| {
-        let (target, options, slots) = (&target, &options, &slots);
+        let target = &target;
         async move {
             let sni = sni_for(target, options.sni.clone());
             // The evidence comes boxed: an endpoint waiting for its slot does not reserve room for it.
