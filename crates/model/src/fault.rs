@@ -12,7 +12,7 @@ pub fn injected_fault(stage: &str, input: &str) {
 
 /// Release builds carry no fault injection.
 #[cfg(not(debug_assertions))]
-pub(crate) fn injected_fault(_stage: &str, _input: &str) {}
+pub fn injected_fault(_stage: &str, _input: &str) {}
 
 /// The text of a panic's payload (a `&str` or a `String`), for reports.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
