@@ -5,6 +5,7 @@
 
 pub mod dns;
 pub mod ocsp;
+pub mod openssl;
 pub mod pki;
 pub mod servers;
 pub mod starttls;

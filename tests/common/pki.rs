@@ -318,9 +318,15 @@ impl Ca {
         Issued::from_cert(&cert, Some(&key))
     }
 
-    /// A leaf for the committed RSA-1024 public key (its private key was not kept).
+    /// A leaf for the committed RSA-1024 public key (`legacy/rsa1024.key` is its private key,
+    /// which only `openssl s_server` can sign with).
     pub fn issue_rsa1024(&self) -> Issued {
-        let pem = std::fs::read_to_string(fixture("legacy/rsa1024-pub.pem")).unwrap();
+        self.issue_for_committed_key("legacy/rsa1024-pub.pem")
+    }
+
+    /// A leaf for `localhost` with a committed public key (a fixture's path).
+    pub fn issue_for_committed_key(&self, public_key: &str) -> Issued {
+        let pem = std::fs::read_to_string(fixture(public_key)).unwrap();
         let spki = SubjectPublicKeyInfo::from_pem(&pem).unwrap();
         let cert = LeafSpec::new(&["localhost"])
             .params()

@@ -334,6 +334,12 @@ pub(crate) fn handshake_facts_findings(facts: &HandshakeFacts) -> (Vec<Finding>,
             ),
         ));
     }
+    if let SignatureCheck::Unchecked { error, .. } = &facts.signature {
+        findings.push(Finding::new(
+            CheckId::SignatureUnchecked,
+            format!("the server's handshake signature was not checked: {error}"),
+        ));
+    }
     let mut refused = false;
     if let Some(request) = &facts.client_certificate_request {
         match &facts.ended_after_handshake {
@@ -581,6 +587,30 @@ mod tests {
         let ids: Vec<CheckId> = after.iter().map(|f| f.id).collect();
         assert_eq!(ids, [CheckId::SignatureInvalid, CheckId::ClientCertRequired]);
         assert!(refused);
+    }
+
+    #[test]
+    fn a_signature_the_provider_cannot_check_is_unchecked_never_invalid() {
+        let with = |signature| HandshakeFacts {
+            signature,
+            ..HandshakeFacts::default()
+        };
+        let unchecked = with(SignatureCheck::Unchecked {
+            scheme: "RSA_PSS_SHA256".into(),
+            error: "a 1024-bit key is not checked".into(),
+        });
+        let (found, _) = handshake_facts_findings(&unchecked);
+        let ids: Vec<CheckId> = found.iter().map(|f| f.id).collect();
+        assert_eq!(ids, [CheckId::SignatureUnchecked]);
+        assert!(found[0].detail.contains("1024-bit"));
+        for seen in [
+            SignatureCheck::NotSeen,
+            SignatureCheck::Verified {
+                scheme: "RSA_PKCS1_SHA256".into(),
+            },
+        ] {
+            assert!(handshake_facts_findings(&with(seen)).0.is_empty());
+        }
     }
 
     #[test]

@@ -57,6 +57,7 @@ check_ids! {
     ClientCertRequired => "tls.client_cert_required",
     ClientCertOptional => "tls.client_cert_optional",
     SignatureInvalid => "tls.signature_invalid",
+    SignatureUnchecked => "tls.signature_unchecked",
     Unresolvable => "name.unresolvable",
     AddressDrift => "name.address_drift",
     FileReadError => "file.read_error",

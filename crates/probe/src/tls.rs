@@ -62,20 +62,124 @@ struct RecordingVerifier {
 }
 
 impl RecordingVerifier {
-    fn record_signature(&self, scheme: SignatureScheme, outcome: Result<HandshakeSignatureValid, rustls::Error>) {
-        let scheme = format!("{scheme:?}");
+    fn record_signature(&self, signed: SignedHandshake<'_>, outcome: Result<HandshakeSignatureValid, rustls::Error>) {
+        let scheme = signed.scheme;
         let check = match outcome {
-            Ok(_) => SignatureCheck::Verified { scheme },
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature)) => SignatureCheck::Failed {
-                scheme,
-                error: "the signature does not verify with the certificate's public key".into(),
+            Ok(_) => SignatureCheck::Verified {
+                scheme: format!("{scheme:?}"),
             },
-            Err(e) => SignatureCheck::Unchecked {
-                scheme,
-                error: e.to_string(),
-            },
+            Err(_) => recheck(&signed),
         };
         record(|presented| presented.signature = Some(check));
+    }
+}
+
+/// A handshake signature and what it is over.
+struct SignedHandshake<'a> {
+    message: &'a [u8],
+    cert: &'a CertificateDer<'a>,
+    scheme: SignatureScheme,
+    signature: &'a [u8],
+}
+
+impl<'a> SignedHandshake<'a> {
+    fn new(message: &'a [u8], cert: &'a CertificateDer<'a>, dss: &'a DigitallySignedStruct) -> SignedHandshake<'a> {
+        SignedHandshake {
+            message,
+            cert,
+            scheme: dss.scheme,
+            signature: dss.signature(),
+        }
+    }
+}
+
+/// The leaf's subjectPublicKey bits, and the size of its modulus when the key is RSA.
+fn leaf_public_key(cert: &CertificateDer<'_>) -> Option<(Vec<u8>, Option<usize>)> {
+    let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).ok()?;
+    let spki = parsed.public_key();
+    let bits = match spki.parsed() {
+        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => Some(rsa.key_size()),
+        _ => None,
+    };
+    Some((spki.subject_public_key.data.to_vec(), bits))
+}
+
+/// The RSA key sizes ring verifies for every scheme (its `*_2048_8192_*` algorithms).
+const RSA_BITS: std::ops::RangeInclusive<usize> = 2048..=8192;
+
+/// The RSA key sizes ring's legacy PKCS#1 v1.5 verifiers take (SHA-1, SHA-256, SHA-512).
+const LEGACY_RSA_BITS: std::ops::RangeInclusive<usize> = 1024..=8192;
+
+/// The ring algorithm that verifies `scheme` with a key of `rsa_bits` (`None`: not RSA), or why
+/// none does.
+fn ring_algorithm(
+    scheme: SignatureScheme,
+    rsa_bits: Option<usize>,
+) -> Result<&'static dyn ring::signature::VerificationAlgorithm, String> {
+    use ring::signature as ring_sig;
+    let rsa = |standard: Option<&'static ring_sig::RsaParameters>,
+               legacy: Option<&'static ring_sig::RsaParameters>|
+     -> Result<&'static dyn ring_sig::VerificationAlgorithm, String> {
+        let bits = rsa_bits.ok_or_else(|| format!("a {scheme:?} signature by a key that is not RSA"))?;
+        let chosen = match bits {
+            bits if RSA_BITS.contains(&bits) => standard.or(legacy),
+            bits if LEGACY_RSA_BITS.contains(&bits) => legacy,
+            _ => None,
+        };
+        chosen.map(|p| p as &'static dyn ring_sig::VerificationAlgorithm).ok_or_else(|| {
+            format!(
+                "certscan's crypto provider verifies RSA signatures from 2048 to 8192 bits (PKCS#1 v1.5 from 1024 bits), so this {scheme:?} signature by a {bits}-bit key is not checked"
+            )
+        })
+    };
+    match scheme {
+        SignatureScheme::RSA_PKCS1_SHA1 => rsa(None, Some(&ring_sig::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY)),
+        SignatureScheme::RSA_PKCS1_SHA256 => rsa(
+            Some(&ring_sig::RSA_PKCS1_2048_8192_SHA256),
+            Some(&ring_sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY),
+        ),
+        SignatureScheme::RSA_PKCS1_SHA384 => rsa(Some(&ring_sig::RSA_PKCS1_2048_8192_SHA384), None),
+        SignatureScheme::RSA_PKCS1_SHA512 => rsa(
+            Some(&ring_sig::RSA_PKCS1_2048_8192_SHA512),
+            Some(&ring_sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY),
+        ),
+        SignatureScheme::RSA_PSS_SHA256 => rsa(Some(&ring_sig::RSA_PSS_2048_8192_SHA256), None),
+        SignatureScheme::RSA_PSS_SHA384 => rsa(Some(&ring_sig::RSA_PSS_2048_8192_SHA384), None),
+        SignatureScheme::RSA_PSS_SHA512 => rsa(Some(&ring_sig::RSA_PSS_2048_8192_SHA512), None),
+        SignatureScheme::ECDSA_NISTP256_SHA256 => Ok(&ring_sig::ECDSA_P256_SHA256_ASN1),
+        SignatureScheme::ECDSA_NISTP384_SHA384 => Ok(&ring_sig::ECDSA_P384_SHA384_ASN1),
+        SignatureScheme::ED25519 => Ok(&ring_sig::ED25519),
+        other => Err(format!(
+            "certscan's crypto provider does not verify {other:?} signatures"
+        )),
+    }
+}
+
+/// A signature the provider did not accept, checked again against the leaf's public key alone
+/// with ring: a key size the provider's algorithms refuse (RSA PKCS#1 v1.5 from 1024 bits has
+/// ring's legacy verifiers) or a leaf it cannot read (an unknown critical extension) is no
+/// reason to call a signature bad. What no verifier here supports is unchecked, with the reason:
+/// never a forged signature, since OpenSSL, Java and GnuTLS complete such handshakes (RSA-1024
+/// at OpenSSL's security level 1).
+fn recheck(signed: &SignedHandshake<'_>) -> SignatureCheck {
+    let scheme = format!("{:?}", signed.scheme);
+    let Some((key, rsa_bits)) = leaf_public_key(signed.cert) else {
+        return SignatureCheck::Unchecked {
+            scheme,
+            error: "the leaf's public key cannot be read".into(),
+        };
+    };
+    match ring_algorithm(signed.scheme, rsa_bits) {
+        Ok(algorithm) => {
+            match ring::signature::UnparsedPublicKey::new(algorithm, key).verify(signed.message, signed.signature) {
+                Ok(()) => SignatureCheck::Verified { scheme },
+                Err(_) => SignatureCheck::Failed {
+                    scheme,
+                    error: "the signature does not verify with the certificate's public key".into(),
+                },
+            }
+        }
+        Err(error) => SignatureCheck::Unchecked { scheme, error },
     }
 }
 
@@ -112,7 +216,7 @@ impl ServerCertVerifier for RecordingVerifier {
             dss,
             &self.provider.signature_verification_algorithms,
         );
-        self.record_signature(dss.scheme, outcome);
+        self.record_signature(SignedHandshake::new(message, cert, dss), outcome);
         Ok(HandshakeSignatureValid::assertion())
     }
 
@@ -128,7 +232,7 @@ impl ServerCertVerifier for RecordingVerifier {
             dss,
             &self.provider.signature_verification_algorithms,
         );
-        self.record_signature(dss.scheme, outcome);
+        self.record_signature(SignedHandshake::new(message, cert, dss), outcome);
         Ok(HandshakeSignatureValid::assertion())
     }
 
@@ -402,5 +506,63 @@ pub(crate) fn classify_io_error(e: &std::io::Error) -> HandshakeError {
         | std::io::ErrorKind::BrokenPipe => HandshakeError::Reset,
         std::io::ErrorKind::UnexpectedEof => HandshakeError::Closed,
         _ => HandshakeError::Other(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod signature_tests {
+    use super::*;
+
+    /// A committed RSA-2048 certificate.
+    fn leaf() -> CertificateDer<'static> {
+        let pem = include_str!("../../../fixtures/legacy/sha1leaf.pem");
+        rustls::pki_types::pem::PemObject::from_pem_slice(pem.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_signature_that_does_not_verify_with_the_leafs_key_fails() {
+        let cert = leaf();
+        for scheme in [SignatureScheme::RSA_PKCS1_SHA256, SignatureScheme::RSA_PSS_SHA256] {
+            let signed = SignedHandshake {
+                message: b"handshake",
+                cert: &cert,
+                scheme,
+                signature: &[0x5a; 256],
+            };
+            assert!(matches!(recheck(&signed), SignatureCheck::Failed { .. }), "{scheme:?}");
+        }
+        let garbage = CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]);
+        let unreadable = SignedHandshake {
+            message: b"handshake",
+            cert: &garbage,
+            scheme: SignatureScheme::ECDSA_NISTP256_SHA256,
+            signature: &[0x5a; 64],
+        };
+        assert!(matches!(recheck(&unreadable), SignatureCheck::Unchecked { .. }));
+    }
+
+    #[test]
+    fn each_scheme_and_key_size_gets_the_verifier_that_takes_it() {
+        let verifies = |scheme, bits| ring_algorithm(scheme, bits).is_ok();
+        // The provider's range, and PKCS#1 v1.5 from 1024 bits with ring's legacy verifiers.
+        assert!(verifies(SignatureScheme::RSA_PSS_SHA256, Some(2048)));
+        assert!(verifies(SignatureScheme::RSA_PKCS1_SHA256, Some(1024)));
+        assert!(verifies(SignatureScheme::RSA_PKCS1_SHA1, Some(2048)));
+        assert!(verifies(SignatureScheme::ECDSA_NISTP256_SHA256, None));
+        assert!(verifies(SignatureScheme::ED25519, None));
+        for (scheme, bits) in [
+            (SignatureScheme::RSA_PKCS1_SHA256, 512),
+            (SignatureScheme::RSA_PSS_SHA256, 1024),
+            (SignatureScheme::RSA_PKCS1_SHA384, 1024),
+            (SignatureScheme::RSA_PSS_SHA512, 16384),
+        ] {
+            let reason = ring_algorithm(scheme, Some(bits)).err().unwrap();
+            assert!(reason.contains(&format!("{bits}-bit")), "{reason}");
+        }
+        assert!(ring_algorithm(SignatureScheme::ECDSA_NISTP521_SHA512, None).is_err());
+        assert!(
+            ring_algorithm(SignatureScheme::RSA_PSS_SHA256, None).is_err(),
+            "not an RSA key"
+        );
     }
 }
