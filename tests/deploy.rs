@@ -491,6 +491,7 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
 /// www-data and nobody else.
 struct WazoBox {
     pki: Pki,
+    leaf: Issued,
     root: std::path::PathBuf,
 }
 
@@ -525,7 +526,7 @@ impl WazoBox {
             return None;
         }
         std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o640)).unwrap();
-        Some(WazoBox { pki, root })
+        Some(WazoBox { pki, leaf, root })
     }
 
     /// Adds a file to a service's conf.d/.
@@ -1120,4 +1121,76 @@ fn plain_http_on_a_proxied_backend_is_told_to_hide_not_to_speak_tls() {
             .unwrap()
             .contains("Do not enable TLS")
     );
+}
+
+/// Whether Python's `ssl` (OpenSSL), with `cafile` as its only trust store, completes a verified
+/// handshake with the server on `port` for `name`. Partial chains are turned off where the
+/// Python is 3.13 or later, as in the Python 3.11 of the Debian 12 that Wazo runs on. The test
+/// PKI lives around 2030 (`AT`), so OpenSSL's time check is off (`X509_V_FLAG_NO_CHECK_TIME`,
+/// 0x200000): what is compared is how the chain is built, not the clock.
+fn python_connects(port: u16, cafile: &std::path::Path, name: &str) -> Result<(), String> {
+    const SCRIPT: &str = r#"
+import socket, ssl, sys
+context = ssl.create_default_context(cafile=sys.argv[1])
+if hasattr(ssl, "VERIFY_X509_PARTIAL_CHAIN"):
+    context.verify_flags &= ~ssl.VERIFY_X509_PARTIAL_CHAIN
+context.verify_flags |= 0x200000
+with socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=10) as raw:
+    try:
+        context.wrap_socket(raw, server_hostname=sys.argv[3]).close()
+        print("works")
+    except ssl.SSLCertVerificationError as error:
+        print("fails:", error.verify_message)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", SCRIPT, &cafile.display().to_string(), &port.to_string(), name])
+        .output()
+        .expect("python3 (Python's ssl is the client this test compares with)");
+    let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    match said.as_str() {
+        "works" => Ok(()),
+        _ if said.starts_with("fails:") => Err(said),
+        _ => panic!("python3 said {said:?}: {}", String::from_utf8_lossy(&out.stderr)),
+    }
+}
+
+#[test]
+fn wazo_verify_certificate_files_are_judged_as_pythons_openssl_judges_them() {
+    let Some(wazo) = WazoBox::new() else { return };
+    let servers = Servers::new();
+    let chain = vec![wazo.leaf.der.clone(), wazo.pki.intermediate.cert.der.clone()];
+    let port = servers.tls(chain, wazo.leaf.key_der());
+    let (leaf, intermediate, root) = (&wazo.leaf.pem, &wazo.pki.intermediate.cert.pem, &wazo.pki.root.cert.pem);
+    let files: &[(&str, String)] = &[
+        ("root-only.pem", root.clone()),
+        ("intermediate-and-root.pem", format!("{intermediate}{root}")),
+        ("intermediate-only.pem", intermediate.clone()),
+        ("leaf-only-again.pem", leaf.clone()),
+        ("leaf-and-intermediate.pem", format!("{leaf}{intermediate}")),
+    ];
+    for (name, pem) in files {
+        let path = wazo.root.join("etc/ssl/wazo").join(name);
+        std::fs::write(&path, pem).unwrap();
+        let python = python_connects(port, &path, "wazo.example.test");
+        wazo.conf_d(
+            "wazo-dird",
+            "020-confd.yml",
+            &format!("confd:\n  host: wazo.example.test\n  https: true\n  verify_certificate: /etc/ssl/wazo/{name}\n"),
+        );
+        let doc = wazo.scan();
+        let flagged = ids(&doc, 0).contains(&"wazo.verify_mismatch".to_string());
+        assert_eq!(
+            flagged,
+            python.is_err(),
+            "{name}: Python {python:?}, certscan {:?}",
+            ids(&doc, 0)
+        );
+    }
+    // What each does, so that a change of Python or OpenSSL that moves it shows here.
+    let expected = ["works", "works", "fails", "fails", "fails"];
+    for ((name, _), expected) in files.iter().zip(expected) {
+        let path = wazo.root.join("etc/ssl/wazo").join(name);
+        let python = python_connects(port, &path, "wazo.example.test");
+        assert_eq!(python.is_ok(), expected == "works", "{name}: {python:?}");
+    }
 }

@@ -31,6 +31,8 @@ impl PlatformRules for Wazo {
 /// What the certificate is, as Wazo's verification settings see it.
 struct ServedCertificate<'a> {
     pub leaf: &'a CertInfo,
+    /// The chain as served (leaf first), for the issuers a CA file does not hold.
+    pub chain: &'a [std::sync::Arc<CertInfo>],
     /// The chain validates to a root of the system's (Mozilla's) store: `verify_certificate:
     /// true` accepts it.
     pub publicly_trusted: bool,
@@ -132,7 +134,7 @@ fn verify_finding(
     } else if served.publicly_trusted {
         "true   # the system's CAs trust this certificate"
     } else {
-        "/path/to/your-ca.pem   # the CA that issued the certificate"
+        "/path/to/root-ca.pem   # the self-signed root CA at the top of the certificate's chain"
     };
     let (id, detail) = match verify {
         "false" | "False" | "no" if !local => (
@@ -164,7 +166,7 @@ fn verify_finding(
         }
         "true" | "True" | "yes" => return None,
         path => {
-            let what = verify_file_problem(setting, leaf, deploy, at_unix)?;
+            let what = verify_file_problem(setting, served, deploy, at_unix)?;
             (
                 CheckId::WazoVerifyMismatch,
                 format!(
@@ -177,12 +179,73 @@ fn verify_finding(
     Some(Finding::new(id, detail).with_remediation(fix_in(setting, &format!("    verify_certificate: {proper}"))))
 }
 
-/// What is wrong with a `verify_certificate` file, if anything. OpenSSL (Python's requests)
-/// needs the certificate itself when it is self-signed, or the CA that issued it: a leaf alone
-/// does not verify.
+/// How OpenSSL ends its walk up the served chain with a CA file as its only trust store.
+#[derive(Debug, PartialEq, Eq)]
+enum OpensslWalk {
+    /// At a self-signed certificate the file holds: verified.
+    Verified,
+    /// At a certificate the file holds that is not self-signed, whose issuer is nowhere: the
+    /// file holds an intermediate (or the leaf) without the root it chains to.
+    TrustedButNoRoot { leaf: bool },
+    /// Without reaching any certificate of the file.
+    Untrusted,
+}
+
+/// The most issuers followed up a chain.
+const MAX_WALK: usize = 10;
+
+/// What OpenSSL's default verification does with `file` as its trust store and the served
+/// `chain`: from the leaf, each issuer is taken from the file first and else from what the
+/// server sent (trusted-first, always on since OpenSSL 1.1.0: `X509_V_FLAG_TRUSTED_FIRST` in
+/// openssl's `doc/man3/X509_VERIFY_PARAM_set_flags.pod`), until a self-signed certificate. The
+/// chain verifies only when that certificate is in the file: partial chains
+/// (`X509_V_FLAG_PARTIAL_CHAIN`, which would let a file holding the intermediate alone verify)
+/// are off by default, and Python turns them on only from 3.13 (CPython issue 107361), later than
+/// the Python 3.11 of the Debian 12 that Wazo runs on.
+fn openssl_walk(chain: &[std::sync::Arc<CertInfo>], file: &[CertInfo]) -> OpensslWalk {
+    let Some(leaf) = chain.first() else {
+        return OpensslWalk::Untrusted;
+    };
+    let in_file = |cert: &CertInfo| file.iter().any(|f| f.sha256 == cert.sha256);
+    let mut current: &CertInfo = leaf;
+    let mut trusted_from = None;
+    for step in 0..MAX_WALK {
+        if in_file(current) && trusted_from.is_none() {
+            trusted_from = Some(step);
+        }
+        if current.self_signed {
+            return match trusted_from {
+                Some(_) if in_file(current) => OpensslWalk::Verified,
+                _ => OpensslWalk::Untrusted,
+            };
+        }
+        let issuer = file
+            .iter()
+            .find(|ca| ca.is_ca && current.named_issuer_is(ca))
+            .or_else(|| {
+                chain
+                    .iter()
+                    .map(|c| &**c)
+                    .find(|ca| ca.is_ca && current.named_issuer_is(ca))
+            });
+        match issuer {
+            Some(issuer) => current = issuer,
+            None => break,
+        }
+    }
+    match trusted_from {
+        Some(step) => OpensslWalk::TrustedButNoRoot { leaf: step == 0 },
+        None => OpensslWalk::Untrusted,
+    }
+}
+
+/// What is wrong with a `verify_certificate` file, if anything, as OpenSSL (Python's requests,
+/// which Wazo's services use) verifies the served chain with it: the certificate itself when it
+/// is self-signed, else the root CA at the top of its chain (an intermediate alone does not
+/// verify).
 fn verify_file_problem(
     setting: &ClientSetting,
-    leaf: &CertInfo,
+    served: &ServedCertificate<'_>,
     deploy: &DeployEvidence,
     at_unix: i64,
 ) -> Option<String> {
@@ -191,27 +254,22 @@ fn verify_file_problem(
         .as_ref()
         .and_then(|file| deploy.verify_files.iter().find(|(p, _)| p == file))
         .map(|(_, certs)| certs);
-    let fits = match held {
-        Some(Ok(certs)) => certs
-            .iter()
-            .map(|c| CertInfo::from_der(c.as_ref(), at_unix))
-            .any(|ca| (leaf.self_signed && ca.sha256 == leaf.sha256) || (ca.is_ca && leaf.named_issuer_is(&ca))),
-        _ => false,
+    let certs: Vec<CertInfo> = match held {
+        Some(Ok(certs)) => certs.iter().map(|c| CertInfo::from_der(c.as_ref(), at_unix)).collect(),
+        Some(Err(error)) => return Some(format!("cannot be read ({error})")),
+        None => vec![],
     };
-    if fits {
-        return None;
-    }
-    Some(match held {
-        Some(Err(error)) => format!("cannot be read ({error})"),
-        Some(Ok(certs))
-            if certs
-                .iter()
-                .any(|c| CertInfo::from_der(c.as_ref(), at_unix).sha256 == leaf.sha256) =>
-        {
-            "holds the certificate but not the CA that issued it, which OpenSSL clients need".to_string()
+    match openssl_walk(served.chain, &certs) {
+        OpensslWalk::Verified => None,
+        OpensslWalk::TrustedButNoRoot { leaf: true } => {
+            Some("holds the certificate but not the CA that issued it, which OpenSSL clients need".to_string())
         }
-        _ => "holds neither the certificate nor the CA that issued it".to_string(),
-    })
+        OpensslWalk::TrustedButNoRoot { leaf: false } => Some(
+            "holds a CA of the chain but not the self-signed root it chains to, which OpenSSL clients need (they accept an intermediate alone only with partial chains, off by default before Python 3.13)"
+                .to_string(),
+        ),
+        OpensslWalk::Untrusted => Some("holds neither the certificate nor the CA that issued it".to_string()),
+    }
 }
 
 /// Wazo's services' connections to each other, against the certificate served.
@@ -222,6 +280,7 @@ fn check(source: &Enriched, policy: &Policy, result: &mut TargetResult) {
     };
     let served = ServedCertificate {
         leaf,
+        chain: &result.chain,
         publicly_trusted: result.verification.public,
     };
     result.findings.extend(wazo_findings(
@@ -275,5 +334,49 @@ fn reword_refused_daemon(source: &Enriched, result: &mut TargetResult) {
         refused.remediation = Some(format!(
             "Change line {line} of /etc/hosts to map {name} to 127.0.0.1 (remove the {address} entry, which Debian's installer writes), then check with: getent ahosts {name}"
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// The committed RSA test CA (self-signed) and the leaf it issued.
+    fn root_and_leaf() -> (CertInfo, CertInfo) {
+        let read = |pem: &str| match certscan_probe::file::chain_from_bytes(pem.as_bytes()) {
+            certscan_model::evidence::Observation::Chain { certificates, .. } => {
+                CertInfo::from_der(certificates[0].as_ref(), 1_900_000_000)
+            }
+            other => panic!("{other:?}"),
+        };
+        (
+            read(include_str!("../../../fixtures/legacy/rsaca.pem")),
+            read(include_str!("../../../fixtures/legacy/sha1leaf.pem")),
+        )
+    }
+
+    #[test]
+    fn openssl_verifies_only_up_to_a_self_signed_root_in_the_file() {
+        let (root, leaf) = root_and_leaf();
+        let served = [Arc::new(leaf.clone())];
+        assert_eq!(
+            openssl_walk(&served, std::slice::from_ref(&root)),
+            OpensslWalk::Verified
+        );
+        assert_eq!(
+            openssl_walk(&served, std::slice::from_ref(&leaf)),
+            OpensslWalk::TrustedButNoRoot { leaf: true }
+        );
+        assert_eq!(openssl_walk(&served, &[]), OpensslWalk::Untrusted);
+        // The root sent by the server is no anchor: the file must hold it.
+        let root_served = [Arc::new(leaf.clone()), Arc::new(root.clone())];
+        assert_eq!(openssl_walk(&root_served, &[]), OpensslWalk::Untrusted);
+        // A self-signed certificate served as the leaf verifies when the file holds it.
+        let self_signed = [Arc::new(root.clone())];
+        assert_eq!(
+            openssl_walk(&self_signed, std::slice::from_ref(&root)),
+            OpensslWalk::Verified
+        );
     }
 }
