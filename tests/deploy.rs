@@ -1123,35 +1123,16 @@ fn plain_http_on_a_proxied_backend_is_told_to_hide_not_to_speak_tls() {
     );
 }
 
-/// Whether Python's `ssl` (OpenSSL), with `cafile` as its only trust store, completes a verified
-/// handshake with the server on `port` for `name`. Partial chains are turned off where the
-/// Python is 3.13 or later, as in the Python 3.11 of the Debian 12 that Wazo runs on. The test
-/// PKI lives around 2030 (`AT`), so OpenSSL's time check is off (`X509_V_FLAG_NO_CHECK_TIME`,
-/// 0x200000): what is compared is how the chain is built, not the clock.
+/// Python's `ssl` as Wazo's services have it: partial chains off, as in the Python 3.11 of the
+/// Debian 12 that Wazo runs on; the test PKI lives around 2030 (`AT`), so the time check is off:
+/// what is compared is how the chain is built, not the clock.
 fn python_connects(port: u16, cafile: &std::path::Path, name: &str) -> Result<(), String> {
-    const SCRIPT: &str = r#"
-import socket, ssl, sys
-context = ssl.create_default_context(cafile=sys.argv[1])
-if hasattr(ssl, "VERIFY_X509_PARTIAL_CHAIN"):
-    context.verify_flags &= ~ssl.VERIFY_X509_PARTIAL_CHAIN
-context.verify_flags |= 0x200000
-with socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=10) as raw:
-    try:
-        context.wrap_socket(raw, server_hostname=sys.argv[3]).close()
-        print("works")
-    except ssl.SSLCertVerificationError as error:
-        print("fails:", error.verify_message)
-"#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", SCRIPT, &cafile.display().to_string(), &port.to_string(), name])
-        .output()
-        .expect("python3 (Python's ssl is the client this test compares with)");
-    let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    match said.as_str() {
-        "works" => Ok(()),
-        _ if said.starts_with("fails:") => Err(said),
-        _ => panic!("python3 said {said:?}: {}", String::from_utf8_lossy(&out.stderr)),
-    }
+    let setup = common::clients::PythonSetup {
+        no_partial_chain: true,
+        no_time_check: true,
+        ..Default::default()
+    };
+    common::clients::python_connects(port, cafile, name, setup)
 }
 
 #[test]

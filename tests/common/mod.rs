@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod clients;
 pub mod dns;
 pub mod ocsp;
 pub mod openssl;

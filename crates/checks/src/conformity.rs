@@ -5,6 +5,13 @@
 use certscan_model::finding::{CheckId, Finding};
 use certscan_x509::certificate::CertInfo;
 
+/// What clients refuse a problem that OpenSSL's strict checks (`X509_V_FLAG_X509_STRICT`) catch:
+/// Python turns them on in its default context from 3.13 (`VERIFY_X509_STRICT`, CPython issue
+/// 107361), so requests and urllib3 there refuse the chain; OpenSSL without them (curl, Python
+/// up to 3.12) accepts it. Seen with OpenSSL 3.0's `openssl verify -x509_strict` (errors 85
+/// and 89), and compared with Python's `ssl` in `tests/clients.rs`.
+const REFUSED_BY_STRICT_OPENSSL: &str = "Python 3.13 and later refuse it (their default context turns on OpenSSL's strict checks), as does openssl verify -x509_strict; curl and earlier Python accept it";
+
 /// Which rule set a certificate is held to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rules {
@@ -24,7 +31,9 @@ pub(crate) fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules)
     }
     let mut problems: Vec<String> = serial_problem(&cert.serial_raw).into_iter().collect();
     if !cert.self_signed && cert.authority_key_id.is_none() {
-        problems.push("it has no authority key identifier, which RFC 5280 requires to pick its issuer".into());
+        problems.push(format!(
+            "it has no authority key identifier, which RFC 5280 requires to pick its issuer: {REFUSED_BY_STRICT_OPENSSL}"
+        ));
     }
     if cert.is_ca {
         problems.extend(ca_problems(cert));
@@ -93,7 +102,9 @@ fn ca_problems(cert: &CertInfo) -> Vec<String> {
         problems.push("it is a CA without a subject key identifier (RFC 5280 requires one)".into());
     }
     if cert.basic_constraints_critical == Some(false) {
-        problems.push("its basicConstraints extension is not marked critical (RFC 5280 requires it on CAs)".into());
+        problems.push(format!(
+            "its basicConstraints extension is not marked critical, which RFC 5280 requires on CAs: {REFUSED_BY_STRICT_OPENSSL}"
+        ));
     }
     if cert.key_cert_sign == Some(false) {
         problems.push("it is a CA whose keyUsage does not allow keyCertSign".into());
