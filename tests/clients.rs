@@ -4,6 +4,7 @@
 mod common;
 
 use common::clients::{PythonSetup, python_connects};
+use common::openssl::OpensslServer;
 use common::pki::fixture;
 use common::*;
 use rustls::pki_types::pem::PemObject;
@@ -45,4 +46,110 @@ fn a_root_without_critical_basic_constraints_is_refused_by_strict_openssl_only()
         "{said}"
     );
     assert_eq!(finding(&doc, 0, "cert.nonconformant")["severity"], "warning");
+}
+
+/// Whether curl (on Debian's OpenSSL) completes a verified request to `localhost:port`.
+fn curl_connects(port: u16, cafile: &str) -> bool {
+    std::process::Command::new("curl")
+        .args([
+            "--silent",
+            "--output",
+            "/dev/null",
+            "--max-time",
+            "10",
+            "--cacert",
+            cafile,
+        ])
+        .args(["--resolve", &format!("localhost:{port}:127.0.0.1")])
+        .arg(format!("https://localhost:{port}/"))
+        .status()
+        .expect("curl (a client these tests compare with)")
+        .success()
+}
+
+/// Whether `openssl s_client` completes a handshake that verifies, with the system's defaults.
+fn s_client_connects(port: u16, cafile: &str) -> bool {
+    let out = std::process::Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            "-servername",
+            "localhost",
+        ])
+        .args([
+            "-verify_hostname",
+            "localhost",
+            "-verify_return_error",
+            "-CAfile",
+            cafile,
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("openssl s_client");
+    let said = String::from_utf8_lossy(&out.stdout);
+    // s_client prints a verify code even when the handshake failed: the cipher says it did not.
+    out.status.success() && !said.contains("Cipher is (NONE)") && said.contains("Verify return code: 0 (ok)")
+}
+
+/// A leaf for localhost with the committed RSA-2048 key, issued by the committed RSA test CA
+/// (`legacy/rsaca.pem`, valid for twenty years from when the fixtures were made) and valid from
+/// yesterday for ten years: real clients check it against today's clock, certscan at `AT`.
+fn rsa_leaf_valid_now(dir: &std::path::Path) -> String {
+    use rcgen::{CertificateParams, ExtendedKeyUsagePurpose, Issuer, KeyPair, KeyUsagePurpose, SubjectPublicKeyInfo};
+    let ca_key = KeyPair::from_pem(&std::fs::read_to_string(fixture("legacy/rsaca.key")).unwrap()).unwrap();
+    let ca = std::fs::read_to_string(fixture("legacy/rsaca.pem")).unwrap();
+    let issuer = Issuer::from_ca_cert_pem(&ca, ca_key).unwrap();
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(3650);
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    params.use_authority_key_identifier_extension = true;
+    params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
+    let public = std::fs::read_to_string(fixture("legacy/rsa2048-pub.pem")).unwrap();
+    let spki = SubjectPublicKeyInfo::from_pem(&public).unwrap();
+    let leaf = params.signed_by(&spki, &issuer).unwrap();
+    let path = dir.join("rsa-leaf.pem");
+    std::fs::write(&path, leaf.pem()).unwrap();
+    path.display().to_string()
+}
+
+/// A server of that leaf that offers only `cipher`, with TLS 1.2.
+fn rsa_server_offering(leaf: &str, cipher: &str) -> OpensslServer {
+    let key = fixture("legacy/rsa2048.key").display().to_string();
+    OpensslServer::start(leaf, &key, &["-tls1_2", "-cipher", cipher])
+}
+
+#[test]
+fn suites_rustls_refuses_are_critical_only_where_mainstream_clients_refuse_them_too() {
+    // (the one suite offered, whether curl and s_client connect, certscan's severity, words)
+    let cases = [
+        (
+            "ECDHE-RSA-AES128-SHA256",
+            true,
+            "warning",
+            "curl and Python on OpenSSL, Java and Go connect",
+        ),
+        ("AES128-GCM-SHA256", true, "warning", "Go 1.22 and later"),
+        ("DHE-RSA-AES128-GCM-SHA256", true, "critical", "Chrome since version 53"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let leaf = rsa_leaf_valid_now(dir.path());
+    let root = fixture("legacy/rsaca.pem").display().to_string();
+    for (cipher, clients_connect, severity, words) in cases {
+        let server = rsa_server_offering(&leaf, cipher);
+        let port = server.port;
+        assert_eq!(curl_connects(port, &root), clients_connect, "curl, {cipher}");
+        assert_eq!(s_client_connects(port, &root), clients_connect, "s_client, {cipher}");
+        let target = format!("localhost:{port}");
+        let resolve = format!("localhost:{port}:127.0.0.1");
+        let doc = scan_json(&[&target, "--resolve", &resolve, "--trust", "none", "--ca-file", &root]);
+        assert_eq!(ids(&doc, 0), ["tls.obsolete_only"], "{cipher}: {doc:#}");
+        let found = finding(&doc, 0, "tls.obsolete_only");
+        assert_eq!(found["severity"], severity, "{cipher}");
+        let said = found["detail"].as_str().unwrap();
+        assert!(said.contains(words) && said.contains("rustls"), "{cipher}: {said}");
+    }
 }

@@ -20,9 +20,9 @@ fn scan_odd_key(name: &str, options: &[&str]) -> serde_json::Value {
     let chain = pki.chain_file("intermediate.pem", &[&pki.intermediate.cert]);
     let key = fixture(&format!("legacy/{name}.key")).display().to_string();
     // Security level 0: OpenSSL loads keys under 2048 bits only there.
-    let mut all = vec!["-cipher", "DEFAULT:@SECLEVEL=0"];
+    let mut all = vec!["-cert_chain", &chain, "-cipher", "DEFAULT:@SECLEVEL=0"];
     all.extend(options);
-    let server = OpensslServer::start(&cert, &key, &chain, &all);
+    let server = OpensslServer::start(&cert, &key, &all);
     let root = pki.root_file();
     let target = format!("localhost:{}", server.port);
     scan_json(&[

@@ -11,11 +11,11 @@ pub struct OpensslServer {
 }
 
 impl OpensslServer {
-    /// Serves `cert` (PEM, the leaf) with `key` and the `chain` file, with these extra options.
-    pub fn start(cert: &str, key: &str, chain: &str, options: &[&str]) -> OpensslServer {
+    /// Serves `cert` (PEM, the leaf) with `key`, with these extra options (`-cert_chain FILE`
+    /// for the intermediates).
+    pub fn start(cert: &str, key: &str, options: &[&str]) -> OpensslServer {
         let mut child = Command::new("openssl")
-            .args(["s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key])
-            .args(["-cert_chain", chain, "-www"])
+            .args(["s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key, "-www"])
             .args(options)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
