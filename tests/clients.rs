@@ -92,6 +92,22 @@ fn s_client_connects(port: u16, cafile: &str) -> bool {
     out.status.success() && !said.contains("Cipher is (NONE)") && said.contains("Verify return code: 0 (ok)")
 }
 
+/// Whether Java (JSSE, with its `java.security` defaults), trusting `cafile` alone, completes a
+/// handshake with host name verification to `localhost:port`.
+fn java_connects(port: u16, cafile: &str) -> Result<(), String> {
+    let client = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/TlsClient.java");
+    let out = std::process::Command::new("java")
+        .args([client, cafile, &port.to_string(), "localhost"])
+        .output()
+        .expect("java (a client these tests compare with)");
+    let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    match said.as_str() {
+        "works" => Ok(()),
+        _ if said.starts_with("fails:") => Err(said),
+        _ => panic!("java said {said:?}: {}", String::from_utf8_lossy(&out.stderr)),
+    }
+}
+
 /// A leaf for localhost with the committed RSA-2048 key, issued by the committed RSA test CA
 /// (`legacy/rsaca.pem`, valid for twenty years from when the fixtures were made) and valid from
 /// yesterday for ten years: real clients check it against today's clock, certscan at `AT`.
@@ -143,6 +159,9 @@ fn suites_rustls_refuses_are_critical_only_where_mainstream_clients_refuse_them_
         let port = server.port;
         assert_eq!(curl_connects(port, &root), clients_connect, "curl, {cipher}");
         assert_eq!(s_client_connects(port, &root), clients_connect, "s_client, {cipher}");
+        // Java 17 accepts all three (its jdk.tls.disabledAlgorithms keep CBC, RSA key
+        // exchange and DHE from 1024 bits).
+        assert_eq!(java_connects(port, &root), Ok(()), "java, {cipher}");
         let target = format!("localhost:{port}");
         let resolve = format!("localhost:{port}:127.0.0.1");
         let doc = scan_json(&[&target, "--resolve", &resolve, "--trust", "none", "--ca-file", &root]);
