@@ -53,6 +53,15 @@ fn ecdsa_and_ed25519_keys_match_their_certificates_and_not_others() {
         let doc = scan_with_key(&pki, &chain, &wrong, &[]);
         assert_eq!(ids(&doc, 0), ["key.mismatch"], "{algorithm:?}");
         assert!(detail(&doc, 0, "key.mismatch").contains("wrong.key"));
+        // The fix holds the commands it speaks of, with the key's path.
+        let fix = finding(&doc, 0, "key.mismatch")["remediation"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            fix.contains("openssl pkey -in ") && fix.contains("wrong.key -pubout") && fix.contains("openssl x509 -in"),
+            "{fix}"
+        );
         assert_eq!(doc["exit_code"], 2);
     }
 }

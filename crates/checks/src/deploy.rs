@@ -125,11 +125,17 @@ pub(crate) fn unreadable_reason(account: &Account, facts: &FileFacts) -> Option<
 /// Words of a hook line that put certificate files somewhere.
 const COPY_COMMANDS: &[&str] = &["cp", "install", "cat", "rsync", "scp", "dd", "tee", "ln", "openssl"];
 
+/// A command word as its program's name: `/usr/bin/cp` is `cp`.
+fn program(word: &str) -> &str {
+    word.rsplit('/').next().unwrap_or(word)
+}
+
 /// Whether a hook line makes a service load new files.
 fn reloads(line: &str) -> bool {
     let words: Vec<&str> = line
         .split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|')
         .filter(|w| !w.is_empty())
+        .map(program)
         .collect();
     let has = |w: &str| words.contains(&w);
     (has("systemctl")
@@ -162,7 +168,7 @@ fn copied_file(line: &str) -> Option<&'static str> {
         .collect();
     if !words
         .iter()
-        .any(|w| COPY_COMMANDS.contains(w) || *w == ">" || w.starts_with('>'))
+        .any(|w| COPY_COMMANDS.contains(&program(w)) || *w == ">" || w.starts_with('>'))
     {
         return None;
     }
@@ -311,6 +317,10 @@ fn key_finding(path: &std::path::Path, found: &Result<Option<KeyFound>, String>,
                     leaf.label()
                 ),
             )
+            .with_remediation(format!(
+                "Configure the key that was used for this certificate's request: openssl pkey -in {} -pubout | openssl sha256 prints the digest of this key's public half, and openssl x509 -in CERT.pem -noout -pubkey | openssl sha256 must print the same for the certificate. If that key is lost, request a new certificate for the key you have.",
+                path.display()
+            ))
         }),
         Ok(Some(KeyFound::Encrypted)) => Some(Finding::new(
             CheckId::KeyEncrypted,
@@ -486,6 +496,17 @@ mod tests {
             Some("fullchain.pem")
         );
         assert_eq!(copied_file("echo cert.pem renewed"), None);
+        // Every usual spelling of the copy: a path to the program, options before the files.
+        for line in [
+            "/bin/cp $RENEWED_LINEAGE/cert.pem /opt/app/server.crt",
+            "/usr/bin/cp -f ${RENEWED_LINEAGE}/cert.pem /opt/app/server.crt",
+            "cp -f \"$RENEWED_LINEAGE/cert.pem\" /opt/app/",
+            "/usr/bin/install -m 0644 $RENEWED_LINEAGE/cert.pem /etc/app/",
+            "cat $RENEWED_LINEAGE/cert.pem > /etc/app/server.pem",
+            "/bin/cat $RENEWED_LINEAGE/cert.pem >/etc/app/server.pem",
+        ] {
+            assert_eq!(copied_file(line), Some("cert.pem"), "{line}");
+        }
         for line in [
             "systemctl reload nginx",
             "nginx -s reload",
@@ -493,6 +514,9 @@ mod tests {
             "wazo-service restart all",
             "docker restart kazoo",
             "kill -HUP $(cat /run/nginx.pid)",
+            "/bin/systemctl reload nginx",
+            "/usr/sbin/service nginx restart",
+            "/usr/sbin/nginx -s reload",
         ] {
             assert!(reloads(line), "{line}");
         }

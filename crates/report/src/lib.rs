@@ -188,14 +188,16 @@ impl Run {
     }
 }
 
+/// A control character (C0, DEL, C1) or a bidirectional override, which [`printable`] escapes.
+pub(crate) fn unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Text from certificates, servers and DNS made safe for a terminal or a monitoring line:
 /// control characters (C0, DEL, C1) and the bidirectional overrides that can disguise text are
 /// written as `\u{..}` escapes, so nothing a server sends can move the cursor, recolour the
 /// screen or forge a line of the report.
 pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| {
-        c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
     if !text.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(text);
     }

@@ -10,7 +10,7 @@ use certscan_checks::TargetResult;
 use certscan_model::status::Status;
 
 /// A label value as the exposition format writes it: backslash, double quote and line feed
-/// escaped.
+/// escaped, and the other control characters written as `\u{..}` text.
 fn escaped(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
@@ -18,6 +18,10 @@ fn escaped(value: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
             '\n' => out.push_str("\\n"),
+            // The exposition format has no other escapes: other control characters (ESC, CR,
+            // BEL from a certificate's subject) are written as text, `\u{1b}`, as in the other
+            // reports, with the backslash escaped.
+            c if crate::unsafe_char(c) => out.push_str(&format!("\\\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -207,5 +211,9 @@ mod tests {
     #[test]
     fn label_values_are_escaped() {
         assert_eq!(escaped("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        // Raw ESC, CR and BEL never reach the scrape: no terminal escape, no broken line.
+        let subject = escaped("CN=\u{1b}[31mevil\r\u{7}");
+        assert_eq!(subject, "CN=\\\\u{1b}[31mevil\\\\u{d}\\\\u{7}");
+        assert!(!subject.chars().any(|c| c.is_control()));
     }
 }
