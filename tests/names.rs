@@ -186,3 +186,20 @@ fn a_refused_wazo_daemon_points_at_the_hosts_line_that_sends_its_name_elsewhere(
     let doc = scan_json(&[&target, "--hosts-file", &hosts_file]);
     assert!(!detail(&doc, 0, "connection.refused").contains("hosts file"));
 }
+
+#[test]
+fn an_internationalised_name_is_scanned_and_matched_in_its_ascii_form() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    // Certificates carry the ASCII (IDNA) form of a name.
+    let leaf = pki.leaf(&LeafSpec::new(&["xn--bcher-kva.example"]));
+    let port = serve_leaf_and_intermediate(&servers, &pki, &leaf);
+    let args = pinned_scan_args(&pki, &format!("bücher.example:{port}"), "bücher.example", port);
+    let doc = scan_json_with(&args, &[]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new(), "{doc:#}");
+    let target = &doc["targets"][0];
+    assert_eq!(target["host"], "xn--bcher-kva.example");
+    assert_eq!(target["input"], format!("bücher.example:{port}"));
+    // --name takes the Unicode form too.
+    let doc = scan_json_with(&args, &["--name", "bücher.example"]);
+    assert_eq!(ids(&doc, 0), Vec::<String>::new(), "{doc:#}");
+}

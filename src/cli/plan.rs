@@ -76,7 +76,7 @@ pub fn build(args: Args) -> Result<(Plan, Output), String> {
         trust,
         at_unix: flags.at_unix,
         thresholds: flags.thresholds,
-        names: args.names,
+        names: args.names.iter().map(|name| target::ascii_name(name)).collect(),
         caa_issuers: flags.caa_issuers,
         local_addresses,
         assume_local: args.local,

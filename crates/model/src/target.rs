@@ -107,10 +107,26 @@ impl Host {
         if name.is_empty() {
             return Err("the host name is empty".into());
         }
+        // An internationalised name is looked up and matched in its ASCII (IDNA) form, as
+        // clients send it (UTS 46, the processing browsers and curl apply).
+        let name = if name.is_ascii() {
+            name
+        } else {
+            idna::domain_to_ascii(&name).map_err(|_| format!("{text:?} is not a valid internationalised host name"))?
+        };
         match ServerName::try_from(name.as_str()) {
             Ok(ServerName::DnsName(_)) => Ok(Host::Dns(name)),
             _ => Err(format!("{text:?} is neither a valid host name nor an IP address")),
         }
+    }
+}
+
+/// A name as DNS and certificates write it: an internationalised name in its ASCII (IDNA)
+/// form, any other text as it is.
+pub fn ascii_name(text: &str) -> String {
+    match text.is_ascii() {
+        true => text.to_string(),
+        false => idna::domain_to_ascii(text).unwrap_or_else(|_| text.to_string()),
     }
 }
 
@@ -314,9 +330,23 @@ fn split_host_ports(authority: &str) -> Result<(&str, Option<&str>), String> {
             let (host, ports) = authority.split_once(':').unwrap_or((authority, ""));
             Ok((host, Some(ports)))
         }
-        _ if authority.parse::<IpAddr>().is_ok() => Ok((authority, None)),
+        _ if authority.parse::<IpAddr>().is_ok() => match ambiguous_ipv6_port(authority) {
+            Some((address, port)) => Err(format!(
+                "{authority} is ambiguous: write [{address}]:{port} for port {port} of {address}, or [{authority}] for the address itself"
+            )),
+            None => Ok((authority, None)),
+        },
         _ => Err("an IPv6 address with a port must be written in brackets, e.g. [2001:db8::1]:443".into()),
     }
+}
+
+/// An IPv6 address without brackets that also reads as an address and a port: its last group is
+/// a port number and what comes before is an address of its own (`2001:db8::1:443`).
+fn ambiguous_ipv6_port(text: &str) -> Option<(&str, &str)> {
+    let (address, last) = text.rsplit_once(':')?;
+    let is_port = !last.is_empty() && last.len() <= 5 && last.bytes().all(|b| b.is_ascii_digit());
+    let stands_alone = !address.ends_with(':') && address.parse::<std::net::Ipv6Addr>().is_ok();
+    (is_port && stands_alone && last.parse::<u16>().is_ok_and(|p| p > 0)).then_some((address, last))
 }
 
 fn parse_ports(list: &str) -> Result<Vec<u16>, String> {
@@ -401,7 +431,7 @@ impl ResolvePin {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| bad())?;
         Ok(ResolvePin {
-            host: host.trim_end_matches('.').to_ascii_lowercase(),
+            host: ascii_name(&host.trim_end_matches('.').to_lowercase()),
             port,
             addresses,
         })
@@ -476,6 +506,39 @@ mod tests {
         assert_eq!(one("2001:db8::1").port, 443);
         assert_eq!(one("192.0.2.10:443").host, Host::Ip("192.0.2.10".parse().unwrap()));
         assert_eq!(one("[::1]:443").host_port(), "[::1]:443");
+        // Addresses that cannot also be read as an address and a port.
+        for address in [
+            "fe80::1",
+            "::1",
+            "2001:db8:0:0:0:0:1:443",
+            "2001:db8::",
+            "::ffff:192.0.2.1",
+        ] {
+            assert_eq!(one(address).host, Host::Ip(address.parse().unwrap()), "{address}");
+        }
+    }
+
+    #[test]
+    fn an_ipv6_address_that_reads_as_address_and_port_is_a_usage_error() {
+        let error = parse_target("2001:db8::1:443").unwrap_err();
+        assert!(
+            error.contains("ambiguous") && error.contains("[2001:db8::1]:443") && error.contains("[2001:db8::1:443]"),
+            "{error}"
+        );
+        assert_eq!(one("[2001:db8::1:443]").port, 443);
+        assert_eq!(one("[2001:db8::1]:443").host, Host::Ip("2001:db8::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn internationalised_names_are_scanned_in_their_ascii_form() {
+        let target = one("bücher.example:443");
+        assert_eq!(target.host, Host::Dns("xn--bcher-kva.example".into()));
+        assert_eq!(
+            target.input, "bücher.example:443",
+            "the name as given stays in the report"
+        );
+        assert_eq!(one("BÜCHER.example").host, Host::Dns("xn--bcher-kva.example".into()));
+        assert!(parse_target("bü cher.example").is_err());
     }
 
     #[test]
