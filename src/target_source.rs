@@ -244,21 +244,46 @@ fn read_lines(
         }
         let text = String::from_utf8_lossy(&line);
         let text = text.split('#').next().unwrap_or("");
-        for word in text.split_whitespace() {
-            let items = match target::parse_target(word) {
-                Ok(targets) => targets.into_iter().map(|t| Item::Target(Box::new(t))).collect(),
-                Err(error) => vec![Item::Invalid(InvalidTarget {
-                    input: word.chars().take(200).collect(),
-                    error: format!("{label}, line {number}: {error}"),
-                })],
-            };
-            for item in items {
-                if !each(item) {
-                    return false;
-                }
+        for item in line_items(text, &format!("{label}, line {number}")) {
+            if !each(item) {
+                return false;
             }
         }
     }
+}
+
+/// The most of a line or a word a report repeats when it is not a target.
+const SHOWN_CHARS: usize = 200;
+
+/// `text` cut to [`SHOWN_CHARS`], marked when cut.
+fn shown(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
+/// The targets of one line, or one invalid item for the whole line when any of its words is not
+/// a target: a line such as `%%% not a target %%%` is a mistake, and none of its words is
+/// scanned as a host.
+fn line_items(text: &str, place: &str) -> Vec<Item> {
+    let mut targets = Vec::new();
+    for word in text.split_whitespace() {
+        match target::parse_target(word) {
+            Ok(parsed) => targets.extend(parsed.into_iter().map(|t| Item::Target(Box::new(t)))),
+            Err(error) => {
+                let error = match word.chars().count() > SHOWN_CHARS {
+                    true => format!("target {:?} ({} bytes) is not a target", shown(word), word.len()),
+                    false => error,
+                };
+                return vec![Item::Invalid(InvalidTarget {
+                    input: shown(text.trim()),
+                    error: format!("{place}: {error}"),
+                })];
+            }
+        }
+    }
+    targets
 }
 
 #[cfg(test)]
@@ -338,6 +363,53 @@ mod tests {
             matches!(&items[2], Item::Invalid(i) if i.error.starts_with("t.txt, line 4:")),
             "{items:?}"
         );
+    }
+
+    #[test]
+    fn a_line_with_a_word_that_is_no_target_is_one_invalid_item_and_none_of_its_words_is_scanned() {
+        let (_dir, path) = file_with("%%% not a target %%%\na.test mail.test:99999 b.test\nc.test\n");
+        let source = TargetSource {
+            files: vec![path.clone()],
+            ..TargetSource::default()
+        };
+        let (items, _) = read_all(source);
+        let targets: Vec<&str> = items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Target(t) => Some(t.input.as_str()),
+                Item::Invalid(_) => None,
+            })
+            .collect();
+        assert_eq!(targets, ["c.test"], "{:?}", inputs(&items));
+        let invalid: Vec<&InvalidTarget> = items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Invalid(i) => Some(i),
+                Item::Target(_) => None,
+            })
+            .collect();
+        assert_eq!(invalid.len(), 2);
+        assert_eq!(invalid[0].input, "%%% not a target %%%");
+        assert!(invalid[0].error.contains("line 1"), "{}", invalid[0].error);
+        assert_eq!(invalid[1].input, "a.test mail.test:99999 b.test");
+        assert!(invalid[1].error.contains("99999"), "{}", invalid[1].error);
+    }
+
+    #[test]
+    fn a_huge_word_that_is_no_target_is_shown_shortened_once() {
+        let word = "%".repeat(64 * 1024);
+        let (_dir, path) = file_with(&format!("{word}\n"));
+        let source = TargetSource {
+            files: vec![path],
+            ..TargetSource::default()
+        };
+        let (items, _) = read_all(source);
+        let Item::Invalid(invalid) = &items[0] else {
+            panic!("{:?}", inputs(&items))
+        };
+        assert!(invalid.input.chars().count() <= 201, "{}", invalid.input.len());
+        assert!(invalid.error.len() < 400, "{}", invalid.error.len());
+        assert!(invalid.error.contains("65536 bytes"), "{}", invalid.error);
     }
 
     #[test]
