@@ -121,6 +121,16 @@ pub fn days_text(seconds: i64) -> String {
     }
 }
 
+/// The time left as the Days column, JSON and perfdata count it (whole days, toward zero), in
+/// hours when less than a day is left.
+fn time_left_text(seconds: i64) -> String {
+    match certscan_x509::certificate::whole_days(seconds) {
+        0 => format!("{} hours left", seconds.max(0) / 3_600),
+        1 => "1 day left".to_string(),
+        days => format!("{days} days left"),
+    }
+}
+
 /// Findings for one certificate; `role` says what it is in the chain ("the leaf", ...).
 /// `needed` is false for a certificate that the validated path does not use: its expiry only
 /// affects clients that build another path, so it is a warning.
@@ -195,10 +205,10 @@ pub(crate) fn validity_findings(
         Finding::new(
             CheckId::ExpiresSoon,
             format!(
-                "{role} {} expires on {} ({} days left; {threshold})",
+                "{role} {} expires on {} ({}; {threshold})",
                 cert.label(),
                 rfc3339(cert.not_after_unix),
-                days_text(left)
+                time_left_text(left)
             ),
         )
         .with_severity(severity),
@@ -210,6 +220,16 @@ mod tests {
     use super::*;
 
     const DAY: i64 = 86_400;
+
+    #[test]
+    fn the_time_left_is_counted_as_the_days_column_counts_it() {
+        // 9.96 days: the Days column, JSON and perfdata say 9, and so does the text.
+        let left = 9 * DAY + 83_000;
+        assert_eq!(certscan_x509::certificate::whole_days(left), 9);
+        assert_eq!(time_left_text(left), "9 days left");
+        assert_eq!(time_left_text(DAY + 10), "1 day left");
+        assert_eq!(time_left_text(5 * 3_600 + 59), "5 hours left");
+    }
 
     #[test]
     fn limits_are_days_or_shares_of_the_lifetime() {
