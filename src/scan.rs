@@ -406,21 +406,23 @@ async fn fetch_revocation(
 }
 
 /// What the probe observed of one source, then the stages that follow: the disk facts, the
-/// chain parsed once, the lookups and fetches the parsed chain asks for, then the checks.
-async fn finish(observed: Vec<Evidence>, context: &Context) -> Vec<TargetResult> {
+/// chain parsed once, the lookups and fetches the parsed chain asks for, then the checks. The
+/// disk reads and the lookups take what is left of the source's `budget` (one `-t` for the
+/// endpoint or file, within the run's deadline), never a budget of their own.
+async fn finish(observed: Vec<Evidence>, context: &Context, budget: probe::Budget) -> Vec<TargetResult> {
     let plan = &context.plan;
     let observed = probe::disk::add_disk_evidence(
         observed,
         plan.pkcs12_password.clone(),
         plan.machine_root.clone(),
-        context.probe.budget(),
+        budget,
     )
     .await;
     let sources: Vec<Parsed> = observed
         .into_iter()
         .map(|evidence| Parsed::new(evidence, &plan.policy))
         .collect();
-    let lookups = look_up(&sources, context).await;
+    let lookups = look_up(&sources, context, budget.ends).await;
     let enriched: Vec<Enriched> = sources
         .into_iter()
         .zip(lookups)
@@ -431,11 +433,9 @@ async fn finish(observed: Vec<Evidence>, context: &Context) -> Vec<TargetResult>
 
 /// What each source's parsed chain asks to be looked up and fetched: names and CAA, then
 /// `--revocation` and `--fetch-issuer` when asked for, all at once.
-async fn look_up(sources: &[Parsed], context: &Context) -> Vec<Lookups> {
+async fn look_up(sources: &[Parsed], context: &Context, deadline: Instant) -> Vec<Lookups> {
     let plan = &context.plan;
     let mut lookups = vec![Lookups::default(); sources.len()];
-    // The lookups of a source get one endpoint timeout, within the run's deadline.
-    let deadline = context.probe.budget().ends;
     if plan.revocation.is_empty() && !plan.fetch_issuer {
         add_lookups(sources, &mut lookups, context, deadline).await;
         return lookups;
@@ -462,9 +462,11 @@ async fn look_up(sources: &[Parsed], context: &Context) -> Vec<Lookups> {
 async fn scan_target(target: Target, context: Arc<Context>) -> Vec<TargetResult> {
     let work = async {
         let resolved = probe::resolve_target(target.clone(), &context.probe, &context.slots).await;
+        // One budget for the endpoint from here: its connections, then its lookups.
+        let budget = context.probe.budget();
         let evidence = probe::observe(resolved, &context.probe, &context.slots).await;
         // Boxed: the lookups' state is only allocated once the probe is done.
-        Box::pin(finish(evidence, &context)).await
+        Box::pin(finish(evidence, &context, budget)).await
     };
     match std::panic::AssertUnwindSafe(work).catch_unwind().await {
         Ok(results) => results,
@@ -481,11 +483,11 @@ async fn scan_target(target: Target, context: Arc<Context>) -> Vec<TargetResult>
 
 /// Analyses one chain file as if a server had sent it.
 async fn scan_file(file: FileTarget, context: &Context) -> Vec<TargetResult> {
-    let mut read =
-        probe::disk::read_chain_file_within(file.path, context.plan.pkcs12_password.clone(), context.probe.budget())
-            .await;
+    // One budget for the file: reading it, what it asks to be read beside it, its lookups.
+    let budget = context.probe.budget();
+    let mut read = probe::disk::read_chain_file_within(file.path, context.plan.pkcs12_password.clone(), budget).await;
     read.extra = file.extra;
-    finish(vec![read], context).await
+    finish(vec![read], context, budget).await
 }
 
 /// A plain-HTTP API URL found in Kazoo's configuration.
@@ -500,7 +502,7 @@ async fn scan_configured_url(path: PathBuf, url: String, context: &Context) -> V
             ..Extra::default()
         },
     };
-    finish(vec![evidence], context).await
+    finish(vec![evidence], context, context.probe.budget()).await
 }
 
 /// After the run's deadline, how long a targets list may keep the scan waiting for its next

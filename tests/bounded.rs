@@ -304,3 +304,46 @@ fn a_fifo_that_nothing_writes_to_is_unreadable_within_the_timeout_and_the_other_
         .collect();
     assert!(details.iter().any(|d| d.contains("not read within")), "{details:?}");
 }
+
+#[test]
+fn a_file_and_its_lookups_share_one_timeout() {
+    // The key beside the chain never opens and the DNS server never answers: reading the key
+    // takes the whole of -t, and the CAA lookups get what is left of it, not a -t of their own.
+    let pki = Pki::new();
+    let leaf = pki.leaf(&LeafSpec::new(&[NAME]));
+    let chain = pki.chain_file("fullchain.pem", &[&leaf, &pki.intermediate.cert]);
+    let stalled_key = std::path::Path::new(&chain).with_file_name("stalled.key");
+    fifo(&stalled_key);
+    let servers = Servers::new();
+    let dns = start_silent(&servers).to_string();
+    let root = pki.root_file();
+    let stalled_key = stalled_key.display().to_string();
+    let args = [
+        "--file",
+        &chain,
+        "--key",
+        &stalled_key,
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+        "--dns-server",
+        &dns,
+        "-t",
+        "2",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ]
+    .map(String::from);
+    let (out, took) = timed(&args);
+    assert!(
+        took < Duration::from_millis(3_300),
+        "took {took:?}: the lookups got a -t of their own"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let found = ids(&doc, 0);
+    assert!(found.contains(&"file.read_error".to_string()), "{found:?}");
+    assert!(found.contains(&"caa.lookup_failed".to_string()), "{found:?}");
+}
