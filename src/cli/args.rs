@@ -76,7 +76,8 @@ pub(crate) struct Args {
     #[arg(help_heading = "Targets", long, value_name = "N")]
     pub per_host: Option<u32>,
 
-    /// Seconds allowed per endpoint: connect, TLS handshake and protocol exchange together.
+    /// Seconds allowed for a target's name resolution, then per endpoint for the rest together:
+    /// connect, TLS handshake, protocol exchange, and its name and CAA lookups.
     #[arg(
         help_heading = "Targets",
         short = 't',
