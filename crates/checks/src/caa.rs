@@ -203,11 +203,15 @@ pub(crate) fn evaluate(lookup: &CaaLookup, issuers: &[String]) -> (CaaReport, Ve
         return (report, vec![finding]);
     }
     let relevant = relevant_records(name, records);
+    // RFC 8659 section 4: a malformed issue or issuewild value is an error wherever it stands in
+    // the RRset, also when it does not decide for this name.
+    let elsewhere = malformed_elsewhere(name, at, records, &relevant, example);
     if relevant.is_empty() {
         report.permitted = Some(true);
-        return (report, vec![]);
+        return (report, elsewhere);
     }
     let (allowed, mut findings) = allowed_domains(at, &relevant, example);
+    findings.extend(elsewhere);
     report.permitted = if allowed.is_empty() {
         Some(false)
     } else if issuers.is_empty() {
@@ -267,6 +271,43 @@ fn relevant_records<'a>(name: &str, records: &'a [CaaRecord]) -> Vec<&'a CaaReco
     } else {
         tagged("issue")
     }
+}
+
+/// Malformed `issue` and `issuewild` values of the RRset that do not decide for `name` (an
+/// `issuewild` record for a name without a wildcard, or `issue` records that `issuewild` ones
+/// replace for a wildcard): still errors, for the names they do decide.
+fn malformed_elsewhere(
+    name: &str,
+    at: &str,
+    records: &[CaaRecord],
+    relevant: &[&CaaRecord],
+    example: &str,
+) -> Vec<Finding> {
+    records
+        .iter()
+        .filter(|r| r.tag.eq_ignore_ascii_case("issue") || r.tag.eq_ignore_ascii_case("issuewild"))
+        .filter(|r| !relevant.iter().any(|decides| std::ptr::eq(*decides, *r)))
+        .filter_map(|record| {
+            let why = parse_issue_value(&record.value).err()?;
+            let covers = match record.tag.eq_ignore_ascii_case("issuewild") {
+                true => "wildcard names",
+                false => "names without a wildcard",
+            };
+            Some(
+                Finding::new(
+                    CheckId::CaaMalformed,
+                    format!(
+                        "the CAA record {at}. {} is malformed ({why}); it does not decide for {name}, but for {covers} under {at} it authorises no CA",
+                        describe(record)
+                    ),
+                )
+                .with_remediation(format!(
+                    "Replace it with a well-formed value such as {at}. IN CAA 0 {} \"{example}\".",
+                    record.tag.to_ascii_lowercase()
+                )),
+            )
+        })
+        .collect()
 }
 
 /// The CA domains the relevant records allow; a malformed one allows nobody and is a finding.
@@ -446,6 +487,32 @@ mod tests {
             verdict("a.example.com", mixed, "letsencrypt.org"),
             (Some(true), vec![CheckId::CaaMalformed])
         );
+    }
+
+    #[test]
+    fn a_malformed_value_that_does_not_decide_for_this_name_is_still_malformed() {
+        // A malformed issuewild beside a good issue: a name without a wildcard is allowed, and
+        // the issuewild record is said to be malformed all the same.
+        let records = vec![record(0, "issue", "letsencrypt.org"), record(0, "issuewild", "%%%")];
+        assert_eq!(
+            verdict("a.example.com", records.clone(), "letsencrypt.org"),
+            (Some(true), vec![CheckId::CaaMalformed])
+        );
+        // Alone, without issue records.
+        let only_wild = vec![record(0, "issuewild", "%%%")];
+        assert_eq!(
+            verdict("a.example.com", only_wild, "letsencrypt.org"),
+            (Some(true), vec![CheckId::CaaMalformed])
+        );
+        // A malformed issue beside a good issuewild, for a wildcard name.
+        let wild = vec![record(0, "issue", "<bad>"), record(0, "issuewild", "letsencrypt.org")];
+        assert_eq!(
+            verdict("*.example.com", wild, "letsencrypt.org"),
+            (Some(true), vec![CheckId::CaaMalformed])
+        );
+        // Well-formed records that do not decide raise nothing.
+        let fine = vec![record(0, "issue", "letsencrypt.org"), record(0, "issuewild", ";")];
+        assert_eq!(verdict("a.example.com", fine, "letsencrypt.org"), (Some(true), vec![]));
     }
 
     #[test]
