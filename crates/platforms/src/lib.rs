@@ -45,6 +45,9 @@ pub enum ConfigError {
     Read(#[from] ReadError),
     #[error(transparent)]
     List(#[from] ListError),
+    /// A symbolic link in the configuration that leads nowhere: what it names would be missed.
+    #[error("{} is a symbolic link to {}, which does not exist", link.display(), target.display())]
+    DanglingLink { link: PathBuf, target: PathBuf },
     /// What a file says does not follow its syntax, or goes past a bound.
     #[error("{0}")]
     Invalid(String),
@@ -54,6 +57,53 @@ impl From<String> for ConfigError {
     fn from(message: String) -> ConfigError {
         ConfigError::Invalid(message)
     }
+}
+
+/// Symbolic links followed on one path, at most (as the kernel's limit).
+const MAX_LINKS: usize = 40;
+
+/// The file `path` leads to on a machine whose `/` is `root`: symbolic links are followed as
+/// that machine follows them, an absolute target under `root` (Wazo's documentation links
+/// `/etc/xivo/custom/custom-certificate.yml` into each `conf.d/` by its absolute path). `None`
+/// when there is nothing at `path` or it is not a file; an error for a link to nothing, shown
+/// with the paths as on the machine.
+pub(crate) fn file_under_root(root: &Path, path: &Path) -> Result<Option<PathBuf>, ConfigError> {
+    let on_machine = |p: &Path| Path::new("/").join(p.strip_prefix(root).unwrap_or(p));
+    let mut current = path.to_path_buf();
+    let mut followed: Option<PathBuf> = None;
+    for _ in 0..MAX_LINKS {
+        let meta = match std::fs::symlink_metadata(&current) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return match followed {
+                    None => Ok(None),
+                    Some(target) => Err(ConfigError::DanglingLink {
+                        link: on_machine(path),
+                        target,
+                    }),
+                };
+            }
+            Err(source) => {
+                return Err(ReadError::Open { path: current, source }.into());
+            }
+        };
+        if !meta.file_type().is_symlink() {
+            return Ok(meta.is_file().then_some(current));
+        }
+        let target = std::fs::read_link(&current).map_err(|source| ReadError::Read {
+            path: current.clone(),
+            source,
+        })?;
+        followed = Some(target.clone());
+        current = match target.strip_prefix("/") {
+            Ok(absolute) => root.join(absolute),
+            Err(_) => current.parent().unwrap_or(root).join(&target),
+        };
+    }
+    Err(ConfigError::Invalid(format!(
+        "{}: more than {MAX_LINKS} symbolic links in a row",
+        on_machine(path).display()
+    )))
 }
 
 /// The entries of a folder that may be absent: none when it is.

@@ -188,7 +188,7 @@ impl Merged {
 fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, super::ConfigError> {
     let mut files: Vec<PathBuf> = super::optional_folder(dir)?
         .into_iter()
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
         .collect();
     files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
     Ok(files)
@@ -203,8 +203,11 @@ fn merge_service(root: &Path, service_dir: &Path, service: &str) -> Result<Merge
     let mut merged = Merged::default();
     let mut files = vec![service_dir.join("config.yml")];
     files.extend(yaml_files(&service_dir.join("conf.d"))?);
-    for file in files.into_iter().filter(|f| f.is_file()).take(MAX_FILES_PER_SERVICE) {
-        let bytes = certscan_probe::file::read_bounded(&file)?;
+    for file in files.into_iter().take(MAX_FILES_PER_SERVICE) {
+        let Some(resolved) = super::file_under_root(root, &file)? else {
+            continue;
+        };
+        let bytes = certscan_probe::file::read_bounded(&resolved)?;
         let shown = Path::new("/").join(file.strip_prefix(root).unwrap_or(&file));
         merged.apply(service, &String::from_utf8_lossy(&bytes), &shown)?;
     }
@@ -297,5 +300,38 @@ mod tests {
             Err(crate::ConfigError::List(e)) => assert!(e.path.ends_with("conf.d") && !e.is_not_found()),
             other => panic!("expected a listing error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn absolute_links_resolve_under_the_root_and_a_dangling_one_is_an_error() {
+        let root = tempfile::tempdir().unwrap();
+        let service = root.path().join("etc/wazo-calld");
+        std::fs::create_dir_all(service.join("conf.d")).unwrap();
+        std::fs::create_dir_all(root.path().join("etc/xivo/custom")).unwrap();
+        std::fs::write(service.join("config.yml"), "auth:\n  host: localhost\n  https: true\n").unwrap();
+        std::fs::write(
+            root.path().join("etc/xivo/custom/custom-certificate.yml"),
+            "auth:\n  host: wazo.example.com\n",
+        )
+        .unwrap();
+        // As Wazo's documentation makes it: the absolute path of the custom file.
+        let link = service.join("conf.d/010-custom-certificate.yml");
+        std::os::unix::fs::symlink("/etc/xivo/custom/custom-certificate.yml", &link).unwrap();
+        let config = settings(root.path()).unwrap();
+        let auth = &config.clients[0];
+        assert_eq!(auth.host.as_ref().unwrap().value, "wazo.example.com");
+        assert_eq!(
+            auth.host.as_ref().unwrap().file,
+            Path::new("/etc/wazo-calld/conf.d/010-custom-certificate.yml")
+        );
+        // A link to nothing is said, not skipped (which would fall back to config.yml).
+        std::fs::remove_file(root.path().join("etc/xivo/custom/custom-certificate.yml")).unwrap();
+        let error = settings(root.path()).unwrap_err().to_string();
+        assert!(
+            error.contains("/etc/wazo-calld/conf.d/010-custom-certificate.yml")
+                && error.contains("/etc/xivo/custom/custom-certificate.yml")
+                && error.contains("does not exist"),
+            "{error}"
+        );
     }
 }
