@@ -225,6 +225,22 @@ fn a_required_client_certificate_keeps_the_chain_and_its_checks() {
         "{doc:#}"
     );
 
+    // nginx with ssl_verify_client on: the handshake completes without a client certificate,
+    // and every request gets its 400 page. Required all the same.
+    const NGINX_NO_CERT: &str = "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: 59\r\nConnection: close\r\n\r\n<html><head><title>400 No required SSL certificate was sent";
+    let config = client_auth_config(full_chain(&pki, &leaf), leaf.key_der(), client_ca.clone(), false, false);
+    let port = servers.tls_app(config, App::Reply(NGINX_NO_CERT.into()));
+    let doc = scan_json_with(
+        &pinned_scan_args(&pki, &format!("https://{NAME}:{port}/"), NAME, port),
+        &[],
+    );
+    assert_eq!(
+        ids(&doc, 0),
+        ["cert.expires_soon", "tls.client_cert_required"],
+        "{doc:#}"
+    );
+    assert!(detail(&doc, 0, "tls.client_cert_required").contains("HTTP 400"));
+
     // Asked for but not required: information.
     let config = client_auth_config(full_chain(&pki, &leaf), leaf.key_der(), client_ca, false, false);
     let port = servers.tls_app(config, App::Reply(OK_ANSWER.into()));

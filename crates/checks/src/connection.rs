@@ -387,7 +387,7 @@ fn client_certificate_required(request: &ClientCertificateRequest, how: &str) ->
 /// without one after the handshake, optional otherwise). The second value is true when the
 /// server refused the connection for want of a client certificate, which explains any failure
 /// of the exchange that followed.
-pub(crate) fn handshake_facts_findings(facts: &HandshakeFacts) -> (Vec<Finding>, bool) {
+pub(crate) fn handshake_facts_findings(facts: &HandshakeFacts, answered_http_400: bool) -> (Vec<Finding>, bool) {
     let mut findings = Vec::new();
     if let SignatureCheck::Failed { scheme, error } = &facts.signature {
         findings.push(Finding::new(
@@ -413,6 +413,17 @@ pub(crate) fn handshake_facts_findings(facts: &HandshakeFacts) -> (Vec<Finding>,
                     ConnectionEnd::Closed => "closing the connection".to_string(),
                 };
                 findings.push(client_certificate_required(request, &how));
+            }
+            // nginx with `ssl_verify_client on` completes the handshake without a client
+            // certificate and answers every request with 400 "No required SSL certificate was
+            // sent" (NGX_HTTPS_NO_CERT, its page in src/http/ngx_http_special_response.c):
+            // required all the same.
+            None if answered_http_400 => {
+                refused = true;
+                findings.push(client_certificate_required(
+                    request,
+                    "an HTTP 400 answer (nginx's \"No required SSL certificate was sent\" with ssl_verify_client on)",
+                ));
             }
             None => findings.push(Finding::new(
                 CheckId::ClientCertOptional,
@@ -667,7 +678,7 @@ mod tests {
         let found = handshake_finding(&alert, &[21, 3, 3, 0, 2, 2, 40], None, &facts);
         assert_eq!(found.id, CheckId::ClientCertRequired);
         assert!(found.detail.contains("CN=Phones CA") && found.detail.contains("handshake_failure"));
-        let (after, refused) = handshake_facts_findings(&facts);
+        let (after, refused) = handshake_facts_findings(&facts, false);
         assert_eq!((after[0].id, refused), (CheckId::ClientCertOptional, false));
         let facts = HandshakeFacts {
             ended_after_handshake: Some(ConnectionEnd::Alert(AlertDescription::CertificateRequired)),
@@ -677,7 +688,7 @@ mod tests {
             },
             ..facts
         };
-        let (after, refused) = handshake_facts_findings(&facts);
+        let (after, refused) = handshake_facts_findings(&facts, false);
         let ids: Vec<CheckId> = after.iter().map(|f| f.id).collect();
         assert_eq!(ids, [CheckId::SignatureInvalid, CheckId::ClientCertRequired]);
         assert!(refused);
@@ -693,7 +704,7 @@ mod tests {
             scheme: "RSA_PSS_SHA256".into(),
             error: "a 1024-bit key is not checked".into(),
         });
-        let (found, _) = handshake_facts_findings(&unchecked);
+        let (found, _) = handshake_facts_findings(&unchecked, false);
         let ids: Vec<CheckId> = found.iter().map(|f| f.id).collect();
         assert_eq!(ids, [CheckId::SignatureUnchecked]);
         assert!(found[0].detail.contains("1024-bit"));
@@ -703,7 +714,7 @@ mod tests {
                 scheme: "RSA_PKCS1_SHA256".into(),
             },
         ] {
-            assert!(handshake_facts_findings(&with(seen)).0.is_empty());
+            assert!(handshake_facts_findings(&with(seen), false).0.is_empty());
         }
     }
 

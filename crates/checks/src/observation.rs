@@ -42,9 +42,13 @@ impl Completed<'_> {
         if let Some(tls) = self.tls {
             result.findings.extend(protocol::version_findings(tls));
         }
+        let answered_http_400 = self
+            .exchange
+            .map(protocol::view)
+            .is_some_and(|view| view.kind == "http" && view.status == Some(400));
         let (handshake_findings, refused_without_client_certificate) = self
             .handshake
-            .map(connection::handshake_facts_findings)
+            .map(|facts| connection::handshake_facts_findings(facts, answered_http_400))
             .unwrap_or_default();
         if let Some(exchange) = self.exchange {
             result.exchange = Some(protocol::view(exchange));
@@ -85,11 +89,14 @@ fn handshake_failed(source: &Enriched, handshake: &HandshakeFacts, policy: &Poli
     if !source.parsed.chain.is_empty() {
         served::assess_served_chain(result, &source.parsed, policy);
     }
-    let (handshake_findings, _) = connection::handshake_facts_findings(&HandshakeFacts {
-        // The failure finding already speaks of the client certificate.
-        client_certificate_request: None,
-        ..handshake.clone()
-    });
+    let (handshake_findings, _) = connection::handshake_facts_findings(
+        &HandshakeFacts {
+            // The failure finding already speaks of the client certificate.
+            client_certificate_request: None,
+            ..handshake.clone()
+        },
+        false,
+    );
     distrust_on_bad_signature(result, &handshake_findings);
     result.findings.extend(handshake_findings);
 }
