@@ -285,6 +285,9 @@ fn a_server_with_only_obsolete_suites_is_named_and_its_chain_checked() {
     let target = &doc["targets"][0];
     assert_eq!(target["chain"].as_array().unwrap().len(), 2);
     assert_eq!(target["days_left"], 10);
+    // What the server chose for certscan's own hello is in the JSON, though rustls failed.
+    assert_eq!(target["tls"]["version"], "TLSv1.2", "{doc:#}");
+    assert_eq!(target["tls"]["cipher"], "TLS_RSA_WITH_AES_128_CBC_SHA");
     assert_eq!(finding(&doc, 0, "cert.expires_soon")["severity"], "critical");
 
     // A TLS 1.0 server: legacy-only, and its chain is checked too (here: a name mismatch).

@@ -4,7 +4,7 @@
 
 use certscan_model::evidence::{
     ClientCertificateRequest, ConnectFailure, ConnectionEnd, HandshakeError, HandshakeFacts, LegacyHello, Observation,
-    Phase, SignatureCheck, StartTlsFailure,
+    Phase, SignatureCheck, StartTlsFailure, TlsParameters,
 };
 use certscan_model::finding::{CheckId, Finding};
 use certscan_model::status::Severity;
@@ -178,6 +178,24 @@ fn plaintext_kind(bytes: &[u8]) -> String {
     } else {
         let hex: Vec<String> = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
         format!("bytes that are not TLS ({})", hex.join(" "))
+    }
+}
+
+/// The parameters a server chose for certscan's own TLS 1.0-1.2 ClientHello, named as the
+/// report names those of a completed handshake (`TLSv1.2`, the IANA suite name, `secp256r1`).
+pub(crate) fn legacy_parameters(version: u16, cipher_suite: u16, group: Option<u16>) -> TlsParameters {
+    let version = match version {
+        0x0300 => "SSLv3".to_string(),
+        0x0301 => "TLSv1.0".to_string(),
+        0x0302 => "TLSv1.1".to_string(),
+        0x0303 => "TLSv1.2".to_string(),
+        other => format!("0x{other:04x}"),
+    };
+    TlsParameters {
+        version,
+        cipher: suite_name(cipher_suite),
+        group: group.map(|g| format!("{:?}", rustls::NamedGroup::from(g))),
+        alpn: None,
     }
 }
 
@@ -633,6 +651,16 @@ mod tests {
         // A modern choice does not explain the failure: the alert stays the finding.
         let modern = finding_for(&alert, &tls, Some(&accepted(0x0303, 0xc02f, Some(0x001d))));
         assert_eq!(modern.id, CheckId::TlsAlert);
+    }
+
+    #[test]
+    fn what_a_server_chose_for_the_older_hello_is_named_as_a_handshake_is() {
+        let tls = legacy_parameters(0x0303, 0xc013, Some(0x0017));
+        assert_eq!(
+            (tls.version.as_str(), tls.cipher.as_str(), tls.group.as_deref()),
+            ("TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", Some("secp256r1"))
+        );
+        assert_eq!(legacy_parameters(0x0301, 0x002f, None).version, "TLSv1.0");
     }
 
     #[test]

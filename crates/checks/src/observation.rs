@@ -2,7 +2,7 @@
 //! protocol exchange of a connection that completed, the failure of one that did not; the chain
 //! served (or read from a file) is checked by [`crate::served`].
 
-use certscan_model::evidence::{Exchange, HandshakeFacts, Observation, Origin, TlsParameters};
+use certscan_model::evidence::{Exchange, HandshakeFacts, LegacyHello, Observation, Origin, TlsParameters};
 use certscan_model::finding::{CheckId, Finding};
 
 use crate::{Enriched, Policy, TargetResult, Verification, connection, issuers, protocol, served};
@@ -83,9 +83,22 @@ impl Completed<'_> {
 /// A handshake that failed: its failure, and the certificates received before it (or in clear
 /// text, to certscan's own older ClientHello), checked as any served chain.
 fn handshake_failed(source: &Enriched, handshake: &HandshakeFacts, policy: &Policy, result: &mut TargetResult) {
-    result
-        .findings
-        .extend(connection::failure_finding(&source.parsed.evidence.observation));
+    let observation = &source.parsed.evidence.observation;
+    result.findings.extend(connection::failure_finding(observation));
+    // What the server chose for certscan's own older ClientHello is what it negotiates.
+    if let Observation::HandshakeFailed {
+        legacy:
+            Some(LegacyHello::Accepted {
+                version,
+                cipher_suite,
+                group,
+                ..
+            }),
+        ..
+    } = observation
+    {
+        result.tls = Some(connection::legacy_parameters(*version, *cipher_suite, *group));
+    }
     if !source.parsed.chain.is_empty() {
         served::assess_served_chain(result, &source.parsed, policy);
     }
