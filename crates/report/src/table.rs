@@ -103,27 +103,31 @@ fn paint(text: String, status: Status, color: bool) -> Cell {
 /// Wraps text at spaces to `width` columns: the first line after `first`, the others after
 /// `next` (both count toward the width). A word that does not fit after the prefix (a path, a
 /// command) gets a line of its own, whole, indented as far as the width allows. Line breaks in
-/// the text are kept.
+/// the text are kept, and so is the indentation a line starts with (a YAML or nginx snippet in
+/// a fix), on that line and on those it wraps onto.
 pub(crate) fn wrap(text: &str, first: &str, next: &str, width: usize) -> String {
     let mut out = String::new();
     let mut prefix = first;
     for paragraph in text.split('\n') {
-        let mut line = String::new();
-        let mut line_len = 0;
+        let indent = &paragraph[..paragraph.len() - paragraph.trim_start_matches(' ').len()];
+        let indent_len = indent.len();
+        let mut line = String::from(indent);
+        let mut words_on_line = 0;
         let mut emitted = false;
         for word in paragraph.split_whitespace() {
             let word_len = word.chars().count();
             let room = width.saturating_sub(prefix.chars().count());
-            if word_len > room {
+            let line_len = line.chars().count();
+            if word_len + indent_len > room {
                 // Alone on a line, pulled left as far as needed; the prefix's label (if any)
                 // keeps its own line.
-                if line_len > 0 || !prefix.trim().is_empty() {
+                if words_on_line > 0 || !prefix.trim().is_empty() {
                     out.push_str(prefix);
-                    out.push_str(&line);
+                    out.push_str(line.trim_end());
                     out.push('\n');
-                    line.clear();
-                    line_len = 0;
                 }
+                line = String::from(indent);
+                words_on_line = 0;
                 let indent = next.chars().count().min(width.saturating_sub(word_len));
                 out.push_str(&" ".repeat(indent));
                 out.push_str(word);
@@ -132,24 +136,23 @@ pub(crate) fn wrap(text: &str, first: &str, next: &str, width: usize) -> String 
                 emitted = true;
                 continue;
             }
-            if line_len > 0 && line_len + 1 + word_len > room {
+            if words_on_line > 0 && line_len + 1 + word_len > room {
                 out.push_str(prefix);
                 out.push_str(&line);
                 out.push('\n');
                 prefix = next;
-                line.clear();
-                line_len = 0;
+                line = String::from(indent);
+                words_on_line = 0;
             }
-            if line_len > 0 {
+            if words_on_line > 0 {
                 line.push(' ');
-                line_len += 1;
             }
             line.push_str(word);
-            line_len += word_len;
+            words_on_line += 1;
         }
-        if line_len > 0 || !emitted {
+        if words_on_line > 0 || !emitted {
             out.push_str(prefix);
-            out.push_str(&line);
+            out.push_str(if words_on_line > 0 { &line } else { "" });
             out.push('\n');
         }
         prefix = next;
@@ -592,6 +595,21 @@ mod tests {
         assert_eq!(width_for(None, Some("0")), DEFAULT_WIDTH);
         assert_eq!(width_for(None, Some("wide")), DEFAULT_WIDTH);
         assert_eq!(width_for(None, None), DEFAULT_WIDTH);
+    }
+
+    #[test]
+    fn wrapping_keeps_a_snippets_indentation() {
+        let fix = "Write in custom.yml:\n  auth:\n    host: wazo.example.com\nthen restart.";
+        let wrapped = wrap(fix, "  fix ", "      ", 80);
+        assert_eq!(
+            wrapped,
+            "  fix Write in custom.yml:\n        auth:\n          host: wazo.example.com\n      then restart.\n"
+        );
+        // A long indented line wraps onto lines indented as deep.
+        let long = format!("    {}", ["word"; 20].join(" "));
+        for line in wrap(&long, "", "", 40).lines() {
+            assert!(line.starts_with("    word"), "{line:?}");
+        }
     }
 
     #[test]
