@@ -625,15 +625,8 @@ where
     /// Starts the targets of the list, then the files and configured URLs; whether the list was
     /// read to its end (the deadline may stop it).
     async fn run(self, mut items: mpsc::Receiver<(u64, Item)>, all_sent: &Notify) -> bool {
-        let list_complete = self.start_targets(&mut items).await;
-        if !list_complete {
-            let result = certscan_checks::invalid_target(
-                "-",
-                "the run's deadline came before the targets list ended: targets after this point were not scanned",
-            );
-            self.start(Order::Target(u64::MAX), Box::pin(async move { vec![result] }))
-                .await;
-        }
+        // Files and configured URLs first: they are few, and a targets list that stalls (a FIFO
+        // nothing writes to) must not leave them no time before the deadline.
         let context = &self.context;
         for (index, file) in context.plan.files.iter().enumerate() {
             let (file, context) = (file.clone(), context.clone());
@@ -644,6 +637,15 @@ where
             let (path, url, context) = (path.clone(), url.clone(), context.clone());
             let work = Box::pin(async move { scan_configured_url(path, url, &context).await });
             self.start(Order::ConfiguredUrl(index as u64), work).await;
+        }
+        let list_complete = self.start_targets(&mut items).await;
+        if !list_complete {
+            let result = certscan_checks::invalid_target(
+                "-",
+                "the run's deadline came before the targets list ended: targets after this point were not scanned",
+            );
+            self.start(Order::Target(u64::MAX), Box::pin(async move { vec![result] }))
+                .await;
         }
         // A target's permit comes back once its results are sent.
         let _ = self

@@ -347,3 +347,41 @@ fn a_file_and_its_lookups_share_one_timeout() {
     assert!(found.contains(&"file.read_error".to_string()), "{found:?}");
     assert!(found.contains(&"caa.lookup_failed".to_string()), "{found:?}");
 }
+
+#[test]
+fn a_targets_fifo_that_nothing_writes_to_is_cut_by_the_deadline() {
+    let pki = Pki::new();
+    let leaf = pki.leaf(&LeafSpec::new(&["pbx.example.test"]));
+    let good = pki.chain_file("fullchain.pem", &[&leaf, &pki.intermediate.cert]);
+    let list = std::path::Path::new(&good).with_file_name("targets.fifo");
+    fifo(&list);
+    let (list, root) = (list.display().to_string(), pki.root_file());
+    let args = [
+        "-f",
+        &list,
+        "--file",
+        &good,
+        "--trust",
+        "none",
+        "--ca-file",
+        &root,
+        "--deadline",
+        "1",
+        "--at",
+        AT,
+        "--format",
+        "json",
+    ];
+    let out = certscan_within(&args, Duration::from_secs(30));
+    let doc: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {} {}", out.stdout, out.stderr));
+    let targets = doc["targets"].as_array().unwrap();
+    let file = targets
+        .iter()
+        .find(|t| t["file"] == good.as_str())
+        .expect("the file's result");
+    assert_eq!(file["verification"]["valid"], true, "{doc:#}");
+    // The list is said to have been cut, not silently dropped.
+    let cut = targets.iter().find(|t| t["input"] == "-").expect("the list's result");
+    assert_eq!(cut["findings"][0]["id"], "target.invalid", "{doc:#}");
+}

@@ -341,7 +341,12 @@ impl Sources {
         let compliance = args.policy.as_deref().map(load_policy).transpose()?;
         // Targets files are read as the scan goes; one that cannot be opened is said now.
         for path in args.targets_files.iter().filter(|p| p.as_os_str() != "-") {
-            std::fs::File::open(path).map_err(|e| format!("cannot read targets file {}: {e}", path.display()))?;
+            let cannot = |e: std::io::Error| format!("cannot read targets file {}: {e}", path.display());
+            // A FIFO or a device is opened by the reader, under the run's deadline: opening one
+            // that nothing writes to would block here, before any deadline applies.
+            if std::fs::metadata(path).map_err(cannot)?.is_file() {
+                std::fs::File::open(path).map_err(cannot)?;
+            }
         }
         let completion = Completion {
             protocol: args.starttls.map(Protocol::from).or(args.protocol.map(Protocol::from)),
