@@ -214,9 +214,11 @@ fn openssl_walk(chain: &[std::sync::Arc<CertInfo>], file: &[CertInfo]) -> Openss
             trusted_from = Some(step);
         }
         if current.self_signed {
-            return match trusted_from {
-                Some(_) if in_file(current) => OpensslWalk::Verified,
-                _ => OpensslWalk::Untrusted,
+            return match (in_file(current), trusted_from) {
+                (true, _) => OpensslWalk::Verified,
+                // The root the server sent is no anchor: the file holds a CA below it only.
+                (false, Some(step)) => OpensslWalk::TrustedButNoRoot { leaf: step == 0 },
+                (false, None) => OpensslWalk::Untrusted,
             };
         }
         let issuer = file
@@ -372,6 +374,10 @@ mod tests {
         // The root sent by the server is no anchor: the file must hold it.
         let root_served = [Arc::new(leaf.clone()), Arc::new(root.clone())];
         assert_eq!(openssl_walk(&root_served, &[]), OpensslWalk::Untrusted);
+        assert_eq!(
+            openssl_walk(&root_served, std::slice::from_ref(&leaf)),
+            OpensslWalk::TrustedButNoRoot { leaf: true }
+        );
         // A self-signed certificate served as the leaf verifies when the file holds it.
         let self_signed = [Arc::new(root.clone())];
         assert_eq!(
