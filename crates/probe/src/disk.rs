@@ -317,8 +317,11 @@ pub async fn add_disk_evidence(
     });
     let found = match tokio::time::timeout_at(budget.ends, reading).await {
         Ok(Ok(found)) => found,
-        Ok(Err(_)) | Err(_) => {
-            let message = not_read_in_time(&budget);
+        failed => {
+            let message = match failed {
+                Err(_) => not_read_in_time(&budget),
+                _ => READING_FAILED.to_string(),
+            };
             evidence
                 .iter()
                 .map(|e| {
@@ -337,6 +340,9 @@ pub async fn add_disk_evidence(
     evidence
 }
 
+/// What a read that failed inside certscan (a panic, which is a bug) says.
+const READING_FAILED: &str = "not read: reading it failed inside certscan (a bug worth reporting)";
+
 /// What a read that did not finish within its budget says.
 fn not_read_in_time(budget: &Budget) -> String {
     format!(
@@ -352,17 +358,19 @@ pub async fn read_chain_file_within(path: PathBuf, pkcs12_password: Option<Strin
         let path = path.clone();
         tokio::task::spawn_blocking(move || read_chain_file(&path, pkcs12_password.as_deref()))
     };
-    match tokio::time::timeout_at(budget.ends, reading).await {
-        Ok(Ok(evidence)) => evidence,
-        Ok(Err(_)) | Err(_) => Evidence {
-            input: path.display().to_string(),
-            origin: Origin::File { path: path.clone() },
-            observation: Observation::FileUnreadable {
-                error: format!("{}: {}", path.display(), not_read_in_time(&budget)),
-            },
-            deploy: DeployEvidence::default(),
-            extra: Default::default(),
+    let failed = match tokio::time::timeout_at(budget.ends, reading).await {
+        Ok(Ok(evidence)) => return evidence,
+        Err(_) => not_read_in_time(&budget),
+        Ok(Err(_)) => READING_FAILED.to_string(),
+    };
+    Evidence {
+        input: path.display().to_string(),
+        origin: Origin::File { path: path.clone() },
+        observation: Observation::FileUnreadable {
+            error: format!("{}: {failed}", path.display()),
         },
+        deploy: DeployEvidence::default(),
+        extra: Default::default(),
     }
 }
 
