@@ -172,3 +172,37 @@ fn suites_rustls_refuses_are_critical_only_where_mainstream_clients_refuse_them_
         assert!(said.contains(words) && said.contains("rustls"), "{cipher}: {said}");
     }
 }
+
+#[test]
+fn a_leaf_that_asserts_key_cert_sign_is_refused_by_strict_openssl_only() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let mut spec = LeafSpec::new(&["localhost"]);
+    spec.key_cert_sign = true;
+    let leaf = pki.leaf(&spec);
+    let port = servers.tls(
+        vec![leaf.der.clone(), pki.intermediate.cert.der.clone()],
+        leaf.key_der(),
+    );
+    let root = pki.root_file();
+    // The test PKI lives around AT: OpenSSL's time check is off, the chain is what is compared.
+    let lax = PythonSetup {
+        no_time_check: true,
+        ..Default::default()
+    };
+    let strict = PythonSetup {
+        strict: true,
+        no_time_check: true,
+        ..Default::default()
+    };
+    let root_path = std::path::PathBuf::from(&root);
+    assert_eq!(python_connects(port, &root_path, "localhost", lax), Ok(()));
+    let refused = python_connects(port, &root_path, "localhost", strict).unwrap_err();
+    assert!(refused.contains("keyCertSign invalid for non-CA"), "{refused}");
+    let target = format!("localhost:{port}");
+    let resolve = format!("localhost:{port}:127.0.0.1");
+    let doc = scan_json(&[&target, "--resolve", &resolve, "--trust", "none", "--ca-file", &root]);
+    assert_eq!(ids(&doc, 0), ["cert.nonconformant"], "{doc:#}");
+    let said = detail(&doc, 0, "cert.nonconformant");
+    assert!(said.contains("keyCertSign") && said.contains("Python 3.13"), "{said}");
+    assert_eq!(finding(&doc, 0, "cert.nonconformant")["severity"], "warning");
+}

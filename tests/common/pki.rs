@@ -65,6 +65,8 @@ pub struct LeafSpec {
     pub extended_key_usage: bool,
     /// Whether the leaf has a keyUsage extension (`openssl req -x509` adds none).
     pub key_usage: bool,
+    /// keyUsage also asserts keyCertSign (wrong in a leaf that is not a CA).
+    pub key_cert_sign: bool,
     /// Adds a critical extension with a private OID that no client understands.
     pub unknown_critical_extension: bool,
     /// The size of that extension's value, in bytes.
@@ -92,6 +94,7 @@ impl LeafSpec {
             unknown_critical_extension: false,
             extension_size: 0,
             key_usage: true,
+            key_cert_sign: false,
             must_staple: false,
             ocsp_url: None,
             crl_url: None,
@@ -144,6 +147,9 @@ impl LeafSpec {
         } else {
             vec![]
         };
+        if self.key_cert_sign {
+            params.key_usages.push(KeyUsagePurpose::KeyCertSign);
+        }
         params.extended_key_usages = match (self.extended_key_usage, self.server_auth) {
             (false, _) => vec![],
             (true, true) => vec![ExtendedKeyUsagePurpose::ServerAuth],

@@ -8,8 +8,8 @@ use certscan_x509::certificate::CertInfo;
 /// What clients refuse a problem that OpenSSL's strict checks (`X509_V_FLAG_X509_STRICT`) catch:
 /// Python turns them on in its default context from 3.13 (`VERIFY_X509_STRICT`, CPython issue
 /// 107361), so requests and urllib3 there refuse the chain; OpenSSL without them (curl, Python
-/// up to 3.12) accepts it. Seen with OpenSSL 3.0's `openssl verify -x509_strict` (errors 85
-/// and 89), and compared with Python's `ssl` in `tests/clients.rs`.
+/// up to 3.12) accepts it. Seen with OpenSSL 3.0's `openssl verify -x509_strict` (errors 82,
+/// 85 and 89), and compared with Python's `ssl` in `tests/clients.rs`.
 const REFUSED_BY_STRICT_OPENSSL: &str = "Python 3.13 and later refuse it (their default context turns on OpenSSL's strict checks), as does openssl verify -x509_strict; curl and earlier Python accept it";
 
 /// Which rule set a certificate is held to.
@@ -37,6 +37,12 @@ pub(crate) fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules)
     }
     if cert.is_ca {
         problems.extend(ca_problems(cert));
+    } else if cert.key_cert_sign == Some(true) {
+        // OpenSSL without its strict checks accepts it (curl, Python up to 3.12); with them it is
+        // error 82, "Key usage keyCertSign invalid for non-CA cert".
+        problems.push(format!(
+            "it is not a CA but its keyUsage asserts keyCertSign, which RFC 5280 allows only in CA certificates: {REFUSED_BY_STRICT_OPENSSL}"
+        ));
     }
     let self_issued = cert.issuer_raw == cert.subject_raw;
     if let (true, Some(aki), Some(ski)) = (self_issued, &cert.authority_key_id, &cert.subject_key_id)
