@@ -239,10 +239,13 @@ fn a_failure_inside_one_target_is_that_targets_unknown_and_the_others_are_report
     }
 }
 
-/// A FIFO at `path` (nothing will ever write to it: opening it for reading blocks).
-fn fifo(path: &std::path::Path) {
-    let made = std::process::Command::new("mkfifo").arg(path).status().unwrap();
+/// A FIFO called `name` in the folder of `file` (nothing will ever write to it: opening it for
+/// reading blocks); its path.
+fn fifo_beside(file: &str, name: &str) -> String {
+    let path = std::path::Path::new(file).with_file_name(name);
+    let made = std::process::Command::new("mkfifo").arg(&path).status().unwrap();
     assert!(made.success());
+    path.display().to_string()
 }
 
 #[test]
@@ -250,12 +253,9 @@ fn a_fifo_that_nothing_writes_to_is_unreadable_within_the_timeout_and_the_other_
     let pki = Pki::new();
     let leaf = pki.leaf(&LeafSpec::new(&["pbx.example.test"]));
     let good = pki.chain_file("fullchain.pem", &[&leaf, &pki.intermediate.cert]);
-    let stalled = std::path::Path::new(&good).with_file_name("stalled.pem");
-    fifo(&stalled);
-    let stalled_key = std::path::Path::new(&good).with_file_name("stalled.key");
-    fifo(&stalled_key);
+    let stalled = fifo_beside(&good, "stalled.pem");
+    let stalled_key = fifo_beside(&good, "stalled.key");
     let root = pki.root_file();
-    let (stalled, stalled_key) = (stalled.display().to_string(), stalled_key.display().to_string());
     let args = [
         "--file",
         &good,
@@ -312,12 +312,10 @@ fn a_file_and_its_lookups_share_one_timeout() {
     let pki = Pki::new();
     let leaf = pki.leaf(&LeafSpec::new(&[NAME]));
     let chain = pki.chain_file("fullchain.pem", &[&leaf, &pki.intermediate.cert]);
-    let stalled_key = std::path::Path::new(&chain).with_file_name("stalled.key");
-    fifo(&stalled_key);
+    let stalled_key = fifo_beside(&chain, "stalled.key");
     let servers = Servers::new();
     let dns = start_silent(&servers).to_string();
     let root = pki.root_file();
-    let stalled_key = stalled_key.display().to_string();
     let args = [
         "--file",
         &chain,
@@ -353,9 +351,7 @@ fn a_targets_fifo_that_nothing_writes_to_is_cut_by_the_deadline() {
     let pki = Pki::new();
     let leaf = pki.leaf(&LeafSpec::new(&["pbx.example.test"]));
     let good = pki.chain_file("fullchain.pem", &[&leaf, &pki.intermediate.cert]);
-    let list = std::path::Path::new(&good).with_file_name("targets.fifo");
-    fifo(&list);
-    let (list, root) = (list.display().to_string(), pki.root_file());
+    let (list, root) = (fifo_beside(&good, "targets.fifo"), pki.root_file());
     let args = [
         "-f",
         &list,

@@ -1,14 +1,21 @@
 //! certscan's verdicts compared with what real clients do against the tests' own servers:
-//! Python's `ssl` (OpenSSL, as requests and urllib3 use it) and `openssl verify`.
+//! Python's `ssl` (OpenSSL, as requests and urllib3 use it), curl, `openssl s_client` and Java.
 
 mod common;
 
-use common::clients::{PythonSetup, python_connects};
+use common::clients::{PythonSetup, curl_connects, java_connects, python_connects, s_client_connects};
 use common::openssl::OpensslServer;
 use common::pki::fixture;
 use common::*;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+/// certscan's report on the server at `localhost:port`, trusting `cafile` alone.
+fn scan_localhost(port: u16, cafile: &str) -> serde_json::Value {
+    let target = format!("localhost:{port}");
+    let resolve = format!("localhost:{port}:127.0.0.1");
+    scan_json(&[&target, "--resolve", &resolve, "--trust", "none", "--ca-file", cafile])
+}
 
 #[test]
 fn a_root_without_critical_basic_constraints_is_refused_by_strict_openssl_only() {
@@ -34,9 +41,7 @@ fn a_root_without_critical_basic_constraints_is_refused_by_strict_openssl_only()
     );
     // certscan says so, naming who refuses it, as a warning: a minority of clients fails.
     let root = root.display().to_string();
-    let target = format!("localhost:{port}");
-    let resolve = format!("localhost:{port}:127.0.0.1");
-    let doc = scan_json(&[&target, "--resolve", &resolve, "--trust", "none", "--ca-file", &root]);
+    let doc = scan_localhost(port, &root);
     assert_eq!(ids(&doc, 0), ["cert.nonconformant"], "{doc:#}");
     let said = detail(&doc, 0, "cert.nonconformant");
     assert!(
@@ -46,66 +51,6 @@ fn a_root_without_critical_basic_constraints_is_refused_by_strict_openssl_only()
         "{said}"
     );
     assert_eq!(finding(&doc, 0, "cert.nonconformant")["severity"], "warning");
-}
-
-/// Whether curl (on Debian's OpenSSL) completes a verified request to `localhost:port`.
-fn curl_connects(port: u16, cafile: &str) -> bool {
-    std::process::Command::new("curl")
-        .args([
-            "--silent",
-            "--output",
-            "/dev/null",
-            "--max-time",
-            "10",
-            "--cacert",
-            cafile,
-        ])
-        .args(["--resolve", &format!("localhost:{port}:127.0.0.1")])
-        .arg(format!("https://localhost:{port}/"))
-        .status()
-        .expect("curl (a client these tests compare with)")
-        .success()
-}
-
-/// Whether `openssl s_client` completes a handshake that verifies, with the system's defaults.
-fn s_client_connects(port: u16, cafile: &str) -> bool {
-    let out = std::process::Command::new("openssl")
-        .args([
-            "s_client",
-            "-connect",
-            &format!("127.0.0.1:{port}"),
-            "-servername",
-            "localhost",
-        ])
-        .args([
-            "-verify_hostname",
-            "localhost",
-            "-verify_return_error",
-            "-CAfile",
-            cafile,
-        ])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("openssl s_client");
-    let said = String::from_utf8_lossy(&out.stdout);
-    // s_client prints a verify code even when the handshake failed: the cipher says it did not.
-    out.status.success() && !said.contains("Cipher is (NONE)") && said.contains("Verify return code: 0 (ok)")
-}
-
-/// Whether Java (JSSE, with its `java.security` defaults), trusting `cafile` alone, completes a
-/// handshake with host name verification to `localhost:port`.
-fn java_connects(port: u16, cafile: &str) -> Result<(), String> {
-    let client = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/TlsClient.java");
-    let out = std::process::Command::new("java")
-        .args([client, cafile, &port.to_string(), "localhost"])
-        .output()
-        .expect("java (a client these tests compare with)");
-    let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    match said.as_str() {
-        "works" => Ok(()),
-        _ if said.starts_with("fails:") => Err(said),
-        _ => panic!("java said {said:?}: {}", String::from_utf8_lossy(&out.stderr)),
-    }
 }
 
 /// A leaf for localhost with the committed RSA-2048 key, issued by the committed RSA test CA
@@ -162,9 +107,7 @@ fn suites_rustls_refuses_are_critical_only_where_mainstream_clients_refuse_them_
         // Java 17 accepts all three (its jdk.tls.disabledAlgorithms keep CBC, RSA key
         // exchange and DHE from 1024 bits).
         assert_eq!(java_connects(port, &root), Ok(()), "java, {cipher}");
-        let target = format!("localhost:{port}");
-        let resolve = format!("localhost:{port}:127.0.0.1");
-        let doc = scan_json(&[&target, "--resolve", &resolve, "--trust", "none", "--ca-file", &root]);
+        let doc = scan_localhost(port, &root);
         assert_eq!(ids(&doc, 0), ["tls.obsolete_only"], "{cipher}: {doc:#}");
         let found = finding(&doc, 0, "tls.obsolete_only");
         assert_eq!(found["severity"], severity, "{cipher}");
@@ -198,9 +141,7 @@ fn a_leaf_that_asserts_key_cert_sign_is_refused_by_strict_openssl_only() {
     assert_eq!(python_connects(port, &root_path, "localhost", lax), Ok(()));
     let refused = python_connects(port, &root_path, "localhost", strict).unwrap_err();
     assert!(refused.contains("keyCertSign invalid for non-CA"), "{refused}");
-    let target = format!("localhost:{port}");
-    let resolve = format!("localhost:{port}:127.0.0.1");
-    let doc = scan_json(&[&target, "--resolve", &resolve, "--trust", "none", "--ca-file", &root]);
+    let doc = scan_localhost(port, &root);
     assert_eq!(ids(&doc, 0), ["cert.nonconformant"], "{doc:#}");
     let said = detail(&doc, 0, "cert.nonconformant");
     assert!(said.contains("keyCertSign") && said.contains("Python 3.13"), "{said}");

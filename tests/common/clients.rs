@@ -1,5 +1,6 @@
-//! Real clients run against the tests' own servers, so that certscan's verdicts are compared with
-//! what the clients do. Python's `ssl` is OpenSSL as Python's requests and urllib3 use it.
+//! Real clients run against the tests' own servers on loopback, so that certscan's verdicts are
+//! compared with what the clients do: Python's `ssl` (OpenSSL as requests and urllib3 use it),
+//! curl, `openssl s_client`, and Java through `tests/clients/TlsClient.java`.
 
 /// How Python's `ssl` is set up beyond `ssl.create_default_context(cafile=...)`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -44,10 +45,70 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=10) as ra
         ])
         .output()
         .expect("python3 (Python's ssl is a client these tests compare with)");
+    verdict("python3", &out)
+}
+
+/// What a client that prints `works` or `fails: WHY` said; anything else is the test's failure.
+fn verdict(client: &str, out: &std::process::Output) -> Result<(), String> {
     let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
     match said.as_str() {
         "works" => Ok(()),
         _ if said.starts_with("fails:") => Err(said),
-        _ => panic!("python3 said {said:?}: {}", String::from_utf8_lossy(&out.stderr)),
+        _ => panic!("{client} said {said:?}: {}", String::from_utf8_lossy(&out.stderr)),
     }
+}
+
+/// Whether curl (on Debian's OpenSSL) completes a verified request to `localhost:port`.
+pub fn curl_connects(port: u16, cafile: &str) -> bool {
+    std::process::Command::new("curl")
+        .args([
+            "--silent",
+            "--output",
+            "/dev/null",
+            "--max-time",
+            "10",
+            "--cacert",
+            cafile,
+        ])
+        .args(["--resolve", &format!("localhost:{port}:127.0.0.1")])
+        .arg(format!("https://localhost:{port}/"))
+        .status()
+        .expect("curl (a client these tests compare with)")
+        .success()
+}
+
+/// Whether `openssl s_client` completes a handshake that verifies, with the system's defaults.
+pub fn s_client_connects(port: u16, cafile: &str) -> bool {
+    let out = std::process::Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            "-servername",
+            "localhost",
+        ])
+        .args([
+            "-verify_hostname",
+            "localhost",
+            "-verify_return_error",
+            "-CAfile",
+            cafile,
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("openssl s_client");
+    let said = String::from_utf8_lossy(&out.stdout);
+    // s_client prints a verify code even when the handshake failed: the cipher says it did not.
+    out.status.success() && !said.contains("Cipher is (NONE)") && said.contains("Verify return code: 0 (ok)")
+}
+
+/// Whether Java (JSSE, with its `java.security` defaults), trusting `cafile` alone, completes a
+/// handshake with host name verification to `localhost:port`.
+pub fn java_connects(port: u16, cafile: &str) -> Result<(), String> {
+    let client = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/TlsClient.java");
+    let out = std::process::Command::new("java")
+        .args([client, cafile, &port.to_string(), "localhost"])
+        .output()
+        .expect("java (a client these tests compare with)");
+    verdict("java", &out)
 }

@@ -319,23 +319,24 @@ fn who_refuses(suite: u16, group: Option<u16>) -> Refusal {
             said: "rustls-based clients (AEAD suites only) fail, and Python built with its own cipher list (python.org and pyenv builds) too when the suite uses SHA-1; curl and Python on OpenSSL, Java and Go connect",
         },
     });
+    // Which clients offer P-521 or a legacy curve varies; rustls does not: said as critical
+    // until the families are known.
+    const VARIES: Refusal = Refusal {
+        severity: Severity::Critical,
+        said: "rustls-based clients fail, and support for this group among other clients varies",
+    };
     let by_group = match group {
         Some(0x0100..=0x0102) => Some(CRITICAL_DHE),
-        // Which clients offer P-521 or a legacy curve varies; rustls does not: said as critical
-        // until the families are known.
-        Some(other) if obsolete_group(other).is_some() => Some(Refusal {
-            severity: Severity::Critical,
-            said: "rustls-based clients fail, and support for this group among other clients varies",
-        }),
+        Some(other) if obsolete_group(other).is_some() => Some(VARIES),
         _ => None,
     };
+    // The worse of the two; a suite's text when both are as bad.
     match (by_suite, by_group) {
         (Some(suite), Some(group)) if group.severity == Severity::Critical && suite.severity != Severity::Critical => {
             group
         }
         (Some(suite), _) => suite,
-        (None, Some(group)) => group,
-        (None, None) => CRITICAL_DHE,
+        (None, group) => group.unwrap_or(VARIES),
     }
 }
 

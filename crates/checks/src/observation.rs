@@ -2,7 +2,7 @@
 //! protocol exchange of a connection that completed, the failure of one that did not; the chain
 //! served (or read from a file) is checked by [`crate::served`].
 
-use certscan_model::evidence::{Exchange, HandshakeFacts, LegacyHello, Observation, Origin, TlsParameters};
+use certscan_model::evidence::{Answer, Exchange, HandshakeFacts, LegacyHello, Observation, Origin, TlsParameters};
 use certscan_model::finding::{CheckId, Finding};
 
 use crate::{Enriched, Policy, TargetResult, Verification, connection, issuers, protocol, served};
@@ -42,10 +42,13 @@ impl Completed<'_> {
         if let Some(tls) = self.tls {
             result.findings.extend(protocol::version_findings(tls));
         }
-        let answered_http_400 = self
-            .exchange
-            .map(protocol::view)
-            .is_some_and(|view| view.kind == "http" && view.status == Some(400));
+        let answered_http_400 = matches!(
+            self.exchange,
+            Some(Exchange::Http {
+                answer: Ok(Answer { status: Some(400), .. }),
+                ..
+            })
+        );
         let (handshake_findings, refused_without_client_certificate) = self
             .handshake
             .map(|facts| connection::handshake_facts_findings(facts, answered_http_400))
