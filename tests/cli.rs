@@ -25,6 +25,10 @@ fn usage_errors_exit_3_and_name_the_bad_input() {
         ),
         (vec!["example.test", "--ca-file", missing.as_str()], "--ca-file"),
         (vec!["--explain", "no.such_check"], "no check is called"),
+        (
+            vec!["example.test", "--clients", "openssl,netscape"],
+            "--clients: unknown client family \"netscape\"",
+        ),
     ] {
         let out = certscan(&args);
         assert_eq!(out.code, 3, "{args:?}: {}", out.stderr);

@@ -182,6 +182,14 @@ pub(crate) struct Args {
     #[arg(help_heading = "Output", long, value_enum, default_value_t = FailOnArg::Warning, value_name = "SEVERITY")]
     pub fail_on: FailOnArg,
 
+    /// The client families whose failure makes a finding CRITICAL, comma-separated: chrome,
+    /// firefox, safari, openssl (curl, PHP, Ruby, the distribution's Python), python (python.org
+    /// builds), python-strict (3.13+), java, go, rustls, gnutls, legacy (old phones and
+    /// appliances); the groups browsers and openssl; or all. Default: browsers and OpenSSL
+    /// clients, plus those the profile's callers use. A failure of another family is a WARNING.
+    #[arg(help_heading = "Output", long, value_delimiter = ',', value_name = "LIST")]
+    pub clients: Vec<String>,
+
     /// Accept a known finding: a check id (chain.order) for every endpoint, or ID@HOST for one
     /// host. Repeatable; the summary line says how many findings were ignored.
     #[arg(help_heading = "Output", long, value_name = "ID[@HOST]")]

@@ -92,6 +92,7 @@ pub fn build(args: Args) -> Result<(Plan, Output), String> {
         compliance: sources.compliance.map(Arc::new),
         given_anchors: Arc::new(given_anchors),
         parsed: Default::default(),
+        deciding_clients: flags.deciding_clients.clone(),
     };
     let mut revocation: Vec<RevocationMethod> = args.revocation.into_iter().map(RevocationMethod::from).collect();
     revocation.dedup();
@@ -130,6 +131,7 @@ struct CheckedFlags {
     shard: Option<Shard>,
     dns_server: Option<std::net::SocketAddr>,
     given: Vec<Target>,
+    deciding_clients: Vec<String>,
 }
 
 impl CheckedFlags {
@@ -167,6 +169,7 @@ impl CheckedFlags {
                 _ => None,
             },
             given,
+            deciding_clients: deciding_clients(args)?,
         })
     }
 }
@@ -619,4 +622,21 @@ fn probe_options(
             NameSource::System
         },
     }
+}
+
+/// The client families whose failure is CRITICAL: `--clients`, else the mainstream families
+/// and those the profile's callers use.
+fn deciding_clients(args: &Args) -> Result<Vec<String>, String> {
+    if !args.clients.is_empty() {
+        return certscan_checks::clients::select(&args.clients).map_err(|e| format!("--clients: {e}"));
+    }
+    let mut deciding = certscan_checks::clients::mainstream();
+    if let Some(profile) = args.profile.as_deref().map(profile::load).transpose()? {
+        for family in certscan_checks::clients::select(&profile.clients)? {
+            if !deciding.contains(&family) {
+                deciding.push(family);
+            }
+        }
+    }
+    Ok(deciding)
 }

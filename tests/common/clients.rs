@@ -1,14 +1,15 @@
 //! Real clients run against the tests' own servers on loopback, so that certscan's verdicts are
 //! compared with what the clients do: Python's `ssl` (OpenSSL as requests and urllib3 use it),
-//! curl, `openssl s_client`, and Java through `tests/clients/TlsClient.java`.
+//! curl, `openssl s_client`, Java through `tests/clients/TlsClient.java` and Go through
+//! `tests/clients/tls_client.go`.
 
 /// How Python's `ssl` is set up beyond `ssl.create_default_context(cafile=...)`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PythonSetup {
     /// Turn partial chains off (Python 3.13 turns them on; Debian 12 has Python 3.11).
     pub no_partial_chain: bool,
-    /// Turn OpenSSL's strict checks on, as Python 3.13's default context does
-    /// (`VERIFY_X509_STRICT`, CPython issue 107361).
+    /// Turn OpenSSL's strict checks and partial chains on, as Python 3.13's default context
+    /// does (`VERIFY_X509_STRICT`, `VERIFY_X509_PARTIAL_CHAIN`, CPython issue 107361).
     pub strict: bool,
     /// Skip OpenSSL's time check (`X509_V_FLAG_NO_CHECK_TIME`, 0x200000), for a test PKI that
     /// lives around the tests' evaluation time rather than today.
@@ -25,7 +26,7 @@ no_partial_chain, strict, no_time_check = (flag == "1" for flag in sys.argv[4:7]
 if no_partial_chain and hasattr(ssl, "VERIFY_X509_PARTIAL_CHAIN"):
     context.verify_flags &= ~ssl.VERIFY_X509_PARTIAL_CHAIN
 if strict:
-    context.verify_flags |= ssl.VERIFY_X509_STRICT
+    context.verify_flags |= ssl.VERIFY_X509_STRICT | ssl.VERIFY_X509_PARTIAL_CHAIN
 if no_time_check:
     context.verify_flags |= 0x200000
 with socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=10) as raw:
@@ -34,6 +35,8 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=10) as ra
         print("works")
     except ssl.SSLCertVerificationError as error:
         print("fails:", error.verify_message)
+    except (ssl.SSLError, OSError) as error:
+        print("fails:", error)
 "#;
     let flag = |on: bool| if on { "1" } else { "0" };
     let out = std::process::Command::new("python3")
@@ -111,4 +114,62 @@ pub fn java_connects(port: u16, cafile: &str) -> Result<(), String> {
         .output()
         .expect("java (a client these tests compare with)");
     verdict("java", &out)
+}
+
+/// The client family certscan predicts this machine's `python3` by: `python` when it was built
+/// with its own cipher list (python.org sources, pyenv: it leaves out RSA key exchange and
+/// SHA-1 MACs), `openssl` when with OpenSSL's (Debian's python3, CPython PR 3532).
+pub fn python_family() -> &'static str {
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import ssl; print(ssl._DEFAULT_CIPHERS)"])
+        .output()
+        .expect("python3");
+    match String::from_utf8_lossy(&out.stdout).contains("!SHA1") {
+        true => "python",
+        false => "openssl",
+    }
+}
+
+/// The Go client, built once into a temporary folder; `None` when Go is not installed.
+pub fn go_client() -> Option<&'static std::path::Path> {
+    static BUILT: std::sync::OnceLock<Option<(tempfile::TempDir, std::path::PathBuf)>> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let binary = dir.path().join("tls_client");
+            let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/tls_client.go");
+            let built = std::process::Command::new("go")
+                .args(["build", "-o"])
+                .arg(&binary)
+                .arg(source)
+                .env("GOCACHE", dir.path().join("cache"))
+                .env("GOPATH", dir.path().join("gopath"))
+                .env("GO111MODULE", "off")
+                .status()
+                .ok()?;
+            assert!(built.success(), "go build {source} failed");
+            Some((dir, binary))
+        })
+        .as_ref()
+        .map(|(_, binary)| binary.as_path())
+}
+
+/// The installed Go's minor version (19 for go1.19.8).
+pub fn go_minor_version() -> u32 {
+    let out = std::process::Command::new("go").arg("version").output().expect("go");
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    said.split_whitespace()
+        .find_map(|word| word.strip_prefix("go1."))
+        .and_then(|rest| rest.split('.').next())
+        .and_then(|minor| minor.parse().ok())
+        .unwrap_or_else(|| panic!("go version said {said:?}"))
+}
+
+/// Whether the Go client, trusting `cafile` alone, completes a verified handshake for `localhost`.
+pub fn go_connects(client: &std::path::Path, port: u16, cafile: &str) -> Result<(), String> {
+    let out = std::process::Command::new(client)
+        .args([cafile, &port.to_string(), "localhost"])
+        .output()
+        .expect("the Go client built from tests/clients/tls_client.go");
+    verdict("go", &out)
 }

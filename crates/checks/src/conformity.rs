@@ -10,7 +10,7 @@ use certscan_x509::certificate::CertInfo;
 /// 107361), so requests and urllib3 there refuse the chain; OpenSSL without them (curl, Python
 /// up to 3.12) accepts it. Seen with OpenSSL 3.0's `openssl verify -x509_strict` (errors 82,
 /// 85 and 89), and compared with Python's `ssl` in `tests/clients.rs`.
-const REFUSED_BY_STRICT_OPENSSL: &str = "Python 3.13 and later refuse it (their default context turns on OpenSSL's strict checks), as does openssl verify -x509_strict; curl and earlier Python accept it";
+pub(crate) const REFUSED_BY_STRICT_OPENSSL: &str = "Python 3.13 and later refuse it (their default context turns on OpenSSL's strict checks), as does openssl verify -x509_strict; curl and earlier Python accept it";
 
 /// Which rule set a certificate is held to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

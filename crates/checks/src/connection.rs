@@ -7,7 +7,6 @@ use certscan_model::evidence::{
     Phase, SignatureCheck, StartTlsFailure, TlsParameters,
 };
 use certscan_model::finding::{CheckId, Finding};
-use certscan_model::status::Severity;
 use certscan_model::target::Protocol;
 use rustls::{AlertDescription, InvalidMessage, PeerIncompatible};
 
@@ -269,75 +268,15 @@ fn older_hello_accepted(version: u16, cipher_suite: u16, group: Option<u16>) -> 
     if refused.is_empty() {
         return None;
     }
-    let who = who_refuses(cipher_suite, group);
-    Some(
-        Finding::new(
-            CheckId::ObsoleteOnly,
-            format!(
-                "the server refused every cipher suite and group that certscan's TLS library (rustls) offers; to a TLS 1.2 ClientHello that also offers older ones it chose {}: {}",
-                refused.join(" and "),
-                who.said
-            ),
-        )
-        .with_severity(who.severity),
-    )
-}
-
-/// Who refuses a TLS 1.2 choice that rustls does not offer, and who still connects: a
-/// warning when only a minority of clients fails, critical when browsers or OpenSSL-based
-/// clients do.
-struct Refusal {
-    severity: Severity,
-    said: &'static str,
-}
-
-/// Sources: Debian 12's OpenSSL builds no RC4 or 3DES and its DEFAULT list keeps CBC, RSA
-/// key exchange and DHE (observed, and `tests/clients.rs` runs curl and `openssl s_client`
-/// against such servers); Java 17's `jdk.tls.disabledAlgorithms` (RC4, 3DES); Go has no DHE
-/// suites, leaves RSA key exchange out of its defaults from 1.22 (`tlsrsakex`) and 3DES from
-/// 1.23 (its release notes); Chrome removed DHE suites in version 53 and Firefox its last two in
-/// 78; CPython's own cipher list (bpo-43998, Python 3.10) drops RSA key exchange and SHA-1
-/// MACs, where Debian builds Python with OpenSSL's list; rustls offers none of these
-/// (its `manual/features.rs`).
-fn who_refuses(suite: u16, group: Option<u16>) -> Refusal {
-    const CRITICAL_DHE: Refusal = Refusal {
-        severity: Severity::Critical,
-        said: "browsers (Chrome since version 53, Firefox since 78), Go (which has no DHE suites) and rustls-based clients fail; curl and Python on OpenSSL and Java still connect",
-    };
-    let by_suite = obsolete_suite(suite).map(|_| match suite {
-        0x0005 | 0xc011 | 0xc007 | 0x0004 | 0x000a | 0x0016 | 0xc012 | 0xc008 => Refusal {
-            severity: Severity::Critical,
-            said: "browsers, OpenSSL-based clients (Debian's OpenSSL builds neither RC4 nor 3DES), Java, Go 1.23 and later, and rustls-based clients fail; only old phones and appliances connect",
-        },
-        0x009e | 0x009f | 0xccaa | 0x0033 | 0x0039 | 0x0067 | 0x006b => CRITICAL_DHE,
-        0x009c | 0x009d | 0x002f | 0x0035 | 0x003c | 0x003d => Refusal {
-            severity: Severity::Warning,
-            said: "Go 1.22 and later (RSA key exchange is off by default), rustls-based clients and Python built with its own cipher list (python.org and pyenv builds) fail; curl and Debian's Python on OpenSSL, and Java 17, connect",
-        },
-        _ => Refusal {
-            severity: Severity::Warning,
-            said: "rustls-based clients (AEAD suites only) fail, and Python built with its own cipher list (python.org and pyenv builds) too when the suite uses SHA-1; curl and Python on OpenSSL, Java and Go connect",
-        },
-    });
-    // Which clients offer P-521 or a legacy curve varies; rustls does not: said as critical
-    // until the families are known.
-    const VARIES: Refusal = Refusal {
-        severity: Severity::Critical,
-        said: "rustls-based clients fail, and support for this group among other clients varies",
-    };
-    let by_group = match group {
-        Some(0x0100..=0x0102) => Some(CRITICAL_DHE),
-        Some(other) if obsolete_group(other).is_some() => Some(VARIES),
-        _ => None,
-    };
-    // The worse of the two; a suite's text when both are as bad.
-    match (by_suite, by_group) {
-        (Some(suite), Some(group)) if group.severity == Severity::Critical && suite.severity != Severity::Critical => {
-            group
-        }
-        (Some(suite), _) => suite,
-        (None, group) => group.unwrap_or(VARIES),
-    }
+    // Which clients refuse it, and so the severity, is the client families' judgement
+    // (`clients.rs`).
+    Some(Finding::new(
+        CheckId::ObsoleteOnly,
+        format!(
+            "the server refused every cipher suite and group that certscan's TLS library (rustls) offers; to a TLS 1.2 ClientHello that also offers older ones it chose {}",
+            refused.join(" and ")
+        ),
+    ))
 }
 
 /// A handshake the server refused, by how it refused it.
@@ -662,37 +601,6 @@ mod tests {
             ("TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", Some("secp256r1"))
         );
         assert_eq!(legacy_parameters(0x0301, 0x002f, None).version, "TLSv1.0");
-    }
-
-    #[test]
-    fn obsolete_choices_are_critical_only_where_mainstream_clients_refuse_them() {
-        let alert = HandshakeError::AlertReceived(AlertDescription::HandshakeFailure);
-        let tls = [21u8, 3, 3, 0, 2, 2, 40];
-        let severity = |suite, group| {
-            let found = finding_for(&alert, &tls, Some(&accepted(0x0303, suite, group)));
-            assert_eq!(found.id, CheckId::ObsoleteOnly);
-            (found.severity, found.detail)
-        };
-        // ECDHE with CBC, and RSA key exchange: curl, Python on OpenSSL and Java connect.
-        for suite in [0xc013, 0xc027, 0x002f, 0x009c] {
-            let (level, said) = severity(suite, Some(0x001d));
-            assert_eq!(level, Severity::Warning, "{suite:#06x}: {said}");
-            assert!(said.contains("curl"), "{said}");
-        }
-        // DHE (browsers refuse it), 3DES and RC4, and finite-field groups: critical.
-        for (suite, group) in [
-            (0x009e, None),
-            (0x0033, None),
-            (0x000a, None),
-            (0x0005, None),
-            (0xc013, Some(0x0100)),
-        ] {
-            let (level, said) = severity(suite, group);
-            assert_eq!(level, Severity::Critical, "{suite:#06x}: {said}");
-        }
-        let (level, said) = severity(0xc02c, Some(0x0019));
-        assert_eq!(level, Severity::Critical, "P-521: {said}");
-        assert!(said.contains("secp521r1") && said.contains("rustls"), "{said}");
     }
 
     #[test]

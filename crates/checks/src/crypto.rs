@@ -14,6 +14,9 @@ const WEAK_SIGNATURES: &[(&str, &str)] = &[
     ("1.2.840.10040.4.3", "DSA with SHA-1"),
 ];
 
+/// The MD2, MD4 and MD5 signature algorithms among them.
+pub(crate) const MD_SIGNATURES: &[&str] = &["1.2.840.113549.1.1.2", "1.2.840.113549.1.1.3", "1.2.840.113549.1.1.4"];
+
 /// A weak key, if this certificate has one.
 pub(crate) fn weak_key(cert: &CertInfo, role: &str) -> Option<Finding> {
     let bits = cert.key.bits.unwrap_or(0);

@@ -4,6 +4,7 @@
 
 pub mod caa;
 pub(crate) mod chain;
+pub mod clients;
 pub mod compliance;
 pub(crate) mod conformity;
 pub(crate) mod connection;
@@ -68,6 +69,9 @@ pub struct Policy {
     pub given_anchors: Arc<Vec<CertInfo>>,
     /// The certificates the run's analyses parsed, each certificate met again parsed once.
     pub parsed: parsed::ParsedCertificates,
+    /// The client families whose failure makes a finding critical (`--clients`, else the
+    /// mainstream families and those the profile in play implies).
+    pub deciding_clients: Vec<String>,
 }
 
 /// Whether the chain validates to a trusted anchor for the names at the evaluation time.
@@ -132,6 +136,8 @@ pub struct TargetResult {
     /// The chain that validates once the fetched issuers are added, as PEM (leaf first).
     pub corrected_chain: Option<String>,
     pub findings: Vec<Finding>,
+    /// What each family of clients does with this target, and why.
+    pub clients: Vec<clients::FamilyVerdict>,
     /// Check ids of the findings that `--ignore` removed here.
     pub ignored: Vec<String>,
 }
@@ -164,6 +170,7 @@ impl TargetResult {
             fetched_issuers: vec![],
             corrected_chain: None,
             findings: vec![],
+            clients: vec![],
             ignored: vec![],
         }
     }
@@ -303,6 +310,7 @@ pub(crate) fn assess(source: &Enriched, policy: &Policy) -> TargetResult {
     for check in CHECKS.iter().chain(REWORDINGS) {
         check(source, policy, &mut result);
     }
+    clients::judge(&policy.deciding_clients, &mut result);
     compliance::check(source, policy, &mut result);
     ignore(policy, &mut result);
     result.recompute_status();

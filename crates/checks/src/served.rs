@@ -312,9 +312,7 @@ fn name_findings(leaf: &CertInfo, names_checked: &[String], findings: &mut Vec<F
             findings.push(
                 Finding::new(
                     CheckId::NameMismatch,
-                    format!(
-                        "{name} is only in the certificate's Common Name (it has no subjectAltName): browsers, Go, rustls and urllib3 2 refuse it; OpenSSL-based clients such as curl and Python's ssl module still accept it"
-                    ),
+                    format!("{name} is only in the certificate's Common Name (it has no subjectAltName)"),
                 )
                 .with_remediation(certscan_model::catalog::entry(CheckId::CnOnly).remediation.clone()),
             );
@@ -335,9 +333,7 @@ fn name_findings(leaf: &CertInfo, names_checked: &[String], findings: &mut Vec<F
         let cn = leaf.common_names.first().cloned().unwrap_or_default();
         findings.push(Finding::new(
             CheckId::CnOnly,
-            format!(
-                "the leaf has no subjectAltName; its only name is the Common Name {cn:?}, which browsers, Go, rustls and urllib3 2 ignore (OpenSSL-based clients such as curl still read it)"
-            ),
+            format!("the leaf has no subjectAltName; its only name is the Common Name {cn:?}"),
         ));
     }
     name_error

@@ -21,6 +21,10 @@ pub struct Profile {
     pub description: String,
     #[serde(rename = "port")]
     pub(crate) ports: Vec<ProfilePort>,
+    /// The client families that call these services, beyond the mainstream ones: their
+    /// failures are CRITICAL too.
+    #[serde(default)]
+    pub clients: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

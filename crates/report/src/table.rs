@@ -340,6 +340,7 @@ fn connection_lines(target: &TargetResult) -> Vec<String> {
         let server = server.map(|s| format!(" ({s})")).unwrap_or_default();
         lines.push(format!("{} -> {answer}{server}", exchange.request));
     }
+    lines.extend(clients_line(target));
     lines.extend(revocation_line(target));
     for file in &target.files {
         lines.push(format!(
@@ -348,6 +349,35 @@ fn connection_lines(target: &TargetResult) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// Which client families connect, worst first: "clients: fail Safari, curl/OpenSSL; work ...".
+fn clients_line(target: &TargetResult) -> Option<String> {
+    use certscan_checks::clients::Outcome;
+    if target.chain.is_empty() || target.clients.is_empty() {
+        return None;
+    }
+    if target.clients.iter().all(|c| c.outcome == Outcome::Works) {
+        return Some("clients: all families work".into());
+    }
+    let parts: Vec<String> = [
+        (Outcome::Fails, "fail"),
+        (Outcome::Unknown, "not known"),
+        (Outcome::Degraded, "degraded"),
+        (Outcome::Works, "work"),
+    ]
+    .iter()
+    .filter_map(|(outcome, said)| {
+        let names: Vec<&str> = target
+            .clients
+            .iter()
+            .filter(|c| c.outcome == *outcome)
+            .map(|c| c.family.name.as_str())
+            .collect();
+        (!names.is_empty()).then(|| format!("{said}: {}", names.join(", ")))
+    })
+    .collect();
+    Some(format!("clients: {}", parts.join("; ")))
 }
 
 /// The OCSP staple and the `--revocation` answers, when there is anything to say.

@@ -42,6 +42,7 @@ pub(crate) struct Target<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     corrected_chain: Option<&'a str>,
     findings: Vec<Finding<'a>>,
+    clients: Vec<Client<'a>>,
     ignored: &'a [String],
 }
 
@@ -93,6 +94,7 @@ impl<'a> Target<'a> {
             fetched_issuers: result.fetched_issuers.iter().map(FetchedIssuer::from).collect(),
             corrected_chain: result.corrected_chain.as_deref(),
             findings: result.findings.iter().map(Finding::from).collect(),
+            clients: result.clients.iter().map(Client::from).collect(),
             ignored: &result.ignored,
         }
     }
@@ -379,6 +381,44 @@ impl<'a> Finding<'a> {
             title: finding.title(),
             detail: &finding.detail,
             remediation: finding.remediation(),
+        }
+    }
+}
+
+/// What one family of clients does with the target (`#/$defs/client`).
+#[derive(Serialize)]
+pub(crate) struct Client<'a> {
+    family: &'a str,
+    name: &'a str,
+    outcome: &'static str,
+    deciding: bool,
+    versions: &'a str,
+    reasons: Vec<ClientReason<'a>>,
+}
+
+/// A finding that gives a family its outcome, and what the family does with it.
+#[derive(Serialize)]
+pub(crate) struct ClientReason<'a> {
+    check: &'static str,
+    how: &'a str,
+}
+
+impl<'a> Client<'a> {
+    fn from(verdict: &'a certscan_checks::clients::FamilyVerdict) -> Client<'a> {
+        Client {
+            family: &verdict.family.id,
+            name: &verdict.family.name,
+            outcome: verdict.outcome.as_str(),
+            deciding: verdict.deciding,
+            versions: &verdict.family.versions,
+            reasons: verdict
+                .reasons
+                .iter()
+                .map(|r| ClientReason {
+                    check: r.check.map(|c| c.as_str()).unwrap_or_default(),
+                    how: &r.how,
+                })
+                .collect(),
         }
     }
 }
