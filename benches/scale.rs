@@ -140,18 +140,22 @@ fn lead() {
     );
     use Leaves::{OnePerEndpoint, Shared};
     let only_instructions = std::env::var("CERTSCAN_BENCH_ONLY").is_ok_and(|only| only == "instructions");
-    for (kind, size, pki, leaves, chain) in [
-        ("good", 200, &p256, OnePerEndpoint, ""),
-        ("good", 1_000, &p256, OnePerEndpoint, ""),
-        ("good", 10_000, &p256, OnePerEndpoint, ""),
-        ("good", 1_000, &p384, OnePerEndpoint, " P-384"),
-        ("good", 1_000, &p256, Shared, ", 1 cert"),
-        ("silent", 200, &p256, Shared, ""),
-        ("silent", 1_000, &p256, Shared, ""),
-        ("silent", 10_000, &p256, Shared, ""),
+    // `--quick` rows: without the four questions of what each endpoint also accepts.
+    let quick: &[&str] = &["--quick"];
+    for (kind, size, pki, leaves, label, extra) in [
+        ("good", 200, &p256, OnePerEndpoint, "", &[][..]),
+        ("good", 1_000, &p256, OnePerEndpoint, "", &[]),
+        ("good", 1_000, &p256, OnePerEndpoint, ", --quick", quick),
+        ("good", 10_000, &p256, OnePerEndpoint, "", &[]),
+        ("good", 10_000, &p256, OnePerEndpoint, ", --quick", quick),
+        ("good", 1_000, &p384, OnePerEndpoint, " P-384", &[]),
+        ("good", 1_000, &p256, Shared, ", 1 cert", &[]),
+        ("silent", 200, &p256, Shared, "", &[]),
+        ("silent", 1_000, &p256, Shared, "", &[]),
+        ("silent", 10_000, &p256, Shared, "", &[]),
     ] {
         if !only_instructions {
-            scenario(kind, size, pki, leaves, chain);
+            scenario(kind, size, pki, leaves, label, extra);
         }
     }
     instructions(&p256, 300);
@@ -190,6 +194,9 @@ fn instructions(pki: &Pki, size: usize) {
         ],
     );
     let full = counted_instructions(certscan, &certscan_args(&list, &root, "60"));
+    let mut quick_args = certscan_args(&list, &root, "60");
+    quick_args.push("--quick".into());
+    let quick = counted_instructions(certscan, &quick_args);
     let other = std::env::var_os("CERTSCAN_BENCH_COMPARE").map(|path| {
         (
             path.clone(),
@@ -219,11 +226,20 @@ fn instructions(pki: &Pki, size: usize) {
         ),
         _ => println!("instructions: not counted (valgrind is not installed)"),
     }
+    if let (Some(base), Some(quick)) = (base, quick) {
+        println!(
+            "{:<18} instructions (callgrind): baseline {:.0} M, certscan --quick {:.0} M, ratio {:.3}",
+            format!("{size} good"),
+            base as f64 / 1e6,
+            quick as f64 / 1e6,
+            quick as f64 / base as f64
+        );
+    }
 }
 
 /// Starts `size` endpoints of `kind` serving leaves of `pki`, runs the baseline and certscan
 /// against them, and prints one row.
-fn scenario(kind: &str, size: usize, pki: &Pki, leaves: Leaves, chain: &str) {
+fn scenario(kind: &str, size: usize, pki: &Pki, leaves: Leaves, label: &str, extra: &[&str]) {
     let (mut server, list, root) = endpoints(kind, size, pki, leaves);
     let me = std::env::current_exe().unwrap();
     let certscan = Path::new(env!("CARGO_BIN_EXE_certscan"));
@@ -237,7 +253,8 @@ fn scenario(kind: &str, size: usize, pki: &Pki, leaves: Leaves, chain: &str) {
         TIMEOUT_SECONDS.to_string(),
         root.clone(),
     ];
-    let full_args = certscan_args(&list, &root, &TIMEOUT_SECONDS.to_string());
+    let mut full_args = certscan_args(&list, &root, &TIMEOUT_SECONDS.to_string());
+    full_args.extend(extra.iter().map(|a| a.to_string()));
     let report = report_path(&list);
     let pairs: Vec<(Usage, Usage)> = (0..runs_for(kind, size))
         .map(|pair| {
@@ -279,7 +296,7 @@ fn scenario(kind: &str, size: usize, pki: &Pki, leaves: Leaves, chain: &str) {
         .find(|handshakes| kind == "good" && !handshakes.ends_with(" 0 failed"));
     println!(
         "{:<18} {:>8.2} {:>8.2} {:>9.1} | {:>8.2} {:>8.2} {:>9.1} | {:>6.2} {:>6.2} | {:>9.3} ms {:>10.3} ms | {lowest:.2}-{highest:.2}{check}",
-        format!("{size} {kind}{chain}"),
+        format!("{size} {kind}{label}"),
         base.wall,
         base.cpu,
         base.peak_mib,

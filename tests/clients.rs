@@ -392,10 +392,29 @@ fn certscan_predicts_what_real_clients_do_with_each_handshake() {
     let key = fixture("legacy/rsa2048.key").display().to_string();
     let root = fixture("legacy/rsaca.pem").display().to_string();
     let tls12 = |cipher: &'static str| vec!["-tls1_2", "-cipher", cipher];
+    let dh1024 = dir.path().join("dh1024.pem").display().to_string();
+    let made = std::process::Command::new("openssl")
+        .args(["dhparam", "-out", &dh1024, "1024"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(made.success(), "openssl dhparam");
     let servers = [
         ("ECDHE with CBC and SHA-256 only", tls12("ECDHE-RSA-AES128-SHA256")),
         ("ECDHE with CBC and SHA-1 only", tls12("ECDHE-RSA-AES128-SHA")),
         ("RSA key exchange only", tls12("AES128-GCM-SHA256")),
+        // OpenSSL 3 picks a 2048-bit group itself; the other is made above.
+        ("DHE only, 2048-bit group", tls12("DHE-RSA-AES128-GCM-SHA256")),
+        (
+            "DHE only, 1024-bit group",
+            vec![
+                "-tls1_2",
+                "-cipher",
+                "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+                "-dhparam",
+                dh1024.as_str(),
+            ],
+        ),
         (
             "TLS 1.0 only",
             vec!["-tls1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"],
@@ -420,4 +439,9 @@ fn certscan_predicts_what_real_clients_do_with_each_handshake() {
         "{seen:?}"
     );
     assert!(did(&seen, "TLS 1.0 only").iter().all(|ok| !ok), "{seen:?}");
+    // Java takes a 1024-bit group, OpenSSL at security level 2 does not.
+    assert_ne!(
+        did(&seen, "DHE only, 1024-bit group"),
+        did(&seen, "DHE only, 2048-bit group")
+    );
 }

@@ -65,6 +65,8 @@ impl Mask {
             .literal(&format!("={port}"), "=PORT")
             .literal(&format!("port {port}"), "port PORT")
             .literal(&format!("\"{port}\""), "\"PORT\"")
+            // The by-hand commands: `nc -vz HOST PORT`, Python's `(ADDRESS, PORT)`.
+            .literal(&format!(" {port}"), " PORT")
     }
 
     fn text(&self, text: &str, seen: &mut BTreeMap<String, String>) -> String {

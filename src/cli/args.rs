@@ -65,6 +65,12 @@ pub(crate) struct Args {
     #[arg(help_heading = "Targets", long, value_name = "NAME")]
     pub sni: Option<String>,
 
+    /// Skip asking each endpoint what else it accepts (TLS 1.0/1.1, broken suites, RSA key
+    /// exchange, the DHE group's size): four short connections per endpoint that completed a
+    /// handshake, made after its own.
+    #[arg(help_heading = "Targets", long)]
+    pub quick: bool,
+
     /// Endpoints being connected to at once. One that has not finished within a fortieth of
     /// --timeout (longer when live servers answer slowly) steps aside to wait, with up to 5120
     /// others within the open-file limit, so dead endpoints do not hold up live ones.

@@ -93,6 +93,7 @@ pub fn build(args: Args) -> Result<(Plan, Output), String> {
         given_anchors: Arc::new(given_anchors),
         parsed: Default::default(),
         deciding_clients: flags.deciding_clients.clone(),
+        ca_files: args.ca_files.iter().map(|p| p.display().to_string()).collect(),
     };
     let mut revocation: Vec<RevocationMethod> = args.revocation.into_iter().map(RevocationMethod::from).collect();
     revocation.dedup();
@@ -590,6 +591,7 @@ fn probe_options(
     ProbeOptions {
         deadline: None,
         minimum_version: None,
+        also_accepted: !args.quick,
         timeout: endpoint_timeout,
         slots: SlotSizes {
             active: args.concurrency as usize,

@@ -193,17 +193,39 @@ pub struct FamilyVerdict {
 /// A property of the target that clients treat differently.
 #[derive(Debug, Clone, PartialEq)]
 enum Condition {
-    Untrusted { self_signed: bool },
-    Incomplete { ca_issuers_url: Option<String> },
+    Untrusted {
+        self_signed: bool,
+    },
+    Incomplete {
+        ca_issuers_url: Option<String>,
+    },
     Expired,
     NotYetValid,
-    NameNotCovered { name: String },
-    NameInCommonNameOnly { name: String },
-    SmallRsaKey { bits: u32 },
-    WeakHash { md5: bool, public_root: bool },
-    OldProtocol { version: Option<TlsVersion> },
-    Suite { traits: Vec<SuiteTrait>, name: String },
-    UncommonGroup { name: String },
+    NameNotCovered {
+        name: String,
+    },
+    NameInCommonNameOnly {
+        name: String,
+    },
+    SmallRsaKey {
+        bits: u32,
+    },
+    WeakHash {
+        md5: bool,
+        public_root: bool,
+    },
+    OldProtocol {
+        version: Option<TlsVersion>,
+    },
+    /// The suite's traits, its name, and with DHE the group's size when it was read.
+    Suite {
+        traits: Vec<SuiteTrait>,
+        name: String,
+        dh_bits: Option<u32>,
+    },
+    UncommonGroup {
+        name: String,
+    },
     ClientCertificateRequired,
     StrictProfile,
     Revoked,
@@ -313,9 +335,9 @@ impl Condition {
                 (Some(min), _) => (Fails, format!("offers {} and later only", min.name())),
                 (None, _) => unknown("the oldest version it offers"),
             },
-            Condition::Suite { traits, name } => traits
+            Condition::Suite { traits, name, dh_bits } => traits
                 .iter()
-                .map(|t| suite_effect(*t, f, name))
+                .map(|t| suite_effect(*t, f, name, *dh_bits))
                 .max_by_key(|(outcome, _)| *outcome)
                 .unwrap_or_else(|| unknown("which suites it offers")),
             Condition::UncommonGroup { name } => unknown(&format!("whether it offers the group {name}")),
@@ -377,7 +399,7 @@ impl Condition {
     }
 }
 
-fn suite_effect(t: SuiteTrait, f: &Family, name: &str) -> (Outcome, String) {
+fn suite_effect(t: SuiteTrait, f: &Family, name: &str, dh_bits: Option<u32>) -> (Outcome, String) {
     let setting = match t {
         SuiteTrait::Rc4 => f.rc4,
         SuiteTrait::TripleDes => f.triple_des,
@@ -386,13 +408,17 @@ fn suite_effect(t: SuiteTrait, f: &Family, name: &str) -> (Outcome, String) {
         SuiteTrait::CbcSha2 => f.cbc_sha2,
         SuiteTrait::Broken => f.rc4.or(f.triple_des).map(|_| false),
         SuiteTrait::Dhe => {
-            return match f.dhe_min_bits {
-                Some(0) => (Outcome::Fails, "has no DHE suites".into()),
-                Some(bits) => (
+            return match (f.dhe_min_bits, dh_bits) {
+                (Some(0), _) => (Outcome::Fails, "has no DHE suites".into()),
+                (Some(min), Some(bits)) if bits < min => {
+                    (Outcome::Fails, format!("refuses DH groups under {min} bits"))
+                }
+                (Some(min), Some(_)) => (Outcome::Works, format!("accepts DH groups from {min} bits")),
+                (Some(min), None) => (
                     Outcome::Unknown,
-                    format!("works only if the server's DH group has at least {bits} bits"),
+                    format!("works only if the server's DH group has at least {min} bits"),
                 ),
-                None => (Outcome::Unknown, "not known (whether it offers DHE)".into()),
+                (None, _) => (Outcome::Unknown, "not known (whether it offers DHE)".into()),
             };
         }
     };
@@ -528,18 +554,34 @@ fn suite_conditions(result: &TargetResult) -> Vec<Condition> {
     let Some(tls) = &result.tls else { return vec![] };
     let mut found = vec![];
     let traits = SuiteTrait::of(&tls.cipher);
+    // A DHE group is named by its size (`DH 2048-bit`).
+    let dh_bits = tls
+        .group
+        .as_deref()
+        .and_then(|g| g.strip_prefix("DH ")?.strip_suffix("-bit")?.parse().ok());
     if !traits.is_empty() {
         found.push(Condition::Suite {
             traits,
             name: tls.cipher.clone(),
+            dh_bits,
         });
     }
     if let Some(group) = &tls.group
+        && dh_bits.is_none()
         && !matches!(group.as_str(), "X25519" | "x25519" | "secp256r1" | "secp384r1")
     {
         found.push(Condition::UncommonGroup { name: group.clone() });
     }
     found
+}
+
+/// What one family does with one finding; `None` when clients do not see the finding.
+pub(crate) fn outcome_of(finding: &Finding, result: &TargetResult, family: &str) -> Option<Outcome> {
+    let family = families().iter().find(|f| f.id == family)?;
+    conditions_of(finding, result)
+        .iter()
+        .map(|condition| condition.effect(family).0)
+        .max()
 }
 
 /// Every family's verdict on the result's findings.

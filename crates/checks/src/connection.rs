@@ -181,8 +181,14 @@ fn plaintext_kind(bytes: &[u8]) -> String {
 }
 
 /// The parameters a server chose for certscan's own TLS 1.0-1.2 ClientHello, named as the
-/// report names those of a completed handshake (`TLSv1.2`, the IANA suite name, `secp256r1`).
-pub(crate) fn legacy_parameters(version: u16, cipher_suite: u16, group: Option<u16>) -> TlsParameters {
+/// report names those of a completed handshake (`TLSv1.2`, the IANA suite name, `secp256r1`);
+/// a DHE group by its size (`DH 2048-bit`), as `openssl s_client` shows its temporary key.
+pub(crate) fn legacy_parameters(
+    version: u16,
+    cipher_suite: u16,
+    group: Option<u16>,
+    dh_bits: Option<u32>,
+) -> TlsParameters {
     let version = match version {
         0x0300 => "SSLv3".to_string(),
         0x0301 => "TLSv1.0".to_string(),
@@ -193,7 +199,9 @@ pub(crate) fn legacy_parameters(version: u16, cipher_suite: u16, group: Option<u
     TlsParameters {
         version,
         cipher: suite_name(cipher_suite),
-        group: group.map(|g| format!("{:?}", rustls::NamedGroup::from(g))),
+        group: group
+            .map(|g| format!("{:?}", rustls::NamedGroup::from(g)))
+            .or_else(|| dh_bits.map(|bits| format!("DH {bits}-bit"))),
         alpn: None,
     }
 }
@@ -408,8 +416,8 @@ pub(crate) fn obsolete_suite(suite: u16) -> Option<&'static str> {
     })
 }
 
-/// IANA names of the suites certscan offers in its own ClientHello.
-fn suite_name(suite: u16) -> String {
+/// IANA names of the suites certscan offers in its own ClientHellos.
+pub(crate) fn suite_name(suite: u16) -> String {
     let name = match suite {
         0xc02b => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
         0xc02c => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
@@ -444,6 +452,34 @@ fn suite_name(suite: u16) -> String {
         0x000a => "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
         0xc011 => "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
         0x0005 => "TLS_RSA_WITH_RC4_128_SHA",
+        0x0004 => "TLS_RSA_WITH_RC4_128_MD5",
+        0xc007 => "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+        0x0013 => "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA",
+        0x0009 => "TLS_RSA_WITH_DES_CBC_SHA",
+        0x0015 => "TLS_DHE_RSA_WITH_DES_CBC_SHA",
+        0x0012 => "TLS_DHE_DSS_WITH_DES_CBC_SHA",
+        0x0001 => "TLS_RSA_WITH_NULL_MD5",
+        0x0002 => "TLS_RSA_WITH_NULL_SHA",
+        0x003b => "TLS_RSA_WITH_NULL_SHA256",
+        0xc006 => "TLS_ECDHE_ECDSA_WITH_NULL_SHA",
+        0xc010 => "TLS_ECDHE_RSA_WITH_NULL_SHA",
+        0x0003 => "TLS_RSA_EXPORT_WITH_RC4_40_MD5",
+        0x0006 => "TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5",
+        0x0008 => "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA",
+        0x000e => "TLS_DH_RSA_EXPORT_WITH_DES40_CBC_SHA",
+        0x0011 => "TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA",
+        0x0014 => "TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA",
+        0x0018 => "TLS_DH_anon_WITH_RC4_128_MD5",
+        0x001b => "TLS_DH_anon_WITH_3DES_EDE_CBC_SHA",
+        0x0034 => "TLS_DH_anon_WITH_AES_128_CBC_SHA",
+        0x003a => "TLS_DH_anon_WITH_AES_256_CBC_SHA",
+        0x006c => "TLS_DH_anon_WITH_AES_128_CBC_SHA256",
+        0x006d => "TLS_DH_anon_WITH_AES_256_CBC_SHA256",
+        0x00a6 => "TLS_DH_anon_WITH_AES_128_GCM_SHA256",
+        0x00a7 => "TLS_DH_anon_WITH_AES_256_GCM_SHA384",
+        0xc016 => "TLS_ECDH_anon_WITH_RC4_128_SHA",
+        0xc017 => "TLS_ECDH_anon_WITH_3DES_EDE_CBC_SHA",
+        0xc018 => "TLS_ECDH_anon_WITH_AES_128_CBC_SHA",
         other => return format!("0x{other:04x}"),
     };
     name.to_string()
@@ -554,6 +590,7 @@ mod tests {
             version,
             cipher_suite,
             group,
+            dh_bits: None,
             certificates: vec![],
         }
     }
@@ -595,12 +632,16 @@ mod tests {
 
     #[test]
     fn what_a_server_chose_for_the_older_hello_is_named_as_a_handshake_is() {
-        let tls = legacy_parameters(0x0303, 0xc013, Some(0x0017));
+        let tls = legacy_parameters(0x0303, 0xc013, Some(0x0017), None);
         assert_eq!(
             (tls.version.as_str(), tls.cipher.as_str(), tls.group.as_deref()),
             ("TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", Some("secp256r1"))
         );
-        assert_eq!(legacy_parameters(0x0301, 0x002f, None).version, "TLSv1.0");
+        assert_eq!(legacy_parameters(0x0301, 0x002f, None, None).version, "TLSv1.0");
+        assert_eq!(
+            legacy_parameters(0x0303, 0x009e, None, Some(1024)).group.as_deref(),
+            Some("DH 1024-bit")
+        );
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! or network I/O happens here (the caller loads trust stores and files), so every check is
 //! unit-tested from certificates and observations alone.
 
+pub(crate) mod accepted;
+pub(crate) mod by_hand;
 pub mod caa;
 pub(crate) mod chain;
 pub mod clients;
@@ -72,6 +74,8 @@ pub struct Policy {
     /// The client families whose failure makes a finding critical (`--clients`, else the
     /// mainstream families and those the profile in play implies).
     pub deciding_clients: Vec<String>,
+    /// The `--ca-file` paths, for the by-hand commands.
+    pub ca_files: Vec<String>,
 }
 
 /// Whether the chain validates to a trusted anchor for the names at the evaluation time.
@@ -310,9 +314,11 @@ pub(crate) fn assess(source: &Enriched, policy: &Policy) -> TargetResult {
     for check in CHECKS.iter().chain(REWORDINGS) {
         check(source, policy, &mut result);
     }
+    by_hand::fill(&policy.ca_files, &mut result);
     clients::judge(&policy.deciding_clients, &mut result);
     compliance::check(source, policy, &mut result);
     ignore(policy, &mut result);
+    by_hand::fill(&policy.ca_files, &mut result);
     result.recompute_status();
     result
 }

@@ -5,7 +5,7 @@
 use certscan_model::evidence::{Answer, Exchange, HandshakeFacts, LegacyHello, Observation, Origin, TlsParameters};
 use certscan_model::finding::{CheckId, Finding};
 
-use crate::{Enriched, Policy, TargetResult, Verification, connection, issuers, protocol, served};
+use crate::{Enriched, Policy, TargetResult, Verification, accepted, connection, issuers, protocol, served};
 
 /// The findings of the observation, and of the chain it holds.
 pub(crate) fn check(source: &Enriched, policy: &Policy, result: &mut TargetResult) {
@@ -49,10 +49,13 @@ impl Completed<'_> {
                 ..
             })
         );
-        let (handshake_findings, refused_without_client_certificate) = self
+        let (mut handshake_findings, refused_without_client_certificate) = self
             .handshake
             .map(|facts| connection::handshake_facts_findings(facts, answered_http_400))
             .unwrap_or_default();
+        if let Some(also) = self.handshake.and_then(|facts| facts.also_accepted.as_ref()) {
+            handshake_findings.extend(accepted::findings(also));
+        }
         if let Some(exchange) = self.exchange {
             result.exchange = Some(protocol::view(exchange));
             // A server that ended the connection for want of a client certificate did not
@@ -95,12 +98,13 @@ fn handshake_failed(source: &Enriched, handshake: &HandshakeFacts, policy: &Poli
                 version,
                 cipher_suite,
                 group,
+                dh_bits,
                 ..
             }),
         ..
     } = observation
     {
-        result.tls = Some(connection::legacy_parameters(*version, *cipher_suite, *group));
+        result.tls = Some(connection::legacy_parameters(*version, *cipher_suite, *group, *dh_bits));
     }
     if !source.parsed.chain.is_empty() {
         served::assess_served_chain(result, &source.parsed, policy);

@@ -89,6 +89,25 @@ pub struct HandshakeFacts {
     /// With a compliance policy's minimum TLS version: the highest version offered in a second
     /// ClientHello (below that minimum) and what the server answered it.
     pub below_minimum: Option<(u16, LegacyHello)>,
+    /// What the server also accepts, asked on connections of their own after the handshake;
+    /// `None` when not asked (`--quick`).
+    pub also_accepted: Option<AlsoAccepted>,
+}
+
+/// What a server that completed a current handshake answered certscan's own ClientHellos,
+/// each on a connection of its own; `None` where no answer came in time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlsoAccepted {
+    /// Offering TLS 1.0 and 1.1 only.
+    pub old_versions: Option<LegacyHello>,
+    /// Offering TLS 1.0 only: asked when the server chose TLS 1.1 above.
+    pub tls10: Option<LegacyHello>,
+    /// Offering TLS 1.2 with only broken suites: RC4, 3DES, DES, NULL, export and anonymous.
+    pub broken_suites: Option<LegacyHello>,
+    /// Offering TLS 1.2 with only static RSA key exchange.
+    pub rsa_key_exchange: Option<LegacyHello>,
+    /// Offering TLS 1.2 with only finite-field DHE suites (the group's size is in the answer).
+    pub dhe: Option<LegacyHello>,
 }
 
 impl Default for HandshakeFacts {
@@ -99,6 +118,7 @@ impl Default for HandshakeFacts {
             ended_after_handshake: None,
             stapled_ocsp: None,
             below_minimum: None,
+            also_accepted: None,
         }
     }
 }
@@ -255,6 +275,8 @@ pub enum LegacyHello {
         version: u16,
         cipher_suite: u16,
         group: Option<u16>,
+        /// With a DHE suite: the size in bits of the DH prime in its ServerKeyExchange.
+        dh_bits: Option<u32>,
         certificates: Vec<CertificateDer<'static>>,
     },
     /// A TLS alert (its description code).

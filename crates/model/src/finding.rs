@@ -14,6 +14,8 @@ pub struct Finding {
     pub detail: String,
     /// A remediation specific to this case; the catalog's when `None`.
     pub remediation: Option<String>,
+    /// The commands that show it by hand, with this target's values filled in.
+    pub commands: Vec<String>,
 }
 
 impl Finding {
@@ -24,6 +26,7 @@ impl Finding {
             severity: catalog::entry(id).severity,
             detail: detail.into(),
             remediation: None,
+            commands: vec![],
         }
     }
 

@@ -3,7 +3,9 @@
 //! (P-521, finite-field) and signature schemes (SHA-1, P-521) that current clients dropped, and
 //! reads the answer up to ServerHelloDone. Up to TLS 1.2 the Certificate message travels in
 //! clear text, so the chain of such a server is recorded although no current client can
-//! connect. Nothing is sent after the ClientHello.
+//! connect. The same hello, offering only old versions or only one kind of suite, asks a server
+//! that completed a current handshake what else it accepts. Nothing is sent after the
+//! ClientHello.
 
 use rustls::pki_types::CertificateDer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -53,12 +55,48 @@ fn u16_list(values: &[u16]) -> Vec<u8> {
 /// TLS 1.2 on the wire.
 pub(crate) const TLS12: u16 = 0x0303;
 
+/// Suites no current client offers: RC4, 3DES, single DES, NULL encryption, export grade and
+/// anonymous (unauthenticated) key exchange.
+pub(crate) const BROKEN_SUITES: [u16; 34] = [
+    0x0005, 0x0004, 0xc011, 0xc007, // RC4
+    0x000a, 0x0016, 0xc012, 0xc008, 0x0013, // 3DES
+    0x0009, 0x0015, 0x0012, // DES
+    0x0001, 0x0002, 0x003b, 0xc006, 0xc010, // NULL
+    0x0003, 0x0006, 0x0008, 0x000e, 0x0011, 0x0014, // export
+    0x0018, 0x001b, 0x0034, 0x003a, 0x006c, 0x006d, 0x00a6, 0x00a7, 0xc016, 0xc017, 0xc018, // anonymous
+];
+
+/// Static RSA key exchange: no forward secrecy.
+pub(crate) const RSA_KEY_EXCHANGE_SUITES: [u16; 6] = [0x009c, 0x009d, 0x003c, 0x003d, 0x002f, 0x0035];
+
+/// Finite-field DHE with AES and ChaCha20.
+pub(crate) const DHE_SUITES: [u16; 7] = [0x009e, 0x009f, 0xccaa, 0x0067, 0x006b, 0x0033, 0x0039];
+
+/// What one of certscan's own ClientHellos offers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Offer {
+    /// TLS 1.0 up to this version, with every suite certscan knows, the current ones first.
+    UpTo(u16),
+    /// TLS 1.2 with only these suites.
+    Only(&'static [u16]),
+}
+
 /// The ClientHello record offering TLS 1.0 up to `highest` (0x0301 TLS 1.0 ... 0x0303 TLS 1.2).
+#[cfg(test)]
 pub(crate) fn client_hello_up_to(sni: Option<&str>, random: [u8; 32], highest: u16) -> Vec<u8> {
+    client_hello(sni, random, Offer::UpTo(highest))
+}
+
+/// The ClientHello record making `offer`.
+pub(crate) fn client_hello(sni: Option<&str>, random: [u8; 32], offer: Offer) -> Vec<u8> {
+    let (highest, suites): (u16, &[u16]) = match offer {
+        Offer::UpTo(highest) => (highest, &SUITES),
+        Offer::Only(suites) => (TLS12, suites),
+    };
     let mut body = highest.clamp(0x0301, TLS12).to_be_bytes().to_vec();
     body.extend(random);
     body.push(0); // no session id
-    body.extend(with_u16_length(&u16_list(&SUITES)));
+    body.extend(with_u16_length(&u16_list(suites)));
     body.extend([1, 0]); // null compression
     let mut extensions = Vec::new();
     if let Some(name) = sni {
@@ -82,6 +120,23 @@ pub(crate) fn client_hello_up_to(sni: Option<&str>, random: [u8; 32], highest: u
 /// ECDHE suites, whose ServerKeyExchange names a group.
 fn is_ecdhe(suite: u16) -> bool {
     (0xc001..=0xc03f).contains(&suite) || matches!(suite, 0xcca8 | 0xcca9) || (0xc048..=0xc0af).contains(&suite)
+}
+
+/// Finite-field DHE suites (signed or anonymous), whose ServerKeyExchange opens with the prime.
+fn is_dhe(suite: u16) -> bool {
+    matches!(
+        suite,
+        0x0011..=0x001b | 0x0032..=0x0034 | 0x0038..=0x003a | 0x0040 | 0x0044 | 0x0045 | 0x0067..=0x006d | 0x0087
+            | 0x0088 | 0x009e..=0x00a7 | 0xccaa
+    )
+}
+
+/// The size in bits of the DH prime that opens a DHE ServerKeyExchange (`dh_p<1..2^16-1>`).
+fn dh_prime_bits(body: &[u8]) -> Option<u32> {
+    let length = u16::from_be_bytes([*body.first()?, *body.get(1)?]) as usize;
+    let prime = body.get(2..2 + length)?;
+    let first = prime.iter().position(|b| *b != 0)?;
+    Some(((prime.len() - first) * 8) as u32 - prime[first].leading_zeros())
 }
 
 fn u24(bytes: &[u8]) -> usize {
@@ -154,6 +209,8 @@ struct Heard {
     certificates: Vec<CertificateDer<'static>>,
     /// The ECDHE group of the ServerKeyExchange.
     group: Option<u16>,
+    /// The DHE prime's size, from the ServerKeyExchange.
+    dh_bits: Option<u32>,
 }
 
 impl Heard {
@@ -183,6 +240,7 @@ impl Heard {
             12 if self.hello.is_some_and(|(_, suite)| is_ecdhe(suite)) && body.len() >= 3 && body[0] == 3 => {
                 self.group = Some(u16::from_be_bytes([body[1], body[2]]));
             }
+            12 if self.hello.is_some_and(|(_, suite)| is_dhe(suite)) => self.dh_bits = dh_prime_bits(body),
             14 => return Some(std::mem::take(self).so_far("", true)),
             _ => {}
         }
@@ -199,6 +257,7 @@ impl Heard {
                 version,
                 cipher_suite,
                 group: self.group,
+                dh_bits: self.dh_bits,
                 certificates: self.certificates,
             },
             None if note.is_empty() => LegacyHello::Nothing {
@@ -219,13 +278,13 @@ pub fn classify_answer(bytes: &[u8]) -> LegacyHello {
     }
 }
 
-/// Sends the ClientHello offering versions up to `highest` on a connection (made afresh, after a
+/// Sends the ClientHello making `offer` on a connection (made afresh, after a
 /// STARTTLS opening when the port has one) and reads the answer up to ServerHelloDone (at most
 /// [`MAX_ANSWER_BYTES`]). Nothing is sent after it. The caller bounds the time.
-pub(crate) async fn hello_on(mut stream: TcpStream, sni: Option<&str>, highest: u16) -> LegacyHello {
+pub(crate) async fn hello_on(mut stream: TcpStream, sni: Option<&str>, offer: Offer) -> LegacyHello {
     let mut random = [0u8; 32];
     let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random);
-    if let Err(e) = stream.write_all(&client_hello_up_to(sni, random, highest)).await {
+    if let Err(e) = stream.write_all(&client_hello(sni, random, offer)).await {
         return LegacyHello::Nothing {
             note: format!("could not send: {e}"),
         };
@@ -316,6 +375,7 @@ mod tests {
                 cipher_suite,
                 group,
                 certificates,
+                ..
             } => {
                 assert_eq!((version, cipher_suite, group), (0x0303, 0xc013, Some(0x0019)));
                 assert_eq!(certificates.len(), 2);
@@ -349,5 +409,37 @@ mod tests {
             classify_answer(&record(22, &lying)),
             LegacyHello::Accepted { ref certificates, .. } if certificates.is_empty()
         ));
+    }
+
+    #[test]
+    fn the_dhe_prime_size_is_read_from_the_server_key_exchange() {
+        // A 1024-bit prime whose first byte is 0x5f: 1023 bits.
+        let mut key_exchange = 128u16.to_be_bytes().to_vec();
+        key_exchange.push(0x5f);
+        key_exchange.extend([0xffu8; 127]);
+        key_exchange.extend([0, 1, 2, 0, 1, 5]); // g, Ys: not read
+        let answer = [
+            record(22, &server_hello(0x0303, 0x009e)),
+            record(22, &message(12, &key_exchange)),
+            record(22, &message(14, &[])),
+        ]
+        .concat();
+        match classify_answer(&answer) {
+            LegacyHello::Accepted { dh_bits, group, .. } => assert_eq!((dh_bits, group), (Some(1023), None)),
+            other => panic!("{other:?}"),
+        }
+        // An ECDHE suite's key exchange is no DH prime.
+        assert_eq!(dh_prime_bits(&[0, 2, 0, 0]), None);
+        assert!(!is_dhe(0xc013) && is_dhe(0x0033) && is_dhe(0x0018));
+    }
+
+    #[test]
+    fn a_hello_that_offers_only_some_suites_offers_tls_1_2_with_those() {
+        let hello = client_hello(Some("a.test"), [0; 32], Offer::Only(&RSA_KEY_EXCHANGE_SUITES));
+        // record header, handshake header, then the version.
+        assert_eq!(&hello[9..11], &[3, 3]);
+        let suites_at = 11 + 32 + 1;
+        assert_eq!(u16::from_be_bytes([hello[suites_at], hello[suites_at + 1]]), 12);
+        assert_eq!(&hello[suites_at + 2..suites_at + 4], &[0x00, 0x9c]);
     }
 }

@@ -32,7 +32,7 @@ use tokio::time::{Instant, timeout_at};
 use slots::Slots;
 
 use certscan_model::evidence::{
-    ConnectFailure, Evidence, Exchange, HandshakeError, LegacyHello, NoAnswer, Observation, Origin, Phase,
+    AlsoAccepted, ConnectFailure, Evidence, Exchange, HandshakeError, LegacyHello, NoAnswer, Observation, Origin, Phase,
 };
 use certscan_model::target::{Host, Protocol, ResolvePin, Target};
 
@@ -58,6 +58,9 @@ pub struct ProbeOptions {
     /// A compliance policy's minimum TLS version (0x0303 TLS 1.2, 0x0304 TLS 1.3): each TLS
     /// endpoint also gets a ClientHello that offers only versions below it.
     pub minimum_version: Option<u16>,
+    /// Ask each endpoint that completed a handshake what else it accepts (old versions, broken
+    /// suites, RSA key exchange, DHE): four short connections of its own (off with `--quick`).
+    pub also_accepted: bool,
 }
 
 impl ProbeOptions {
@@ -392,9 +395,39 @@ fn may_be_legacy(error: &HandshakeError) -> bool {
     }
 }
 
-/// certscan's own ClientHello (versions up to `highest`) on a new connection, after the
-/// protocol's STARTTLS opening when it has one. The caller bounds the time.
-async fn legacy_hello(target: &Target, socket: SocketAddr, sni: Option<&str>, highest: u16) -> LegacyHello {
+/// What the server also accepts: certscan's own ClientHellos offering only TLS 1.0 and 1.1,
+/// only broken suites, only RSA key exchange and only DHE, at once, each on its own connection
+/// and bounded by `deadline` (no answer in time is `None`); then TLS 1.0 alone when the server
+/// chose TLS 1.1.
+async fn also_accepted(target: &Target, socket: SocketAddr, sni: Option<&str>, deadline: Instant) -> AlsoAccepted {
+    let ask = |offer| async move {
+        timeout_at(deadline, legacy_hello(target, socket, sni, offer))
+            .await
+            .ok()
+    };
+    let (old_versions, broken_suites, rsa_key_exchange, dhe) = tokio::join!(
+        ask(legacy::Offer::UpTo(0x0302)),
+        ask(legacy::Offer::Only(&legacy::BROKEN_SUITES)),
+        ask(legacy::Offer::Only(&legacy::RSA_KEY_EXCHANGE_SUITES)),
+        ask(legacy::Offer::Only(&legacy::DHE_SUITES)),
+    );
+    let tls11 = matches!(old_versions, Some(LegacyHello::Accepted { version: 0x0302, .. }));
+    let tls10 = match tls11 {
+        true => ask(legacy::Offer::UpTo(0x0301)).await,
+        false => None,
+    };
+    AlsoAccepted {
+        old_versions,
+        tls10,
+        broken_suites,
+        rsa_key_exchange,
+        dhe,
+    }
+}
+
+/// certscan's own ClientHello making `offer` on a new connection, after the protocol's
+/// STARTTLS opening when it has one. The caller bounds the time.
+async fn legacy_hello(target: &Target, socket: SocketAddr, sni: Option<&str>, offer: legacy::Offer) -> LegacyHello {
     let mut tcp = match TcpStream::connect(socket).await {
         Ok(tcp) => tcp,
         Err(e) => {
@@ -412,7 +445,7 @@ async fn legacy_hello(target: &Target, socket: SocketAddr, sni: Option<&str>, hi
             };
         }
     }
-    legacy::hello_on(tcp, sni, highest).await
+    legacy::hello_on(tcp, sni, offer).await
 }
 
 /// How certscan names itself in SMTP's EHLO: its address, as RFC 5321 allows.
@@ -451,7 +484,18 @@ async fn connect_and_exchange(
         // every probe that waits for an answer.
         Some(tls::HandshakeOutcome::Completed(handshaken)) => {
             let after = after_handshake(target, socket, sni, deadline, limit, options, handshaken);
-            Box::pin(after).await
+            let (mut observation, protocol) = Box::pin(after).await;
+            // Asked once the first connection is closed: a server that serves one connection
+            // at a time answers them too. Not when the endpoint's time is already spent.
+            if options.also_accepted
+                && Instant::now() < deadline
+                && let Observation::Chain {
+                    handshake: Some(facts), ..
+                } = &mut observation
+            {
+                facts.also_accepted = Some(Box::pin(also_accepted(target, socket, sni, deadline)).await);
+            }
+            (observation, protocol)
         }
         Some(tls::HandshakeOutcome::Failed {
             error,
@@ -462,7 +506,7 @@ async fn connect_and_exchange(
             // certscan's own ClientHello goes straight to the port: not for STARTTLS.
             let legacy = if may_be_legacy(&error) {
                 // Boxed: its buffers are only allocated when it runs.
-                let hello = legacy_hello(target, socket, sni, legacy::TLS12);
+                let hello = legacy_hello(target, socket, sni, legacy::Offer::UpTo(legacy::TLS12));
                 timeout_at(deadline, Box::pin(hello)).await.ok()
             } else {
                 None
@@ -590,7 +634,8 @@ async fn after_handshake(
     // Whether the server also accepts versions below a policy's minimum.
     if let Some(minimum) = options.minimum_version {
         let highest = minimum - 1;
-        if let Ok(answer) = timeout_at(deadline, Box::pin(legacy_hello(target, socket, sni, highest))).await {
+        let hello = legacy_hello(target, socket, sni, legacy::Offer::UpTo(highest));
+        if let Ok(answer) = timeout_at(deadline, Box::pin(hello)).await {
             facts.below_minimum = Some((highest, answer));
         }
     }

@@ -410,7 +410,7 @@ pub(crate) async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, 
                 client_certificate_request: presented.client_certificate_request.take(),
                 ended_after_handshake: None,
                 stapled_ocsp: presented.stapled_ocsp.take(),
-                below_minimum: None,
+                ..HandshakeFacts::default()
             },
         ),
         Err(_) => (vec![], HandshakeFacts::default()),

@@ -556,6 +556,10 @@ fn findings_text(target: &TargetResult, layout: Layout) -> String {
             "             ",
             width,
         ));
+        // Commands are pasted into a shell: never wrapped, whatever the width.
+        for command in &finding.commands {
+            out.push_str(&format!("      try    {}\n", printable(command)));
+        }
         out.push_str(&format!("      why    certscan --explain {}\n", finding.id));
     }
     let hidden = target.findings.len() - shown(target, layout.verbose).count();

@@ -371,6 +371,7 @@ pub(crate) struct Finding<'a> {
     title: &'static str,
     detail: &'a str,
     remediation: &'a str,
+    commands: &'a [String],
 }
 
 impl<'a> Finding<'a> {
@@ -381,6 +382,7 @@ impl<'a> Finding<'a> {
             title: finding.title(),
             detail: &finding.detail,
             remediation: finding.remediation(),
+            commands: &finding.commands,
         }
     }
 }
