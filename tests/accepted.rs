@@ -2,7 +2,8 @@
 //! its own: TLS 1.0 and 1.1 (`openssl s_server -min_protocol TLSv1`), static RSA key exchange
 //! (s_server's default list with an RSA key), a 1024-bit DHE group (`-dhparam`), a broken suite
 //! (a front that answers certscan's 3DES-only ClientHello itself, since Debian's OpenSSL builds
-//! no 3DES), and a server that takes no second connection (unchecked, never a pass).
+//! no 3DES), a server that takes no second connection (unchecked, never a pass), and a server
+//! with an ECDSA and an RSA certificate (`-dcert`), whose RSA one is checked too.
 
 mod common;
 
@@ -227,8 +228,47 @@ fn questions_a_server_does_not_let_certscan_ask_are_unchecked_never_passed() {
     assert_eq!(ids(&doc, 0), ["tls.accepted_unchecked"], "{doc:#}");
     let said = detail(&doc, 0, "tls.accepted_unchecked");
     assert!(
-        said.contains("TLS 1.0 and 1.1") && said.contains("RC4, 3DES") && said.contains("could not reconnect"),
+        said.contains("TLS 1.0 and 1.1")
+            && said.contains("RC4, 3DES")
+            && said.contains("could not reconnect")
+            && said.contains("RSA-only clients"),
         "{said}"
     );
     assert_eq!(finding(&doc, 0, "tls.accepted_unchecked")["severity"], "info");
+}
+
+#[test]
+fn the_rsa_certificate_of_a_dual_certificate_server_is_checked_too() {
+    let pki = Pki::new();
+    let ecdsa = Files::ecdsa(&pki);
+    // An RSA certificate that expired ten days before the evaluation time.
+    let expired = pki
+        .intermediate
+        .issue_spec_for_committed_key(&LeafSpec::new(&[NAME]).validity(-400, -10), "legacy/rsa2048-pub.pem");
+    let rsa_leaf = pki.write("expired-rsa.pem", &expired.pem);
+    let rsa_key = common::pki::fixture("legacy/rsa2048.key").display().to_string();
+    let dual = ecdsa.serve(&[
+        "-dcert",
+        &rsa_leaf,
+        "-dkey",
+        &rsa_key,
+        "-dcert_chain",
+        &ecdsa.intermediate,
+    ]);
+    let doc = scan(dual.port, &ecdsa.ca, &[]);
+    // The report shows the ECDSA chain, which rustls is given; the RSA one is said apart.
+    let shown = doc["targets"][0]["chain"][0]["key"]["type"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(shown.starts_with("EC"), "{doc:#}");
+    let found = finding(&doc, 0, "cert.expired");
+    let said = found["detail"].as_str().unwrap();
+    assert!(
+        said.starts_with("the RSA certificate CN=localhost") && said.contains("offer only RSA signatures"),
+        "{said}"
+    );
+    assert_eq!(found["severity"], "critical");
+    // With only the ECDSA certificate, or the same RSA one everywhere, nothing more is said.
+    let single = ecdsa.serve(&[]);
+    assert!(!ids(&scan(single.port, &ecdsa.ca, &[]), 0).contains(&"cert.expired".to_string()));
 }

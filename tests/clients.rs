@@ -143,6 +143,56 @@ impl TodaysPki {
         self.write(file, &cert.pem(), &key.serialize_pem())
     }
 
+    /// A leaf for localhost under two intermediates (the root issues the upper one, the upper
+    /// one the lower one), and the chain file that sends them in the wrong order (upper first):
+    /// (leaf, key, chain file).
+    fn under_two_intermediates(&self) -> (String, String, String) {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+        let root_key = KeyPair::from_pem(&std::fs::read_to_string(fixture("legacy/rsaca.key")).unwrap()).unwrap();
+        let root = Issuer::from_ca_cert_pem(&std::fs::read_to_string(&self.root).unwrap(), root_key).unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let ca = |cn: &str, path_len: u8| {
+            let mut params = CertificateParams::default();
+            params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+            params.is_ca = IsCa::Ca(BasicConstraints::Constrained(path_len));
+            params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            params.use_authority_key_identifier_extension = true;
+            params.not_before = now - time::Duration::days(1);
+            params.not_after = now + time::Duration::days(3650);
+            params
+        };
+        let (upper_params, upper_key) = (ca("certscan Upper Intermediate", 1), KeyPair::generate().unwrap());
+        let upper = upper_params.signed_by(&upper_key, &root).unwrap();
+        let upper_issuer = Issuer::new(upper_params, upper_key);
+        let (lower_params, lower_key) = (ca("certscan Lower Intermediate", 0), KeyPair::generate().unwrap());
+        let lower = lower_params.signed_by(&lower_key, &upper_issuer).unwrap();
+        let lower_issuer = Issuer::new(lower_params, lower_key);
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
+        params.use_authority_key_identifier_extension = true;
+        params.not_before = now - time::Duration::days(1);
+        params.not_after = now + time::Duration::days(90);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let leaf = params.signed_by(&key, &lower_issuer).unwrap();
+        let (leaf, key) = self.write("two-levels", &leaf.pem(), &key.serialize_pem());
+        let chain = self.dir.path().join("upper-then-lower.pem");
+        std::fs::write(&chain, format!("{}{}", upper.pem(), lower.pem())).unwrap();
+        (leaf, key, chain.display().to_string())
+    }
+
+    /// The intermediate, then a self-signed certificate that issues nothing in the chain.
+    fn chain_with_a_stray(&self) -> String {
+        let mut params = rcgen::CertificateParams::new(vec!["stray.example".to_string()]).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "certscan Stray");
+        let stray = params.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap();
+        let chain = self.dir.path().join("with-stray.pem");
+        let intermediate = std::fs::read_to_string(&self.intermediate).unwrap();
+        std::fs::write(&chain, format!("{intermediate}{}", stray.pem())).unwrap();
+        chain.display().to_string()
+    }
+
     /// A self-signed leaf for localhost.
     fn self_signed(&self) -> (String, String) {
         let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
@@ -327,8 +377,20 @@ fn certscan_predicts_what_real_clients_do_with_each_kind_of_certificate() {
         fixture("legacy/laxleaf.pem").display().to_string(),
         fixture("legacy/laxleaf.key").display().to_string(),
     );
+    let (two_levels, two_levels_key, upper_first) = pki.under_two_intermediates();
+    let with_stray = pki.chain_with_a_stray();
     let servers = [
         ("full chain", serve(&good.0, &good.1, &chain), pki.root.clone()),
+        (
+            "intermediates out of order",
+            serve(&two_levels, &two_levels_key, &["-cert_chain", &upper_first]),
+            pki.root.clone(),
+        ),
+        (
+            "a stray certificate after the intermediate",
+            serve(&good.0, &good.1, &["-cert_chain", &with_stray]),
+            pki.root.clone(),
+        ),
         ("intermediate not sent", serve(&good.0, &good.1, &[]), pki.root.clone()),
         (
             "self-signed leaf",
@@ -443,5 +505,80 @@ fn certscan_predicts_what_real_clients_do_with_each_handshake() {
     assert_ne!(
         did(&seen, "DHE only, 1024-bit group"),
         did(&seen, "DHE only, 2048-bit group")
+    );
+}
+
+#[test]
+fn a_family_of_the_users_own_is_judged_and_can_decide() {
+    let dir = tempfile::tempdir().unwrap();
+    let families = dir.path().join("clients.toml");
+    std::fs::write(
+        &families,
+        r#"
+[[family]]
+id = "deskphones"
+name = "our desk phones"
+versions = "firmware 84"
+sha1 = "accepted"
+min_tls = "1.0"
+cn_fallback = true
+"#,
+    )
+    .unwrap();
+    let families = families.display().to_string();
+    let leaf = fixture("legacy/sha1leaf.pem").display().to_string();
+    let root = fixture("legacy/rsaca.pem").display().to_string();
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "--file",
+            &leaf,
+            "--trust",
+            "none",
+            "--ca-file",
+            &root,
+            "--name",
+            "localhost",
+        ];
+        args.extend_from_slice(extra);
+        scan_json(&args)
+    };
+    // Described but not deciding: the phones accept SHA-1, OpenSSL clients do not.
+    let doc = scan(&["--clients-file", &families]);
+    let phones = doc["targets"][0]["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["family"] == "deskphones")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (phones["outcome"].clone(), phones["deciding"].clone()),
+        ("works".into(), false.into())
+    );
+    assert_eq!(finding(&doc, 0, "signature.weak")["severity"], "critical");
+    // When only the phones decide, the weak hash is a warning (its security axis): they connect.
+    let doc = scan(&["--clients-file", &families, "--clients", "deskphones"]);
+    assert_eq!(finding(&doc, 0, "signature.weak")["severity"], "warning");
+    assert_eq!(doc["status"], "warning");
+    // --list-clients shows it with the built-in families.
+    let listed = certscan(&["--list-clients", "--clients-file", &families]);
+    assert!(
+        listed.stdout.contains("deskphones (deskphones): our desk phones"),
+        "{}",
+        listed.stdout
+    );
+    // An id already taken is refused, naming the file.
+    std::fs::write(
+        dir.path().join("taken.toml"),
+        "[[family]]\nid = \"go\"\nname = \"my Go\"\n",
+    )
+    .unwrap();
+    let taken = dir.path().join("taken.toml").display().to_string();
+    let refused = certscan(&["--file", &leaf, "--clients-file", &taken]);
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("\"go\" is empty or already taken"),
+        "{}",
+        refused.stderr
     );
 }

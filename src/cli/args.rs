@@ -66,8 +66,8 @@ pub(crate) struct Args {
     pub sni: Option<String>,
 
     /// Skip asking each endpoint what else it accepts (TLS 1.0/1.1, broken suites, RSA key
-    /// exchange, the DHE group's size): four short connections per endpoint that completed a
-    /// handshake, made after its own.
+    /// exchange, the DHE group's size) and which certificate it sends to clients of the other
+    /// key type: five short connections per endpoint that completed a handshake, after its own.
     #[arg(help_heading = "Targets", long)]
     pub quick: bool,
 
@@ -305,6 +305,18 @@ pub(crate) struct Args {
         conflicts_with = "protocol"
     )]
     pub starttls: Option<StartTlsProtocol>,
+
+    /// Describe client families of your own in a TOML file, in the format of
+    /// checks/data/clients.toml (a [[family]] table each, with an id, a name and the settings
+    /// you know: min_tls = "1.0", cn_fallback = true, sha1 = "accepted", ...); --clients can
+    /// then name them. A setting left out makes what depends on it "not known".
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
+    pub clients_file: Option<PathBuf>,
+
+    /// List the client families that --clients names, with the settings that decide what each
+    /// does and where each setting comes from, then exit.
+    #[arg(help_heading = "Output", long)]
+    pub list_clients: bool,
 
     /// List the built-in platform profiles and their ports, then exit.
     #[arg(help_heading = "Targets", long)]

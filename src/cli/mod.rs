@@ -74,6 +74,18 @@ fn answer_without_scanning(args: &Args) -> Option<ExitCode> {
         String::from_utf8_lossy(&script).into_owned()
     } else if args.list_profiles {
         profile::list()
+    } else if args.list_clients {
+        if let Some(path) = &args.clients_file {
+            let added = std::fs::read_to_string(path)
+                .map_err(|e| format!("--clients-file: cannot read {}: {e}", path.display()))
+                .and_then(|text| {
+                    certscan_checks::clients::add_user_families(&text, &format!("--clients-file {}", path.display()))
+                });
+            if let Err(e) = added {
+                return Some(usage_error(&e));
+            }
+        }
+        certscan_checks::clients::list()
     } else if args.list_policies {
         certscan_checks::compliance::list()
     } else if args.list_checks {

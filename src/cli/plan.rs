@@ -629,6 +629,11 @@ fn probe_options(
 /// The client families whose failure is CRITICAL: `--clients`, else the mainstream families
 /// and those the profile's callers use.
 fn deciding_clients(args: &Args) -> Result<Vec<String>, String> {
+    if let Some(path) = &args.clients_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--clients-file: cannot read {}: {e}", path.display()))?;
+        certscan_checks::clients::add_user_families(&text, &format!("--clients-file {}", path.display()))?;
+    }
     if !args.clients.is_empty() {
         return certscan_checks::clients::select(&args.clients).map_err(|e| format!("--clients: {e}"));
     }

@@ -332,12 +332,14 @@ impl Ca {
 
     /// A leaf for `localhost` with a committed public key (a fixture's path).
     pub fn issue_for_committed_key(&self, public_key: &str) -> Issued {
+        self.issue_spec_for_committed_key(&LeafSpec::new(&["localhost"]), public_key)
+    }
+
+    /// A leaf as `spec` says with a committed public key (a fixture's path).
+    pub fn issue_spec_for_committed_key(&self, spec: &LeafSpec, public_key: &str) -> Issued {
         let pem = std::fs::read_to_string(fixture(public_key)).unwrap();
         let spki = SubjectPublicKeyInfo::from_pem(&pem).unwrap();
-        let cert = LeafSpec::new(&["localhost"])
-            .params()
-            .signed_by(&spki, &self.issuer)
-            .unwrap();
+        let cert = spec.params().signed_by(&spki, &self.issuer).unwrap();
         Issued::from_cert(&cert, None)
     }
 }

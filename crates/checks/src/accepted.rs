@@ -134,6 +134,14 @@ pub(crate) fn findings(accepted: &AlsoAccepted) -> Vec<Finding> {
         Answer::Unchecked(why) => unchecked.push(format!("DHE ({why})")),
         _ => {}
     }
+    for (hello, key_type) in [
+        (&accepted.rsa_certificate, "RSA"),
+        (&accepted.ecdsa_certificate, "ECDSA"),
+    ] {
+        if let Answer::Unchecked(why) = answer(hello) {
+            unchecked.push(format!("the certificate it sends to {key_type}-only clients ({why})"));
+        }
+    }
     if !unchecked.is_empty() {
         found.push(Finding::new(
             CheckId::AcceptedUnchecked,
@@ -175,6 +183,8 @@ mod tests {
                 note: "no answer".into(),
             }),
             dhe: chose(0x0303, 0x009e, Some(2048)),
+            rsa_certificate: refused(),
+            ecdsa_certificate: refused(),
         };
         assert!(findings(&modern).is_empty(), "{:?}", findings(&modern));
     }
@@ -187,6 +197,8 @@ mod tests {
             broken_suites: chose(0x0303, 0x000a, None),
             rsa_key_exchange: chose(0x0303, 0x009c, None),
             dhe: chose(0x0303, 0x0033, Some(1024)),
+            rsa_certificate: refused(),
+            ecdsa_certificate: refused(),
         };
         let found = findings(&old);
         assert_eq!(
@@ -203,6 +215,8 @@ mod tests {
         assert!(found[3].detail.contains("1024-bit group"));
         let tiny = findings(&AlsoAccepted {
             dhe: chose(0x0303, 0x0033, Some(512)),
+            rsa_certificate: refused(),
+            ecdsa_certificate: refused(),
             ..AlsoAccepted::default()
         });
         assert!(
@@ -221,12 +235,17 @@ mod tests {
                 note: "could not reconnect: connection refused".into(),
             }),
             dhe: refused(),
+            rsa_certificate: None,
+            ecdsa_certificate: refused(),
         };
         let found = findings(&silent);
         assert_eq!(ids(&found), [("tls.accepted_unchecked", Severity::Info)]);
         assert!(
             found[0].detail.contains("TLS 1.0 and 1.1 (no answer in time)")
-                && found[0].detail.contains("RSA key exchange (could not reconnect"),
+                && found[0].detail.contains("RSA key exchange (could not reconnect")
+                && found[0]
+                    .detail
+                    .contains("the certificate it sends to RSA-only clients (no answer in time)"),
             "{}",
             found[0].detail
         );

@@ -67,11 +67,16 @@ impl TlsVersion {
 pub struct Family {
     pub id: String,
     pub name: String,
-    /// Families of one group are named together by `--clients` (e.g. `browsers`).
+    /// Families of one group are named together by `--clients` (e.g. `browsers`); a family of
+    /// the user's own (`--clients-file`) is its own group unless it says otherwise.
+    #[serde(default)]
     pub group: String,
     /// Decides the exit code unless `--clients` names the families that do.
+    #[serde(default)]
     pub mainstream: bool,
+    #[serde(default)]
     pub versions: String,
+    #[serde(default)]
     pub examples: Vec<String>,
     pub aia_fetch: Option<bool>,
     pub preloaded_intermediates: Option<bool>,
@@ -88,7 +93,9 @@ pub struct Family {
     pub rc4: Option<bool>,
     pub must_staple: Option<bool>,
     pub checks_revocation: Option<bool>,
+    pub builds_path: Option<bool>,
     /// Where each setting comes from, by setting name.
+    #[serde(default)]
     pub sources: BTreeMap<String, String>,
 }
 
@@ -98,14 +105,51 @@ struct FamilyFile {
     family: Vec<Family>,
 }
 
-/// The families of `checks/data/clients.toml`, in its order.
+/// Families described by the user (`--clients-file`), set once before any analysis.
+static USER_FAMILIES: OnceLock<Vec<Family>> = OnceLock::new();
+
+/// The families of `checks/data/clients.toml`, in its order, then the user's own.
 pub fn families() -> &'static [Family] {
     static FAMILIES: OnceLock<Vec<Family>> = OnceLock::new();
     FAMILIES.get_or_init(|| {
         let text = include_str!("../../../checks/data/clients.toml");
         // The file is part of the binary and a test parses it: it cannot fail here.
-        toml::from_str::<FamilyFile>(text).map(|f| f.family).unwrap_or_default()
+        let mut all = toml::from_str::<FamilyFile>(text).map(|f| f.family).unwrap_or_default();
+        all.extend(USER_FAMILIES.get().into_iter().flatten().cloned());
+        all
     })
+}
+
+/// Adds the families a user describes in `text` (the format of `checks/data/clients.toml`:
+/// `[[family]]` tables with an `id`, a `name` and the settings they know), read from `source`.
+/// Called once, before anything asks for the families.
+pub fn add_user_families(text: &str, source: &str) -> Result<(), String> {
+    let file: FamilyFile = toml::from_str(text).map_err(|e| format!("{source}: {e}"))?;
+    let builtin: FamilyFile =
+        toml::from_str(include_str!("../../../checks/data/clients.toml")).map_err(|e| e.to_string())?;
+    let mut seen: Vec<String> = builtin
+        .family
+        .iter()
+        .flat_map(|f| [f.id.clone(), f.group.clone()])
+        .collect();
+    seen.push("all".into());
+    let mut added = vec![];
+    for mut family in file.family {
+        if family.id.is_empty() || seen.contains(&family.id) {
+            return Err(format!(
+                "{source}: the family id {:?} is empty or already taken (certscan --list-clients lists the ids in use)",
+                family.id
+            ));
+        }
+        if family.group.is_empty() {
+            family.group = family.id.clone();
+        }
+        seen.push(family.id.clone());
+        added.push(family);
+    }
+    USER_FAMILIES
+        .set(added)
+        .map_err(|_| format!("{source}: the client families were already read"))
 }
 
 /// The families `--clients` names: family ids, group names (`browsers`, `openssl`) or `all`.
@@ -137,6 +181,86 @@ pub fn select(names: &[String]) -> Result<Vec<String>, String> {
         }
     }
     Ok(chosen)
+}
+
+/// The families as `--list-clients` shows them: each with its members, versions, and every
+/// setting it gives with the source; settings it does not give are listed as not known.
+pub fn list() -> String {
+    const SETTINGS: [&str; 16] = [
+        "aia_fetch",
+        "preloaded_intermediates",
+        "cn_fallback",
+        "min_rsa_bits",
+        "sha1",
+        "min_tls",
+        "x509_strict",
+        "cbc_sha1",
+        "cbc_sha2",
+        "rsa_kex",
+        "dhe_min_bits",
+        "triple_des",
+        "rc4",
+        "must_staple",
+        "checks_revocation",
+        "builds_path",
+    ];
+    let mut out = String::new();
+    for family in families() {
+        let deciding = if family.mainstream { ", decides by default" } else { "" };
+        out.push_str(&format!(
+            "{} ({}): {}{deciding}\n  versions: {}\n  members: {}\n",
+            family.id,
+            family.group,
+            family.name,
+            family.versions,
+            family.examples.join(", ")
+        ));
+        let mut unknown = vec![];
+        for setting in SETTINGS {
+            match (family.setting(setting), family.sources.get(setting)) {
+                (Some(value), Some(source)) => out.push_str(&format!("  {setting} = {value}  ({source})\n")),
+                _ => unknown.push(setting),
+            }
+        }
+        if !unknown.is_empty() {
+            out.push_str(&format!("  not known: {}\n", unknown.join(", ")));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+impl Family {
+    /// One setting's value as the data file writes it; `None` when the family does not give it.
+    fn setting(&self, name: &str) -> Option<String> {
+        let flag = |v: Option<bool>| v.map(|v| v.to_string());
+        match name {
+            "aia_fetch" => flag(self.aia_fetch),
+            "preloaded_intermediates" => flag(self.preloaded_intermediates),
+            "cn_fallback" => flag(self.cn_fallback),
+            "min_rsa_bits" => self.min_rsa_bits.map(|v| v.to_string()),
+            "sha1" => self.sha1.map(|v| {
+                match v {
+                    Sha1Rule::Refused => "refused",
+                    Sha1Rule::Accepted => "accepted",
+                    Sha1Rule::PrivateAnchorsOnly => "private-anchors-only",
+                }
+                .to_string()
+            }),
+            "min_tls" => self.min_tls.map(|v| v.name().to_string()),
+            "x509_strict" => flag(self.x509_strict),
+            "cbc_sha1" => flag(self.cbc_sha1),
+            "cbc_sha2" => flag(self.cbc_sha2),
+            "rsa_kex" => flag(self.rsa_kex),
+            "dhe_min_bits" => self.dhe_min_bits.map(|v| v.to_string()),
+            "triple_des" => flag(self.triple_des),
+            "rc4" => flag(self.rc4),
+            "must_staple" => flag(self.must_staple),
+            "checks_revocation" => flag(self.checks_revocation),
+            "builds_path" => flag(self.builds_path),
+            _ => None,
+        }
+    }
 }
 
 /// The families that decide the exit code when `--clients` is not given.
@@ -227,6 +351,8 @@ enum Condition {
         name: String,
     },
     ClientCertificateRequired,
+    /// Certificates sent out of order, or that the path does not need.
+    ChainShape,
     StrictProfile,
     Revoked,
     MustStapleMissing,
@@ -345,6 +471,14 @@ impl Condition {
                 Degraded,
                 "connects only with a client certificate the server accepts".into(),
             ),
+            Condition::ChainShape => match f.builds_path {
+                Some(true) => (
+                    Works,
+                    "builds its path from the certificates sent, in any order, and leaves the others".into(),
+                ),
+                Some(false) => (Fails, "reads the chain in the order sent".into()),
+                None => unknown("whether it reorders the chain and leaves what it does not need"),
+            },
             Condition::StrictProfile => match f.x509_strict {
                 Some(true) => (Fails, "its strict RFC 5280 checks refuse the chain".into()),
                 Some(false) => (Works, "makes no strict RFC 5280 checks".into()),
@@ -434,7 +568,9 @@ fn suite_effect(t: SuiteTrait, f: &Family, name: &str, dh_bits: Option<u32>) -> 
 /// use) keeps that verdict: it gets no condition.
 fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
     let default = certscan_model::catalog::entry(finding.id).severity;
-    if finding.severity != default {
+    // Of another certificate (sent to one key type's clients only): the conditions below read
+    // the chain the report shows, so they do not apply.
+    if finding.severity != default || finding.of_other_certificate {
         return vec![];
     }
     let leaf = result.chain.first().map(|c| &**c);
@@ -477,6 +613,7 @@ fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
         }],
         CheckId::ObsoleteOnly => suite_conditions(result),
         CheckId::ClientCertRequired => vec![Condition::ClientCertificateRequired],
+        CheckId::ChainOrder | CheckId::ExtraCert => vec![Condition::ChainShape],
         CheckId::Nonconformant if finding.detail.contains(crate::conformity::REFUSED_BY_STRICT_OPENSSL) => {
             vec![Condition::StrictProfile]
         }
@@ -797,6 +934,27 @@ mod tests {
     }
 
     #[test]
+    fn the_list_shows_every_setting_with_its_source_or_as_not_known() {
+        let listed = list();
+        assert!(listed.contains("go (go): Go\n"), "{listed}");
+        assert!(
+            listed.contains("  cbc_sha2 = false  (golang/go src/crypto/tls/cipher_suites.go"),
+            "{listed}"
+        );
+        assert!(listed.contains("  min_tls = TLS 1.2  ("), "{listed}");
+        // Every setting the data gives is shown: none is missing from the list's names.
+        let text = include_str!("../../../checks/data/clients.toml");
+        let parsed: toml::Table = toml::from_str(text).unwrap();
+        for family in parsed["family"].as_array().unwrap() {
+            let id = family["id"].as_str().unwrap();
+            let known = families().iter().find(|f| f.id == id).unwrap();
+            for setting in family["sources"].as_table().unwrap().keys() {
+                assert!(known.setting(setting).is_some(), "{id}: {setting} is not listed");
+            }
+        }
+    }
+
+    #[test]
     fn families_are_chosen_by_id_or_group_and_unknown_names_are_refused() {
         assert_eq!(select(&["browsers".into()]).unwrap(), ["chrome", "firefox", "safari"]);
         assert_eq!(select(&["GO".into(), "go".into()]).unwrap(), ["go"]);
@@ -984,6 +1142,20 @@ mod tests {
         let lint = mainstream_judged(result(true, &[CheckId::Nonconformant]));
         assert_eq!(lint.findings[0].detail, "seen");
         assert!(lint.clients.iter().all(|v| v.outcome == Outcome::Works));
+    }
+
+    #[test]
+    fn a_chain_out_of_order_or_with_a_stray_certificate_is_information_since_clients_build_paths() {
+        for id in [CheckId::ChainOrder, CheckId::ExtraCert] {
+            let judged = mainstream_judged(result(true, &[id]));
+            assert_eq!(judged.findings[0].severity, Severity::Info, "{id}");
+            assert_eq!(outcome(&judged, "openssl"), Outcome::Works);
+            assert_eq!(outcome(&judged, "legacy"), Outcome::Unknown, "old clients: not known");
+        }
+        // Where the old embedded clients decide, what they may do with it is a warning.
+        let mut for_phones = result(true, &[CheckId::ChainOrder]);
+        judge(&["legacy".to_string()], &mut for_phones);
+        assert_eq!(for_phones.findings[0].severity, Severity::Warning);
     }
 
     #[test]

@@ -80,9 +80,25 @@ impl Completed<'_> {
             issuers::assess(result, &source.lookups.issuer_fetches, policy);
             let stapled = self.handshake.map(|h| h.stapled_ocsp.as_deref());
             served::assess_revocation(result, stapled, &source.lookups.revocation, policy);
+            self.assess_other_certificates(result, policy);
         }
         distrust_on_bad_signature(result, &handshake_findings);
         result.findings.extend(handshake_findings);
+    }
+}
+
+impl Completed<'_> {
+    /// The certificates the server sends to RSA-only and ECDSA-only clients, when one is not
+    /// the certificate shown.
+    fn assess_other_certificates(&self, result: &mut TargetResult, policy: &Policy) {
+        let Some(also) = self.handshake.and_then(|facts| facts.also_accepted.as_ref()) else {
+            return;
+        };
+        for (answer, key_type) in [(&also.rsa_certificate, "RSA"), (&also.ecdsa_certificate, "ECDSA")] {
+            if let Some(LegacyHello::Accepted { certificates, .. }) = answer {
+                served::assess_other_chain(result, certificates, key_type, policy);
+            }
+        }
     }
 }
 

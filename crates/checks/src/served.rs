@@ -33,6 +33,44 @@ pub(crate) fn assess_served_chain(result: &mut TargetResult, source: &Parsed, po
     assess_chain(result, policy);
 }
 
+/// Checks the chain a server sends to clients of one key type only, when it is not the chain
+/// the report shows (a server configured with an RSA and an ECDSA certificate: nginx, Apache,
+/// `openssl s_server -dcert`): its findings are said of that certificate, so that an expired RSA
+/// certificate that RSA-only clients (old phones, Java 7) receive is not missed.
+pub(crate) fn assess_other_chain(
+    result: &mut TargetResult,
+    certificates: &[rustls::pki_types::CertificateDer<'static>],
+    key_type: &str,
+    policy: &Policy,
+) {
+    let Some(leaf) = certificates.first() else {
+        return;
+    };
+    if result.chain.first().is_none_or(|shown| shown.der == leaf.as_ref()) {
+        return;
+    }
+    let mut other = TargetResult::empty(result.input.clone());
+    other.host = result.host.clone();
+    other.names_checked = result.names_checked.clone();
+    other.chain = certificates
+        .iter()
+        .take(MAX_CHAIN_CERTIFICATES)
+        .map(|c| policy.parsed.parse(c.as_ref(), policy.at_unix))
+        .collect();
+    assess_chain(&mut other, policy);
+    let label = other.chain[0].label();
+    for finding in other.findings {
+        result.findings.push(Finding {
+            detail: format!(
+                "the {key_type} certificate {label}, which the server sends to clients that offer only {key_type} signatures: {}",
+                finding.detail
+            ),
+            of_other_certificate: true,
+            ..finding
+        });
+    }
+}
+
 /// Checks the stapled OCSP response (`stapled` is `Some` when a staple could have been seen)
 /// and the answers `--revocation` fetched, against the leaf's issuer as served or given.
 pub(crate) fn assess_revocation(

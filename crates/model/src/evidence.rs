@@ -108,6 +108,11 @@ pub struct AlsoAccepted {
     pub rsa_key_exchange: Option<LegacyHello>,
     /// Offering TLS 1.2 with only finite-field DHE suites (the group's size is in the answer).
     pub dhe: Option<LegacyHello>,
+    /// Offering TLS 1.2 with only RSA-authenticated suites and RSA signatures: the chain a
+    /// server with an RSA and an ECDSA certificate sends to RSA-only clients.
+    pub rsa_certificate: Option<LegacyHello>,
+    /// Offering TLS 1.2 with only ECDSA-authenticated suites and ECDSA signatures.
+    pub ecdsa_certificate: Option<LegacyHello>,
 }
 
 impl Default for HandshakeFacts {

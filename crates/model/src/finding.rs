@@ -16,6 +16,9 @@ pub struct Finding {
     pub remediation: Option<String>,
     /// The commands that show it by hand, with this target's values filled in.
     pub commands: Vec<String>,
+    /// Said of another certificate than the chain the report shows: the one a server with an
+    /// RSA and an ECDSA certificate sends to clients of the other key type.
+    pub of_other_certificate: bool,
 }
 
 impl Finding {
@@ -27,6 +30,7 @@ impl Finding {
             detail: detail.into(),
             remediation: None,
             commands: vec![],
+            of_other_certificate: false,
         }
     }
 

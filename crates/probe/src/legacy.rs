@@ -72,6 +72,20 @@ pub(crate) const RSA_KEY_EXCHANGE_SUITES: [u16; 6] = [0x009c, 0x009d, 0x003c, 0x
 /// Finite-field DHE with AES and ChaCha20.
 pub(crate) const DHE_SUITES: [u16; 7] = [0x009e, 0x009f, 0xccaa, 0x0067, 0x006b, 0x0033, 0x0039];
 
+/// The TLS 1.2 suites authenticated by an RSA certificate: ECDHE, DHE and RSA key exchange.
+pub(crate) const RSA_CERTIFICATE_SUITES: [u16; 14] = [
+    0xc02f, 0xc030, 0xcca8, 0xc027, 0xc028, 0xc013, 0xc014, 0x009e, 0x009f, 0x009c, 0x009d, 0x003c, 0x002f, 0x0035,
+];
+
+/// The TLS 1.2 suites authenticated by an ECDSA certificate.
+pub(crate) const ECDSA_CERTIFICATE_SUITES: [u16; 7] = [0xc02b, 0xc02c, 0xcca9, 0xc023, 0xc024, 0xc009, 0xc00a];
+
+/// RSA-PSS and RSA PKCS#1 with SHA-2, then SHA-1.
+const RSA_SCHEMES: [u16; 7] = [0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0201];
+
+/// ECDSA P-256/384/521, then with SHA-1.
+const ECDSA_SCHEMES: [u16; 4] = [0x0403, 0x0503, 0x0603, 0x0203];
+
 /// What one of certscan's own ClientHellos offers.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Offer {
@@ -79,6 +93,10 @@ pub(crate) enum Offer {
     UpTo(u16),
     /// TLS 1.2 with only these suites.
     Only(&'static [u16]),
+    /// TLS 1.2 with only the suites and signature schemes of RSA certificates.
+    RsaCertificate,
+    /// TLS 1.2 with only the suites and signature schemes of ECDSA certificates.
+    EcdsaCertificate,
 }
 
 /// The ClientHello record offering TLS 1.0 up to `highest` (0x0301 TLS 1.0 ... 0x0303 TLS 1.2).
@@ -89,9 +107,11 @@ pub(crate) fn client_hello_up_to(sni: Option<&str>, random: [u8; 32], highest: u
 
 /// The ClientHello record making `offer`.
 pub(crate) fn client_hello(sni: Option<&str>, random: [u8; 32], offer: Offer) -> Vec<u8> {
-    let (highest, suites): (u16, &[u16]) = match offer {
-        Offer::UpTo(highest) => (highest, &SUITES),
-        Offer::Only(suites) => (TLS12, suites),
+    let (highest, suites, schemes): (u16, &[u16], &[u16]) = match offer {
+        Offer::UpTo(highest) => (highest, &SUITES, &SIGNATURE_SCHEMES),
+        Offer::Only(suites) => (TLS12, suites, &SIGNATURE_SCHEMES),
+        Offer::RsaCertificate => (TLS12, &RSA_CERTIFICATE_SUITES, &RSA_SCHEMES),
+        Offer::EcdsaCertificate => (TLS12, &ECDSA_CERTIFICATE_SUITES, &ECDSA_SCHEMES),
     };
     let mut body = highest.clamp(0x0301, TLS12).to_be_bytes().to_vec();
     body.extend(random);
@@ -106,7 +126,7 @@ pub(crate) fn client_hello(sni: Option<&str>, random: [u8; 32], offer: Offer) ->
     }
     extensions.extend(extension(0x000a, &with_u16_length(&u16_list(&GROUPS))));
     extensions.extend(extension(0x000b, &[1, 0]));
-    extensions.extend(extension(0x000d, &with_u16_length(&u16_list(&SIGNATURE_SCHEMES))));
+    extensions.extend(extension(0x000d, &with_u16_length(&u16_list(schemes))));
     extensions.extend(extension(0xff01, &[0])); // renegotiation_info, empty
     body.extend(with_u16_length(&extensions));
     let mut handshake = vec![0x01];
@@ -290,7 +310,8 @@ pub(crate) async fn hello_on(mut stream: TcpStream, sni: Option<&str>, offer: Of
         };
     }
     let mut answer = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
+    // Small: six of these wait at once per endpoint, and most answers are an alert.
+    let mut chunk = [0u8; 4 * 1024];
     loop {
         let at_end = match stream.read(&mut chunk).await {
             Ok(0) | Err(_) => true,

@@ -32,7 +32,8 @@ use tokio::time::{Instant, timeout_at};
 use slots::Slots;
 
 use certscan_model::evidence::{
-    AlsoAccepted, ConnectFailure, Evidence, Exchange, HandshakeError, LegacyHello, NoAnswer, Observation, Origin, Phase,
+    AlsoAccepted, ConnectFailure, Evidence, Exchange, HandshakeError, LegacyHello, NoAnswer, Observation, Origin,
+    Phase, SignatureCheck,
 };
 use certscan_model::target::{Host, Protocol, ResolvePin, Target};
 
@@ -59,7 +60,8 @@ pub struct ProbeOptions {
     /// endpoint also gets a ClientHello that offers only versions below it.
     pub minimum_version: Option<u16>,
     /// Ask each endpoint that completed a handshake what else it accepts (old versions, broken
-    /// suites, RSA key exchange, DHE): four short connections of its own (off with `--quick`).
+    /// suites, RSA key exchange, DHE) and which certificate it sends to RSA-only and ECDSA-only
+    /// clients: six short connections of its own (off with `--quick`).
     pub also_accepted: bool,
 }
 
@@ -396,20 +398,38 @@ fn may_be_legacy(error: &HandshakeError) -> bool {
 }
 
 /// What the server also accepts: certscan's own ClientHellos offering only TLS 1.0 and 1.1,
-/// only broken suites, only RSA key exchange and only DHE, at once, each on its own connection
+/// only broken suites, only RSA key exchange, only DHE, and only the suites of RSA and of
+/// ECDSA certificates (a server with both sends each its own), at once, each on its own connection
 /// and bounded by `deadline` (no answer in time is `None`); then TLS 1.0 alone when the server
 /// chose TLS 1.1.
-async fn also_accepted(target: &Target, socket: SocketAddr, sni: Option<&str>, deadline: Instant) -> AlsoAccepted {
+async fn also_accepted(
+    target: &Target,
+    socket: SocketAddr,
+    sni: Option<&str>,
+    deadline: Instant,
+    shown: Option<KeyType>,
+) -> AlsoAccepted {
     let ask = |offer| async move {
         timeout_at(deadline, legacy_hello(target, socket, sni, offer))
             .await
             .ok()
     };
-    let (old_versions, broken_suites, rsa_key_exchange, dhe) = tokio::join!(
+    // The key type of the certificate the handshake showed needs no second look.
+    let ask_for = |key_type: KeyType, offer| async move {
+        match shown == Some(key_type) {
+            true => Some(LegacyHello::Nothing {
+                note: "not asked: the handshake showed a certificate of this key type".into(),
+            }),
+            false => ask(offer).await,
+        }
+    };
+    let (old_versions, broken_suites, rsa_key_exchange, dhe, rsa_certificate, ecdsa_certificate) = tokio::join!(
         ask(legacy::Offer::UpTo(0x0302)),
         ask(legacy::Offer::Only(&legacy::BROKEN_SUITES)),
         ask(legacy::Offer::Only(&legacy::RSA_KEY_EXCHANGE_SUITES)),
         ask(legacy::Offer::Only(&legacy::DHE_SUITES)),
+        ask_for(KeyType::Rsa, legacy::Offer::RsaCertificate),
+        ask_for(KeyType::Ecdsa, legacy::Offer::EcdsaCertificate),
     );
     let tls11 = matches!(old_versions, Some(LegacyHello::Accepted { version: 0x0302, .. }));
     let tls10 = match tls11 {
@@ -422,6 +442,31 @@ async fn also_accepted(target: &Target, socket: SocketAddr, sni: Option<&str>, d
         broken_suites,
         rsa_key_exchange,
         dhe,
+        rsa_certificate,
+        ecdsa_certificate,
+    }
+}
+
+/// The key types a server may hold a certificate of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyType {
+    Rsa,
+    Ecdsa,
+}
+
+/// The key type of the certificate the handshake showed, from the scheme of its signature
+/// (`ECDSA_NISTP256_SHA256`, `RSA_PSS_SHA256`); `None` when no signature was seen.
+fn shown_key_type(signature: &SignatureCheck) -> Option<KeyType> {
+    let scheme = match signature {
+        SignatureCheck::Verified { scheme }
+        | SignatureCheck::Failed { scheme, .. }
+        | SignatureCheck::Unchecked { scheme, .. } => scheme,
+        SignatureCheck::NotSeen => return None,
+    };
+    match scheme {
+        s if s.starts_with("ECDSA") => Some(KeyType::Ecdsa),
+        s if s.starts_with("RSA") => Some(KeyType::Rsa),
+        _ => None,
     }
 }
 
@@ -493,7 +538,8 @@ async fn connect_and_exchange(
                     handshake: Some(facts), ..
                 } = &mut observation
             {
-                facts.also_accepted = Some(Box::pin(also_accepted(target, socket, sni, deadline)).await);
+                let shown = shown_key_type(&facts.signature);
+                facts.also_accepted = Some(Box::pin(also_accepted(target, socket, sni, deadline, shown)).await);
             }
             (observation, protocol)
         }
@@ -695,6 +741,15 @@ mod tests {
             Observation::Refused => None,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_key_type_shown_is_read_from_the_handshake_signature_scheme() {
+        let verified = |scheme: &str| SignatureCheck::Verified { scheme: scheme.into() };
+        assert_eq!(shown_key_type(&verified("ECDSA_NISTP256_SHA256")), Some(KeyType::Ecdsa));
+        assert_eq!(shown_key_type(&verified("RSA_PSS_SHA256")), Some(KeyType::Rsa));
+        assert_eq!(shown_key_type(&verified("ED25519")), None);
+        assert_eq!(shown_key_type(&SignatureCheck::NotSeen), None);
     }
 
     #[test]
