@@ -7,7 +7,7 @@ mod common;
 
 use common::clients::{
     PythonSetup, curl_connects, go_client, go_connects, go_minor_version, java_connects, python_connects,
-    python_family, s_client_connects,
+    python_family, s_client_connects, urllib3_2_installed, urllib3_connects,
 };
 use common::openssl::OpensslServer;
 use common::pki::fixture;
@@ -263,6 +263,14 @@ fn real_clients(suites_too: bool) -> Vec<RealClient> {
                 strict: true,
                 ..Default::default()
             }),
+        });
+    }
+    // urllib3's cipher list is its Python's: compared on certificates only.
+    if !suites_too && urllib3_2_installed() {
+        clients.push(RealClient {
+            label: "python3 urllib3 2",
+            family: "urllib3",
+            connects: Box::new(|port, cafile| urllib3_connects(port, cafile).is_ok()),
         });
     }
     match go_client() {

@@ -190,8 +190,8 @@ pub(crate) struct Args {
 
     /// The client families whose failure makes a finding CRITICAL, comma-separated: chrome,
     /// firefox, safari, openssl (curl, PHP, Ruby, the distribution's Python), python (python.org
-    /// builds), python-strict (3.13+), java, go, rustls, gnutls, legacy (old phones and
-    /// appliances); the groups browsers and openssl; or all. Default: browsers and OpenSSL
+    /// builds), python-strict (3.13+), urllib3 (requests), java, go, rustls, gnutls, legacy (old
+    /// phones and appliances); the groups browsers and openssl-based (every OpenSSL family); or all. Default: browsers and OpenSSL
     /// clients, plus those the profile's callers use. A failure of another family is a WARNING.
     #[arg(help_heading = "Output", long, value_delimiter = ',', value_name = "LIST")]
     pub clients: Vec<String>,

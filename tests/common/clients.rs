@@ -173,3 +173,32 @@ pub fn go_connects(client: &std::path::Path, port: u16, cafile: &str) -> Result<
         .expect("the Go client built from tests/clients/tls_client.go");
     verdict("go", &out)
 }
+
+/// Whether urllib3 2 (as requests uses it) is installed for `python3`.
+pub fn urllib3_2_installed() -> bool {
+    std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import urllib3, sys; sys.exit(0 if int(urllib3.__version__.split('.')[0]) >= 2 else 1)",
+        ])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Whether urllib3, trusting `cafile` alone, gets an answer from `https://localhost:port/`.
+pub fn urllib3_connects(port: u16, cafile: &str) -> Result<(), String> {
+    const SCRIPT: &str = r#"
+import sys, urllib3
+http = urllib3.PoolManager(ca_certs=sys.argv[1], cert_reqs="CERT_REQUIRED", retries=False, timeout=10)
+try:
+    http.request("GET", "https://localhost:%s/" % sys.argv[2])
+    print("works")
+except urllib3.exceptions.HTTPError as error:
+    print("fails:", error)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", SCRIPT, cafile, &port.to_string()])
+        .output()
+        .expect("python3 with urllib3");
+    verdict("urllib3", &out)
+}

@@ -152,7 +152,8 @@ pub fn add_user_families(text: &str, source: &str) -> Result<(), String> {
         .map_err(|_| format!("{source}: the client families were already read"))
 }
 
-/// The families `--clients` names: family ids, group names (`browsers`, `openssl`) or `all`.
+/// The families `--clients` names: family ids, group names (`browsers`, `openssl-based`) or
+/// `all`.
 /// An unknown name is an error that lists the known ones.
 pub fn select(names: &[String]) -> Result<Vec<String>, String> {
     let mut chosen = Vec::new();
@@ -822,6 +823,8 @@ pub(crate) fn judge(deciding: &[String], result: &mut TargetResult) {
             let secure = condition.security();
             let axis = if rank(secure) > rank(compatible) {
                 format!("severity from security: {}", condition.security_reason())
+            } else if compatible == Severity::Info {
+                "information: no deciding client family fails".to_string()
             } else {
                 "severity from which clients fail".to_string()
             };
@@ -834,8 +837,8 @@ pub(crate) fn judge(deciding: &[String], result: &mut TargetResult) {
     result.clients = verdicts;
 }
 
-/// "Go, rustls: fail, has no DHE suites; curl/OpenSSL: works" — families grouped by what they
-/// do and say, worst first.
+/// "Go, rustls fail: has no DHE suites; Java: works only if ...; curl/OpenSSL work": families
+/// grouped by what they do and say, worst first.
 fn who_connects(effects: &[(&FamilyVerdict, Outcome, String)]) -> String {
     if let Some((_, Outcome::Fails, how)) = effects.first()
         && effects.iter().all(|(_, o, h)| *o == Outcome::Fails && h == how)
@@ -911,7 +914,7 @@ mod tests {
     fn every_setting_a_family_gives_has_a_source_and_every_source_a_setting() {
         let text = include_str!("../../../checks/data/clients.toml");
         let parsed: toml::Table = toml::from_str(text).unwrap();
-        assert_eq!(families().len(), 11, "the file parses into every family");
+        assert_eq!(families().len(), 12, "the file parses into every family");
         let described = ["id", "name", "group", "mainstream", "versions", "examples", "sources"];
         for family in parsed["family"].as_array().unwrap() {
             let family = family.as_table().unwrap();
@@ -1020,10 +1023,15 @@ mod tests {
             assert_eq!(outcome(&judged, family), expected, "{family}");
         }
         assert!(judged.findings.iter().all(|f| f.severity == Severity::Critical));
-        // With only OpenSSL clients deciding, the browsers' and Go's failure is a warning.
+        // With only curl-like OpenSSL clients deciding, the browsers' and Go's failure is a
+        // warning; with the whole OpenSSL group, urllib3 2 (requests) fails among them.
         let mut only_openssl = result(false, &[CheckId::NameMismatch]);
         judge(&select(&["openssl".into()]).unwrap(), &mut only_openssl);
         assert_eq!(only_openssl.findings[0].severity, Severity::Warning);
+        let mut openssl_group = result(false, &[CheckId::NameMismatch]);
+        judge(&select(&["openssl-based".into()]).unwrap(), &mut openssl_group);
+        assert_eq!(outcome(&openssl_group, "urllib3"), Outcome::Fails);
+        assert_eq!(openssl_group.findings[0].severity, Severity::Critical);
     }
 
     #[test]
