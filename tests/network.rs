@@ -522,3 +522,39 @@ fn the_nagios_ok_line_names_the_soonest_expiry() {
         "{first}"
     );
 }
+
+#[test]
+fn dash_4_and_dash_6_probe_one_address_family() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let leaf = pki.leaf(&LeafSpec::new(&[NAME]));
+    // A dual-stack name whose server listens on IPv4 only.
+    let port = serve(&servers, &[&leaf, &pki.intermediate.cert], &leaf);
+    let mut args = vec![
+        format!("{NAME}:{port}"),
+        "--resolve".into(),
+        format!("{NAME}:{port}:::1,127.0.0.1"),
+    ];
+    args.extend(pki.trust_args());
+    let both = scan_json_with(&args, &[]);
+    assert_eq!(both["targets"].as_array().unwrap().len(), 2, "{both:#}");
+    assert_eq!(both["status"], "critical", "::1 refuses: {both:#}");
+    let v4 = scan_json_with(&args, &["-4"]);
+    assert_eq!(v4["targets"].as_array().unwrap().len(), 1, "{v4:#}");
+    assert_eq!(
+        (v4["targets"][0]["address"].clone(), v4["status"].clone()),
+        ("127.0.0.1".into(), "ok".into())
+    );
+    let v6 = scan_json_with(&args, &["--ipv6"]);
+    assert_eq!(v6["targets"][0]["address"], "::1", "{v6:#}");
+    // A name with no address of the family asked for says which it has.
+    let v4_only = pinned_scan_args(&pki, &format!("{NAME}:{port}"), NAME, port);
+    let doc = scan_json_with(&v4_only, &["-6"]);
+    assert_eq!(ids(&doc, 0), ["name.unresolvable"], "{doc:#}");
+    let said = detail(&doc, 0, "name.unresolvable");
+    assert!(
+        said.contains("no IPv6 address, which -6 asks for (it has 127.0.0.1)"),
+        "{said}"
+    );
+    // -4 and -6 together are a usage error.
+    assert_eq!(certscan(&["-4", "-6", "example.test"]).code, 3);
+}

@@ -57,6 +57,14 @@ pub(crate) struct Args {
     #[arg(help_heading = "Targets", long = "name", value_name = "NAME")]
     pub names: Vec<String>,
 
+    /// Probe IPv4 addresses only (a dual-stack name polled from an IPv4-only monitor).
+    #[arg(help_heading = "Targets", short = '4', long = "ipv4", conflicts_with = "ipv6")]
+    pub ipv4: bool,
+
+    /// Probe IPv6 addresses only.
+    #[arg(help_heading = "Targets", short = '6', long = "ipv6")]
+    pub ipv6: bool,
+
     /// Connect to ADDR for HOST:PORT, as curl does. Repeatable.
     #[arg(help_heading = "Targets", long = "resolve", value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,

@@ -592,6 +592,11 @@ fn probe_options(
         deadline: None,
         minimum_version: None,
         also_accepted: !args.quick,
+        address_family: match (args.ipv4, args.ipv6) {
+            (true, _) => Some(certscan_probe::AddressFamily::V4),
+            (_, true) => Some(certscan_probe::AddressFamily::V6),
+            _ => None,
+        },
         timeout: endpoint_timeout,
         slots: SlotSizes {
             active: args.concurrency as usize,

@@ -59,6 +59,8 @@ pub struct ProbeOptions {
     /// A compliance policy's minimum TLS version (0x0303 TLS 1.2, 0x0304 TLS 1.3): each TLS
     /// endpoint also gets a ClientHello that offers only versions below it.
     pub minimum_version: Option<u16>,
+    /// `-4`/`-6`: only addresses of this family are probed.
+    pub address_family: Option<AddressFamily>,
     /// Ask each endpoint that completed a handshake what else it accepts (old versions, broken
     /// suites, RSA key exchange, DHE) and which certificate it sends to RSA-only and ECDSA-only
     /// clients: six short connections of its own (off with `--quick`).
@@ -258,9 +260,54 @@ fn endpoint_evidence(
     }
 }
 
+/// An IP version (`-4`, `-6`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressFamily {
+    V4,
+    V6,
+}
+
+impl AddressFamily {
+    fn holds(self, address: &IpAddr) -> bool {
+        match self {
+            AddressFamily::V4 => address.is_ipv4(),
+            AddressFamily::V6 => address.is_ipv6(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            AddressFamily::V4 => "IPv4",
+            AddressFamily::V6 => "IPv6",
+        }
+    }
+}
+
+/// The addresses to probe, of the family `-4`/`-6` asks for: a name with none of that family
+/// is unresolved for this run, saying which addresses it has.
+async fn resolve(target: &Target, options: &ProbeOptions) -> Result<Vec<IpAddr>, Observation> {
+    let addresses = resolve_any(target, options).await?;
+    let Some(family) = options.address_family else {
+        return Ok(addresses);
+    };
+    let (kept, left): (Vec<IpAddr>, Vec<IpAddr>) = addresses.into_iter().partition(|a| family.holds(a));
+    if kept.is_empty() {
+        let left: Vec<String> = left.iter().map(IpAddr::to_string).collect();
+        return Err(Observation::Unresolved {
+            error: format!(
+                "no {} address, which {} asks for (it has {})",
+                family.name(),
+                if family == AddressFamily::V4 { "-4" } else { "-6" },
+                left.join(", ")
+            ),
+        });
+    }
+    Ok(kept)
+}
+
 /// The addresses to probe for a target: an IP target itself, a `--resolve` pin, or what the
 /// system resolver (getaddrinfo: /etc/hosts, then DNS) returns, without duplicates.
-async fn resolve(target: &Target, options: &ProbeOptions) -> Result<Vec<IpAddr>, Observation> {
+async fn resolve_any(target: &Target, options: &ProbeOptions) -> Result<Vec<IpAddr>, Observation> {
     let name = match &target.host {
         Host::Ip(ip) => return Ok(vec![*ip]),
         Host::Dns(name) => name,
