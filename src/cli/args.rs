@@ -269,6 +269,24 @@ pub(crate) struct Args {
     #[arg(help_heading = "Deployment", long, value_name = "PATH")]
     pub nginx_conf: Option<PathBuf>,
 
+    /// A client certificate to present when a server asks for one (mutual TLS: SIP trunks,
+    /// Teams Direct Routing, mTLS APIs): a PEM chain, leaf first (with the key in it, or in
+    /// --client-key), or a PKCS#12 file (.p12, .pfx) opened with --password-env. The key never
+    /// appears in any output.
+    #[arg(help_heading = "Trust and time", long, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+
+    /// The certificates checked are also presented as client certificates (a SIP trunk's, which
+    /// the server shows when it calls out; a --file before it is deployed on a trunk): they must
+    /// allow clientAuth, and a public CA's will not at its next renewal. SIPS servers that ask
+    /// their peers for a certificate are checked so without it.
+    #[arg(help_heading = "Trust and time", long)]
+    pub mutual_tls: bool,
+
+    /// The client certificate's private key (PEM), when it is not in the --client-cert file.
+    #[arg(help_heading = "Trust and time", long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+
     /// The environment variable that holds the password of PKCS#12 (.p12, .pfx) files; the
     /// empty password is tried without it. Never give a password on the command line.
     #[arg(help_heading = "Deployment", long, value_name = "VAR")]

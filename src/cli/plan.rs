@@ -94,6 +94,7 @@ pub fn build(args: Args) -> Result<(Plan, Output), String> {
         parsed: Default::default(),
         deciding_clients: flags.deciding_clients.clone(),
         ca_files: args.ca_files.iter().map(|p| p.display().to_string()).collect(),
+        mutual_tls: args.mutual_tls,
     };
     let mut revocation: Vec<RevocationMethod> = args.revocation.into_iter().map(RevocationMethod::from).collect();
     revocation.dedup();
@@ -133,6 +134,7 @@ struct CheckedFlags {
     dns_server: Option<std::net::SocketAddr>,
     given: Vec<Target>,
     deciding_clients: Vec<String>,
+    client_identity: Option<certscan_probe::ClientIdentity>,
 }
 
 impl CheckedFlags {
@@ -171,6 +173,14 @@ impl CheckedFlags {
             },
             given,
             deciding_clients: deciding_clients(args)?,
+            client_identity: match &args.client_cert {
+                Some(cert) => Some(certscan_probe::file::load_client_identity(
+                    cert,
+                    args.client_key.as_deref(),
+                    pkcs12_password(args.password_env.as_deref())?.as_deref(),
+                )?),
+                None => None,
+            },
         })
     }
 }
@@ -592,6 +602,7 @@ fn probe_options(
         deadline: None,
         minimum_version: None,
         also_accepted: !args.quick,
+        client_identity: flags.client_identity.clone(),
         address_family: match (args.ipv4, args.ipv6) {
             (true, _) => Some(certscan_probe::AddressFamily::V4),
             (_, true) => Some(certscan_probe::AddressFamily::V6),

@@ -239,7 +239,10 @@ fn handshake_finding(
         _ => None,
     };
     if let (Some(request), Some(how)) = (&facts.client_certificate_request, &aborted) {
-        return client_certificate_required(request, how);
+        return match facts.client_certificate_sent {
+            true => client_certificate_refused(request, how),
+            false => client_certificate_required(request, how),
+        };
     }
     if let Some(LegacyHello::Accepted {
         version,
@@ -348,6 +351,20 @@ fn client_certificate_required(request: &ClientCertificateRequest, how: &str) ->
     )
 }
 
+/// The server refused the client certificate certscan presented (`--client-cert`).
+fn client_certificate_refused(request: &ClientCertificateRequest, how: &str) -> Finding {
+    let from = match request.acceptable_issuers.as_slice() {
+        [] => String::new(),
+        issuers => format!(" (it accepts client certificates issued by {})", issuers.join("; ")),
+    };
+    Finding::new(
+        CheckId::ClientCertRefused,
+        format!(
+            "the server asked for a client certificate{from}, certscan presented the one given with --client-cert, and the server ended the connection with {how}: it does not accept that certificate"
+        ),
+    )
+}
+
 /// Findings on the handshake of a connection that gave a chain: a signature that does not
 /// verify, and a client-certificate request (required when the server refused the connection
 /// without one after the handshake, optional otherwise). The second value is true when the
@@ -371,6 +388,10 @@ pub(crate) fn handshake_facts_findings(facts: &HandshakeFacts, answered_http_400
     }
     let mut refused = false;
     if let Some(request) = &facts.client_certificate_request {
+        let said = match facts.client_certificate_sent {
+            true => client_certificate_refused,
+            false => client_certificate_required,
+        };
         match &facts.ended_after_handshake {
             Some(end) => {
                 refused = true;
@@ -378,7 +399,7 @@ pub(crate) fn handshake_facts_findings(facts: &HandshakeFacts, answered_http_400
                     ConnectionEnd::Alert(alert) => format!("the alert {}", alert_name(alert)),
                     ConnectionEnd::Closed => "closing the connection".to_string(),
                 };
-                findings.push(client_certificate_required(request, &how));
+                findings.push(said(request, &how));
             }
             // nginx with `ssl_verify_client on` completes the handshake without a client
             // certificate and answers every request with 400 "No required SSL certificate was
@@ -386,11 +407,13 @@ pub(crate) fn handshake_facts_findings(facts: &HandshakeFacts, answered_http_400
             // required all the same.
             None if answered_http_400 => {
                 refused = true;
-                findings.push(client_certificate_required(
+                findings.push(said(
                     request,
                     "an HTTP 400 answer (nginx's \"No required SSL certificate was sent\" with ssl_verify_client on)",
                 ));
             }
+            // The certificate given was presented and the connection went on: mutual TLS works.
+            None if facts.client_certificate_sent => {}
             None => findings.push(Finding::new(
                 CheckId::ClientCertOptional,
                 "the server asks for a client certificate but accepted the connection without one",

@@ -13,6 +13,7 @@ pub(crate) mod connection;
 pub(crate) mod crypto;
 pub mod deploy;
 pub mod issuers;
+pub(crate) mod mutual;
 pub mod names;
 pub(crate) mod observation;
 pub mod platform;
@@ -76,6 +77,9 @@ pub struct Policy {
     pub deciding_clients: Vec<String>,
     /// The `--ca-file` paths, for the by-hand commands.
     pub ca_files: Vec<String>,
+    /// `--mutual-tls`: the certificates checked are also presented as client certificates
+    /// (a SIP trunk's, which the server shows when it calls out).
+    pub mutual_tls: bool,
 }
 
 /// Whether the chain validates to a trusted anchor for the names at the evaluation time.

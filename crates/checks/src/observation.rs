@@ -5,7 +5,7 @@
 use certscan_model::evidence::{Answer, Exchange, HandshakeFacts, LegacyHello, Observation, Origin, TlsParameters};
 use certscan_model::finding::{CheckId, Finding};
 
-use crate::{Enriched, Policy, TargetResult, Verification, accepted, connection, issuers, protocol, served};
+use crate::{Enriched, Policy, TargetResult, Verification, accepted, connection, issuers, mutual, protocol, served};
 
 /// The findings of the observation, and of the chain it holds.
 pub(crate) fn check(source: &Enriched, policy: &Policy, result: &mut TargetResult) {
@@ -81,6 +81,7 @@ impl Completed<'_> {
             let stapled = self.handshake.map(|h| h.stapled_ocsp.as_deref());
             served::assess_revocation(result, stapled, &source.lookups.revocation, policy);
             self.assess_other_certificates(result, policy);
+            mutual::check(result, self.handshake, policy);
         }
         distrust_on_bad_signature(result, &handshake_findings);
         result.findings.extend(handshake_findings);

@@ -78,8 +78,10 @@ pub enum ConnectionEnd {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandshakeFacts {
     pub signature: SignatureCheck,
-    /// Set when the server asked for a client certificate (certscan sends none).
+    /// Set when the server asked for a client certificate.
     pub client_certificate_request: Option<ClientCertificateRequest>,
+    /// certscan presented the client certificate it was given (`--client-cert`) when asked.
+    pub client_certificate_sent: bool,
     /// With TLS 1.3 the server judges the (empty) client certificate after the client's last
     /// handshake message: how it then ended the connection, if it did before answering.
     pub ended_after_handshake: Option<ConnectionEnd>,
@@ -120,6 +122,7 @@ impl Default for HandshakeFacts {
         HandshakeFacts {
             signature: SignatureCheck::NotSeen,
             client_certificate_request: None,
+            client_certificate_sent: false,
             ended_after_handshake: None,
             stapled_ocsp: None,
             below_minimum: None,

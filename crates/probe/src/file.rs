@@ -291,6 +291,66 @@ fn section_name(kind: SectionKind) -> String {
     }
 }
 
+/// The largest client certificate or key file read (`--client-cert`, `--client-key`).
+const MAX_IDENTITY_FILE_BYTES: u64 = 1024 * 1024;
+
+fn read_identity_file(path: &Path, what: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("{what}: cannot read {}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_IDENTITY_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{what}: cannot read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > MAX_IDENTITY_FILE_BYTES {
+        return Err(format!("{what}: {} is larger than 1 MiB", path.display()));
+    }
+    Ok(bytes)
+}
+
+/// The client certificate chain and key that a run presents when a server asks for one: a
+/// PEM file of certificates with the key in it or in `key` (PEM), or a PKCS#12 keystore opened
+/// with `pkcs12_password`. The key is never shown, not even in errors.
+pub fn load_client_identity(
+    cert: &Path,
+    key: Option<&Path>,
+    pkcs12_password: Option<&str>,
+) -> Result<crate::tls::ClientIdentity, String> {
+    use rustls::pki_types::PrivateKeyDer;
+    use rustls::pki_types::pem::PemObject;
+    let bytes = read_identity_file(cert, "--client-cert")?;
+    if is_pkcs12(cert) {
+        return match read_pkcs12(&bytes, pkcs12_password.unwrap_or("")) {
+            (Observation::Chain { certificates, .. }, Some(certscan_model::evidence::KeyFound::Plain(key))) => {
+                crate::tls::ClientIdentity::new(certificates, key)
+            }
+            (Observation::Pkcs12BadPassword { error }, _) => Err(format!(
+                "--client-cert: {}: {error} (give the password in the variable --password-env names)",
+                cert.display()
+            )),
+            _ => Err(format!(
+                "--client-cert: {} holds no certificate with its key",
+                cert.display()
+            )),
+        };
+    }
+    let certificates: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(&bytes).filter_map(Result::ok).collect();
+    let key_bytes = match key {
+        Some(path) => read_identity_file(path, "--client-key")?,
+        None => bytes.clone(),
+    };
+    let key_source = key.unwrap_or(cert).display().to_string();
+    if String::from_utf8_lossy(&key_bytes).contains("ENCRYPTED") {
+        return Err(format!(
+            "--client-key: the key in {key_source} is encrypted; give it decrypted (openssl pkey -in KEY -out KEY.plain) or as PKCS#12"
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_slice(&key_bytes).map_err(|_| {
+        format!("--client-key: no private key in {key_source} (give it with --client-key, or in the certificate file)")
+    })?;
+    crate::tls::ClientIdentity::new(certificates, key).map_err(|e| format!("--client-cert: {}: {e}", cert.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

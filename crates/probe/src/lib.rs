@@ -18,6 +18,7 @@ pub mod slots;
 pub(crate) mod sockets;
 pub mod starttls;
 pub(crate) mod tls;
+pub use tls::ClientIdentity;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -59,6 +60,8 @@ pub struct ProbeOptions {
     /// A compliance policy's minimum TLS version (0x0303 TLS 1.2, 0x0304 TLS 1.3): each TLS
     /// endpoint also gets a ClientHello that offers only versions below it.
     pub minimum_version: Option<u16>,
+    /// The client certificate and key presented when a server asks (`--client-cert`).
+    pub client_identity: Option<tls::ClientIdentity>,
     /// `-4`/`-6`: only addresses of this family are probed.
     pub address_family: Option<AddressFamily>,
     /// Ask each endpoint that completed a handshake what else it accepts (old versions, broken
@@ -570,7 +573,16 @@ async fn connect_and_exchange(
         // No SNI for IP targets: rustls sends none for an IP address.
         Some(Err(_)) | None => ServerName::IpAddress(address.into()),
     };
-    match shake_hands(target, socket, tcp, server_name, deadline).await {
+    match shake_hands(
+        target,
+        socket,
+        tcp,
+        server_name,
+        deadline,
+        options.client_identity.as_ref(),
+    )
+    .await
+    {
         None => (timed_out(Phase::Handshake, limit), target.protocol),
         // Boxed: what follows the handshake is only allocated once it is done, not reserved by
         // every probe that waits for an answer.
@@ -667,10 +679,11 @@ async fn shake_hands(
     tcp: TcpStream,
     server_name: ServerName<'static>,
     deadline: Instant,
+    identity: Option<&tls::ClientIdentity>,
 ) -> Option<tls::HandshakeOutcome> {
     let outcome = timeout_at(
         deadline,
-        tls::handshake(tcp, server_name.clone(), alpn_for(target.protocol)),
+        tls::handshake(tcp, server_name.clone(), alpn_for(target.protocol), identity),
     )
     .await
     .ok()?;
@@ -685,7 +698,9 @@ async fn shake_hands(
         && refused_alpn
         && let Ok(Ok(tcp)) = timeout_at(deadline, TcpStream::connect(socket)).await
     {
-        return timeout_at(deadline, tls::handshake(tcp, server_name, &[])).await.ok();
+        return timeout_at(deadline, tls::handshake(tcp, server_name, &[], identity))
+            .await
+            .ok();
     }
     Some(outcome)
 }

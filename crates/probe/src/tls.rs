@@ -32,6 +32,7 @@ struct Presented {
     chain: Vec<CertificateDer<'static>>,
     signature: Option<SignatureCheck>,
     client_certificate_request: Option<ClientCertificateRequest>,
+    client_certificate_sent: bool,
     stapled_ocsp: Option<Vec<u8>>,
 }
 
@@ -241,9 +242,12 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 }
 
-/// Sends no client certificate, and records that the server asked for one.
+/// Sends the client certificate given (`--client-cert`), or none, and records that the server
+/// asked for one.
 #[derive(Debug)]
-struct RecordingClientAuth;
+struct RecordingClientAuth {
+    identity: Option<Arc<CertifiedKey>>,
+}
 
 impl ResolvesClientCert for RecordingClientAuth {
     fn resolve(&self, root_hint_subjects: &[&[u8]], _sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
@@ -252,14 +256,48 @@ impl ResolvesClientCert for RecordingClientAuth {
             .take(MAX_ISSUER_HINTS)
             .map(|der| certscan_x509::der::name_text(der).unwrap_or_else(|| "(unreadable name)".into()))
             .collect();
+        let sent = self.identity.is_some();
         record(|presented| {
-            presented.client_certificate_request = Some(ClientCertificateRequest { acceptable_issuers })
+            presented.client_certificate_request = Some(ClientCertificateRequest { acceptable_issuers });
+            presented.client_certificate_sent = sent;
         });
-        None
+        self.identity.clone()
     }
 
     fn has_certs(&self) -> bool {
-        false
+        self.identity.is_some()
+    }
+}
+
+/// The client certificate and key a run presents when a server asks for one; the key is never
+/// shown (its `Debug` says only that there is one).
+#[derive(Clone)]
+pub struct ClientIdentity(pub Arc<CertifiedKey>);
+
+impl std::fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ClientIdentity({} certificate(s), key withheld)", self.0.cert.len())
+    }
+}
+
+impl ClientIdentity {
+    /// The identity of a certificate chain (leaf first) and its private key, checked to match.
+    pub fn new(
+        chain: Vec<CertificateDer<'static>>,
+        key: rustls::pki_types::PrivateKeyDer<'static>,
+    ) -> Result<ClientIdentity, String> {
+        if chain.is_empty() {
+            return Err("the client certificate file holds no certificate".into());
+        }
+        let signing = crypto_provider()
+            .key_provider
+            .load_private_key(key)
+            .map_err(|e| format!("the client key cannot be used: {e}"))?;
+        let certified = CertifiedKey::new(chain, signing);
+        match certified.keys_match() {
+            Ok(()) => Ok(ClientIdentity(Arc::new(certified))),
+            Err(_) => Err("the client key does not belong to the client certificate".into()),
+        }
     }
 }
 
@@ -350,15 +388,16 @@ fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
 
 /// The client configuration for an ALPN offer, made once and shared by every probe that makes
 /// that offer (what each handshake is presented is recorded per task).
-fn client_config(alpn: &[&[u8]]) -> Result<Arc<rustls::ClientConfig>, String> {
-    type Configs = Mutex<Vec<(Vec<Vec<u8>>, Arc<rustls::ClientConfig>)>>;
+fn client_config(alpn: &[&[u8]], identity: Option<&ClientIdentity>) -> Result<Arc<rustls::ClientConfig>, String> {
+    type Configs = Mutex<Vec<((Vec<Vec<u8>>, bool), Arc<rustls::ClientConfig>)>>;
     static CONFIGS: std::sync::OnceLock<Configs> = std::sync::OnceLock::new();
-    let alpn: Vec<Vec<u8>> = alpn.iter().map(|p| p.to_vec()).collect();
+    // A run has one client identity at most: whether it is used is part of the key.
+    let key = (alpn.iter().map(|p| p.to_vec()).collect::<Vec<_>>(), identity.is_some());
     let mut configs = CONFIGS
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((_, config)) = configs.iter().find(|(offer, _)| *offer == alpn) {
+    if let Some((_, config)) = configs.iter().find(|(offer, _)| *offer == key) {
         return Ok(config.clone());
     }
     let provider = crypto_provider();
@@ -370,19 +409,26 @@ fn client_config(alpn: &[&[u8]]) -> Result<Arc<rustls::ClientConfig>, String> {
         .map_err(|e| e.to_string())?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
-        .with_client_cert_resolver(Arc::new(RecordingClientAuth));
-    config.alpn_protocols = alpn.clone();
+        .with_client_cert_resolver(Arc::new(RecordingClientAuth {
+            identity: identity.map(|i| i.0.clone()),
+        }));
+    config.alpn_protocols = key.0.clone();
     // Every probe wants a full handshake.
     config.resumption = rustls::client::Resumption::disabled();
     let config = Arc::new(config);
-    configs.push((alpn, config.clone()));
+    configs.push((key, config.clone()));
     Ok(config)
 }
 
 /// Runs one TLS 1.2/1.3 handshake over `tcp`. `server_name` decides the SNI: a DNS name is
 /// sent, an IP address is not. The caller bounds the time.
-pub(crate) async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, alpn: &[&[u8]]) -> HandshakeOutcome {
-    let config = match client_config(alpn) {
+pub(crate) async fn handshake(
+    tcp: TcpStream,
+    server_name: ServerName<'static>,
+    alpn: &[&[u8]],
+    identity: Option<&ClientIdentity>,
+) -> HandshakeOutcome {
+    let config = match client_config(alpn, identity) {
         Ok(config) => config,
         Err(error) => {
             return HandshakeOutcome::Failed {
@@ -408,6 +454,7 @@ pub(crate) async fn handshake(tcp: TcpStream, server_name: ServerName<'static>, 
             HandshakeFacts {
                 signature: presented.signature.take().unwrap_or(SignatureCheck::NotSeen),
                 client_certificate_request: presented.client_certificate_request.take(),
+                client_certificate_sent: presented.client_certificate_sent,
                 ended_after_handshake: None,
                 stapled_ocsp: presented.stapled_ocsp.take(),
                 ..HandshakeFacts::default()

@@ -82,6 +82,9 @@ pub struct CertInfo {
     /// The serial number's DER content octets.
     pub serial_raw: Vec<u8>,
     pub has_extended_key_usage: bool,
+    /// extendedKeyUsage allows TLS client authentication (clientAuth or anyExtendedKeyUsage);
+    /// `false` without the extension (then every use is allowed).
+    pub client_auth: bool,
     /// Whether basicConstraints is marked critical, when present.
     pub basic_constraints_critical: Option<bool>,
     /// Whether keyUsage allows keyCertSign, when keyUsage is present.
@@ -152,6 +155,7 @@ impl CertInfo {
             rsa_modulus: None,
             serial_raw: vec![],
             has_extended_key_usage: false,
+            client_auth: false,
             basic_constraints_critical: None,
             key_cert_sign: None,
             unknown_critical_extensions: vec![],
@@ -242,6 +246,7 @@ fn read_extension(info: &mut CertInfo, ext: &X509Extension<'_>) {
         ParsedExtension::ExtendedKeyUsage(usage) => {
             info.ocsp_signing = usage.ocsp_signing;
             info.has_extended_key_usage = true;
+            info.client_auth = usage.client_auth || usage.any;
             info.extended_key_usage_critical = ext.critical;
         }
         ParsedExtension::NameConstraints(nc) => {
