@@ -253,6 +253,10 @@ fn the_manual_page_and_completions_follow_the_command_line() {
             };
             assert!(out.stdout.contains(&expected), "{shell} completion lacks {flag}");
         }
+        // --profile completes the built-in profiles' names (files are accepted as well).
+        for name in ["wazo", "kazoo", "kurento"] {
+            assert!(out.stdout.contains(name), "{shell} completion lacks the profile {name}");
+        }
     }
     for flag in &flags {
         assert!(page.contains(flag.as_str()), "the manual page lacks {flag}");
@@ -631,9 +635,23 @@ fn junit_has_a_suite_per_endpoint_and_a_case_per_finding() {
         refused.contains("name=\"connection.refused\"><failure type=\"critical\""),
         "{refused}"
     );
+    // One failure per broken endpoint: its finding's case; the verdict case says so and passes.
     assert!(
-        xml.contains("<testsuites name=\"certscan\" tests=\"4\" failures=\"4\" errors=\"0\""),
+        xml.contains("<testsuites name=\"certscan\" tests=\"4\" failures=\"2\" errors=\"0\""),
         "{xml}"
+    );
+    assert!(refused.contains("name=\"verdict\"><system-out>"), "{refused}");
+    // Jenkins reads the class after the classname's last dot: the endpoint keeps its dots out.
+    let classname = expiring
+        .split("classname=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert!(
+        classname.starts_with("certscan.") && !classname["certscan.".len()..].contains('.'),
+        "{classname}"
     );
     let mut validated = 0;
     for suite in &suites {
@@ -648,7 +666,7 @@ fn junit_has_a_suite_per_endpoint_and_a_case_per_finding() {
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("tests=\"4\" failures=\"2\""), "{}", out.stdout);
+    assert!(out.stdout.contains("tests=\"4\" failures=\"1\""), "{}", out.stdout);
 
     // A usage error is a suite in error.
     let out = certscan(&["--format", "junit", "host:99999"]);

@@ -312,7 +312,7 @@ pub(crate) struct Args {
 
     /// Expand each bare host into a platform's TLS ports (wazo, kazoo, kurento, or a profile
     /// file); see --list-profiles.
-    #[arg(help_heading = "Targets", long, value_name = "NAME|FILE")]
+    #[arg(help_heading = "Targets", long, value_name = "NAME|FILE", value_parser = ProfileName)]
     pub profile: Option<String>,
 
     /// Speak this protocol on targets given without a scheme, instead of choosing by port.
@@ -507,5 +507,31 @@ impl From<FailOnArg> for FailOn {
             FailOnArg::Warning => FailOn::Warning,
             FailOnArg::Info => FailOn::Info,
         }
+    }
+}
+
+/// `--profile`: any text (a built-in name or a file's path, checked when loaded), whose built-in
+/// names shell completion offers.
+#[derive(Clone)]
+struct ProfileName;
+
+impl clap::builder::TypedValueParser for ProfileName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            certscan_platforms::profile::builtin_names()
+                .into_iter()
+                .map(clap::builder::PossibleValue::new),
+        ))
     }
 }

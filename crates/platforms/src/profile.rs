@@ -68,6 +68,11 @@ pub fn load(name_or_path: &str) -> Result<Profile, String> {
     parse(&text, name_or_path)
 }
 
+/// The names of the built-in profiles (for shell completion).
+pub fn builtin_names() -> Vec<&'static str> {
+    BUILTIN.iter().map(|(name, _)| *name).collect()
+}
+
 /// `certscan --list-profiles`.
 pub fn list() -> String {
     let mut out = String::new();

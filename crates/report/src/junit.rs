@@ -59,13 +59,26 @@ struct Counts {
     skipped: usize,
 }
 
+/// The class of an endpoint's test cases: `certscan.` then the endpoint with its dots as
+/// underscores, since Jenkins takes what follows the last dot of a classname as the class
+/// (`certscan.wazo.example.com:443` would show as class `com:443` of package
+/// `certscan.wazo.example`). The suite keeps the endpoint's name as it is.
+fn classname(name: &str) -> String {
+    xml(&format!("certscan.{}", name.replace('.', "_")))
+}
+
 fn suite(target: &TargetResult, run: &Run, name: &str) -> (String, usize, usize, usize) {
-    let classname = xml(&format!("certscan.{name}"));
+    let classname = classname(name);
     let mut counts = Counts::default();
-    let mut cases = verdict_case(target, run, name, &classname, &mut counts);
+    let mut finding_cases = String::new();
     for finding in &target.findings {
-        cases.push_str(&finding_case(finding, run.gate.fail_on, &classname, &mut counts));
+        finding_cases.push_str(&finding_case(finding, run.gate.fail_on, &classname, &mut counts));
     }
+    // A finding that failed already counts the endpoint's failure: its verdict case then
+    // passes and says so, so that one broken endpoint is one failure, not two.
+    let counted = counts.failures + counts.errors > 0;
+    let mut cases = verdict_case(target, run, name, &classname, counted, &mut counts);
+    cases.push_str(&finding_cases);
     for id in &target.ignored {
         counts.skipped += 1;
         let _ = writeln!(
@@ -88,15 +101,32 @@ fn suite(target: &TargetResult, run: &Run, name: &str) -> (String, usize, usize,
 }
 
 /// The `verdict` test case: it fails unless the endpoint is OK (or only warns under
-/// `--fail-on critical`); UNKNOWN is an error.
-fn verdict_case(target: &TargetResult, run: &Run, name: &str, classname: &str, counts: &mut Counts) -> String {
+/// `--fail-on critical`); UNKNOWN is an error. When a finding's case failed already
+/// (`counted`), it passes and names the endpoint's status in its output.
+fn verdict_case(
+    target: &TargetResult,
+    run: &Run,
+    name: &str,
+    classname: &str,
+    counted: bool,
+    counts: &mut Counts,
+) -> String {
     let mut case = format!("    <testcase classname=\"{classname}\" name=\"verdict\">");
     let verdict_failed = match target.status {
         Status::Ok => false,
         Status::Warning => run.gate.fail_on != FailOn::Critical,
         Status::Critical | Status::Unknown => true,
     };
-    if verdict_failed {
+    if verdict_failed && counted {
+        let _ = write!(
+            case,
+            "<system-out>{}</system-out>",
+            xml(&format!(
+                "{name} is {}: the failing cases of its findings count it",
+                target.status.label()
+            ))
+        );
+    } else if verdict_failed {
         let tag = if target.status == Status::Unknown {
             counts.errors += 1;
             "error"
