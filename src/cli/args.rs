@@ -57,6 +57,11 @@ pub(crate) struct Args {
     #[arg(help_heading = "Targets", long = "name", value_name = "NAME")]
     pub names: Vec<String>,
 
+    /// Reach every endpoint through this HTTP proxy (http://HOST:PORT), with CONNECT to the
+    /// address certscan resolved, as DMZ pollers must; DNS, CAA and OCSP lookups do not use it.
+    #[arg(help_heading = "Targets", long, value_name = "URL")]
+    pub proxy: Option<String>,
+
     /// Probe IPv4 addresses only (a dual-stack name polled from an IPv4-only monitor).
     #[arg(help_heading = "Targets", short = '4', long = "ipv4", conflicts_with = "ipv6")]
     pub ipv4: bool,

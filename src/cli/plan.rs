@@ -135,6 +135,7 @@ struct CheckedFlags {
     given: Vec<Target>,
     deciding_clients: Vec<String>,
     client_identity: Option<certscan_probe::ClientIdentity>,
+    proxy: Option<certscan_probe::proxy::HttpProxy>,
 }
 
 impl CheckedFlags {
@@ -173,6 +174,11 @@ impl CheckedFlags {
             },
             given,
             deciding_clients: deciding_clients(args)?,
+            proxy: args
+                .proxy
+                .as_deref()
+                .map(certscan_probe::proxy::HttpProxy::parse)
+                .transpose()?,
             client_identity: match &args.client_cert {
                 Some(cert) => Some(certscan_probe::file::load_client_identity(
                     cert,
@@ -603,6 +609,7 @@ fn probe_options(
         minimum_version: None,
         also_accepted: !args.quick,
         client_identity: flags.client_identity.clone(),
+        proxy: flags.proxy.clone(),
         address_family: match (args.ipv4, args.ipv6) {
             (true, _) => Some(certscan_probe::AddressFamily::V4),
             (_, true) => Some(certscan_probe::AddressFamily::V6),

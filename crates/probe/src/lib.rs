@@ -14,6 +14,7 @@ pub mod file;
 pub mod hosts;
 pub mod legacy;
 pub mod names;
+pub mod proxy;
 pub mod slots;
 pub(crate) mod sockets;
 pub mod starttls;
@@ -62,6 +63,8 @@ pub struct ProbeOptions {
     pub minimum_version: Option<u16>,
     /// The client certificate and key presented when a server asks (`--client-cert`).
     pub client_identity: Option<tls::ClientIdentity>,
+    /// `--proxy`: every connection to an endpoint goes through this HTTP proxy's `CONNECT`.
+    pub proxy: Option<proxy::HttpProxy>,
     /// `-4`/`-6`: only addresses of this family are probed.
     pub address_family: Option<AddressFamily>,
     /// Ask each endpoint that completed a handshake what else it accepts (old versions, broken
@@ -458,9 +461,10 @@ async fn also_accepted(
     sni: Option<&str>,
     deadline: Instant,
     shown: Option<KeyType>,
+    via: Option<&proxy::HttpProxy>,
 ) -> AlsoAccepted {
     let ask = |offer| async move {
-        timeout_at(deadline, legacy_hello(target, socket, sni, offer))
+        timeout_at(deadline, legacy_hello(target, socket, sni, offer, via))
             .await
             .ok()
     };
@@ -522,8 +526,14 @@ fn shown_key_type(signature: &SignatureCheck) -> Option<KeyType> {
 
 /// certscan's own ClientHello making `offer` on a new connection, after the protocol's
 /// STARTTLS opening when it has one. The caller bounds the time.
-async fn legacy_hello(target: &Target, socket: SocketAddr, sni: Option<&str>, offer: legacy::Offer) -> LegacyHello {
-    let mut tcp = match TcpStream::connect(socket).await {
+async fn legacy_hello(
+    target: &Target,
+    socket: SocketAddr,
+    sni: Option<&str>,
+    offer: legacy::Offer,
+    via: Option<&proxy::HttpProxy>,
+) -> LegacyHello {
+    let mut tcp = match proxy::connect(socket, via).await {
         Ok(tcp) => tcp,
         Err(e) => {
             return LegacyHello::Nothing {
@@ -564,7 +574,7 @@ async fn connect_and_exchange(
     options: &ProbeOptions,
 ) -> (Observation, Protocol) {
     let socket = SocketAddr::new(address, target.port);
-    let tcp = match open(target, socket, sni, deadline, limit).await {
+    let tcp = match open(target, socket, sni, deadline, limit, options.proxy.as_ref()).await {
         Ok(tcp) => tcp,
         Err(observation) => return (observation, target.protocol),
     };
@@ -573,16 +583,8 @@ async fn connect_and_exchange(
         // No SNI for IP targets: rustls sends none for an IP address.
         Some(Err(_)) | None => ServerName::IpAddress(address.into()),
     };
-    match shake_hands(
-        target,
-        socket,
-        tcp,
-        server_name,
-        deadline,
-        options.client_identity.as_ref(),
-    )
-    .await
-    {
+    let (identity, via) = (options.client_identity.as_ref(), options.proxy.as_ref());
+    match shake_hands(target, socket, tcp, server_name, deadline, identity, via).await {
         None => (timed_out(Phase::Handshake, limit), target.protocol),
         // Boxed: what follows the handshake is only allocated once it is done, not reserved by
         // every probe that waits for an answer.
@@ -598,7 +600,8 @@ async fn connect_and_exchange(
                 } = &mut observation
             {
                 let shown = shown_key_type(&facts.signature);
-                facts.also_accepted = Some(Box::pin(also_accepted(target, socket, sni, deadline, shown)).await);
+                let asked = also_accepted(target, socket, sni, deadline, shown, options.proxy.as_ref());
+                facts.also_accepted = Some(Box::pin(asked).await);
             }
             (observation, protocol)
         }
@@ -611,7 +614,8 @@ async fn connect_and_exchange(
             // certscan's own ClientHello goes straight to the port: not for STARTTLS.
             let legacy = if may_be_legacy(&error) {
                 // Boxed: its buffers are only allocated when it runs.
-                let hello = legacy_hello(target, socket, sni, legacy::Offer::UpTo(legacy::TLS12));
+                let offer = legacy::Offer::UpTo(legacy::TLS12);
+                let hello = legacy_hello(target, socket, sni, offer, options.proxy.as_ref());
                 timeout_at(deadline, Box::pin(hello)).await.ok()
             } else {
                 None
@@ -643,8 +647,9 @@ async fn open(
     sni: Option<&str>,
     deadline: Instant,
     limit: Duration,
+    via: Option<&proxy::HttpProxy>,
 ) -> Result<TcpStream, Observation> {
-    let mut tcp = match timeout_at(deadline, TcpStream::connect(socket)).await {
+    let mut tcp = match timeout_at(deadline, proxy::connect(socket, via)).await {
         Err(_) => return Err(timed_out(Phase::Connect, limit)),
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => return Err(Observation::Refused),
         Ok(Err(e)) => return Err(connect_failure(&e)),
@@ -680,6 +685,7 @@ async fn shake_hands(
     server_name: ServerName<'static>,
     deadline: Instant,
     identity: Option<&tls::ClientIdentity>,
+    via: Option<&proxy::HttpProxy>,
 ) -> Option<tls::HandshakeOutcome> {
     let outcome = timeout_at(
         deadline,
@@ -696,7 +702,7 @@ async fn shake_hands(
     );
     if target.protocol == Protocol::Tls
         && refused_alpn
-        && let Ok(Ok(tcp)) = timeout_at(deadline, TcpStream::connect(socket)).await
+        && let Ok(Ok(tcp)) = timeout_at(deadline, proxy::connect(socket, via)).await
     {
         return timeout_at(deadline, tls::handshake(tcp, server_name, &[], identity))
             .await
@@ -742,7 +748,13 @@ async fn after_handshake(
     // Whether the server also accepts versions below a policy's minimum.
     if let Some(minimum) = options.minimum_version {
         let highest = minimum - 1;
-        let hello = legacy_hello(target, socket, sni, legacy::Offer::UpTo(highest));
+        let hello = legacy_hello(
+            target,
+            socket,
+            sni,
+            legacy::Offer::UpTo(highest),
+            options.proxy.as_ref(),
+        );
         if let Ok(answer) = timeout_at(deadline, Box::pin(hello)).await {
             facts.below_minimum = Some((highest, answer));
         }
