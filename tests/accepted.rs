@@ -153,10 +153,10 @@ fn offered_suites(hello: &[u8]) -> Vec<u16> {
         .unwrap_or_default()
 }
 
-/// A front on loopback: a ClientHello offering `suite` gets a ServerHello choosing it (and
-/// ServerHelloDone) from the front itself; every other connection is relayed to `backend`.
-/// With `only_first`, the front stops accepting after the first connection.
-fn front(backend: u16, suite: u16, only_first: bool) -> u16 {
+/// A front on loopback: a ClientHello offering one of `suites` gets a ServerHello choosing the
+/// first it offers (and ServerHelloDone) from the front itself; every other connection is relayed
+/// to `backend`. With `only_first`, the front stops accepting after the first connection.
+fn front(backend: u16, suites: &'static [u16], only_first: bool) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -167,7 +167,8 @@ fn front(backend: u16, suite: u16, only_first: bool) -> u16 {
                 let mut hello = vec![0u8; 16 * 1024];
                 let Ok(n) = client.read(&mut hello) else { return };
                 hello.truncate(n);
-                if offered_suites(&hello).contains(&suite) {
+                let offered = offered_suites(&hello);
+                if let Some(&suite) = suites.iter().find(|s| offered.contains(s)) {
                     let mut body = vec![3, 3];
                     body.extend([0x42; 32]);
                     body.push(0);
@@ -203,7 +204,7 @@ fn a_broken_suite_accepted_beside_current_ones_is_critical() {
     let (pki, servers) = (Pki::new(), Servers::new());
     let leaf = pki.leaf(&LeafSpec::new(&[NAME]));
     let backend = serve_leaf_and_intermediate(&servers, &pki, &leaf);
-    let port = front(backend, 0x000a, false);
+    let port = front(backend, &[0x000a], false);
     let doc = scan(port, &pki.root_file(), &[]);
     assert_eq!(ids(&doc, 0), ["tls.weak_suite_accepted"], "{doc:#}");
     let found = finding(&doc, 0, "tls.weak_suite_accepted");
@@ -213,6 +214,24 @@ fn a_broken_suite_accepted_beside_current_ones_is_critical() {
         said.contains("TLS_RSA_WITH_3DES_EDE_CBC_SHA") && said.contains("SWEET32"),
         "{said}"
     );
+    // A server that takes RC4 and NULL too: each kind is named.
+    let port = front(backend, &[0x0005, 0x000a, 0x0002], false);
+    let doc = scan(port, &pki.root_file(), &[]);
+    let named: Vec<&str> = doc["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "tls.weak_suite_accepted")
+        .map(|f| f["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(named.len(), 3, "{doc:#}");
+    for suite in [
+        "TLS_RSA_WITH_RC4_128_SHA",
+        "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        "TLS_RSA_WITH_NULL_SHA",
+    ] {
+        assert!(named.iter().any(|d| d.contains(suite)), "{suite}: {named:?}");
+    }
     // Without the front, rustls' server refuses every old question itself.
     assert_eq!(ids(&scan(backend, &pki.root_file(), &[]), 0), Vec::<String>::new());
 }
@@ -223,7 +242,7 @@ fn questions_a_server_does_not_let_certscan_ask_are_unchecked_never_passed() {
     let leaf = pki.leaf(&LeafSpec::new(&[NAME]));
     let backend = serve_leaf_and_intermediate(&servers, &pki, &leaf);
     // The front relays the first connection, then takes no other.
-    let port = front(backend, 0x000a, true);
+    let port = front(backend, &[0x000a], true);
     let doc = scan(port, &pki.root_file(), &[]);
     assert_eq!(ids(&doc, 0), ["tls.accepted_unchecked"], "{doc:#}");
     let said = detail(&doc, 0, "tls.accepted_unchecked");

@@ -69,7 +69,11 @@ fn endpoints_are_reached_through_the_proxy() {
     // The handshake and the questions of what it also accepts: all through the proxy.
     let seen = seen.lock().unwrap().clone();
     assert!(seen.len() >= 2, "{seen:?}");
-    assert!(seen.iter().all(|line| *line == format!("CONNECT 127.0.0.1:{port} HTTP/1.1")), "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|line| *line == format!("CONNECT 127.0.0.1:{port} HTTP/1.1")),
+        "{seen:?}"
+    );
 }
 
 #[test]
@@ -82,7 +86,10 @@ fn a_proxy_that_refuses_or_cannot_be_reached_is_unknown_and_named() {
     let doc = scan_json_with(&args, &["--proxy", &format!("127.0.0.1:{refusing}")]);
     assert_eq!(doc["status"], "unknown", "{doc:#}");
     let said = detail(&doc, 0, "connection.local_failure");
-    assert!(said.contains("refused CONNECT") && said.contains("403 Forbidden"), "{said}");
+    assert!(
+        said.contains("refused CONNECT") && said.contains("403 Forbidden"),
+        "{said}"
+    );
     // Nothing listens at the proxy's address: its refusal is not the server's.
     let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let doc = scan_json_with(&args, &["--proxy", &format!("http://127.0.0.1:{closed}")]);

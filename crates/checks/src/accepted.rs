@@ -86,14 +86,16 @@ pub(crate) fn findings(accepted: &AlsoAccepted) -> Vec<Finding> {
     }
     match answer(&accepted.broken_suites) {
         Answer::Chose { suite, .. } => {
-            let name = suite_name(suite);
-            found.push(Finding::new(
-                CheckId::WeakSuiteAccepted,
-                format!(
-                    "besides current suites, the server accepts {name}: {}; a client that offers it (old phones, appliances, scripts with custom cipher lists) gets it",
-                    broken_because(&name)
-                ),
-            ));
+            for suite in std::iter::once(suite).chain(accepted.more_broken_suites.iter().copied()) {
+                let name = suite_name(suite);
+                found.push(Finding::new(
+                    CheckId::WeakSuiteAccepted,
+                    format!(
+                        "besides current suites, the server accepts {name}: {}; a client that offers it (old phones, appliances, scripts with custom cipher lists) gets it",
+                        broken_because(&name)
+                    ),
+                ));
+            }
         }
         Answer::Refused => {}
         Answer::Unchecked(why) => unchecked.push(format!("RC4, 3DES, DES, NULL, export and anonymous suites ({why})")),
@@ -179,6 +181,7 @@ mod tests {
             old_versions: refused(),
             tls10: None,
             broken_suites: refused(),
+            more_broken_suites: vec![],
             rsa_key_exchange: Some(LegacyHello::Nothing {
                 note: "no answer".into(),
             }),
@@ -195,6 +198,7 @@ mod tests {
             old_versions: chose(0x0302, 0xc013, None),
             tls10: chose(0x0301, 0xc013, None),
             broken_suites: chose(0x0303, 0x000a, None),
+            more_broken_suites: vec![0x0005],
             rsa_key_exchange: chose(0x0303, 0x009c, None),
             dhe: chose(0x0303, 0x0033, Some(1024)),
             rsa_certificate: refused(),
@@ -206,13 +210,15 @@ mod tests {
             [
                 ("tls.old_versions_accepted", Severity::Warning),
                 ("tls.weak_suite_accepted", Severity::Critical),
+                ("tls.weak_suite_accepted", Severity::Critical),
                 ("tls.weak_suite_accepted", Severity::Info),
                 ("tls.dhe_weak_group", Severity::Warning),
             ]
         );
         assert!(found[0].detail.contains("TLS 1.1 and TLS 1.0") && found[0].detail.contains("RFC 8996"));
         assert!(found[1].detail.contains("TLS_RSA_WITH_3DES_EDE_CBC_SHA") && found[1].detail.contains("SWEET32"));
-        assert!(found[3].detail.contains("1024-bit group"));
+        assert!(found[2].detail.contains("TLS_RSA_WITH_RC4_128_SHA") && found[2].detail.contains("RC4"));
+        assert!(found[4].detail.contains("1024-bit group"));
         let tiny = findings(&AlsoAccepted {
             dhe: chose(0x0303, 0x0033, Some(512)),
             rsa_certificate: refused(),
@@ -231,6 +237,7 @@ mod tests {
             old_versions: None,
             tls10: None,
             broken_suites: refused(),
+            more_broken_suites: vec![],
             rsa_key_exchange: Some(LegacyHello::Nothing {
                 note: "could not reconnect: connection refused".into(),
             }),

@@ -106,6 +106,9 @@ pub struct AlsoAccepted {
     pub tls10: Option<LegacyHello>,
     /// Offering TLS 1.2 with only broken suites: RC4, 3DES, DES, NULL, export and anonymous.
     pub broken_suites: Option<LegacyHello>,
+    /// The further broken suites the server chose, each asked for again without the kinds it
+    /// chose before (RC4, then 3DES, ...).
+    pub more_broken_suites: Vec<u16>,
     /// Offering TLS 1.2 with only static RSA key exchange.
     pub rsa_key_exchange: Option<LegacyHello>,
     /// Offering TLS 1.2 with only finite-field DHE suites (the group's size is in the answer).

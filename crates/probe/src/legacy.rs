@@ -55,16 +55,33 @@ fn u16_list(values: &[u16]) -> Vec<u8> {
 /// TLS 1.2 on the wire.
 pub(crate) const TLS12: u16 = 0x0303;
 
-/// Suites no current client offers: RC4, 3DES, single DES, NULL encryption, export grade and
-/// anonymous (unauthenticated) key exchange.
-pub(crate) const BROKEN_SUITES: [u16; 34] = [
-    0x0005, 0x0004, 0xc011, 0xc007, // RC4
-    0x000a, 0x0016, 0xc012, 0xc008, 0x0013, // 3DES
-    0x0009, 0x0015, 0x0012, // DES
-    0x0001, 0x0002, 0x003b, 0xc006, 0xc010, // NULL
-    0x0003, 0x0006, 0x0008, 0x000e, 0x0011, 0x0014, // export
-    0x0018, 0x001b, 0x0034, 0x003a, 0x006c, 0x006d, 0x00a6, 0x00a7, 0xc016, 0xc017, 0xc018, // anonymous
+/// Suites no current client offers, by kind: RC4, 3DES, single DES, NULL encryption, export
+/// grade and anonymous (unauthenticated) key exchange.
+pub(crate) const BROKEN_KINDS: [&[u16]; 6] = [
+    &[0x0005, 0x0004, 0xc011, 0xc007],
+    &[0x000a, 0x0016, 0xc012, 0xc008, 0x0013],
+    &[0x0009, 0x0015, 0x0012],
+    &[0x0001, 0x0002, 0x003b, 0xc006, 0xc010],
+    &[0x0003, 0x0006, 0x0008, 0x000e, 0x0011, 0x0014],
+    &[
+        0x0018, 0x001b, 0x0034, 0x003a, 0x006c, 0x006d, 0x00a6, 0x00a7, 0xc016, 0xc017, 0xc018,
+    ],
 ];
+
+/// The broken suites of the kinds not in `left_out`, in [`BROKEN_KINDS`]' order.
+pub(crate) fn broken_suites_but(left_out: &[usize]) -> Vec<u16> {
+    BROKEN_KINDS
+        .iter()
+        .enumerate()
+        .filter(|(kind, _)| !left_out.contains(kind))
+        .flat_map(|(_, suites)| suites.iter().copied())
+        .collect()
+}
+
+/// The kind (index in [`BROKEN_KINDS`]) of a broken suite.
+pub(crate) fn broken_kind(suite: u16) -> Option<usize> {
+    BROKEN_KINDS.iter().position(|suites| suites.contains(&suite))
+}
 
 /// Static RSA key exchange: no forward secrecy.
 pub(crate) const RSA_KEY_EXCHANGE_SUITES: [u16; 6] = [0x009c, 0x009d, 0x003c, 0x003d, 0x002f, 0x0035];
@@ -87,12 +104,12 @@ const RSA_SCHEMES: [u16; 7] = [0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0
 const ECDSA_SCHEMES: [u16; 4] = [0x0403, 0x0503, 0x0603, 0x0203];
 
 /// What one of certscan's own ClientHellos offers.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum Offer {
     /// TLS 1.0 up to this version, with every suite certscan knows, the current ones first.
     UpTo(u16),
     /// TLS 1.2 with only these suites.
-    Only(&'static [u16]),
+    Only(Vec<u16>),
     /// TLS 1.2 with only the suites and signature schemes of RSA certificates.
     RsaCertificate,
     /// TLS 1.2 with only the suites and signature schemes of ECDSA certificates.
@@ -102,13 +119,13 @@ pub(crate) enum Offer {
 /// The ClientHello record offering TLS 1.0 up to `highest` (0x0301 TLS 1.0 ... 0x0303 TLS 1.2).
 #[cfg(test)]
 pub(crate) fn client_hello_up_to(sni: Option<&str>, random: [u8; 32], highest: u16) -> Vec<u8> {
-    client_hello(sni, random, Offer::UpTo(highest))
+    client_hello(sni, random, &Offer::UpTo(highest))
 }
 
 /// The ClientHello record making `offer`.
-pub(crate) fn client_hello(sni: Option<&str>, random: [u8; 32], offer: Offer) -> Vec<u8> {
+pub(crate) fn client_hello(sni: Option<&str>, random: [u8; 32], offer: &Offer) -> Vec<u8> {
     let (highest, suites, schemes): (u16, &[u16], &[u16]) = match offer {
-        Offer::UpTo(highest) => (highest, &SUITES, &SIGNATURE_SCHEMES),
+        Offer::UpTo(highest) => (*highest, &SUITES, &SIGNATURE_SCHEMES),
         Offer::Only(suites) => (TLS12, suites, &SIGNATURE_SCHEMES),
         Offer::RsaCertificate => (TLS12, &RSA_CERTIFICATE_SUITES, &RSA_SCHEMES),
         Offer::EcdsaCertificate => (TLS12, &ECDSA_CERTIFICATE_SUITES, &ECDSA_SCHEMES),
@@ -301,7 +318,7 @@ pub fn classify_answer(bytes: &[u8]) -> LegacyHello {
 /// Sends the ClientHello making `offer` on a connection (made afresh, after a
 /// STARTTLS opening when the port has one) and reads the answer up to ServerHelloDone (at most
 /// [`MAX_ANSWER_BYTES`]). Nothing is sent after it. The caller bounds the time.
-pub(crate) async fn hello_on(mut stream: TcpStream, sni: Option<&str>, offer: Offer) -> LegacyHello {
+pub(crate) async fn hello_on(mut stream: TcpStream, sni: Option<&str>, offer: &Offer) -> LegacyHello {
     let mut random = [0u8; 32];
     let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random);
     if let Err(e) = stream.write_all(&client_hello(sni, random, offer)).await {
@@ -456,11 +473,19 @@ mod tests {
 
     #[test]
     fn a_hello_that_offers_only_some_suites_offers_tls_1_2_with_those() {
-        let hello = client_hello(Some("a.test"), [0; 32], Offer::Only(&RSA_KEY_EXCHANGE_SUITES));
+        let hello = client_hello(Some("a.test"), [0; 32], &Offer::Only(RSA_KEY_EXCHANGE_SUITES.to_vec()));
         // record header, handshake header, then the version.
         assert_eq!(&hello[9..11], &[3, 3]);
         let suites_at = 11 + 32 + 1;
         assert_eq!(u16::from_be_bytes([hello[suites_at], hello[suites_at + 1]]), 12);
         assert_eq!(&hello[suites_at + 2..suites_at + 4], &[0x00, 0x9c]);
+    }
+
+    #[test]
+    fn broken_suites_are_asked_kind_by_kind() {
+        assert_eq!(broken_suites_but(&[]).len(), 34);
+        assert_eq!(broken_kind(0x000a), Some(1));
+        assert!(!broken_suites_but(&[0, 1]).iter().any(|s| [0x0005, 0x000a].contains(s)));
+        assert_eq!(broken_kind(0xc02f), None);
     }
 }

@@ -479,12 +479,30 @@ async fn also_accepted(
     };
     let (old_versions, broken_suites, rsa_key_exchange, dhe, rsa_certificate, ecdsa_certificate) = tokio::join!(
         ask(legacy::Offer::UpTo(0x0302)),
-        ask(legacy::Offer::Only(&legacy::BROKEN_SUITES)),
-        ask(legacy::Offer::Only(&legacy::RSA_KEY_EXCHANGE_SUITES)),
-        ask(legacy::Offer::Only(&legacy::DHE_SUITES)),
+        ask(legacy::Offer::Only(legacy::broken_suites_but(&[]))),
+        ask(legacy::Offer::Only(legacy::RSA_KEY_EXCHANGE_SUITES.to_vec())),
+        ask(legacy::Offer::Only(legacy::DHE_SUITES.to_vec())),
         ask_for(KeyType::Rsa, legacy::Offer::RsaCertificate),
         ask_for(KeyType::Ecdsa, legacy::Offer::EcdsaCertificate),
     );
+    // Each kind of broken suite the server accepts is named: asked again without the kinds it
+    // chose, until it refuses (six kinds at most).
+    let mut more_broken_suites = vec![];
+    if let Some(LegacyHello::Accepted { cipher_suite, .. }) = &broken_suites {
+        let mut left_out: Vec<usize> = legacy::broken_kind(*cipher_suite).into_iter().collect();
+        while left_out.len() < legacy::BROKEN_KINDS.len() {
+            match ask(legacy::Offer::Only(legacy::broken_suites_but(&left_out))).await {
+                Some(LegacyHello::Accepted { cipher_suite, .. }) => match legacy::broken_kind(cipher_suite) {
+                    Some(kind) if !left_out.contains(&kind) => {
+                        more_broken_suites.push(cipher_suite);
+                        left_out.push(kind);
+                    }
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+    }
     let tls11 = matches!(old_versions, Some(LegacyHello::Accepted { version: 0x0302, .. }));
     let tls10 = match tls11 {
         true => ask(legacy::Offer::UpTo(0x0301)).await,
@@ -494,6 +512,7 @@ async fn also_accepted(
         old_versions,
         tls10,
         broken_suites,
+        more_broken_suites,
         rsa_key_exchange,
         dhe,
         rsa_certificate,
@@ -550,7 +569,7 @@ async fn legacy_hello(
             };
         }
     }
-    legacy::hello_on(tcp, sni, offer).await
+    legacy::hello_on(tcp, sni, &offer).await
 }
 
 /// How certscan names itself in SMTP's EHLO: its address, as RFC 5321 allows.
