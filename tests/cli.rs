@@ -708,9 +708,11 @@ fn the_table_fits_the_width_and_never_splits_a_path_or_a_command() {
             &[("COLUMNS", Some(&columns))],
         );
         assert_eq!(out.code, 2, "{}", out.stdout);
+        let command = format!("(cat {file} intermediate.pem > fullchain.pem).");
         for line in out.stdout.lines() {
-            // A word longer than the line is the only thing allowed past it, alone on its line.
-            let alone = line.split_whitespace().count() == 1;
+            // A word or a command longer than the line is the only thing allowed past it, alone
+            // on its line.
+            let alone = line.split_whitespace().count() == 1 || line.trim() == command;
             assert!(
                 line.chars().count() <= width || alone,
                 "{width} columns: {line:?}\n{}",
@@ -729,6 +731,12 @@ fn the_table_fits_the_width_and_never_splits_a_path_or_a_command() {
         assert!(
             out.stdout.contains("why    certscan --explain chain.incomplete"),
             "{}",
+            out.stdout
+        );
+        // The fix's command is on one line, to be pasted whole.
+        assert!(
+            out.stdout.lines().any(|line| line.contains(&command)),
+            "{width} columns: the command is split:\n{}",
             out.stdout
         );
     }

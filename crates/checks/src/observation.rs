@@ -1,6 +1,7 @@
 //! What the connection or the file gave: the negotiated parameters, the handshake and the
-//! protocol exchange of a connection that completed, the failure of one that did not; the chain
-//! served (or read from a file) is checked by [`crate::served`].
+//! protocol exchange of a connection that completed (with what else the server accepts, its
+//! certificate of the other key type, and its certificate as a mutual-TLS peer), the failure of
+//! one that did not; the chains served (or read from a file) are checked by [`crate::served`].
 
 use certscan_model::evidence::{Answer, Exchange, HandshakeFacts, LegacyHello, Observation, Origin, TlsParameters};
 use certscan_model::finding::{CheckId, Finding};

@@ -1,8 +1,8 @@
-//! Network and file I/O: resolves targets, connects to every address concurrently, performs the
-//! TLS handshake and the protocol's exchange, and records what each endpoint served; reads
-//! certificate, key and hosts files, profile and policy files, the system's trust store, and
-//! DNS. Nothing here judges
-//! what it saw: that is `certscan-checks`' work.
+//! Network and file I/O: resolves targets, connects to every address concurrently (directly or
+//! through an HTTP proxy), performs the TLS handshake and the protocol's exchange, asks what else
+//! each endpoint accepts with ClientHellos of its own, and records what each endpoint served;
+//! reads certificate, key and hosts files, profile and policy files, the system's trust store,
+//! and DNS. Nothing here judges what it saw: that is `certscan-checks`' work.
 
 pub mod builtin;
 pub mod disk;

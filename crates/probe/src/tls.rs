@@ -1,8 +1,9 @@
 //! The TLS handshake: a client that accepts and records whatever chain the server sends (it is
 //! verified afterwards, separately, so an invalid chain can still be shown and explained), the
 //! result of checking the server's handshake signature, whether the server asked for a client
-//! certificate, the negotiated parameters and the first bytes of the server's answer. What was
-//! recorded is kept when the handshake fails later.
+//! certificate (and presents the one given with `--client-cert`), the negotiated parameters and
+//! the first bytes of the server's answer. What was recorded is kept when the handshake fails
+//! later.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};

@@ -105,6 +105,73 @@ fn paint(text: String, status: Status, color: bool) -> Cell {
 /// command) gets a line of its own, whole, indented as far as the width allows. Line breaks in
 /// the text are kept, and so is the indentation a line starts with (a YAML or nginx snippet in
 /// a fix), on that line and on those it wraps onto.
+/// The programs whose command lines the fixes quote: a command from one of these names to the
+/// word that closes it (a `)`, `;` or `,`, or a `.` ending the sentence) is kept on one line.
+const COMMANDS: &[&str] = &[
+    "cat",
+    "certbot",
+    "certscan",
+    "chmod",
+    "chown",
+    "cp",
+    "curl",
+    "install",
+    "keytool",
+    "ln",
+    "nginx",
+    "openssl",
+    "python3",
+    "sudo",
+    "systemctl",
+    "wazo-auth-cli",
+];
+
+/// The units the wrap keeps whole: words, and the quoted command lines of [`COMMANDS`] (which
+/// a line break would make wrong to paste).
+fn units(paragraph: &str) -> Vec<String> {
+    let mut units: Vec<String> = Vec::new();
+    let mut command: Option<String> = None;
+    for word in paragraph.split_whitespace() {
+        if let Some(open) = command.as_mut() {
+            open.push(' ');
+            open.push_str(word);
+            if word.ends_with([')', ';', ',']) || word.ends_with('.') {
+                units.extend(command.take());
+            }
+            continue;
+        }
+        let name = word.trim_start_matches(['(', '`', '\'']);
+        if COMMANDS.contains(&name) {
+            command = Some(word.to_string());
+        } else {
+            units.push(word.to_string());
+        }
+    }
+    // An unclosed run at the paragraph's end is prose, not a quoted command.
+    if let Some(open) = command {
+        units.extend(open.split(' ').map(str::to_string));
+    }
+    // A run without an option, a path or a redirection is prose that named a program, and one
+    // longer than any line is too: words again.
+    let command_like = |unit: &str| {
+        unit.len() <= MAX_COMMAND
+            && unit
+                .split(' ')
+                .skip(1)
+                .any(|w| w.starts_with('-') || w.contains('/') || w.contains('>') || w.contains('|'))
+    };
+    units
+        .into_iter()
+        .flat_map(|unit| match unit.contains(' ') && !command_like(&unit) {
+            true => unit.split(' ').map(str::to_string).collect(),
+            false => vec![unit],
+        })
+        .collect()
+}
+
+/// The longest command line kept whole.
+const MAX_COMMAND: usize = 160;
+
 pub(crate) fn wrap(text: &str, first: &str, next: &str, width: usize) -> String {
     let mut out = String::new();
     let mut prefix = first;
@@ -114,7 +181,8 @@ pub(crate) fn wrap(text: &str, first: &str, next: &str, width: usize) -> String 
         let mut line = String::from(indent);
         let mut words_on_line = 0;
         let mut emitted = false;
-        for word in paragraph.split_whitespace() {
+        for word in units(paragraph) {
+            let word = word.as_str();
             let word_len = word.chars().count();
             let room = width.saturating_sub(prefix.chars().count());
             let line_len = line.chars().count();
@@ -644,6 +712,22 @@ mod tests {
         for line in wrap(&long, "", "", 40).lines() {
             assert!(line.starts_with("    word"), "{line:?}");
         }
+    }
+
+    #[test]
+    fn wrapping_keeps_a_quoted_command_on_one_line() {
+        let text = "or append the intermediate to /etc/ssl/site.pem (cat /etc/ssl/site.pem intermediate.pem > fullchain.pem). Then reload.";
+        let wrapped = wrap(text, "fix ", "    ", 60);
+        assert!(
+            wrapped
+                .lines()
+                .any(|l| l.trim() == "(cat /etc/ssl/site.pem intermediate.pem > fullchain.pem)."),
+            "{wrapped}"
+        );
+        assert!(wrapped.lines().all(|l| l.chars().count() <= 60), "{wrapped}");
+        // Prose that only names a program is wrapped as words.
+        let prose = "renew with certbot and then restart the service so that it reads the new files which it only reads at start";
+        assert!(wrap(prose, "", "", 40).lines().all(|l| l.chars().count() <= 40));
     }
 
     #[test]
