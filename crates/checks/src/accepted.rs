@@ -35,13 +35,10 @@ fn answer(hello: &Option<LegacyHello>) -> Answer<'_> {
             suite: *cipher_suite,
             dh_bits: *dh_bits,
         },
-        Some(LegacyHello::Alert { .. }) => Answer::Refused,
-        // A new connection that could not be made is a question not asked; a server that
-        // closed it or answered with something else refused.
-        Some(LegacyHello::Nothing { note }) if note.starts_with("could not") || note.starts_with("STARTTLS") => {
-            Answer::Unchecked(note)
-        }
-        Some(LegacyHello::Nothing { .. }) => Answer::Refused,
+        // A hello that never reached the server is a question not asked; a server that closed
+        // the connection or answered with something else refused.
+        Some(LegacyHello::NotSent { why }) => Answer::Unchecked(why),
+        Some(LegacyHello::Alert { .. } | LegacyHello::Nothing { .. }) => Answer::Refused,
     }
 }
 
@@ -238,8 +235,8 @@ mod tests {
             tls10: None,
             broken_suites: refused(),
             more_broken_suites: vec![],
-            rsa_key_exchange: Some(LegacyHello::Nothing {
-                note: "could not reconnect: connection refused".into(),
+            rsa_key_exchange: Some(LegacyHello::NotSent {
+                why: "could not reconnect: connection refused".into(),
             }),
             dhe: refused(),
             rsa_certificate: None,

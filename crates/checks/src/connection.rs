@@ -239,10 +239,7 @@ fn handshake_finding(
         _ => None,
     };
     if let (Some(request), Some(how)) = (&facts.client_certificate_request, &aborted) {
-        return match facts.client_certificate_sent {
-            true => client_certificate_refused(request, how),
-            false => client_certificate_required(request, how),
-        };
+        return client_certificate_ended(request, facts.client_certificate_sent, how);
     }
     if let Some(LegacyHello::Accepted {
         version,
@@ -338,31 +335,27 @@ fn refused_handshake(error: &HandshakeError, legacy: Option<&LegacyHello>) -> Fi
     }
 }
 
-fn client_certificate_required(request: &ClientCertificateRequest, how: &str) -> Finding {
+/// A server that asked for a client certificate ended the connection (`how`): it requires one
+/// when certscan sent none, and refuses the one given with `--client-cert` when it was sent.
+fn client_certificate_ended(request: &ClientCertificateRequest, sent: bool, how: &str) -> Finding {
     let from = match request.acceptable_issuers.as_slice() {
         [] => String::new(),
         issuers => format!(" (it accepts client certificates issued by {})", issuers.join("; ")),
     };
-    Finding::new(
-        CheckId::ClientCertRequired,
-        format!(
-            "the server asked for a client certificate{from} and ended the connection with {how} when certscan sent none: only clients holding such a certificate can connect (the chain it sent is checked as usual)"
+    match sent {
+        false => Finding::new(
+            CheckId::ClientCertRequired,
+            format!(
+                "the server asked for a client certificate{from} and ended the connection with {how} when certscan sent none: only clients holding such a certificate can connect (the chain it sent is checked as usual)"
+            ),
         ),
-    )
-}
-
-/// The server refused the client certificate certscan presented (`--client-cert`).
-fn client_certificate_refused(request: &ClientCertificateRequest, how: &str) -> Finding {
-    let from = match request.acceptable_issuers.as_slice() {
-        [] => String::new(),
-        issuers => format!(" (it accepts client certificates issued by {})", issuers.join("; ")),
-    };
-    Finding::new(
-        CheckId::ClientCertRefused,
-        format!(
-            "the server asked for a client certificate{from}, certscan presented the one given with --client-cert, and the server ended the connection with {how}: it does not accept that certificate"
+        true => Finding::new(
+            CheckId::ClientCertRefused,
+            format!(
+                "the server asked for a client certificate{from}, certscan presented the one given with --client-cert, and the server ended the connection with {how}: it does not accept that certificate"
+            ),
         ),
-    )
+    }
 }
 
 /// Findings on the handshake of a connection that gave a chain: a signature that does not
@@ -388,10 +381,6 @@ pub(crate) fn handshake_facts_findings(facts: &HandshakeFacts, answered_http_400
     }
     let mut refused = false;
     if let Some(request) = &facts.client_certificate_request {
-        let said = match facts.client_certificate_sent {
-            true => client_certificate_refused,
-            false => client_certificate_required,
-        };
         match &facts.ended_after_handshake {
             Some(end) => {
                 refused = true;
@@ -399,7 +388,7 @@ pub(crate) fn handshake_facts_findings(facts: &HandshakeFacts, answered_http_400
                     ConnectionEnd::Alert(alert) => format!("the alert {}", alert_name(alert)),
                     ConnectionEnd::Closed => "closing the connection".to_string(),
                 };
-                findings.push(said(request, &how));
+                findings.push(client_certificate_ended(request, facts.client_certificate_sent, &how));
             }
             // nginx with `ssl_verify_client on` completes the handshake without a client
             // certificate and answers every request with 400 "No required SSL certificate was
@@ -407,8 +396,9 @@ pub(crate) fn handshake_facts_findings(facts: &HandshakeFacts, answered_http_400
             // required all the same.
             None if answered_http_400 => {
                 refused = true;
-                findings.push(said(
+                findings.push(client_certificate_ended(
                     request,
+                    facts.client_certificate_sent,
                     "an HTTP 400 answer (nginx's \"No required SSL certificate was sent\" with ssl_verify_client on)",
                 ));
             }

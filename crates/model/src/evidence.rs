@@ -294,6 +294,9 @@ pub enum LegacyHello {
     Alert { description: u8 },
     /// Anything else: no answer, a closed connection, bytes that are not TLS.
     Nothing { note: String },
+    /// The ClientHello never reached the server: no new connection, a failed STARTTLS opening,
+    /// or a failed write. Nothing is known of what the server would have answered.
+    NotSent { why: String },
 }
 
 /// What happened when certscan tried to get a chain from a source.

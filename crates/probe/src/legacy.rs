@@ -322,8 +322,8 @@ pub(crate) async fn hello_on(mut stream: TcpStream, sni: Option<&str>, offer: &O
     let mut random = [0u8; 32];
     let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random);
     if let Err(e) = stream.write_all(&client_hello(sni, random, offer)).await {
-        return LegacyHello::Nothing {
-            note: format!("could not send: {e}"),
+        return LegacyHello::NotSent {
+            why: format!("could not send: {e}"),
         };
     }
     let mut answer = Vec::new();

@@ -555,8 +555,8 @@ async fn legacy_hello(
     let mut tcp = match proxy::connect(socket, via).await {
         Ok(tcp) => tcp,
         Err(e) => {
-            return LegacyHello::Nothing {
-                note: format!("could not reconnect: {e}"),
+            return LegacyHello::NotSent {
+                why: format!("could not reconnect: {e}"),
             };
         }
     };
@@ -564,8 +564,8 @@ async fn legacy_hello(
         let domain = sni.map(str::to_string).unwrap_or_else(|| socket.ip().to_string());
         let client = ehlo_name(&tcp);
         if let Err(failure) = starttls::negotiate(&mut tcp, target.protocol, &domain, &client).await {
-            return LegacyHello::Nothing {
-                note: format!("STARTTLS failed on the second connection: {}", failure.said()),
+            return LegacyHello::NotSent {
+                why: format!("STARTTLS failed on the second connection: {}", failure.said()),
             };
         }
     }
