@@ -21,6 +21,7 @@ use certscan_model::evidence::{
 use certscan_model::target::{Extra, FileTarget, Host, Target};
 use certscan_probe::dns::{CaaLookups, DnsOptions};
 use certscan_probe::names::{NameLookups, ResolutionOptions};
+use certscan_probe::sip_locate::SipLocator;
 use certscan_probe::slots::Slots;
 use certscan_probe::{self as probe, ProbeOptions};
 use certscan_x509::certificate::CertInfo;
@@ -112,6 +113,8 @@ struct Context {
     probe: Arc<ProbeOptions>,
     slots: Arc<Slots>,
     caa: Option<CaaLookups>,
+    /// Finds the servers of `sips:` domains; `None` with --no-dns.
+    sip: Option<SipLocator>,
     names: NameLookups,
     caa_cache: Cache<CaaLookup>,
     name_cache: Cache<NameResolution>,
@@ -132,6 +135,7 @@ impl Context {
             probe: Arc::new(probe_options),
             slots: Arc::new(Slots::new(plan.probe.slots)),
             caa: plan.dns.as_ref().map(CaaLookups::new),
+            sip: plan.dns.as_ref().map(SipLocator::new),
             names: NameLookups::new(&plan.resolution),
             caa_cache: Cache::new(),
             name_cache: Cache::new(),
@@ -461,6 +465,9 @@ async fn look_up(sources: &[Parsed], context: &Context, deadline: Instant) -> Ve
 /// Probes and analyses one target; a failure of the whole (a panic) is its UNKNOWN result.
 async fn scan_target(target: Target, context: Arc<Context>) -> Vec<TargetResult> {
     let work = async {
+        if let (true, Some(locator)) = (target.is_sip_domain(), &context.sip) {
+            return Box::pin(scan_sip_domain(&target, locator, &context)).await;
+        }
         let resolved = probe::resolve_target(target.clone(), &context.probe, &context.slots).await;
         // One budget for the endpoint from here: its connections, then its lookups.
         let budget = context.probe.budget();
@@ -479,6 +486,57 @@ async fn scan_target(target: Target, context: Arc<Context>) -> Vec<TargetResult>
             assess_all(&[failed], &context.plan.policy)
         }
     }
+}
+
+/// Finds a SIP domain's servers as a SIP client does (RFC 3263), then probes every one found,
+/// each checked against the domain (RFC 5922) and sent the domain as its server name.
+async fn scan_sip_domain(target: &Target, locator: &SipLocator, context: &Context) -> Vec<TargetResult> {
+    let domain = target.host.to_string();
+    let found = locator.locate(&domain, context.probe.budget().ends).await;
+    let mut not_probed = vec![];
+    let mut endpoints = vec![];
+    for endpoint in found {
+        let mut located = target.clone();
+        located.port = endpoint.port;
+        located.port_given = true;
+        located.extra.names = located.extra.names.or_else(|| Some(vec![domain.clone()]));
+        let location = endpoint.location;
+        match endpoint.host.as_deref().map(Host::parse) {
+            Some(Ok(host)) => {
+                located.host = host;
+                located.extra.located = Some(location);
+                endpoints.push(located);
+            }
+            Some(Err(error)) => {
+                located.extra.located = Some(location);
+                let reason = format!("the SRV record names a host that is not a host name: {error}");
+                not_probed.push(probe::no_server_evidence(&located, reason, context.probe.sni.clone()));
+            }
+            None => {
+                located.extra.located = Some(location);
+                let reason = format!(
+                    "the SRV records of {domain} say no SIP-over-TLS server is offered (target \".\", RFC 2782): SIP clients do not connect"
+                );
+                not_probed.push(probe::no_server_evidence(&located, reason, context.probe.sni.clone()));
+            }
+        }
+    }
+    let resolved = futures_util::future::join_all(
+        endpoints
+            .into_iter()
+            .map(|endpoint| probe::resolve_target(endpoint, &context.probe, &context.slots)),
+    )
+    .await;
+    // One budget for the endpoints from here: their connections, then their lookups.
+    let budget = context.probe.budget();
+    let observed = futures_util::future::join_all(
+        resolved
+            .into_iter()
+            .map(|resolved| probe::observe(resolved, &context.probe, &context.slots)),
+    )
+    .await;
+    let evidence = observed.into_iter().flatten().chain(not_probed).collect();
+    finish(evidence, context, budget).await
 }
 
 /// Analyses one chain file as if a server had sent it.

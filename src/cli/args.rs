@@ -40,9 +40,17 @@ pub(crate) enum TrustArg {
 )]
 pub(crate) struct Args {
     /// Endpoints: HOST, HOST:PORT, HOST:PORT1,PORT2, [IPv6]:PORT, https://HOST[:PORT][/PATH],
-    /// wss://HOST[:PORT][/PATH], sips:HOST[:PORT]. Default port 443 (5061 for sips).
+    /// wss://HOST[:PORT][/PATH], sips:HOST[:PORT]. Default port 443. sips:DOMAIN without a port
+    /// is a SIP domain: its servers are found as SIP clients find them (see --sip-domain).
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
+
+    /// A SIP domain: its TLS servers are found as SIP clients find them (NAPTR SIPS+D2T, then SRV
+    /// _sips._tcp, then the domain itself on 5061; RFC 3263), every one is scanned, and each
+    /// certificate is checked against the domain (RFC 5922). The same as the target sips:DOMAIN.
+    /// Repeatable.
+    #[arg(help_heading = "Targets", long, value_name = "DOMAIN")]
+    pub sip_domain: Vec<String>,
 
     /// Read targets from FILE (one or more per line, '#' starts a comment; '-' for stdin).
     #[arg(help_heading = "Targets", short = 'f', long = "targets-file", value_name = "FILE")]

@@ -144,6 +144,19 @@ impl CheckedFlags {
         for text in &args.targets {
             given.extend(target::parse_target(text)?);
         }
+        for domain in &args.sip_domain {
+            let located = target::parse_target(&format!("sips:{domain}"))
+                .ok()
+                .filter(|targets| targets.len() == 1 && targets[0].is_sip_domain());
+            match located {
+                Some(targets) => given.extend(targets),
+                None => {
+                    return Err(format!(
+                        "--sip-domain {domain:?}: give a domain name, without a scheme or a port (e.g. --sip-domain example.com)"
+                    ));
+                }
+            }
+        }
         check_names(args)?;
         if args.keys.len() > args.files.len() {
             return Err(format!(

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use hickory_proto::op::{Message, ResponseCode};
-use hickory_proto::rr::rdata::{CAA, CNAME};
+use hickory_proto::rr::rdata::{CAA, CNAME, NAPTR, SRV};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
@@ -22,6 +22,8 @@ pub struct Zone {
     addresses: HashMap<String, Vec<std::net::IpAddr>>,
     cname: HashMap<String, String>,
     dname: HashMap<String, String>,
+    naptr: HashMap<String, Vec<NAPTR>>,
+    srv: HashMap<String, Vec<SRV>>,
     servfail: HashSet<String>,
     silent: HashSet<String>,
 }
@@ -58,6 +60,35 @@ impl Zone {
     }
     pub fn dname(mut self, owner: &str, target: &str) -> Zone {
         self.dname.insert(key(owner), key(target));
+        self
+    }
+    /// A NAPTR record (RFC 3403) with an empty regexp; `replacement` "." for none.
+    pub fn naptr(mut self, name: &str, order: u16, flags: &str, services: &str, replacement: &str) -> Zone {
+        let replacement = match replacement {
+            "." => Name::root(),
+            other => Name::from_ascii(format!("{other}.")).unwrap(),
+        };
+        let record = NAPTR::new(
+            order,
+            50,
+            flags.as_bytes().into(),
+            services.as_bytes().into(),
+            Box::new([]),
+            replacement,
+        );
+        self.naptr.entry(key(name)).or_default().push(record);
+        self
+    }
+    /// An SRV record (RFC 2782); `target` "." for "not available".
+    pub fn srv(mut self, name: &str, priority: u16, weight: u16, port: u16, target: &str) -> Zone {
+        let target = match target {
+            "." => Name::root(),
+            other => Name::from_ascii(format!("{other}.")).unwrap(),
+        };
+        self.srv
+            .entry(key(name))
+            .or_default()
+            .push(SRV::new(priority, weight, port, target));
         self
     }
     pub fn servfail(mut self, name: &str) -> Zone {
@@ -114,6 +145,16 @@ impl Zone {
                 _ => continue,
             };
             response.add_answer(Record::from_rdata(fqdn(&current), 60, rdata));
+        }
+        if query.query_type() == RecordType::NAPTR {
+            for record in self.naptr.get(&current).into_iter().flatten() {
+                response.add_answer(Record::from_rdata(fqdn(&current), 60, RData::NAPTR(record.clone())));
+            }
+        }
+        if query.query_type() == RecordType::SRV {
+            for record in self.srv.get(&current).into_iter().flatten() {
+                response.add_answer(Record::from_rdata(fqdn(&current), 60, RData::SRV(record.clone())));
+            }
         }
         if query.query_type() == RecordType::CAA {
             for record in self.caa.get(&current).into_iter().flatten() {

@@ -135,6 +135,14 @@ impl LeafSpec {
 
     fn params(&self) -> CertificateParams {
         let mut params = CertificateParams::new(self.sans.clone()).unwrap();
+        // `sip:` and `sips:` names are URIs (RFC 5922 SIP domain identities).
+        for san in params.subject_alt_names.iter_mut() {
+            if let rcgen::SanType::DnsName(name) = san
+                && (name.as_str().starts_with("sip:") || name.as_str().starts_with("sips:"))
+            {
+                *san = rcgen::SanType::URI(name.clone());
+            }
+        }
         params.distinguished_name = DistinguishedName::new();
         params.distinguished_name.push(DnType::CommonName, self.cn.as_str());
         params.is_ca = if self.is_ca {

@@ -21,6 +21,7 @@ pub mod protocol;
 pub mod resolution;
 pub mod revocation;
 pub(crate) mod served;
+pub mod sip;
 pub mod validity;
 
 pub use platform::PlatformRules;
@@ -146,6 +147,9 @@ pub struct TargetResult {
     pub findings: Vec<Finding>,
     /// What each family of clients does with this target, and why.
     pub clients: Vec<clients::FamilyVerdict>,
+    /// For SIPS endpoints: how the endpoint was found and which SIP clients accept its
+    /// certificate for the SIP domain.
+    pub sip: Option<sip::SipView>,
     /// Check ids of the findings that `--ignore` removed here.
     pub ignored: Vec<String>,
 }
@@ -179,6 +183,7 @@ impl TargetResult {
             corrected_chain: None,
             findings: vec![],
             clients: vec![],
+            sip: None,
             ignored: vec![],
         }
     }
@@ -301,6 +306,7 @@ pub(crate) const CHECKS: &[Check] = &[
     platform::check,
     resolution::check,
     caa::check,
+    sip::check,
 ];
 
 /// How findings are worded for the setup in play: each platform's wording, in the order

@@ -169,11 +169,17 @@ pub(crate) fn check(source: &crate::Enriched, policy: &crate::Policy, result: &m
             _ => Locality::Remote,
         }
     };
-    let certificate_names = result
+    let mut certificate_names = result
         .chain
         .first()
         .map(|leaf| certificate_names(leaf))
         .unwrap_or_default();
+    // A SIP domain reached through its SRV records needs no address of its own (RFC 3263).
+    if let Some(located) = &evidence.extra.located
+        && located.route != certscan_model::sip::Route::DomainAddress
+    {
+        certificate_names.retain(|name| *name != located.lookup.domain);
+    }
     result.resolution = source.lookups.names.iter().map(view).collect();
     let mut found = findings(&source.lookups.names, &certificate_names, locality);
     if !policy.platforms.iter().any(|p| p.names_resolve_to_loopback()) {

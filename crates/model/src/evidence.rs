@@ -315,6 +315,10 @@ pub enum Observation {
     Unresolved {
         error: String,
     },
+    /// The DNS says the service is offered nowhere (a SIP domain whose SRV records all say ".").
+    NoServer {
+        reason: String,
+    },
     Refused,
     /// The TCP connection could not be made, for a reason other than a refusal or a timeout.
     ConnectFailed {

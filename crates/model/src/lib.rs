@@ -12,5 +12,6 @@ pub mod evidence;
 pub mod fault;
 pub mod finding;
 pub mod platform;
+pub mod sip;
 pub mod status;
 pub mod target;

@@ -184,6 +184,8 @@ pub struct Extra {
     pub copies: Vec<std::path::PathBuf>,
     /// Wazo services' client settings that must fit this certificate.
     pub wazo: Vec<crate::configured::ClientSetting>,
+    /// How the endpoint was found from a SIP domain (RFC 3263), when it was.
+    pub located: Option<crate::sip::SipLocation>,
 }
 
 /// A chain file to analyse.
@@ -194,6 +196,12 @@ pub struct FileTarget {
 }
 
 impl Target {
+    /// Whether the target is a SIP domain whose servers are found as a SIP client finds them
+    /// (RFC 3263): `sips:` with a host name and no port.
+    pub fn is_sip_domain(&self) -> bool {
+        self.protocol == Protocol::Sips && self.scheme_given && !self.port_given && matches!(self.host, Host::Dns(_))
+    }
+
     /// `host:port`, with brackets around IPv6 addresses.
     pub(crate) fn host_port(&self) -> String {
         host_port(&self.host, self.port)

@@ -15,6 +15,7 @@ pub mod hosts;
 pub mod legacy;
 pub mod names;
 pub mod proxy;
+pub mod sip_locate;
 pub mod slots;
 pub(crate) mod sockets;
 pub mod starttls;
@@ -230,11 +231,20 @@ fn not_started(options: &ProbeOptions) -> Observation {
 }
 
 fn sni_for(target: &Target, sni: Option<String>) -> Option<String> {
-    match (&target.host, sni) {
-        (_, Some(sni)) => Some(sni),
-        (Host::Dns(name), None) => Some(name.clone()),
-        (Host::Ip(_), None) => None,
+    match (&target.host, sni, &target.extra.located) {
+        (_, Some(sni), _) => Some(sni),
+        // A SIP client names the domain it calls, not the host an SRV record gave: pjsip sets
+        // the TLS server name from the request's destination name (sip_transport_tls.c,
+        // `ssock_param.server_name = remote_name`), and RFC 5922 section 4 checks that domain.
+        (_, None, Some(located)) => Some(located.lookup.domain.clone()),
+        (Host::Dns(name), None, None) => Some(name.clone()),
+        (Host::Ip(_), None, None) => None,
     }
+}
+
+/// The evidence of a SIP domain whose DNS offers no server: nothing to connect to.
+pub fn no_server_evidence(target: &Target, reason: String, sni: Option<String>) -> Evidence {
+    unresolved_evidence(target, Observation::NoServer { reason }, sni)
 }
 
 fn unresolved_evidence(target: &Target, observation: Observation, sni: Option<String>) -> Evidence {

@@ -409,6 +409,7 @@ fn connection_lines(target: &TargetResult) -> Vec<String> {
         lines.push(format!("{} -> {answer}{server}", exchange.request));
     }
     lines.extend(clients_line(target));
+    lines.extend(sip_lines(target));
     lines.extend(revocation_line(target));
     for file in &target.files {
         lines.push(format!(
@@ -446,6 +447,37 @@ fn clients_line(target: &TargetResult) -> Option<String> {
     })
     .collect();
     Some(format!("clients: {}", parts.join("; ")))
+}
+
+/// How a SIP domain led to the endpoint, and which SIP clients accept its certificate for the
+/// domain: "found: SRV _sips._tcp.example.com: 10 60 5061 sbc1.example.com (this endpoint)",
+/// "SIP identity example.com: accepted by pjsip; refused by Avaya 96xx phones".
+fn sip_lines(target: &TargetResult) -> Vec<String> {
+    let Some(sip) = &target.sip else {
+        return vec![];
+    };
+    let mut lines: Vec<String> = sip.path.iter().map(|step| format!("found: {step}")).collect();
+    if sip.identity.is_empty() {
+        return lines;
+    }
+    let parts: Vec<String> = [
+        (Some(false), "refused by"),
+        (None, "not known"),
+        (Some(true), "accepted by"),
+    ]
+    .iter()
+    .filter_map(|(accepts, said)| {
+        let names: Vec<&str> = sip
+            .identity
+            .iter()
+            .filter(|v| v.accepts == *accepts)
+            .map(|v| v.name.as_str())
+            .collect();
+        (!names.is_empty()).then(|| format!("{said} {}", names.join(", ")))
+    })
+    .collect();
+    lines.push(format!("SIP identity {}: {}", sip.domain, parts.join("; ")));
+    lines
 }
 
 /// The OCSP staple and the `--revocation` answers, when there is anything to say.

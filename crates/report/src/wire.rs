@@ -43,6 +43,8 @@ pub(crate) struct Target<'a> {
     corrected_chain: Option<&'a str>,
     findings: Vec<Finding<'a>>,
     clients: Vec<Client<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sip: Option<&'a certscan_checks::sip::SipView>,
     ignored: &'a [String],
 }
 
@@ -95,6 +97,7 @@ impl<'a> Target<'a> {
             corrected_chain: result.corrected_chain.as_deref(),
             findings: result.findings.iter().map(Finding::from).collect(),
             clients: result.clients.iter().map(Client::from).collect(),
+            sip: result.sip.as_ref(),
             ignored: &result.ignored,
         }
     }

@@ -21,14 +21,18 @@ pub struct KeyInfo {
 pub enum SanEntry {
     Dns(String),
     Ip(IpAddr),
+    /// A uniformResourceIdentifier, e.g. `sip:example.com` (RFC 5922).
+    Uri(String),
     Other(String),
 }
 
 impl SanEntry {
-    pub(crate) fn display(&self) -> String {
+    /// As openssl shows it: `DNS:name`, `IP:address`, `URI:sip:example.com`.
+    pub fn display(&self) -> String {
         match self {
             SanEntry::Dns(name) => format!("DNS:{name}"),
             SanEntry::Ip(ip) => format!("IP:{ip}"),
+            SanEntry::Uri(uri) => format!("URI:{uri}"),
             SanEntry::Other(text) => text.clone(),
         }
     }
@@ -307,6 +311,7 @@ fn san_entry(name: &GeneralName<'_>) -> SanEntry {
             Some(ip) => SanEntry::Ip(ip),
             None => SanEntry::Other(format!("IP:{bytes:02x?}")),
         },
+        GeneralName::URI(uri) => SanEntry::Uri(uri.to_string()),
         other => SanEntry::Other(other.to_string()),
     }
 }
