@@ -140,6 +140,49 @@ fn naptr_then_srv_lead_to_every_server_each_checked_against_the_domain() {
 }
 
 #[test]
+fn the_table_shows_the_lookup_path_and_who_refuses_the_certificate() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let uri_only = sip_server(&pki, &servers, &["sip:voip.example.test", "sbc1.example.test"]);
+    let zone = Zone::default()
+        .srv("_sips._tcp.voip.example.test", 10, 0, uri_only, "sbc1.example.test")
+        .address("sbc1.example.test", "127.0.0.1");
+    let dns = start(&servers, zone).to_string();
+    let mut args = vec![
+        format!("sips:{DOMAIN}"),
+        "--dns-server".into(),
+        dns,
+        "--at".into(),
+        AT.into(),
+    ];
+    args.extend(pki.trust_args());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = certscan(&args);
+    let text = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains(&format!(
+            "found: SRV _sips._tcp.voip.example.test: 10 0 {uri_only} sbc1.example.test (this endpoint)"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        text.contains(
+            "SIP identity voip.example.test: refused by Avaya 96xx phones; accepted by RFC 5922 peers, pjsip, sofia-sip"
+        ),
+        "{}",
+        out.stdout
+    );
+    // The web's name rules do not judge a SIPS port: the SIP identity finding is the only one.
+    assert!(
+        text.contains("clients (the name aside, see SIP identity): all families work"),
+        "{}",
+        out.stdout
+    );
+    assert!(!text.contains("name.mismatch"), "{}", out.stdout);
+    assert_eq!(out.code, 1, "a warning: some SIP clients accept the certificate");
+}
+
+#[test]
 fn records_that_lead_nowhere_are_findings() {
     let (pki, servers) = (Pki::new(), Servers::new());
     let port = sip_server(&pki, &servers, &[DOMAIN]);

@@ -182,6 +182,14 @@ pub(crate) fn check(source: &Enriched, _: &Policy, result: &mut TargetResult) {
         Some(leaf) => identity(leaf, &domain, located, result),
         None => vec![],
     };
+    // On a SIPS port the SIP clients' rules decide whether the name fits: the web's rules
+    // (name.mismatch, name.cn_only) would say that clients which never call this port fail.
+    let only_the_domain = matches!(result.names_checked.as_slice(), [name] if name.eq_ignore_ascii_case(&domain));
+    if !identity.is_empty() && only_the_domain {
+        result
+            .findings
+            .retain(|f| !matches!(f.id, CheckId::NameMismatch | CheckId::CnOnly));
+    }
     result.sip = Some(SipView {
         domain,
         path: located.map(SipLocation::path).unwrap_or_default(),

@@ -426,8 +426,13 @@ fn clients_line(target: &TargetResult) -> Option<String> {
     if target.chain.is_empty() || target.clients.is_empty() {
         return None;
     }
+    // On a SIPS port the name is judged by the SIP clients' rules, on a line of its own.
+    let label = match target.sip.as_ref().is_some_and(|sip| !sip.identity.is_empty()) {
+        true => "clients (the name aside, see SIP identity)",
+        false => "clients",
+    };
     if target.clients.iter().all(|c| c.outcome == Outcome::Works) {
-        return Some("clients: all families work".into());
+        return Some(format!("{label}: all families work"));
     }
     let parts: Vec<String> = [
         (Outcome::Fails, "fail"),
@@ -446,7 +451,7 @@ fn clients_line(target: &TargetResult) -> Option<String> {
         (!names.is_empty()).then(|| format!("{said}: {}", names.join(", ")))
     })
     .collect();
-    Some(format!("clients: {}", parts.join("; ")))
+    Some(format!("{label}: {}", parts.join("; ")))
 }
 
 /// How a SIP domain led to the endpoint, and which SIP clients accept its certificate for the
