@@ -535,6 +535,10 @@ async fn scan_sip_domain(target: &Target, locator: &SipLocator, context: &Contex
             .map(|resolved| probe::observe(resolved, &context.probe, &context.slots)),
     )
     .await;
+    // Endpoints that were not probed are done all the same (for a progress display).
+    if let Some(probe::Progress(done)) = &context.probe.progress {
+        not_probed.iter().for_each(|_| done());
+    }
     let evidence = observed.into_iter().flatten().chain(not_probed).collect();
     finish(evidence, context, budget).await
 }

@@ -189,3 +189,33 @@ fn a_trunk_certificate_file_is_checked_for_client_authentication_with_mutual_tls
     assert_eq!(ids(&doc, 0), ["cert.no_client_auth"], "{doc:#}");
     assert_eq!(finding(&doc, 0, "cert.no_client_auth")["severity"], "critical");
 }
+
+#[test]
+fn a_sip_trunk_requiring_a_client_certificate_answers_options_with_one() {
+    let (pki, servers) = (Pki::new(), Servers::new());
+    let (chain, key) = client_files(&pki, "trunk", false);
+    let leaf = pki.leaf(&LeafSpec::new(&[NAME]));
+    let served: Vec<CertificateDer<'static>> = vec![leaf.der.clone(), pki.intermediate.cert.der.clone()];
+    let config = client_auth_config(served, leaf.key_der(), client_ca(), true, false);
+    let answer = "SIP/2.0 200 OK\r\nServer: Kamailio (5.8)\r\nContent-Length: 0\r\n\r\n";
+    let port = servers.tls_app(config, App::Reply(answer.into()));
+    let sips_scan = |extra: &[&str]| {
+        let mut args = pinned_scan_args(&pki, &format!("sips:{NAME}:{port}"), NAME, port);
+        args.extend(extra.iter().map(|a| a.to_string()));
+        scan_json_with(&args, &[])
+    };
+    // Without our certificate: required, and the server's own leaf (serverAuth only) cannot
+    // be presented when it calls out.
+    let without = sips_scan(&[]);
+    let found = ids(&without, 0);
+    assert!(found.contains(&"tls.client_cert_required".to_string()), "{without:#}");
+    assert!(found.contains(&"cert.no_client_auth".to_string()), "{without:#}");
+    // With it: the handshake completes and OPTIONS is answered.
+    let with = sips_scan(&["--client-cert", &chain, "--client-key", &key]);
+    assert_eq!(with["targets"][0]["exchange"]["status"], 200, "{with:#}");
+    assert_eq!(with["targets"][0]["exchange"]["headers"]["server"], "Kamailio (5.8)");
+    assert!(
+        !ids(&with, 0).contains(&"tls.client_cert_required".to_string()),
+        "{with:#}"
+    );
+}

@@ -29,12 +29,15 @@ pub struct Found {
 /// The DNS side of SIP server location for a whole run.
 pub struct SipLocator {
     resolver: Result<TokioResolver, String>,
+    /// Domains looked up at once (`DnsOptions::concurrency`, as for CAA).
+    permits: tokio::sync::Semaphore,
 }
 
 impl SipLocator {
     pub fn new(options: &DnsOptions) -> SipLocator {
         SipLocator {
             resolver: resolver(options),
+            permits: tokio::sync::Semaphore::new(options.concurrency.max(1)),
         }
     }
 
@@ -43,6 +46,7 @@ impl SipLocator {
     /// `deadline`. There is always at least one: the domain on 5061 when DNS names no server,
     /// or one without a host when DNS says there is none.
     pub async fn locate(&self, domain: &str, deadline: Instant) -> Vec<Found> {
+        let _permit = timeout_at(deadline, self.permits.acquire()).await;
         let lookup = match &self.resolver {
             Ok(resolver) => look_up(resolver, domain, deadline).await,
             Err(error) => SipLookup {
