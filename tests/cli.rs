@@ -467,7 +467,7 @@ fn color_always_and_never_override_the_terminal_test() {
 /// Two endpoints of 127.0.0.1: one serving a certificate that expires in 20 days (WARNING),
 /// one refusing connections (CRITICAL); their ports and the arguments that scan both.
 fn expiring_and_refused(pki: &Pki, servers: &Servers) -> (u16, u16, Vec<String>) {
-    let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1"]).validity(-200, 20));
+    let leaf = pki.leaf(&LeafSpec::new(&["127.0.0.1", "pbx.example.test"]).validity(-200, 20));
     let good = serve_leaf_and_intermediate(servers, pki, &leaf);
     let closed = servers.closed_port();
     let mut args: Vec<String> = vec![format!("127.0.0.1:{good},{closed}"), "--at".into(), AT.into()];
@@ -532,6 +532,40 @@ fn prometheus_metrics_say_what_the_json_report_says() {
     assert!(
         text.contains("check=\"connection.refused\",severity=\"critical\"} 1"),
         "{text}"
+    );
+    // What ssl_exporter and blackbox_exporter users alert on: reached, TLS version, the
+    // chain's descriptions and notBefore, the fetched revocation answers.
+    assert_eq!(sample("certscan_endpoint_reached", good), 1.0);
+    assert_eq!(sample("certscan_endpoint_reached", closed), 0.0);
+    assert_eq!(sample("certscan_tls_version_info", good), 1.0);
+    let version = target["tls"]["version"].as_str().unwrap();
+    assert!(text.contains(&format!("version=\"{version}\"")), "{text}");
+    let not_before = time::OffsetDateTime::parse(
+        target["chain"][0]["not_before"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap()
+    .unix_timestamp() as f64;
+    assert_eq!(
+        sample("certscan_certificate_not_before_timestamp_seconds", good),
+        not_before
+    );
+    let leaf_info = text
+        .lines()
+        .find(|l| {
+            l.starts_with("certscan_certificate_info{")
+                && l.contains(&format!("port=\"{good}\""))
+                && l.contains("position=\"0\"")
+        })
+        .unwrap();
+    let serial = target["chain"][0]["serial"].as_str().unwrap();
+    assert!(leaf_info.contains(&format!("serial=\"{serial}\"")), "{leaf_info}");
+    assert!(leaf_info.contains(",pbx.example.test,"), "{leaf_info}");
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.starts_with("certscan_tls_version_info{") && l.contains(&format!("port=\"{closed}\""))),
+        "no TLS version for a refused port"
     );
     assert!(text.contains("certscan_run_status 2\n"));
     assert!(text.contains("certscan_run_endpoints{status=\"warning\"} 1\n"));

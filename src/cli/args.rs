@@ -34,11 +34,15 @@ pub(crate) enum TrustArg {
 #[derive(Debug, Parser)]
 #[command(
     name = "certscan",
+    args_conflicts_with_subcommands = true,
     version,
     about = "TLS certificate diagnostics: chains, names, expiry and connection problems, for endpoints and files",
     after_help = EXAMPLES
 )]
 pub(crate) struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Endpoints: HOST, HOST:PORT, HOST:PORT1,PORT2, [IPv6]:PORT, https://HOST[:PORT][/PATH],
     /// wss://HOST[:PORT][/PATH], sips:HOST[:PORT]. Default port 443. sips:DOMAIN without a port
     /// is a SIP domain: its servers are found as SIP clients find them (see --sip-domain).
@@ -547,4 +551,28 @@ impl clap::builder::TypedValueParser for ProfileName {
                 .map(clap::builder::PossibleValue::new),
         ))
     }
+}
+
+/// What certscan does other than scan once.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum Command {
+    /// Run as a Prometheus exporter: GET /probe?target=HOST:PORT[&module=NAME] scans that target
+    /// with the module's flags and answers with its metrics and certscan_probe_success, as
+    /// blackbox_exporter does; GET /metrics answers with the exporter's own. Only targets the
+    /// configuration allows are scanned.
+    Serve(ServeArgs),
+}
+
+/// The exporter's flags.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Where to listen for scrapes (ADDRESS:PORT, e.g. 127.0.0.1:9784 or [::]:9784).
+    #[arg(long, value_name = "ADDRESS:PORT")]
+    pub listen: std::net::SocketAddr,
+
+    /// The exporter's configuration (TOML): `allow` (the HOST:PORT patterns /probe may scan),
+    /// `[modules.NAME] args = [...]` (certscan flags per module), `max_concurrent_probes`,
+    /// `timeout_seconds`. See README, "Prometheus exporter".
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
 }

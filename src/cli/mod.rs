@@ -1,12 +1,14 @@
 //! The command: flags ([`args`]) are checked and turned into a scan plan ([`plan`]), the
 //! questions that need no scan (`--explain`, `--man`, `--list-*`) are answered at once, and
-//! [`run`] scans and writes the report ([`output`]). Usage errors are said before anything is
+//! [`run`] scans and writes the report ([`output`]); `certscan serve` runs the same scans as a
+//! Prometheus exporter ([`serve`]). Usage errors are said before anything is
 //! probed and exit with 3 (UNKNOWN).
 
 mod args;
 mod output;
 mod plan;
 mod run;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -21,10 +23,13 @@ use output::write_stdout;
 
 /// The whole program: parse, scan, report, exit code.
 pub fn main() -> ExitCode {
-    let args = match Args::try_parse() {
+    let mut args = match Args::try_parse() {
         Ok(args) => args,
         Err(e) => return flag_error(e),
     };
+    if let Some(args::Command::Serve(serve)) = args.command.take() {
+        return serve::run(serve);
+    }
     if let Some(code) = answer_without_scanning(&args) {
         return code;
     }

@@ -1,7 +1,11 @@
-//! Prometheus text exposition format, for node_exporter's textfile collector: per endpoint its
-//! status, its soonest expiry, each served certificate's expiry, its stapled OCSP response's
-//! nextUpdate and its findings by check id, then the run's status, counts and duration. Labels come from the target; times are Unix
-//! seconds, so an alert is `certscan_endpoint_expiry_timestamp_seconds - time() < 14 * 86400`.
+//! Prometheus text exposition format, for node_exporter's textfile collector and for `certscan
+//! serve`'s `/probe`: per endpoint its status, whether it was reached, its soonest expiry, the
+//! negotiated TLS version, each served certificate (subject, issuer, serial, names, fingerprint,
+//! notBefore, notAfter), the stapled and fetched revocation answers and the staple's nextUpdate,
+//! and its findings by check id; then the run's status, counts and duration. The names follow
+//! what blackbox_exporter and ssl_exporter users alert on (`*_info` series with value 1 carry
+//! text as labels). Labels come from the target; times are Unix seconds, so an alert is
+//! `certscan_endpoint_expiry_timestamp_seconds - time() < 14 * 86400`.
 
 use std::fmt::Write;
 
@@ -96,11 +100,32 @@ pub(crate) fn render(run: &Run) -> String {
     out
 }
 
-/// The series of each endpoint: status, expiries, the staple's next update, findings.
-fn endpoint_families(run: &Run) -> [Family; 5] {
+/// The series of each endpoint: status, reached, TLS version, certificates, expiries,
+/// revocation answers, the staple's next update, findings.
+fn endpoint_families(run: &Run) -> [Family; 10] {
     let mut status = Family::new(
         "certscan_endpoint_status",
         "The endpoint's status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+    );
+    let mut reached = Family::new(
+        "certscan_endpoint_reached",
+        "1 when the endpoint (or file) gave a certificate chain, 0 when it could not be reached or gave none (probe_success in blackbox_exporter's terms).",
+    );
+    let mut tls_version = Family::new(
+        "certscan_tls_version_info",
+        "The TLS version and cipher suite the endpoint negotiated with certscan, as labels; the value is 1.",
+    );
+    let mut info = Family::new(
+        "certscan_certificate_info",
+        "Each certificate the endpoint served, described by its labels (subject, issuer, serial, DNS names, SHA-256 fingerprint); the value is 1. Position 0 is the leaf.",
+    );
+    let mut not_before = Family::new(
+        "certscan_certificate_not_before_timestamp_seconds",
+        "When each certificate the endpoint served becomes valid (notBefore), as a Unix time; position 0 is the leaf.",
+    );
+    let mut revocation = Family::new(
+        "certscan_revocation_status_info",
+        "The leaf's revocation status by source (staple: the stapled OCSP response; ocsp, crl: what --revocation fetched): good, revoked, unknown, expired, not_yet_valid, invalid or unchecked; the value is 1.",
     );
     let mut soonest = Family::new(
         "certscan_endpoint_expiry_timestamp_seconds",
@@ -121,19 +146,58 @@ fn endpoint_families(run: &Run) -> [Family; 5] {
     for target in &run.targets {
         let labels = target_labels(target);
         status.add(&labels, status_value(target.status));
+        reached.add(&labels, u8::from(!target.chain.is_empty()));
+        if let Some(tls) = &target.tls {
+            tls_version.add(
+                &format!(
+                    "{labels},version=\"{}\",cipher=\"{}\"",
+                    escaped(&tls.version),
+                    escaped(&tls.cipher)
+                ),
+                1,
+            );
+        }
         let parsed = || target.chain.iter().enumerate().filter(|(_, c)| c.parse_error.is_none());
         if let Some(unix) = parsed().map(|(_, c)| c.not_after_unix).min() {
             soonest.add(&labels, unix);
         }
         for (position, certificate) in parsed() {
-            expiry.add(
-                &format!(
-                    "{labels},position=\"{position}\",subject=\"{}\",sha256=\"{}\"",
-                    escaped(&certificate.subject),
-                    escaped(&certificate.sha256)
-                ),
-                certificate.not_after_unix,
+            let certificate_labels = format!(
+                "{labels},position=\"{position}\",subject=\"{}\",sha256=\"{}\"",
+                escaped(&certificate.subject),
+                escaped(&certificate.sha256)
             );
+            expiry.add(&certificate_labels, certificate.not_after_unix);
+            not_before.add(&certificate_labels, certificate.not_before_unix);
+            // DNS names between commas, as ssl_exporter writes them, so a regex can match one.
+            let dns_names: Vec<&str> = certificate
+                .san_entries
+                .iter()
+                .filter_map(|entry| match entry {
+                    certscan_x509::certificate::SanEntry::Dns(name) => Some(name.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let dns_names = match dns_names.is_empty() {
+                true => String::new(),
+                false => format!(",{},", dns_names.join(",")),
+            };
+            info.add(
+                &format!(
+                    "{certificate_labels},issuer=\"{}\",serial=\"{}\",dnsnames=\"{}\"",
+                    escaped(&certificate.issuer),
+                    escaped(&certificate.serial),
+                    escaped(&dns_names)
+                ),
+                1,
+            );
+        }
+        if let Some(view) = &target.revocation {
+            let stapled = view.stapled.iter().map(|answer| ("staple", answer.status));
+            let live = view.live.iter().map(|l| (l.method.as_str(), l.answer.status));
+            for (source, answer) in stapled.chain(live) {
+                revocation.add(&format!("{labels},source=\"{source}\",status=\"{answer}\""), 1);
+            }
         }
         if let Some(next_update) = staple_next_update(target) {
             staple.add(&labels, next_update);
@@ -142,7 +206,18 @@ fn endpoint_families(run: &Run) -> [Family; 5] {
             findings.add(&format!("{labels},check=\"{id}\",severity=\"{severity}\""), count);
         }
     }
-    [status, soonest, expiry, staple, findings]
+    [
+        status,
+        reached,
+        tls_version,
+        soonest,
+        info,
+        not_before,
+        expiry,
+        revocation,
+        staple,
+        findings,
+    ]
 }
 
 /// When a good stapled OCSP response runs out, as a Unix time.
