@@ -35,14 +35,17 @@ pub fn certscan(args: &[&str]) -> RunOutput {
 
 /// [`certscan`] with environment variables set (`None` removes one).
 pub fn certscan_with_env(args: &[&str], env: &[(&str, Option<&str>)]) -> RunOutput {
-    let mut all = args.to_vec();
+    // The flags added go before a `--`, after which every word is a target.
+    let end = args.iter().position(|a| *a == "--").unwrap_or(args.len());
+    let mut added = vec![];
     if !args.contains(&"--dns-server") && !args.contains(&"--no-dns") {
-        all.push("--no-dns");
+        added.push("--no-dns");
     }
     // The machine's own /etc/hosts must not change what a test sees.
     if !args.contains(&"--hosts-file") {
-        all.extend(["--hosts-file", "/dev/null"]);
+        added.extend(["--hosts-file", "/dev/null"]);
     }
+    let all: Vec<&str> = args[..end].iter().chain(&added).chain(&args[end..]).copied().collect();
     let mut command = Command::new(env!("CARGO_BIN_EXE_certscan"));
     command.args(&all).env("NO_COLOR", "1");
     for (name, value) in env {
