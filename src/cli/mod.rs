@@ -5,6 +5,7 @@
 //! probed and exit with 3 (UNKNOWN).
 
 mod args;
+mod manual;
 mod output;
 mod plan;
 mod run;
@@ -68,11 +69,10 @@ fn answer_without_scanning(args: &Args) -> Option<ExitCode> {
             }
         }
     } else if args.man {
-        let mut page = Vec::new();
-        if let Err(e) = clap_mangen::Man::new(Args::command()).render(&mut page) {
-            return Some(usage_error(&format!("cannot write the manual page: {e}")));
+        match manual::page() {
+            Ok(page) => page,
+            Err(e) => return Some(usage_error(&format!("cannot write the manual page: {e}"))),
         }
-        String::from_utf8_lossy(&page).into_owned()
     } else if let Some(shell) = args.completions {
         let mut script = Vec::new();
         clap_complete::generate(shell, &mut Args::command(), "certscan", &mut script);
