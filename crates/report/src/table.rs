@@ -132,6 +132,10 @@ fn units(paragraph: &str) -> Vec<String> {
     let mut units: Vec<String> = Vec::new();
     let mut command: Option<String> = None;
     for word in paragraph.split_whitespace() {
+        // A parenthesis opens an aside: the run before it ends there.
+        if word.starts_with('(') {
+            units.extend(command.take());
+        }
         if let Some(open) = command.as_mut() {
             open.push(' ');
             open.push_str(word);
@@ -765,6 +769,16 @@ mod tests {
         // Prose that only names a program is wrapped as words.
         let prose = "renew with certbot and then restart the service so that it reads the new files which it only reads at start";
         assert!(wrap(prose, "", "", 40).lines().all(|l| l.chars().count() <= 40));
+        // Prose that names a program, then an aside in parentheses: words, kept in the margin.
+        let aside = "Serve the full chain. With certbot use fullchain.pem (nginx: ssl_certificate /etc/letsencrypt/live/NAME/fullchain.pem;). Otherwise append it.";
+        let wrapped = wrap(aside, "  fix ", "      ", 80);
+        assert!(
+            wrapped
+                .lines()
+                .all(|l| l.starts_with("  fix ") || l.starts_with("      ")),
+            "{wrapped}"
+        );
+        assert!(wrapped.lines().all(|l| l.chars().count() <= 80), "{wrapped}");
     }
 
     #[test]
