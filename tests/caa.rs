@@ -356,3 +356,30 @@ fn self_signed_leaves_are_not_looked_up_unless_a_ca_is_named() {
     let doc = scan_json(&["--file", &file, "--dns-server", &server]);
     assert_eq!(doc["targets"][0]["caa"], json!([]));
 }
+
+#[test]
+fn names_under_one_parent_climb_to_it_once() {
+    let servers = Servers::new();
+    let zone = Zone::default().caa("example.org", vec![caa(0, "issue", "letsencrypt.org")]);
+    let counter = zone.queries();
+    let dns = start(&servers, zone).to_string();
+    let pki = Pki::new();
+    let leaf = common::pki::self_signed(&LeafSpec::new(&["a.example.org", "b.example.org", "c.example.org"]));
+    let file = pki.write("leaf.pem", &leaf.pem);
+    let doc = scan_json(&["--file", &file, "--dns-server", &dns, "--caa-issuer", "letsencrypt.org"]);
+    let caa = doc["targets"][0]["caa"].as_array().unwrap();
+    assert_eq!(caa.len(), 3, "{doc:#}");
+    assert!(
+        caa.iter()
+            .all(|c| c["found_at"] == "example.org" && c["permitted"] == true),
+        "{doc:#}"
+    );
+    // Each name is asked about itself, the parent once for all three (the CAA and the
+    // address lookups of the names go to the same server; only CAA climbs to the parent).
+    assert!(counter.of("a.example.org") > 0);
+    assert!(
+        counter.of("example.org") <= 1,
+        "example.org was asked {} times",
+        counter.of("example.org")
+    );
+}

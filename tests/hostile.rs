@@ -265,3 +265,51 @@ fn a_good_endpoint_among_hostile_ones_is_still_reported_valid() {
         None => eprintln!("/usr/bin/time is not installed: peak memory not checked"),
     }
 }
+
+#[test]
+fn one_hostile_dns_answer_does_not_delay_the_lookups_of_other_names() {
+    let servers = Servers::new();
+    let pki = Pki::new();
+    let leaf = common::pki::self_signed(&LeafSpec::new(&["stuck.example.net", "fine.example.org"]));
+    let file = pki.write("leaf.pem", &leaf.pem);
+    // The answer about stuck.example.net never ends; fine.example.org answers at once, over TCP
+    // as stuck.example.net's does (its answer is too large for UDP).
+    let mut records = vec![caa(0, "issue", "letsencrypt.org")];
+    records.extend((0..60).map(|i| caa(0, "issue", &format!("ca{i:03}.{}", "x".repeat(90)))));
+    let zone = Zone::default()
+        .dripping("stuck.example.net")
+        .caa("fine.example.org", records);
+    let dns = start(&servers, zone).to_string();
+    let started = std::time::Instant::now();
+    let doc = scan_json(&[
+        "--file",
+        &file,
+        "--dns-server",
+        &dns,
+        "--caa-issuer",
+        "letsencrypt.org",
+        "--timeout",
+        "4",
+    ]);
+    let caa_of = |name: &str| {
+        doc["targets"][0]["caa"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no CAA entry for {name}: {doc:#}"))
+            .clone()
+    };
+    assert_eq!(caa_of("fine.example.org")["permitted"], true, "{doc:#}");
+    assert_eq!(
+        caa_of("stuck.example.net")["permitted"],
+        serde_json::Value::Null,
+        "{doc:#}"
+    );
+    assert!(ids(&doc, 0).contains(&"caa.lookup_failed".to_string()), "{doc:#}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}

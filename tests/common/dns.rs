@@ -26,6 +26,19 @@ pub struct Zone {
     srv: HashMap<String, Vec<SRV>>,
     servfail: HashSet<String>,
     silent: HashSet<String>,
+    dripping: HashSet<String>,
+    /// Queries received over UDP, by name (lower case, no trailing dot).
+    asked: Arc<std::sync::Mutex<HashMap<String, usize>>>,
+}
+
+/// The queries a running server has received, by name.
+#[derive(Clone)]
+pub struct QueryCounter(Arc<std::sync::Mutex<HashMap<String, usize>>>);
+
+impl QueryCounter {
+    pub fn of(&self, name: &str) -> usize {
+        self.0.lock().unwrap().get(&key(name)).copied().unwrap_or(0)
+    }
 }
 
 /// A CAA record with any flags, tag and value (even ones a zone parser would refuse).
@@ -95,6 +108,12 @@ impl Zone {
         self.servfail.insert(key(name));
         self
     }
+    /// Asked about this name, the server truncates its UDP answer (TC set, nothing in it) and,
+    /// over TCP, announces a 65,535-byte answer and sends it one byte every 20 ms.
+    pub fn dripping(mut self, name: &str) -> Zone {
+        self.dripping.insert(key(name));
+        self
+    }
     pub fn silent(mut self, name: &str) -> Zone {
         self.silent.insert(key(name));
         self
@@ -109,6 +128,19 @@ impl Zone {
             name.strip_suffix(&format!(".{owner}"))
                 .map(|prefix| format!("{prefix}.{target}"))
         })
+    }
+
+    /// How many UDP queries have asked about `name` so far (shared with the running server).
+    pub fn queries(&self) -> QueryCounter {
+        QueryCounter(self.asked.clone())
+    }
+
+    /// Whether the request asks about a name whose answers drip.
+    fn drips(&self, request: &Message) -> bool {
+        request
+            .queries
+            .first()
+            .is_some_and(|q| self.dripping.contains(&key(&q.name().to_ascii())))
     }
 
     /// The answer to a request; `None` means stay silent.
@@ -193,12 +225,20 @@ pub fn start(servers: &Servers, zone: Zone) -> SocketAddr {
             let Ok(request) = Message::from_vec(&buffer[..n]) else {
                 continue;
             };
+            if let Some(query) = request.queries.first() {
+                *udp_zone
+                    .asked
+                    .lock()
+                    .unwrap()
+                    .entry(key(&query.name().to_ascii()))
+                    .or_default() += 1;
+            }
             let Some(mut response) = udp_zone.answer(&request) else {
                 continue;
             };
             let limit = request.edns.as_ref().map_or(512, |e| e.max_payload().max(512)) as usize;
             let mut bytes = response.to_vec().unwrap();
-            if bytes.len() > limit {
+            if bytes.len() > limit || udp_zone.drips(&request) {
                 response.answers.clear();
                 response.metadata.truncation = true;
                 bytes = response.to_vec().unwrap();
@@ -218,6 +258,15 @@ pub fn start(servers: &Servers, zone: Zone) -> SocketAddr {
                     let Ok(request) = Message::from_vec(&request) else {
                         return;
                     };
+                    if zone.drips(&request) {
+                        if stream.write_all(&[0xff, 0xff]).await.is_err() {
+                            return;
+                        }
+                        while stream.write_all(&[0]).await.is_ok() {
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        }
+                        return;
+                    }
                     let Some(response) = zone.answer(&request) else {
                         continue;
                     };

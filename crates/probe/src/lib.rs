@@ -349,7 +349,9 @@ async fn resolve_any(target: &Target, options: &ProbeOptions) -> Result<Vec<IpAd
                 error: "not in the hosts file (DNS not asked: --no-dns)".into(),
             });
         };
-        let resolver = dns::resolver(dns).map_err(|error| Observation::Unresolved { error })?;
+        let resolver = dns::Resolvers::new(dns)
+            .and_then(|resolvers| resolvers.resolver())
+            .map_err(|error| Observation::Unresolved { error })?;
         return match timeout_at(budget.ends, resolver.lookup_ip(format!("{name}."))).await {
             Err(_) => Err(budget.ran_out(Phase::Resolve)),
             Ok(Err(e)) if e.is_no_records_found() => Err(Observation::Unresolved {

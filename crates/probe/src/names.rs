@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, timeout_at};
 
-use hickory_resolver::TokioResolver;
-
-use super::dns::{DnsOptions, resolver};
+use super::dns::{DnsOptions, Resolvers};
 use super::hosts::HostsFile;
 use certscan_model::evidence::NameResolution;
 
@@ -40,11 +38,11 @@ fn name_of(name: &str) -> hickory_proto::rr::Name {
         .unwrap_or_else(|_| hickory_proto::rr::Name::root())
 }
 
-/// Name resolution for a whole run: one DNS resolver (and its cache) for every name, and a
-/// bound on the names resolved at once.
+/// Name resolution for a whole run: the DNS configuration, read once (each name is looked up
+/// with a resolver of its own), and a bound on the names resolved at once.
 pub struct NameLookups {
     options: ResolutionOptions,
-    dns: Option<Result<Arc<TokioResolver>, String>>,
+    dns: Option<Result<Resolvers, String>>,
     permits: Arc<tokio::sync::Semaphore>,
 }
 
@@ -52,10 +50,7 @@ impl NameLookups {
     pub fn new(options: &ResolutionOptions) -> NameLookups {
         NameLookups {
             options: options.clone(),
-            dns: options
-                .dns
-                .as_ref()
-                .map(|dns_options| resolver(dns_options).map(Arc::new)),
+            dns: options.dns.as_ref().map(Resolvers::new),
             permits: Arc::new(tokio::sync::Semaphore::new(
                 options.dns.as_ref().map_or(100, |d| d.concurrency).max(1),
             )),
@@ -89,20 +84,24 @@ impl NameLookups {
             match &self.dns {
                 None => None,
                 Some(Err(error)) => Some(Err(error.clone())),
-                Some(Ok(resolver)) => Some(
-                    match timeout_at(deadline, resolver.lookup_ip(format!("{name}."))).await {
-                        Err(_) => late(),
-                        // No address, unless the name is a CNAME chain without an end.
-                        Ok(Err(e)) if e.is_no_records_found() => {
-                            match super::dns::endless_cname_chain(resolver, &name_of(name)).await {
-                                Some(error) => Err(error),
-                                None => Ok(vec![]),
+                Some(Ok(resolvers)) => Some(match resolvers.resolver() {
+                    Err(error) => Err(error),
+                    Ok(resolver) => {
+                        let resolver = &resolver;
+                        match timeout_at(deadline, resolver.lookup_ip(format!("{name}."))).await {
+                            Err(_) => late(),
+                            // No address, unless the name is a CNAME chain without an end.
+                            Ok(Err(e)) if e.is_no_records_found() => {
+                                match super::dns::endless_cname_chain(resolver, &name_of(name)).await {
+                                    Some(error) => Err(error),
+                                    None => Ok(vec![]),
+                                }
                             }
+                            Ok(Err(e)) => Err(e.to_string()),
+                            Ok(Ok(found)) => Ok(unique(found.iter())),
                         }
-                        Ok(Err(e)) => Err(e.to_string()),
-                        Ok(Ok(found)) => Ok(unique(found.iter())),
-                    },
-                ),
+                    }
+                }),
             }
         };
         let (system, dns) = tokio::join!(system_view, dns_view);

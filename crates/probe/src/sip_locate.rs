@@ -9,7 +9,7 @@ use hickory_proto::rr::{Name, RData, RecordType};
 use hickory_resolver::TokioResolver;
 use tokio::time::{Instant, timeout_at};
 
-use super::dns::{DnsOptions, resolver};
+use super::dns::{DnsOptions, Resolvers};
 use certscan_model::sip::{DnsAnswer, NaptrRecord, Route, SipLocation, SipLookup, SrvLookup, SrvRecord};
 
 /// The most SRV names asked for one domain (NAPTR records offering SIPS).
@@ -28,7 +28,8 @@ pub struct Found {
 
 /// The DNS side of SIP server location for a whole run.
 pub struct SipLocator {
-    resolver: Result<TokioResolver, String>,
+    /// Each domain is looked up with a resolver of its own.
+    resolvers: Result<Resolvers, String>,
     /// Domains looked up at once (`DnsOptions::concurrency`, as for CAA).
     permits: tokio::sync::Semaphore,
 }
@@ -36,7 +37,7 @@ pub struct SipLocator {
 impl SipLocator {
     pub fn new(options: &DnsOptions) -> SipLocator {
         SipLocator {
-            resolver: resolver(options),
+            resolvers: Resolvers::new(options),
             permits: tokio::sync::Semaphore::new(options.concurrency.max(1)),
         }
     }
@@ -47,7 +48,12 @@ impl SipLocator {
     /// or one without a host when DNS says there is none.
     pub async fn locate(&self, domain: &str, deadline: Instant) -> Vec<Found> {
         let _permit = timeout_at(deadline, self.permits.acquire()).await;
-        let lookup = match &self.resolver {
+        let resolver = self
+            .resolvers
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(Resolvers::resolver);
+        let lookup = match &resolver {
             Ok(resolver) => look_up(resolver, domain, deadline).await,
             Err(error) => SipLookup {
                 domain: domain.to_string(),
