@@ -15,7 +15,11 @@
 //! the ports of one host or a wildcard's names do. (certscan verifies each distinct signature
 //! once per run: the intermediate's once in a fleet, the leaf's too when it is shared.)
 //!
-//! `CERTSCAN_BENCH_ONLY=instructions` runs only the instruction count (under callgrind), and
+//! A last row scans 100,000 endpoints (names pinned by a hosts file to 10,000 listeners) once,
+//! for its peak memory.
+//!
+//! `CERTSCAN_BENCH_ONLY=instructions` runs only the instruction count (under callgrind),
+//! `CERTSCAN_BENCH_ONLY=100000` only the 100,000-endpoint row, and
 //! `CERTSCAN_BENCH_COMPARE=PATH` counts another certscan binary's instructions beside this
 //! build's on the same endpoints (e.g. a release build of an earlier commit), so that a change
 //! is measured by the one figure that load does not move.
@@ -140,6 +144,7 @@ fn lead() {
     );
     use Leaves::{OnePerEndpoint, Shared};
     let only_instructions = std::env::var("CERTSCAN_BENCH_ONLY").is_ok_and(|only| only == "instructions");
+    let only_hundred_thousand = std::env::var("CERTSCAN_BENCH_ONLY").is_ok_and(|only| only == "100000");
     // `--quick` rows: without the four questions of what each endpoint also accepts.
     let quick: &[&str] = &["--quick"];
     for (kind, size, pki, leaves, label, extra) in [
@@ -154,11 +159,16 @@ fn lead() {
         ("silent", 1_000, &p256, Shared, "", &[]),
         ("silent", 10_000, &p256, Shared, "", &[]),
     ] {
-        if !only_instructions {
+        if !only_instructions && !only_hundred_thousand {
             scenario(kind, size, pki, leaves, label, extra);
         }
     }
-    instructions(&p256, 300);
+    if !only_instructions {
+        hundred_thousand(&p256);
+    }
+    if !only_hundred_thousand {
+        instructions(&p256, 300);
+    }
 }
 
 /// The instructions of the process run under callgrind (valgrind), which counts them exactly:
@@ -240,7 +250,63 @@ fn instructions(pki: &Pki, size: usize) {
 /// Starts `size` endpoints of `kind` serving leaves of `pki`, runs the baseline and certscan
 /// against them, and prints one row.
 fn scenario(kind: &str, size: usize, pki: &Pki, leaves: Leaves, label: &str, extra: &[&str]) {
-    let (mut server, list, root) = endpoints(kind, size, pki, leaves);
+    let (server, list, root) = endpoints(kind, size, pki, leaves);
+    let mut full_args = certscan_args(&list, &root, &TIMEOUT_SECONDS.to_string());
+    full_args.extend(extra.iter().map(|a| a.to_string()));
+    let runs = runs_for(kind, size);
+    measure_row(kind, size, label, server, &list, &root, &full_args, &report_path(&list), runs);
+}
+
+/// 100,000 endpoints, as a fleet's names: 10,000 listeners, each behind ten names that a hosts
+/// file pins to its address (one address's ports would not hold 100,000 listeners, nor the
+/// open-file limit), every name under one wildcard certificate. The baseline handshakes the
+/// same 100,000 connections by address. One pair of runs: the figure is the peak memory.
+fn hundred_thousand(pki: &Pki) {
+    const LISTENERS: usize = 10_000;
+    const SIZE: usize = 100_000;
+    let mut sans = vec!["*.bench.test"];
+    sans.extend(ADDRESSES);
+    let (server, listeners, root) = endpoints_named("good", LISTENERS, pki, Leaves::Shared, &sans);
+    let addresses: Vec<String> = std::fs::read_to_string(&listeners)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let dir = listeners.parent().unwrap();
+    let (mut by_address, mut names, mut hosts) = (String::new(), String::new(), String::new());
+    for i in 0..SIZE {
+        let endpoint: std::net::SocketAddr = addresses[i % LISTENERS].parse().unwrap();
+        by_address.push_str(&format!("{endpoint}\n"));
+        names.push_str(&format!("e{i}.bench.test:{}\n", endpoint.port()));
+        hosts.push_str(&format!("{} e{i}.bench.test\n", endpoint.ip()));
+    }
+    let base_list = dir.join("good-100000-addresses.txt");
+    let name_list = dir.join("good-100000.txt");
+    let hosts_file = dir.join("hosts-100000");
+    std::fs::write(&base_list, by_address).unwrap();
+    std::fs::write(&name_list, names).unwrap();
+    std::fs::write(&hosts_file, hosts).unwrap();
+    let mut full_args = certscan_args(&name_list, &root, &TIMEOUT_SECONDS.to_string());
+    let hosts_at = full_args.iter().position(|a| a == "/dev/null").unwrap();
+    full_args[hosts_at] = hosts_file.display().to_string();
+    let report = report_path(&name_list);
+    measure_row("good", SIZE, ", 10,000 listeners", server, &base_list, &root, &full_args, &report, 1);
+}
+
+/// Runs the baseline on `base_list` and certscan with `full_args` (its report in `report`),
+/// `runs` pairs, stops the servers, and prints one row.
+#[allow(clippy::too_many_arguments)]
+fn measure_row(
+    kind: &str,
+    size: usize,
+    label: &str,
+    mut server: Child,
+    base_list: &Path,
+    root: &str,
+    full_args: &[String],
+    report: &Path,
+    runs: usize,
+) {
     let me = std::env::current_exe().unwrap();
     let certscan = Path::new(env!("CARGO_BIN_EXE_certscan"));
     // The baseline at certscan's concurrency: its active slots for endpoints that
@@ -248,25 +314,23 @@ fn scenario(kind: &str, size: usize, pki: &Pki, leaves: Leaves, label: &str, ext
     let concurrency = if kind == "good" { ACTIVE } else { ACTIVE + QUIET };
     let base_args = [
         "baseline".into(),
-        list.display().to_string(),
+        base_list.display().to_string(),
         concurrency.to_string(),
         TIMEOUT_SECONDS.to_string(),
-        root.clone(),
+        root.to_string(),
     ];
-    let mut full_args = certscan_args(&list, &root, &TIMEOUT_SECONDS.to_string());
-    full_args.extend(extra.iter().map(|a| a.to_string()));
-    let report = report_path(&list);
-    let pairs: Vec<(Usage, Usage)> = (0..runs_for(kind, size))
+    let pairs: Vec<(Usage, Usage)> = (0..runs)
         .map(|pair| {
             // Each in turn goes first, so neither always meets the servers just after the other.
             let (base, mut full) = if pair % 2 == 0 {
                 let base = measured(&me, &base_args);
-                (base, measured(certscan, &full_args))
+                (base, measured(certscan, full_args))
             } else {
-                let full = measured(certscan, &full_args);
+                let full = measured(certscan, full_args);
                 (measured(&me, &base_args), full)
             };
-            full.stdout = std::fs::read_to_string(&report).unwrap_or_default();
+            // Only the summary line is read: the report of 100,000 endpoints is 160 MB.
+            full.stdout = last_line(report);
             (base, full)
         })
         .collect();
@@ -320,6 +384,19 @@ fn scenario(kind: &str, size: usize, pki: &Pki, leaves: Leaves, label: &str, ext
     }
 }
 
+/// The last line of a file (its NDJSON summary), read from the end.
+fn last_line(path: &Path) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    let length = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = file.seek(SeekFrom::Start(length.saturating_sub(64 * 1024)));
+    let mut tail = String::new();
+    let _ = file.read_to_string(&mut tail);
+    tail.lines().last().unwrap_or_default().to_string()
+}
+
 /// How many baseline/certscan pairs a row runs: more where a run is short and so moved most
 /// by the machine's other work; silent runs last the timeout and move little.
 fn runs_for(kind: &str, size: usize) -> usize {
@@ -362,11 +439,22 @@ enum Leaves {
 /// Starts `size` endpoints of `kind` serving fresh leaves of `pki` with its intermediate, and
 /// writes their list; the server process, the list and the root to trust.
 fn endpoints(kind: &str, size: usize, pki: &Pki, leaves: Leaves) -> (Child, std::path::PathBuf, String) {
+    endpoints_named(kind, size, pki, leaves, &ADDRESSES)
+}
+
+/// [`endpoints`] whose leaves name `sans`.
+fn endpoints_named(
+    kind: &str,
+    size: usize,
+    pki: &Pki,
+    leaves: Leaves,
+    sans: &[&str],
+) -> (Child, std::path::PathBuf, String) {
     let count = match leaves {
         Leaves::OnePerEndpoint if kind == "good" => size,
         _ => 1,
     };
-    let spec = LeafSpec::new(&ADDRESSES);
+    let spec = LeafSpec::new(sans);
     let (mut certificates, mut keys) = (String::new(), String::new());
     for _ in 0..count {
         let leaf = pki.leaf(&spec);
