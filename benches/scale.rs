@@ -254,7 +254,17 @@ fn scenario(kind: &str, size: usize, pki: &Pki, leaves: Leaves, label: &str, ext
     let mut full_args = certscan_args(&list, &root, &TIMEOUT_SECONDS.to_string());
     full_args.extend(extra.iter().map(|a| a.to_string()));
     let runs = runs_for(kind, size);
-    measure_row(kind, size, label, server, &list, &root, &full_args, &report_path(&list), runs);
+    measure_row(
+        kind,
+        size,
+        label,
+        server,
+        &list,
+        &root,
+        &full_args,
+        &report_path(&list),
+        runs,
+    );
 }
 
 /// 100,000 endpoints, as a fleet's names: 10,000 listeners, each behind ten names that a hosts
@@ -290,7 +300,17 @@ fn hundred_thousand(pki: &Pki) {
     let hosts_at = full_args.iter().position(|a| a == "/dev/null").unwrap();
     full_args[hosts_at] = hosts_file.display().to_string();
     let report = report_path(&name_list);
-    measure_row("good", SIZE, ", 10,000 listeners", server, &base_list, &root, &full_args, &report, 1);
+    measure_row(
+        "good",
+        SIZE,
+        ", 10,000 listeners",
+        server,
+        &base_list,
+        &root,
+        &full_args,
+        &report,
+        1,
+    );
 }
 
 /// Runs the baseline on `base_list` and certscan with `full_args` (its report in `report`),

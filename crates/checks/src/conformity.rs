@@ -1,8 +1,11 @@
 //! Profile rules (RFC 5280 and the CA/Browser Forum baseline) that path validators such as
-//! rustls-webpki do not enforce but other clients, CAs and auditors do: reported as warnings that
-//! name the problem, without changing the verdict.
+//! rustls-webpki do not enforce but other clients, CAs and auditors do: each problem names the
+//! clients known to refuse it (a warning; the client families then judge those that decide), and
+//! one that no client's path validation refuses is information (a rule for CAs and auditors).
+//! A problem whose enforcement is not known stays a warning.
 
 use certscan_model::finding::{CheckId, Finding};
+use certscan_model::status::Severity;
 use certscan_x509::certificate::CertInfo;
 
 /// What clients refuse a problem that OpenSSL's strict checks (`X509_V_FLAG_X509_STRICT`) catch:
@@ -11,6 +14,29 @@ use certscan_x509::certificate::CertInfo;
 /// up to 3.12) accepts it. Seen with OpenSSL 3.0's `openssl verify -x509_strict` (errors 82,
 /// 85 and 89), and compared with Python's `ssl` in `tests/clients.rs`.
 pub(crate) const REFUSED_BY_STRICT_OPENSSL: &str = "Python 3.13 and later refuse it (their default context turns on OpenSSL's strict checks), as does openssl verify -x509_strict; curl and earlier Python accept it";
+
+/// What a client does with a certificate that breaks a profile rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Enforced {
+    /// Some clients refuse it (the text says which), or it is not known that none does.
+    BySome,
+    /// No client's path validation refuses it: information, with why.
+    ByNone(&'static str),
+}
+
+/// rustls-webpki reads the serial number without checking it (src/cert.rs,
+/// `lenient_certificate_serial_number`: "we don't enforce these constraints"), OpenSSL does not
+/// check it during verification, and Go refuses only negative ones.
+const ZERO_SERIAL_ACCEPTED: &str =
+    "no client refuses it (rustls, OpenSSL and Go accept a zero serial); the CA that issued it breaks RFC 5280";
+/// OpenSSL uses authorityCertIssuer and authorityCertSerialNumber only to pick the issuer
+/// (crypto/x509/v3_purp.c, `X509_check_akid`: a mismatch, not their presence, fails), and
+/// rustls-webpki does not read them.
+const AKI_ISSUER_FIELDS_ACCEPTED: &str = "no client refuses it (OpenSSL compares the fields with the issuer, which they match here; rustls does not read them); a rule the CA breaks, which auditors check";
+/// Clients that verify TLS servers understand extendedKeyUsage, so its criticality changes
+/// nothing for them: rustls-webpki processes the extension (src/cert.rs, `remember_cert_extension`)
+/// and OpenSSL too (crypto/x509/v3_purp.c, `X509_supported_extension`).
+const CRITICAL_EKU_ACCEPTED: &str = "no client refuses it (rustls and OpenSSL understand the extension, so its criticality changes nothing); a rule the CA breaks, which auditors check";
 
 /// Which rule set a certificate is held to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,72 +55,113 @@ pub(crate) fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules)
     if !cert.parsed() {
         return vec![];
     }
-    let mut problems: Vec<String> = serial_problem(&cert.serial_raw).into_iter().collect();
+    let mut problems: Vec<(String, Enforced)> = serial_problem(&cert.serial_raw).into_iter().collect();
+    let some = |problem: String, problems: &mut Vec<(String, Enforced)>| problems.push((problem, Enforced::BySome));
     if !cert.self_signed && cert.authority_key_id.is_none() {
-        problems.push(format!(
-            "it has no authority key identifier, which RFC 5280 requires to pick its issuer: {REFUSED_BY_STRICT_OPENSSL}"
-        ));
+        some(
+            format!(
+                "it has no authority key identifier, which RFC 5280 requires to pick its issuer: {REFUSED_BY_STRICT_OPENSSL}"
+            ),
+            &mut problems,
+        );
     }
     if cert.is_ca {
-        problems.extend(ca_problems(cert));
+        for problem in ca_problems(cert) {
+            some(problem, &mut problems);
+        }
     } else if cert.key_cert_sign == Some(true) {
         // OpenSSL without its strict checks accepts it (curl, Python up to 3.12); with them it is
         // error 82, "Key usage keyCertSign invalid for non-CA cert".
-        problems.push(format!(
-            "it is not a CA but its keyUsage asserts keyCertSign, which RFC 5280 allows only in CA certificates: {REFUSED_BY_STRICT_OPENSSL}"
-        ));
+        some(
+            format!(
+                "it is not a CA but its keyUsage asserts keyCertSign, which RFC 5280 allows only in CA certificates: {REFUSED_BY_STRICT_OPENSSL}"
+            ),
+            &mut problems,
+        );
     }
     let self_issued = cert.issuer_raw == cert.subject_raw;
     if let (true, Some(aki), Some(ski)) = (self_issued, &cert.authority_key_id, &cert.subject_key_id)
         && aki != ski
     {
-        problems.push(
+        some(
             "it is self-issued but its authority key identifier differs from its own subject key identifier".into(),
+            &mut problems,
         );
     }
     if public && cert.authority_key_id_has_issuer_fields && cert.is_ca {
-        problems.push("its authority key identifier carries authorityCertIssuer or authorityCertSerialNumber, which the CA/Browser Forum forbids".into());
+        problems.push((
+            "its authority key identifier carries authorityCertIssuer or authorityCertSerialNumber, which the CA/Browser Forum forbids".into(),
+            Enforced::ByNone(AKI_ISSUER_FIELDS_ACCEPTED),
+        ));
     }
     if public && cert.is_ca && self_issued && cert.has_extended_key_usage {
-        problems.push("it is a root with an extendedKeyUsage extension, which the CA/Browser Forum forbids".into());
-    }
-    problems.extend(name_constraints_problem(cert));
-    if public && is_leaf && cert.extended_key_usage_critical {
-        problems.push(
-            "its extendedKeyUsage is marked critical, which the CA/Browser Forum does not allow in server certificates"
-                .into(),
+        some(
+            "it is a root with an extendedKeyUsage extension, which the CA/Browser Forum forbids".into(),
+            &mut problems,
         );
     }
+    if let Some(problem) = name_constraints_problem(cert) {
+        some(problem, &mut problems);
+    }
+    if public && is_leaf && cert.extended_key_usage_critical {
+        problems.push((
+            "its extendedKeyUsage is marked critical, which the CA/Browser Forum does not allow in server certificates"
+                .into(),
+            Enforced::ByNone(CRITICAL_EKU_ACCEPTED),
+        ));
+    }
     for oid in &cert.malformed_extensions {
-        problems.push(format!("its extension {oid} is malformed"));
+        some(format!("its extension {oid} is malformed"), &mut problems);
     }
     if public && is_leaf && !cert.has_extended_key_usage {
-        problems.push(
+        some(
             "it has no extendedKeyUsage, so it is usable for any purpose (the CA/Browser Forum requires serverAuth)"
                 .into(),
+            &mut problems,
         );
     }
     for oid in &cert.unknown_critical_extensions {
-        problems.push(format!(
-            "it has a critical extension ({oid}) that clients do not understand"
-        ));
+        some(
+            format!("it has a critical extension ({oid}) that clients do not understand"),
+            &mut problems,
+        );
     }
     problems
         .into_iter()
-        .map(|problem| Finding::new(CheckId::Nonconformant, format!("{role} {}: {problem}", cert.label())))
+        .map(|(problem, enforced)| {
+            let finding = Finding::new(CheckId::Nonconformant, format!("{role} {}: {problem}", cert.label()));
+            match enforced {
+                Enforced::BySome => finding,
+                Enforced::ByNone(why) => {
+                    let detail = format!("{}: {why}", finding.detail);
+                    Finding::new(CheckId::Nonconformant, detail).with_severity(Severity::Info)
+                }
+            }
+        })
         .collect()
 }
 
 /// RFC 5280 4.1.2.2: a positive serial of at most 20 octets.
-fn serial_problem(serial: &[u8]) -> Option<String> {
+fn serial_problem(serial: &[u8]) -> Option<(String, Enforced)> {
     if serial.iter().all(|b| *b == 0) {
-        Some("its serial number is zero (RFC 5280 requires a positive serial)".into())
+        Some((
+            "its serial number is zero (RFC 5280 requires a positive serial)".into(),
+            Enforced::ByNone(ZERO_SERIAL_ACCEPTED),
+        ))
     } else if serial.first().is_some_and(|b| b & 0x80 != 0) {
-        Some("its serial number is negative (RFC 5280 requires a positive serial)".into())
+        // Go's parser refuses negative serials from Go 1.23 (crypto/x509/parser.go, GODEBUG
+        // x509negativeserial=1 restores the old behaviour); rustls-webpki and OpenSSL accept them.
+        Some((
+            "its serial number is negative (RFC 5280 requires a positive serial): Go 1.23 and later refuse it (GODEBUG=x509negativeserial=1 accepts it), rustls and OpenSSL accept it".into(),
+            Enforced::BySome,
+        ))
     } else if serial.len() > 20 {
-        Some(format!(
-            "its serial number is {} octets long (RFC 5280 allows at most 20)",
-            serial.len()
+        Some((
+            format!(
+                "its serial number is {} octets long (RFC 5280 allows at most 20)",
+                serial.len()
+            ),
+            Enforced::BySome,
         ))
     } else {
         None
@@ -130,5 +197,65 @@ fn name_constraints_problem(cert: &CertInfo) -> Option<String> {
         Some((false, _)) => Some("its name constraints are not marked critical (RFC 5280 requires it)".into()),
         Some((true, true)) => Some("its name constraints hold neither permitted nor excluded subtrees".into()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A self-signed leaf (CA:FALSE) with this serial, parsed.
+    fn leaf(serial: Vec<u8>) -> CertInfo {
+        let mut params = rcgen::CertificateParams::new(vec!["a.example.test".to_string()]).unwrap();
+        params.serial_number = Some(rcgen::SerialNumber::from(serial));
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        let cert = params.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap();
+        CertInfo::from_der(cert.der(), 0)
+    }
+
+    fn judged(cert: &CertInfo, rules: Rules) -> Vec<(Severity, String)> {
+        problems(cert, "the leaf", true, rules)
+            .into_iter()
+            .map(|f| (f.severity, f.detail))
+            .collect()
+    }
+
+    #[test]
+    fn what_no_client_refuses_is_information_and_says_so() {
+        let zero = judged(&leaf(vec![0]), Rules::Rfc5280);
+        assert_eq!(zero.len(), 1, "{zero:?}");
+        assert_eq!(zero[0].0, Severity::Info);
+        assert!(zero[0].1.contains("no client refuses it"), "{}", zero[0].1);
+
+        let mut critical_eku = leaf(vec![1, 2, 3]);
+        critical_eku.extended_key_usage_critical = true;
+        let found = judged(&critical_eku, Rules::CaBrowserForum);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Severity::Info);
+        // Under a private root the CA/Browser Forum rule does not apply at all.
+        assert!(judged(&critical_eku, Rules::Rfc5280).is_empty());
+    }
+
+    #[test]
+    fn what_some_client_refuses_stays_a_warning_that_names_it() {
+        // rcgen writes every serial as a positive INTEGER: the negative one is set as parsed.
+        let mut negative_serial = leaf(vec![1, 2]);
+        negative_serial.serial_raw = vec![0x80, 1];
+        let negative = judged(&negative_serial, Rules::Rfc5280);
+        assert_eq!(negative.len(), 1, "{negative:?}");
+        assert_eq!(negative[0].0, Severity::Warning);
+        assert!(
+            negative[0].1.contains("Go 1.23 and later refuse it"),
+            "{}",
+            negative[0].1
+        );
+
+        let mut strict = leaf(vec![1, 2, 3]);
+        strict.key_cert_sign = Some(true);
+        let found = judged(&strict, Rules::Rfc5280);
+        assert_eq!(found[0].0, Severity::Warning);
+        assert!(found[0].1.contains(REFUSED_BY_STRICT_OPENSSL));
+        // A well-formed leaf has nothing to say.
+        assert!(judged(&leaf(vec![1, 2, 3]), Rules::CaBrowserForum).is_empty());
     }
 }
