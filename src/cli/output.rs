@@ -22,6 +22,20 @@ pub struct Output {
 }
 
 impl Output {
+    /// An empty report of this run, for the results to be added to.
+    pub fn empty_run(&self, thresholds: certscan_checks::validity::Thresholds) -> report::Run {
+        report::Run {
+            started_at: self.started_at.clone(),
+            evaluated_at: self.evaluated_at.clone(),
+            thresholds,
+            targets: vec![],
+            tally: Default::default(),
+            empty_shard: false,
+            gate: self.gate.clone(),
+            duration_seconds: None,
+        }
+    }
+
     /// The table's colour and width, from `--color`, `NO_COLOR`, the terminal and `COLUMNS`.
     pub fn layout(&self) -> report::table::Layout {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -97,16 +97,7 @@ struct Collected {
 impl Collected {
     fn new(plan: &Plan, output: &Output, destination: ReportOutput) -> Collected {
         Collected {
-            run: Run {
-                started_at: output.started_at.clone(),
-                evaluated_at: output.evaluated_at.clone(),
-                thresholds: plan.policy.thresholds,
-                targets: vec![],
-                tally: Default::default(),
-                empty_shard: false,
-                gate: output.gate.clone(),
-                duration_seconds: None,
-            },
+            run: output.empty_run(plan.policy.thresholds),
             destination,
             streaming: output.format == Format::Ndjson,
             kept: Vec::new(),

@@ -23,7 +23,7 @@ use super::{plan, usage_error};
 use crate::scan::{self, Order};
 use certscan_checks::TargetResult;
 use certscan_model::target::{Host, parse_target};
-use certscan_report::{self as report, Format, Run};
+use certscan_report::{self as report, Format};
 
 /// The most bytes of a request head read.
 const MAX_REQUEST_HEAD: usize = 8 * 1024;
@@ -517,16 +517,7 @@ async fn scan_once(request: &ProbeRequest, module_args: &[String]) -> Result<(St
     )
     .await;
     kept.sort_by_key(|(order, _)| *order);
-    let mut run = Run {
-        started_at: output.started_at.clone(),
-        evaluated_at: output.evaluated_at.clone(),
-        thresholds: plan.policy.thresholds,
-        targets: vec![],
-        tally: Default::default(),
-        empty_shard: false,
-        gate: output.gate.clone(),
-        duration_seconds: None,
-    };
+    let mut run = output.empty_run(plan.policy.thresholds);
     for result in kept.into_iter().flat_map(|(_, results)| results) {
         run.add(result, true);
     }

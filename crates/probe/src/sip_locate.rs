@@ -154,59 +154,52 @@ fn no_records(error: &hickory_resolver::net::NetError) -> bool {
     error.is_no_records_found() || error.is_nx_domain()
 }
 
-async fn naptr(resolver: &TokioResolver, domain: &str, deadline: Instant) -> DnsAnswer<NaptrRecord> {
-    let name = match Name::from_utf8(format!("{domain}.")) {
-        Ok(name) => name,
-        Err(e) => return DnsAnswer::Failed(format!("{domain:?} is not a DNS name: {e}")),
-    };
-    match timeout_at(deadline, resolver.lookup(name, RecordType::NAPTR)).await {
-        Err(_) => DnsAnswer::Failed("no answer before the lookup deadline".into()),
-        Ok(Err(e)) if no_records(&e) => DnsAnswer::Records(vec![]),
-        Ok(Err(e)) => DnsAnswer::Failed(e.to_string()),
-        Ok(Ok(lookup)) => DnsAnswer::Records(
-            lookup
-                .answers()
-                .iter()
-                .filter_map(|record| match &record.data {
-                    RData::NAPTR(naptr) => Some(NaptrRecord {
-                        order: naptr.order,
-                        preference: naptr.preference,
-                        flags: String::from_utf8_lossy(&naptr.flags).into_owned(),
-                        services: String::from_utf8_lossy(&naptr.services).into_owned(),
-                        replacement: ascii(&naptr.replacement),
-                    }),
-                    _ => None,
-                })
-                .collect(),
-        ),
-    }
-}
-
-async fn srv_records(resolver: &TokioResolver, name: &str, deadline: Instant) -> DnsAnswer<SrvRecord> {
+/// The records of one type at `name`, read by `read`; no records is an answer, a failure or
+/// the deadline is not.
+async fn records<T>(
+    resolver: &TokioResolver,
+    name: &str,
+    record_type: RecordType,
+    deadline: Instant,
+    read: impl Fn(&RData) -> Option<T>,
+) -> DnsAnswer<T> {
     let query = match Name::from_utf8(format!("{name}.")) {
         Ok(query) => query,
         Err(e) => return DnsAnswer::Failed(format!("{name:?} is not a DNS name: {e}")),
     };
-    match timeout_at(deadline, resolver.lookup(query, RecordType::SRV)).await {
+    match timeout_at(deadline, resolver.lookup(query, record_type)).await {
         Err(_) => DnsAnswer::Failed("no answer before the lookup deadline".into()),
         Ok(Err(e)) if no_records(&e) => DnsAnswer::Records(vec![]),
         Ok(Err(e)) => DnsAnswer::Failed(e.to_string()),
-        Ok(Ok(lookup)) => DnsAnswer::Records(
-            lookup
-                .answers()
-                .iter()
-                .filter_map(|record| match &record.data {
-                    RData::SRV(srv) => Some(SrvRecord {
-                        priority: srv.priority,
-                        weight: srv.weight,
-                        port: srv.port,
-                        target: ascii(&srv.target),
-                    }),
-                    _ => None,
-                })
-                .collect(),
-        ),
+        Ok(Ok(lookup)) => DnsAnswer::Records(lookup.answers().iter().filter_map(|r| read(&r.data)).collect()),
     }
+}
+
+async fn naptr(resolver: &TokioResolver, domain: &str, deadline: Instant) -> DnsAnswer<NaptrRecord> {
+    records(resolver, domain, RecordType::NAPTR, deadline, |data| match data {
+        RData::NAPTR(naptr) => Some(NaptrRecord {
+            order: naptr.order,
+            preference: naptr.preference,
+            flags: String::from_utf8_lossy(&naptr.flags).into_owned(),
+            services: String::from_utf8_lossy(&naptr.services).into_owned(),
+            replacement: ascii(&naptr.replacement),
+        }),
+        _ => None,
+    })
+    .await
+}
+
+async fn srv_records(resolver: &TokioResolver, name: &str, deadline: Instant) -> DnsAnswer<SrvRecord> {
+    records(resolver, name, RecordType::SRV, deadline, |data| match data {
+        RData::SRV(srv) => Some(SrvRecord {
+            priority: srv.priority,
+            weight: srv.weight,
+            port: srv.port,
+            target: ascii(&srv.target),
+        }),
+        _ => None,
+    })
+    .await
 }
 
 #[cfg(test)]
