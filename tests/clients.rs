@@ -90,6 +90,147 @@ fn a_leaf_that_asserts_key_cert_sign_is_refused_by_strict_openssl_only() {
     assert_eq!(finding(&doc, 0, "cert.nonconformant")["severity"], "warning");
 }
 
+#[test]
+fn an_intermediate_without_a_subject_key_identifier_is_refused_by_strict_openssl_only() {
+    // Made with the openssl command, which can leave the extension out (valid from today).
+    let dir = tempfile::tempdir().unwrap();
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("the openssl command");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-keyout",
+                "root.key",
+                "-out",
+                "root.pem",
+                "-days",
+                "30",
+                "-subj",
+                "/CN=certscan SKI Root",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req", "-new"][..],
+            &ec,
+            &[
+                "-keyout",
+                "int.key",
+                "-out",
+                "int.csr",
+                "-subj",
+                "/CN=certscan No-SKI Intermediate",
+            ],
+        ]
+        .concat(),
+    );
+    write(
+        "int.ext",
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\nsubjectKeyIdentifier=none\nauthorityKeyIdentifier=keyid\n",
+    );
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "int.csr",
+        "-CA",
+        "root.pem",
+        "-CAkey",
+        "root.key",
+        "-set_serial",
+        "0x5c1",
+        "-days",
+        "30",
+        "-extfile",
+        "int.ext",
+        "-out",
+        "int.pem",
+    ]);
+    openssl(
+        &[
+            &["req", "-new"][..],
+            &ec,
+            &["-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost"],
+        ]
+        .concat(),
+    );
+    write(
+        "leaf.ext",
+        "subjectAltName=DNS:localhost\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    );
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "int.pem",
+        "-CAkey",
+        "int.key",
+        "-set_serial",
+        "0x5c2",
+        "-days",
+        "30",
+        "-extfile",
+        "leaf.ext",
+        "-out",
+        "leaf.pem",
+    ]);
+    let leaf = CertificateDer::from_pem_file(dir.path().join("leaf.pem")).unwrap();
+    let intermediate = CertificateDer::from_pem_file(dir.path().join("int.pem")).unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.path().join("leaf.key")).unwrap();
+    let servers = Servers::new();
+    let port = servers.tls(vec![leaf, intermediate], key);
+    let root = dir.path().join("root.pem");
+    let strict = PythonSetup {
+        strict: true,
+        ..Default::default()
+    };
+    // curl and Python up to 3.12 connect; Python 3.13's strict checks refuse the chain.
+    assert_eq!(
+        python_connects(port, &root, "localhost", PythonSetup::default()),
+        Ok(())
+    );
+    assert!(python_connects(port, &root, "localhost", strict).is_err());
+    let doc = scan_today(port, &root.display().to_string());
+    assert_eq!(doc["targets"][0]["verification"]["valid"], true, "{doc:#}");
+    let said: Vec<&str> = doc["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "cert.nonconformant")
+        .map(|f| f["detail"].as_str().unwrap())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|d| d.contains("without a subject key identifier") && d.contains("Python 3.13")),
+        "{said:?}"
+    );
+    // A minority family fails: a warning, as every finding about it says.
+    assert_eq!(finding(&doc, 0, "cert.nonconformant")["severity"], "warning");
+    assert_eq!(doc["targets"][0]["status"], "warning", "{doc:#}");
+}
+
 /// A PKI valid today, since real clients check certificates against the clock: the committed
 /// RSA test CA as the root, an intermediate made now, and leaves issued by it.
 struct TodaysPki {

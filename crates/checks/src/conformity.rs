@@ -12,7 +12,7 @@ use certscan_x509::certificate::CertInfo;
 /// Python turns them on in its default context from 3.13 (`VERIFY_X509_STRICT`, CPython issue
 /// 107361), so requests and urllib3 there refuse the chain; OpenSSL without them (curl, Python
 /// up to 3.12) accepts it. Seen with OpenSSL 3.0's `openssl verify -x509_strict` (errors 82,
-/// 85 and 89), and compared with Python's `ssl` in `tests/clients.rs`.
+/// 85, 86 and 89), and compared with Python's `ssl` in `tests/clients.rs`.
 pub(crate) const REFUSED_BY_STRICT_OPENSSL: &str = "Python 3.13 and later refuse it (their default context turns on OpenSSL's strict checks), as does openssl verify -x509_strict; curl and earlier Python accept it";
 
 /// What a client does with a certificate that breaks a profile rule.
@@ -172,7 +172,10 @@ fn serial_problem(serial: &[u8]) -> Option<(String, Enforced)> {
 fn ca_problems(cert: &CertInfo) -> Vec<String> {
     let mut problems = Vec::new();
     if cert.subject_key_id.is_none() {
-        problems.push("it is a CA without a subject key identifier (RFC 5280 requires one)".into());
+        // OpenSSL's strict checks: error 86, "Missing Subject Key Identifier".
+        problems.push(format!(
+            "it is a CA without a subject key identifier (RFC 5280 requires one): {REFUSED_BY_STRICT_OPENSSL}"
+        ));
     }
     if cert.basic_constraints_critical == Some(false) {
         problems.push(format!(
