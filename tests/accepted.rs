@@ -217,13 +217,7 @@ fn a_broken_suite_accepted_beside_current_ones_is_critical() {
     // A server that takes RC4 and NULL too: each kind is named.
     let port = front(backend, &[0x0005, 0x000a, 0x0002], false);
     let doc = scan(port, &pki.root_file(), &[]);
-    let named: Vec<&str> = doc["targets"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["id"] == "tls.weak_suite_accepted")
-        .map(|f| f["detail"].as_str().unwrap())
-        .collect();
+    let named: Vec<&str> = details(&doc, 0, "tls.weak_suite_accepted");
     assert_eq!(named.len(), 3, "{doc:#}");
     for suite in [
         "TLS_RSA_WITH_RC4_128_SHA",

@@ -214,13 +214,7 @@ fn an_intermediate_without_a_subject_key_identifier_is_refused_by_strict_openssl
     assert!(python_connects(port, &root, "localhost", strict).is_err());
     let doc = scan_today(port, &root.display().to_string());
     assert_eq!(doc["targets"][0]["verification"]["valid"], true, "{doc:#}");
-    let said: Vec<&str> = doc["targets"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["id"] == "cert.nonconformant")
-        .map(|f| f["detail"].as_str().unwrap())
-        .collect();
+    let said: Vec<&str> = details(&doc, 0, "cert.nonconformant");
     assert!(
         said.iter()
             .any(|d| d.contains("without a subject key identifier") && d.contains("Python 3.13")),

@@ -837,13 +837,7 @@ fn permissions_are_judged_along_certbots_symlinks_as_the_account_walks_them() {
     mode(&archive.join("privkey1.pem"), 0o640);
     mode(&le.join("live"), 0o700);
     let doc = scan_with_key(&pki, &chain, &key, &["--readable-by", &stranger]);
-    let unreadable: Vec<&str> = doc["targets"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["id"] == "file.unreadable")
-        .map(|f| f["detail"].as_str().unwrap())
-        .collect();
+    let unreadable: Vec<&str> = details(&doc, 0, "file.unreadable");
     assert!(
         unreadable
             .iter()

@@ -287,13 +287,7 @@ fn a_live_check_that_gets_no_usable_answer_is_unknown_never_ok() {
     let plain = pki.leaf(&LeafSpec::new(&[NAME]));
     let doc = scan_json_with(&serve(&servers, &pki, &plain, None), &["--revocation", "ocsp,crl"]);
     assert_eq!(revocation_ids(&doc), ["revocation.unchecked"], "{doc:#}");
-    let details: Vec<&str> = doc["targets"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["id"] == "revocation.unchecked")
-        .map(|f| f["detail"].as_str().unwrap())
-        .collect();
+    let details: Vec<&str> = details(&doc, 0, "revocation.unchecked");
     assert_eq!(details.len(), 2, "{details:?}");
     assert!(details[0].contains("names no OCSP responder") || details[1].contains("names no OCSP responder"));
     assert!(details.iter().any(|d| d.contains("names no CRL")), "{details:?}");

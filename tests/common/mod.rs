@@ -226,6 +226,17 @@ pub fn detail<'a>(doc: &'a Value, index: usize, id: &str) -> &'a str {
     finding(doc, index, id)["detail"].as_str().unwrap()
 }
 
+/// The detail texts of every finding with this id on target `index` (none when there is none).
+pub fn details<'a>(doc: &'a Value, index: usize, id: &str) -> Vec<&'a str> {
+    doc["targets"][index]["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["id"] == id)
+        .map(|f| f["detail"].as_str().unwrap())
+        .collect()
+}
+
 /// Arguments that scan `target` (any target form) at `name:port` pinned to 127.0.0.1, trusting
 /// only `pki`'s root.
 pub fn pinned_scan_args(pki: &Pki, target: &str, name: &str, port: u16) -> Vec<String> {
