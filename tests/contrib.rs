@@ -27,6 +27,18 @@ fn installed(tool: &str) -> Option<PathBuf> {
     found
 }
 
+/// A tool that CI installs: on a machine without it the test is skipped with a message, in CI
+/// its absence fails the test.
+fn installed_in_ci(tool: &str) -> Option<PathBuf> {
+    let found = installed(tool);
+    assert!(
+        found.is_some() || std::env::var_os("CI").is_none(),
+        "CI installs {} for this test",
+        package_of(tool)
+    );
+    found
+}
+
 fn package_of(tool: &str) -> &'static str {
     match tool {
         "icinga2" => "icinga2-bin",
@@ -162,11 +174,7 @@ impl Drop for Daemon {
 
 #[test]
 fn icinga2_runs_the_check_with_the_ports_or_the_profile_and_the_binary_given() {
-    let Some(icinga2) = installed("icinga2") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI installs icinga2-bin for this test"
-        );
+    let Some(icinga2) = installed_in_ci("icinga2") else {
         return;
     };
     let servers = Servers::new();
@@ -253,11 +261,7 @@ object Service "profile" {{
 
 #[test]
 fn nagios_runs_the_check_through_its_own_command_line() {
-    let Some(nagios) = installed("nagios4") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI installs nagios4-core for this test"
-        );
+    let Some(nagios) = installed_in_ci("nagios4") else {
         return;
     };
     let servers = Servers::new();

@@ -107,7 +107,7 @@ fn probe_answers_for_allowed_targets_and_refuses_the_others() {
 
     // Outside the allow-list: refused before anything is connected to.
     for (target, status) in [
-        ("169.254.169.254:80", 403),
+        ("[::1]:443", 403),
         ("127.0.0.2:443", 403),
         ("sips:example.test", 403),
         ("--write-chain=/tmp/x", 400),
