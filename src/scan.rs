@@ -500,26 +500,24 @@ async fn scan_sip_domain(target: &Target, locator: &SipLocator, context: &Contex
         located.port = endpoint.port;
         located.port_given = true;
         located.extra.names = located.extra.names.or_else(|| Some(vec![domain.clone()]));
-        let location = endpoint.location;
-        match endpoint.host.as_deref().map(Host::parse) {
+        located.extra.located = Some(endpoint.location);
+        // What the DNS said instead of a server to connect to.
+        let no_server = match endpoint.host.as_deref().map(Host::parse) {
             Some(Ok(host)) => {
                 located.host = host;
-                located.extra.located = Some(location);
                 endpoints.push(located);
+                continue;
             }
-            Some(Err(error)) => {
-                located.extra.located = Some(location);
-                let reason = format!("the SRV record names a host that is not a host name: {error}");
-                not_probed.push(probe::no_server_evidence(&located, reason, context.probe.sni.clone()));
-            }
+            Some(Err(error)) => format!("the SRV record names a host that is not a host name: {error}"),
             None => {
-                located.extra.located = Some(location);
-                let reason = format!(
-                    "the SRV records of {domain} say no SIP-over-TLS server is offered (target \".\", RFC 2782): SIP clients do not connect"
-                );
-                not_probed.push(probe::no_server_evidence(&located, reason, context.probe.sni.clone()));
+                format!("the SRV records of {domain} say no SIP-over-TLS server is offered (target \".\", RFC 2782)")
             }
-        }
+        };
+        not_probed.push(probe::no_server_evidence(
+            &located,
+            no_server,
+            context.probe.sni.clone(),
+        ));
     }
     let resolved = futures_util::future::join_all(
         endpoints

@@ -58,7 +58,9 @@ pub(crate) fn failure_finding(observation: &Observation) -> Option<Finding> {
         Observation::Unresolved { error } => {
             Finding::new(CheckId::Unresolvable, format!("the name has no address ({error})"))
         }
-        Observation::NoServer { reason } => Finding::new(CheckId::SipNoServer, reason.clone()),
+        Observation::NoServer { reason } => {
+            Finding::new(CheckId::SipNoServer, format!("{reason}: SIP clients do not connect"))
+        }
         Observation::Refused => Finding::new(CheckId::ConnectionRefused, "the TCP connection was refused"),
         Observation::ConnectFailed { failure, error } => connect_failure_finding(*failure, error),
         Observation::TimedOut {
