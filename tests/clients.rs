@@ -369,7 +369,7 @@ fn real_clients(suites_too: bool) -> Vec<RealClient> {
     let mut clients = vec![
         RealClient {
             label: "curl",
-            family: "openssl",
+            family: "curl",
             connects: Box::new(curl_connects),
         },
         RealClient {
@@ -567,6 +567,56 @@ fn certscan_predicts_what_real_clients_do_with_each_kind_of_certificate() {
         did(&seen, "RSA-1024 leaf").iter().any(|ok| *ok),
         "java or go connects: {seen:?}"
     );
+}
+
+/// Trust anchors and CA profiles that certscan's own verifier (rustls-webpki) accepts and
+/// other clients do not, each made with the openssl command.
+#[test]
+fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
+    use common::openssl_pki::{INTERMEDIATE, LEAF, OpensslPki, ROOT};
+    let pki = OpensslPki::new();
+    let root = pki.root("root", "/CN=certscan Profile Root", ROOT);
+    let intermediate = pki.issue("int", &root, "/CN=certscan Profile Intermediate", INTERMEDIATE);
+    let leaf = pki.issue("leaf", &intermediate, "/CN=localhost", LEAF);
+    // A root whose authority key identifier names a key other than its own.
+    let other_key_root = pki.root(
+        "other-key-root",
+        "/CN=certscan Other-Key Root",
+        &[ROOT, &["authorityKeyIdentifier=DER:30:06:80:04:01:02:03:04"]].concat(),
+    );
+    let under_other_key = pki.issue("int-b", &other_key_root, "/CN=certscan Intermediate B", INTERMEDIATE);
+    let leaf_b = pki.issue("leaf-b", &under_other_key, "/CN=localhost", LEAF);
+    let chain = |made: &common::openssl_pki::Made| vec!["-cert_chain".to_string(), made.cert.clone()];
+    let cases: Vec<(&str, &common::openssl_pki::Made, Vec<String>, &str)> = vec![
+        ("good chain", &leaf, chain(&intermediate), &root.cert),
+        (
+            "CA file holding only the intermediate",
+            &leaf,
+            chain(&intermediate),
+            &intermediate.cert,
+        ),
+        (
+            "root whose key identifiers differ",
+            &leaf_b,
+            chain(&under_other_key),
+            &other_key_root.cert,
+        ),
+    ];
+    let servers: Vec<(&str, OpensslServer, String)> = cases
+        .iter()
+        .map(|(case, leaf, options, ca)| {
+            let options: Vec<&str> = options.iter().map(String::as_str).collect();
+            (*case, serve(&leaf.cert, &leaf.key, &options), ca.to_string())
+        })
+        .collect();
+    let cases: Vec<(&str, u16, String)> = servers.iter().map(|(c, s, ca)| (*c, s.port, ca.clone())).collect();
+    let clients = real_clients(false);
+    let (disagreements, seen) = differences(&cases, &clients, |_, _| false);
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+    assert!(did(&seen, "good chain").iter().all(|ok| *ok), "{seen:?}");
+    // curl ends the chain at the intermediate it trusts, openssl s_client does not.
+    let ends_at_intermediate = did(&seen, "CA file holding only the intermediate");
+    assert!(ends_at_intermediate[0] && !ends_at_intermediate[1], "{seen:?}");
 }
 
 /// A leaf for localhost issued by the committed RSA test CA for the committed public key

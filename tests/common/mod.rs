@@ -7,6 +7,7 @@ pub mod clients;
 pub mod dns;
 pub mod ocsp;
 pub mod openssl;
+pub mod openssl_pki;
 pub mod pki;
 pub mod servers;
 pub mod starttls;

@@ -94,6 +94,7 @@ pub struct Family {
     pub must_staple: Option<bool>,
     pub checks_revocation: Option<bool>,
     pub builds_path: Option<bool>,
+    pub partial_chain: Option<bool>,
     /// Where each setting comes from, by setting name.
     #[serde(default)]
     pub sources: BTreeMap<String, String>,
@@ -187,7 +188,7 @@ pub fn select(names: &[String]) -> Result<Vec<String>, String> {
 /// The families as `--list-clients` shows them: each with its members, versions, and every
 /// setting it gives with the source; settings it does not give are listed as not known.
 pub fn list() -> String {
-    const SETTINGS: [&str; 16] = [
+    const SETTINGS: [&str; 17] = [
         "aia_fetch",
         "preloaded_intermediates",
         "cn_fallback",
@@ -204,6 +205,7 @@ pub fn list() -> String {
         "must_staple",
         "checks_revocation",
         "builds_path",
+        "partial_chain",
     ];
     let mut out = String::new();
     for family in families() {
@@ -259,6 +261,7 @@ impl Family {
             "must_staple" => flag(self.must_staple),
             "checks_revocation" => flag(self.checks_revocation),
             "builds_path" => flag(self.builds_path),
+            "partial_chain" => flag(self.partial_chain),
             _ => None,
         }
     }
@@ -354,6 +357,8 @@ enum Condition {
     ClientCertificateRequired,
     /// Certificates sent out of order, or that the path does not need.
     ChainShape,
+    /// The path ends at a trusted certificate that is not a self-signed root.
+    AnchorNotRoot,
     StrictProfile,
     Revoked,
     MustStapleMissing,
@@ -479,6 +484,14 @@ impl Condition {
                 ),
                 Some(false) => (Fails, "reads the chain in the order sent".into()),
                 None => unknown("whether it reorders the chain and leaves what it does not need"),
+            },
+            Condition::AnchorNotRoot => match f.partial_chain {
+                Some(true) => (Works, "ends the chain at any certificate it trusts".into()),
+                Some(false) => (
+                    Fails,
+                    "unable to get issuer certificate (it needs the self-signed root: partial chains are off)".into(),
+                ),
+                None => unknown("whether it ends the chain at a trusted certificate that is not a root"),
             },
             Condition::StrictProfile => match f.x509_strict {
                 Some(true) => (Fails, "its strict RFC 5280 checks refuse the chain".into()),
@@ -615,6 +628,7 @@ fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
         CheckId::ObsoleteOnly => suite_conditions(result),
         CheckId::ClientCertRequired => vec![Condition::ClientCertificateRequired],
         CheckId::ChainOrder | CheckId::ExtraCert => vec![Condition::ChainShape],
+        CheckId::AnchorNotRoot => vec![Condition::AnchorNotRoot],
         CheckId::Nonconformant if finding.detail.contains(crate::conformity::REFUSED_BY_STRICT_OPENSSL) => {
             vec![Condition::StrictProfile]
         }
@@ -914,7 +928,7 @@ mod tests {
     fn every_setting_a_family_gives_has_a_source_and_every_source_a_setting() {
         let text = include_str!("../../../checks/data/clients.toml");
         let parsed: toml::Table = toml::from_str(text).unwrap();
-        assert_eq!(families().len(), 12, "the file parses into every family");
+        assert_eq!(families().len(), 13, "the file parses into every family");
         let described = ["id", "name", "group", "mainstream", "versions", "examples", "sources"];
         for family in parsed["family"].as_array().unwrap() {
             let family = family.as_table().unwrap();
@@ -967,7 +981,7 @@ mod tests {
             refused.contains("netscape") && refused.contains("browsers"),
             "{refused}"
         );
-        assert_eq!(mainstream(), ["chrome", "firefox", "safari", "openssl"]);
+        assert_eq!(mainstream(), ["chrome", "firefox", "safari", "curl", "openssl"]);
     }
 
     #[test]

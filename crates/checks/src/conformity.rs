@@ -79,15 +79,10 @@ pub(crate) fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules)
             &mut problems,
         );
     }
+    // A self-issued certificate whose authority key identifier names another key is no breach:
+    // RFC 4210 4.4 makes such certificates when a CA changes its key (OldWithNew, NewWithOld).
+    // As a trust anchor OpenSSL does not take it for a root: chain.anchor_not_root says so.
     let self_issued = cert.issuer_raw == cert.subject_raw;
-    if let (true, Some(aki), Some(ski)) = (self_issued, &cert.authority_key_id, &cert.subject_key_id)
-        && aki != ski
-    {
-        some(
-            "it is self-issued but its authority key identifier differs from its own subject key identifier".into(),
-            &mut problems,
-        );
-    }
     if public && cert.authority_key_id_has_issuer_fields && cert.is_ca {
         problems.push((
             "its authority key identifier carries authorityCertIssuer or authorityCertSerialNumber, which the CA/Browser Forum forbids".into(),

@@ -282,6 +282,9 @@ fn structure_findings(
             conformity::Rules::Rfc5280,
         ));
     }
+    if let Some(anchor) = anchor_info.filter(|a| a.parsed() && !a.self_signed) {
+        findings.push(Finding::new(CheckId::AnchorNotRoot, anchor_not_root(anchor)));
+    }
     if let Some(anchor) = anchor_info.filter(|a| a.parsed())
         && (policy.at_unix > anchor.not_after_unix || policy.at_unix < anchor.not_before_unix)
     {
@@ -294,6 +297,21 @@ fn structure_findings(
         findings.push(Finding::new(CheckId::Expired, detail).with_severity(Severity::Warning));
     }
     malformed
+}
+
+/// Why OpenSSL does not take a trusted certificate for a root: what it is, and what OpenSSL
+/// looks for above it (crypto/x509/v3_purp.c sets EXFLAG_SS only when the issuer is the subject
+/// and the authority key identifier, if any, is the certificate's own).
+fn anchor_not_root(anchor: &CertInfo) -> String {
+    let what = if anchor.issuer_raw == anchor.subject_raw {
+        "is self-issued but its authority key identifier names another key than its own, so OpenSSL does not take it for a self-signed root".to_string()
+    } else {
+        format!("is issued by {}, so it is not a root", anchor.issuer)
+    };
+    format!(
+        "the trust anchor {} {what}: clients that verify with OpenSSL look for its issuer unless partial chains are on",
+        anchor.label()
+    )
 }
 
 /// Dates, keys, signatures and profile of every certificate a client may use (`needed`: the

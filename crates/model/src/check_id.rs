@@ -31,6 +31,7 @@ check_ids! {
     ChainOrder => "chain.order",
     RootIncluded => "chain.root_included",
     ExtraCert => "chain.extra_cert",
+    AnchorNotRoot => "chain.anchor_not_root",
     NameMismatch => "name.mismatch",
     CnOnly => "name.cn_only",
     Expired => "cert.expired",
