@@ -586,6 +586,40 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
     );
     let under_other_key = pki.issue("int-b", &other_key_root, "/CN=certscan Intermediate B", INTERMEDIATE);
     let leaf_b = pki.issue("leaf-b", &under_other_key, "/CN=localhost", LEAF);
+    // A CA under the good root, and a root, whose keyUsage leaves out keyCertSign.
+    let no_cert_sign = pki.issue(
+        "int-no-cert-sign",
+        &root,
+        "/CN=certscan No-CertSign Intermediate",
+        &[
+            &INTERMEDIATE[..1],
+            &["keyUsage=critical,digitalSignature,cRLSign"],
+            &INTERMEDIATE[2..],
+        ]
+        .concat(),
+    );
+    let leaf_c = pki.issue("leaf-c", &no_cert_sign, "/CN=localhost", LEAF);
+    let root_no_cert_sign = pki.root(
+        "root-no-cert-sign",
+        "/CN=certscan No-CertSign Root",
+        &[ROOT[0], "keyUsage=critical,digitalSignature,cRLSign", ROOT[2]],
+    );
+    let under_no_cert_sign = pki.issue("int-d", &root_no_cert_sign, "/CN=certscan Intermediate D", INTERMEDIATE);
+    let leaf_d = pki.issue("leaf-d", &under_no_cert_sign, "/CN=localhost", LEAF);
+    // Roots with an extendedKeyUsage: for client certificates only, and with serverAuth.
+    let root_with = |name: &str, usage: &str| {
+        let root = pki.root(name, &format!("/CN=certscan {name}"), &[ROOT, &[usage]].concat());
+        let intermediate = pki.issue(
+            &format!("{name}-int"),
+            &root,
+            &format!("/CN=certscan {name} int"),
+            INTERMEDIATE,
+        );
+        let leaf = pki.issue(&format!("{name}-leaf"), &intermediate, "/CN=localhost", LEAF);
+        (root, intermediate, leaf)
+    };
+    let (client_root, client_int, client_leaf) = root_with("client-auth-root", "extendedKeyUsage=clientAuth");
+    let (server_root, server_int, server_leaf) = root_with("server-auth-root", "extendedKeyUsage=serverAuth");
     let chain = |made: &common::openssl_pki::Made| vec!["-cert_chain".to_string(), made.cert.clone()];
     let cases: Vec<(&str, &common::openssl_pki::Made, Vec<String>, &str)> = vec![
         ("good chain", &leaf, chain(&intermediate), &root.cert),
@@ -600,6 +634,30 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
             &leaf_b,
             chain(&under_other_key),
             &other_key_root.cert,
+        ),
+        (
+            "intermediate without keyCertSign",
+            &leaf_c,
+            chain(&no_cert_sign),
+            &root.cert,
+        ),
+        (
+            "root without keyCertSign",
+            &leaf_d,
+            chain(&under_no_cert_sign),
+            &root_no_cert_sign.cert,
+        ),
+        (
+            "root for client certificates only",
+            &client_leaf,
+            chain(&client_int),
+            &client_root.cert,
+        ),
+        (
+            "root with serverAuth in its extendedKeyUsage",
+            &server_leaf,
+            chain(&server_int),
+            &server_root.cert,
         ),
     ];
     let servers: Vec<(&str, OpensslServer, String)> = cases
@@ -617,6 +675,37 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
     // curl ends the chain at the intermediate it trusts, openssl s_client does not.
     let ends_at_intermediate = did(&seen, "CA file holding only the intermediate");
     assert!(ends_at_intermediate[0] && !ends_at_intermediate[1], "{seen:?}");
+    assert!(
+        did(&seen, "root with serverAuth in its extendedKeyUsage")
+            .iter()
+            .all(|ok| *ok),
+        "{seen:?}"
+    );
+    assert!(
+        did(&seen, "intermediate without keyCertSign").iter().all(|ok| !ok),
+        "{seen:?}"
+    );
+    // Each case is named by its own check, and the good chain by none of them.
+    let own_check = [
+        ("good chain", None),
+        ("CA file holding only the intermediate", Some("chain.anchor_not_root")),
+        ("root whose key identifiers differ", Some("chain.anchor_not_root")),
+        ("intermediate without keyCertSign", Some("chain.ca_cannot_sign")),
+        ("root without keyCertSign", Some("chain.ca_cannot_sign")),
+        ("root for client certificates only", Some("chain.anchor_purpose")),
+        ("root with serverAuth in its extendedKeyUsage", None),
+    ];
+    for (case, check) in own_check {
+        let (_, port, ca) = cases.iter().find(|(c, _, _)| *c == case).unwrap();
+        let doc = scan_today(*port, ca);
+        let found = ids(&doc, 0);
+        let profile_checks = ["chain.anchor_not_root", "chain.ca_cannot_sign", "chain.anchor_purpose"];
+        let named: Vec<&String> = found
+            .iter()
+            .filter(|id| profile_checks.contains(&id.as_str()))
+            .collect();
+        assert_eq!(named, check.into_iter().collect::<Vec<_>>(), "{case}: {found:?}");
+    }
 }
 
 /// A leaf for localhost issued by the committed RSA test CA for the committed public key

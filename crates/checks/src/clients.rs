@@ -95,6 +95,8 @@ pub struct Family {
     pub checks_revocation: Option<bool>,
     pub builds_path: Option<bool>,
     pub partial_chain: Option<bool>,
+    pub ca_key_usage: Option<bool>,
+    pub anchor_eku: Option<bool>,
     /// Where each setting comes from, by setting name.
     #[serde(default)]
     pub sources: BTreeMap<String, String>,
@@ -188,7 +190,7 @@ pub fn select(names: &[String]) -> Result<Vec<String>, String> {
 /// The families as `--list-clients` shows them: each with its members, versions, and every
 /// setting it gives with the source; settings it does not give are listed as not known.
 pub fn list() -> String {
-    const SETTINGS: [&str; 17] = [
+    const SETTINGS: [&str; 19] = [
         "aia_fetch",
         "preloaded_intermediates",
         "cn_fallback",
@@ -206,6 +208,8 @@ pub fn list() -> String {
         "checks_revocation",
         "builds_path",
         "partial_chain",
+        "ca_key_usage",
+        "anchor_eku",
     ];
     let mut out = String::new();
     for family in families() {
@@ -262,6 +266,8 @@ impl Family {
             "checks_revocation" => flag(self.checks_revocation),
             "builds_path" => flag(self.builds_path),
             "partial_chain" => flag(self.partial_chain),
+            "ca_key_usage" => flag(self.ca_key_usage),
+            "anchor_eku" => flag(self.anchor_eku),
             _ => None,
         }
     }
@@ -359,6 +365,10 @@ enum Condition {
     ChainShape,
     /// The path ends at a trusted certificate that is not a self-signed root.
     AnchorNotRoot,
+    /// The trust anchor's extendedKeyUsage leaves out serverAuth.
+    AnchorPurpose,
+    /// A CA of the path whose keyUsage leaves out keyCertSign.
+    CaCannotSign,
     StrictProfile,
     Revoked,
     MustStapleMissing,
@@ -492,6 +502,22 @@ impl Condition {
                     "unable to get issuer certificate (it needs the self-signed root: partial chains are off)".into(),
                 ),
                 None => unknown("whether it ends the chain at a trusted certificate that is not a root"),
+            },
+            Condition::AnchorPurpose => match f.anchor_eku {
+                Some(true) => (
+                    Fails,
+                    "unsuitable certificate purpose (it reads the trust anchor's extendedKeyUsage)".into(),
+                ),
+                Some(false) => (Works, "does not read the trust anchor's extendedKeyUsage".into()),
+                None => unknown("whether it reads the trust anchor's extendedKeyUsage"),
+            },
+            Condition::CaCannotSign => match f.ca_key_usage {
+                Some(true) => (
+                    Fails,
+                    "invalid CA certificate (its keyUsage forbids signing certificates)".into(),
+                ),
+                Some(false) => (Works, "does not read a CA's keyUsage".into()),
+                None => unknown("whether it reads a CA's keyUsage"),
             },
             Condition::StrictProfile => match f.x509_strict {
                 Some(true) => (Fails, "its strict RFC 5280 checks refuse the chain".into()),
@@ -629,6 +655,8 @@ fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
         CheckId::ClientCertRequired => vec![Condition::ClientCertificateRequired],
         CheckId::ChainOrder | CheckId::ExtraCert => vec![Condition::ChainShape],
         CheckId::AnchorNotRoot => vec![Condition::AnchorNotRoot],
+        CheckId::AnchorPurpose => vec![Condition::AnchorPurpose],
+        CheckId::CaCannotSign => vec![Condition::CaCannotSign],
         CheckId::Nonconformant if finding.detail.contains(crate::conformity::REFUSED_BY_STRICT_OPENSSL) => {
             vec![Condition::StrictProfile]
         }

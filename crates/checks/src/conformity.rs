@@ -38,6 +38,10 @@ const AKI_ISSUER_FIELDS_ACCEPTED: &str = "no client refuses it (OpenSSL compares
 /// and OpenSSL too (crypto/x509/v3_purp.c, `X509_supported_extension`).
 const CRITICAL_EKU_ACCEPTED: &str = "no client refuses it (rustls and OpenSSL understand the extension, so its criticality changes nothing); a rule the CA breaks, which auditors check";
 
+/// OpenSSL and Go read a root's extendedKeyUsage (chain.anchor_purpose), but one that allows
+/// serverAuth restricts nothing for a TLS server; rustls-webpki keeps no extension of an anchor.
+const ROOT_EKU_ACCEPTED: &str = "the clients compared accept it, since it allows serverAuth (curl, OpenSSL, Python, Java and Go connect through such a root: tests/clients.rs; rustls keeps no extension of a trust anchor); a rule the CA breaks, which auditors check";
+
 /// Which rule set a certificate is held to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rules {
@@ -89,11 +93,12 @@ pub(crate) fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules)
             Enforced::ByNone(AKI_ISSUER_FIELDS_ACCEPTED),
         ));
     }
-    if public && cert.is_ca && self_issued && cert.has_extended_key_usage {
-        some(
+    // A root whose extendedKeyUsage leaves out serverAuth is chain.anchor_purpose: clients fail.
+    if public && cert.is_ca && self_issued && cert.server_auth {
+        problems.push((
             "it is a root with an extendedKeyUsage extension, which the CA/Browser Forum forbids".into(),
-            &mut problems,
-        );
+            Enforced::ByNone(ROOT_EKU_ACCEPTED),
+        ));
     }
     if let Some(problem) = name_constraints_problem(cert) {
         some(problem, &mut problems);
@@ -176,9 +181,6 @@ fn ca_problems(cert: &CertInfo) -> Vec<String> {
         problems.push(format!(
             "its basicConstraints extension is not marked critical, which RFC 5280 requires on CAs: {REFUSED_BY_STRICT_OPENSSL}"
         ));
-    }
-    if cert.key_cert_sign == Some(false) {
-        problems.push("it is a CA whose keyUsage does not allow keyCertSign".into());
     }
     if cert.subject_raw.len() <= 2 {
         problems.push("it is a CA with an empty subject".into());

@@ -285,6 +285,27 @@ fn structure_findings(
     if let Some(anchor) = anchor_info.filter(|a| a.parsed() && !a.self_signed) {
         findings.push(Finding::new(CheckId::AnchorNotRoot, anchor_not_root(anchor)));
     }
+    if let Some(anchor) = anchor_info.filter(|a| a.parsed() && a.has_extended_key_usage && !a.server_auth) {
+        findings.push(Finding::new(
+            CheckId::AnchorPurpose,
+            format!(
+                "the trust anchor {} has an extendedKeyUsage that does not allow TLS server authentication (serverAuth)",
+                anchor.label()
+            ),
+        ));
+    }
+    // Every certificate that issues another on the path: the intermediates, then the anchor.
+    let issuers = shape.path.iter().skip(1).map(|&i| (&*served[i], role(served, i)));
+    let issuers = issuers.chain(anchor_info.map(|a| (a, std::borrow::Cow::Borrowed("the trust anchor"))));
+    for (issuer, who) in issuers.filter(|(c, _)| c.parsed() && c.key_cert_sign == Some(false)) {
+        findings.push(Finding::new(
+            CheckId::CaCannotSign,
+            format!(
+                "{who} {} has a keyUsage that does not allow keyCertSign, so it may not sign certificates",
+                issuer.label()
+            ),
+        ));
+    }
     if let Some(anchor) = anchor_info.filter(|a| a.parsed())
         && (policy.at_unix > anchor.not_after_unix || policy.at_unix < anchor.not_before_unix)
     {

@@ -32,6 +32,8 @@ check_ids! {
     RootIncluded => "chain.root_included",
     ExtraCert => "chain.extra_cert",
     AnchorNotRoot => "chain.anchor_not_root",
+    AnchorPurpose => "chain.anchor_purpose",
+    CaCannotSign => "chain.ca_cannot_sign",
     NameMismatch => "name.mismatch",
     CnOnly => "name.cn_only",
     Expired => "cert.expired",

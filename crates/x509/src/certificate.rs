@@ -89,6 +89,9 @@ pub struct CertInfo {
     /// extendedKeyUsage allows TLS client authentication (clientAuth or anyExtendedKeyUsage);
     /// `false` without the extension (then every use is allowed).
     pub client_auth: bool,
+    /// extendedKeyUsage allows TLS server authentication (serverAuth or anyExtendedKeyUsage);
+    /// `false` without the extension (then every use is allowed).
+    pub server_auth: bool,
     /// Whether basicConstraints is marked critical, when present.
     pub basic_constraints_critical: Option<bool>,
     /// Whether keyUsage allows keyCertSign, when keyUsage is present.
@@ -160,6 +163,7 @@ impl CertInfo {
             serial_raw: vec![],
             has_extended_key_usage: false,
             client_auth: false,
+            server_auth: false,
             basic_constraints_critical: None,
             key_cert_sign: None,
             unknown_critical_extensions: vec![],
@@ -251,6 +255,7 @@ fn read_extension(info: &mut CertInfo, ext: &X509Extension<'_>) {
             info.ocsp_signing = usage.ocsp_signing;
             info.has_extended_key_usage = true;
             info.client_auth = usage.client_auth || usage.any;
+            info.server_auth = usage.server_auth || usage.any;
             info.extended_key_usage_critical = ext.critical;
         }
         ParsedExtension::NameConstraints(nc) => {
