@@ -97,6 +97,8 @@ pub struct Family {
     pub partial_chain: Option<bool>,
     pub ca_key_usage: Option<bool>,
     pub anchor_eku: Option<bool>,
+    pub refuses_negative_serial: Option<bool>,
+    pub refuses_empty_name_constraints: Option<bool>,
     /// Where each setting comes from, by setting name.
     #[serde(default)]
     pub sources: BTreeMap<String, String>,
@@ -190,7 +192,7 @@ pub fn select(names: &[String]) -> Result<Vec<String>, String> {
 /// The families as `--list-clients` shows them: each with its members, versions, and every
 /// setting it gives with the source; settings it does not give are listed as not known.
 pub fn list() -> String {
-    const SETTINGS: [&str; 19] = [
+    const SETTINGS: [&str; 21] = [
         "aia_fetch",
         "preloaded_intermediates",
         "cn_fallback",
@@ -210,6 +212,8 @@ pub fn list() -> String {
         "partial_chain",
         "ca_key_usage",
         "anchor_eku",
+        "refuses_negative_serial",
+        "refuses_empty_name_constraints",
     ];
     let mut out = String::new();
     for family in families() {
@@ -268,6 +272,8 @@ impl Family {
             "partial_chain" => flag(self.partial_chain),
             "ca_key_usage" => flag(self.ca_key_usage),
             "anchor_eku" => flag(self.anchor_eku),
+            "refuses_negative_serial" => flag(self.refuses_negative_serial),
+            "refuses_empty_name_constraints" => flag(self.refuses_empty_name_constraints),
             _ => None,
         }
     }
@@ -370,6 +376,8 @@ enum Condition {
     /// A CA of the path whose keyUsage leaves out keyCertSign.
     CaCannotSign,
     StrictProfile,
+    NegativeSerial,
+    EmptyNameConstraints,
     Revoked,
     MustStapleMissing,
     BadHandshakeSignature,
@@ -519,6 +527,16 @@ impl Condition {
                 Some(false) => (Works, "does not read a CA's keyUsage".into()),
                 None => unknown("whether it reads a CA's keyUsage"),
             },
+            Condition::NegativeSerial => match f.refuses_negative_serial {
+                Some(true) => (Fails, "its parser refuses a negative serial number".into()),
+                Some(false) => (Works, "accepts a negative serial number".into()),
+                None => unknown("whether it accepts a negative serial number"),
+            },
+            Condition::EmptyNameConstraints => match f.refuses_empty_name_constraints {
+                Some(true) => (Fails, "its parser refuses an empty name constraints extension".into()),
+                Some(false) => (Works, "accepts an empty name constraints extension".into()),
+                None => unknown("whether it accepts an empty name constraints extension"),
+            },
             Condition::StrictProfile => match f.x509_strict {
                 Some(true) => (Fails, "its strict RFC 5280 checks refuse the chain".into()),
                 Some(false) => (Works, "makes no strict RFC 5280 checks".into()),
@@ -659,6 +677,12 @@ fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
         CheckId::CaCannotSign => vec![Condition::CaCannotSign],
         CheckId::Nonconformant if finding.detail.contains(crate::conformity::REFUSED_BY_STRICT_OPENSSL) => {
             vec![Condition::StrictProfile]
+        }
+        CheckId::Nonconformant if finding.detail.contains(crate::conformity::NEGATIVE_SERIAL) => {
+            vec![Condition::NegativeSerial]
+        }
+        CheckId::Nonconformant if finding.detail.contains(crate::conformity::EMPTY_NAME_CONSTRAINTS) => {
+            vec![Condition::EmptyNameConstraints]
         }
         CheckId::Revoked => vec![Condition::Revoked],
         CheckId::OcspMustStapleMissing => vec![Condition::MustStapleMissing],

@@ -15,6 +15,15 @@ use certscan_x509::certificate::CertInfo;
 /// 85, 86 and 89), and compared with Python's `ssl` in `tests/clients.rs`.
 pub(crate) const REFUSED_BY_STRICT_OPENSSL: &str = "Python 3.13 and later refuse it (their default context turns on OpenSSL's strict checks), as does openssl verify -x509_strict; curl and earlier Python accept it";
 
+/// What Go's parser says of a negative serial (crypto/x509/parser.go, from Go 1.23; GODEBUG
+/// x509negativeserial=1 restores the old behaviour); rustls-webpki and OpenSSL accept it. The
+/// client families judge it by their `refuses_negative_serial` setting.
+pub(crate) const NEGATIVE_SERIAL: &str = "its serial number is negative (RFC 5280 requires a positive serial)";
+/// What Go's parser says of a name constraints extension with neither subtree
+/// (crypto/x509/parser.go: "x509: empty name constraints extension"); the client families judge
+/// it by their `refuses_empty_name_constraints` setting.
+pub(crate) const EMPTY_NAME_CONSTRAINTS: &str = "its name constraints hold neither permitted nor excluded subtrees";
+
 /// What a client does with a certificate that breaks a profile rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Enforced {
@@ -29,6 +38,14 @@ enum Enforced {
 /// check it during verification, and Go refuses only negative ones.
 const ZERO_SERIAL_ACCEPTED: &str =
     "no client refuses it (rustls, OpenSSL and Go accept a zero serial); the CA that issued it breaks RFC 5280";
+/// Seen with the real clients (tests/clients.rs, a 21-octet serial); rustls-webpki reads the
+/// serial without checking it (src/cert.rs, `lenient_certificate_serial_number`).
+const LONG_SERIAL_ACCEPTED: &str = "the clients compared accept it (curl, OpenSSL, Python, Java, Go and rustls: tests/clients.rs); a rule the CA breaks, which auditors check";
+/// Seen with the real clients (tests/clients.rs): name constraints that are not critical, or in
+/// a certificate that is no CA, change nothing for them; rustls-webpki reads name constraints
+/// from CAs and anchors only and does not look at their criticality.
+const NAME_CONSTRAINTS_FORM_ACCEPTED: &str = "the clients compared accept it (curl, OpenSSL, Python, Java, Go and rustls: tests/clients.rs); a rule the CA breaks, which auditors check";
+
 /// OpenSSL uses authorityCertIssuer and authorityCertSerialNumber only to pick the issuer
 /// (crypto/x509/v3_purp.c, `X509_check_akid`: a mismatch, not their presence, fails), and
 /// rustls-webpki does not read them.
@@ -100,9 +117,7 @@ pub(crate) fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules)
             Enforced::ByNone(ROOT_EKU_ACCEPTED),
         ));
     }
-    if let Some(problem) = name_constraints_problem(cert) {
-        some(problem, &mut problems);
-    }
+    problems.extend(name_constraints_problem(cert));
     if public && is_leaf && cert.extended_key_usage_critical {
         problems.push((
             "its extendedKeyUsage is marked critical, which the CA/Browser Forum does not allow in server certificates"
@@ -149,19 +164,14 @@ fn serial_problem(serial: &[u8]) -> Option<(String, Enforced)> {
             Enforced::ByNone(ZERO_SERIAL_ACCEPTED),
         ))
     } else if serial.first().is_some_and(|b| b & 0x80 != 0) {
-        // Go's parser refuses negative serials from Go 1.23 (crypto/x509/parser.go, GODEBUG
-        // x509negativeserial=1 restores the old behaviour); rustls-webpki and OpenSSL accept them.
-        Some((
-            "its serial number is negative (RFC 5280 requires a positive serial): Go 1.23 and later refuse it (GODEBUG=x509negativeserial=1 accepts it), rustls and OpenSSL accept it".into(),
-            Enforced::BySome,
-        ))
+        Some((NEGATIVE_SERIAL.into(), Enforced::BySome))
     } else if serial.len() > 20 {
         Some((
             format!(
                 "its serial number is {} octets long (RFC 5280 allows at most 20)",
                 serial.len()
             ),
-            Enforced::BySome,
+            Enforced::ByNone(LONG_SERIAL_ACCEPTED),
         ))
     } else {
         None
@@ -189,13 +199,14 @@ fn ca_problems(cert: &CertInfo) -> Vec<String> {
 }
 
 /// RFC 5280 4.2.1.10: name constraints only in CAs, critical, and not empty.
-fn name_constraints_problem(cert: &CertInfo) -> Option<String> {
+fn name_constraints_problem(cert: &CertInfo) -> Option<(String, Enforced)> {
+    let accepted = |problem: &str| Some((problem.to_string(), Enforced::ByNone(NAME_CONSTRAINTS_FORM_ACCEPTED)));
     match cert.name_constraints {
+        Some((_, true)) => Some((EMPTY_NAME_CONSTRAINTS.into(), Enforced::BySome)),
         Some(_) if !cert.is_ca => {
-            Some("it is not a CA but carries name constraints (RFC 5280 allows them only in CAs)".into())
+            accepted("it is not a CA but carries name constraints (RFC 5280 allows them only in CAs)")
         }
-        Some((false, _)) => Some("its name constraints are not marked critical (RFC 5280 requires it)".into()),
-        Some((true, true)) => Some("its name constraints hold neither permitted nor excluded subtrees".into()),
+        Some((false, _)) => accepted("its name constraints are not marked critical (RFC 5280 requires it)"),
         _ => None,
     }
 }
@@ -244,11 +255,7 @@ mod tests {
         let negative = judged(&negative_serial, Rules::Rfc5280);
         assert_eq!(negative.len(), 1, "{negative:?}");
         assert_eq!(negative[0].0, Severity::Warning);
-        assert!(
-            negative[0].1.contains("Go 1.23 and later refuse it"),
-            "{}",
-            negative[0].1
-        );
+        assert!(negative[0].1.contains(NEGATIVE_SERIAL), "{}", negative[0].1);
 
         let mut strict = leaf(vec![1, 2, 3]);
         strict.key_cert_sign = Some(true);
