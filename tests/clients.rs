@@ -47,7 +47,12 @@ fn a_root_without_critical_basic_constraints_is_refused_by_strict_openssl_only()
     // certscan says so, naming who refuses it, as a warning: a minority of clients fails.
     let root = root.display().to_string();
     let doc = scan_localhost(port, &root);
-    assert_eq!(ids(&doc, 0), ["cert.nonconformant"], "{doc:#}");
+    // The committed fixture is valid for twenty years, which Safari refuses on its own.
+    assert_eq!(
+        ids(&doc, 0),
+        ["cert.lifetime_too_long", "cert.nonconformant"],
+        "{doc:#}"
+    );
     let said = detail(&doc, 0, "cert.nonconformant");
     assert!(
         said.contains("basicConstraints")
@@ -643,6 +648,14 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
         "/CN=localhost",
         &[LEAF, &["nameConstraints=critical,permitted;DNS:localhost"]].concat(),
     );
+    // What Safari refuses and the clients here accept: no extendedKeyUsage, 900 days of validity.
+    let no_eku = pki.issue(
+        "no-eku",
+        &intermediate,
+        "/CN=localhost",
+        &[&LEAF[..2], &LEAF[3..]].concat(),
+    );
+    let long_lived = pki.issue_for_days("long-lived", &intermediate, "/CN=localhost", LEAF, 900);
     let chain = |made: &common::openssl_pki::Made| vec!["-cert_chain".to_string(), made.cert.clone()];
     let cases: Vec<(&str, &common::openssl_pki::Made, Vec<String>, &str)> = vec![
         ("good chain", &leaf, chain(&intermediate), &root.cert),
@@ -697,6 +710,13 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
             chain(&intermediate),
             &root.cert,
         ),
+        (
+            "leaf without extendedKeyUsage",
+            &no_eku,
+            chain(&intermediate),
+            &root.cert,
+        ),
+        ("leaf valid for 900 days", &long_lived, chain(&intermediate), &root.cert),
     ];
     let servers: Vec<(&str, OpensslServer, String)> = cases
         .iter()
@@ -718,6 +738,8 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
         "21-octet serial",
         "name constraints not critical",
         "name constraints in the leaf",
+        "leaf without extendedKeyUsage",
+        "leaf valid for 900 days",
     ] {
         assert!(did(&seen, accepted).iter().all(|ok| *ok), "{accepted}: {seen:?}");
     }
@@ -744,12 +766,20 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
         ("root for client certificates only", Some("chain.anchor_purpose")),
         ("root with serverAuth in its extendedKeyUsage", None),
         ("21-octet serial", None),
+        ("leaf without extendedKeyUsage", Some("cert.no_extended_key_usage")),
+        ("leaf valid for 900 days", Some("cert.lifetime_too_long")),
     ];
     for (case, check) in own_check {
         let (_, port, ca) = cases.iter().find(|(c, _, _)| *c == case).unwrap();
         let doc = scan_today(*port, ca);
         let found = ids(&doc, 0);
-        let profile_checks = ["chain.anchor_not_root", "chain.ca_cannot_sign", "chain.anchor_purpose"];
+        let profile_checks = [
+            "chain.anchor_not_root",
+            "chain.ca_cannot_sign",
+            "chain.anchor_purpose",
+            "cert.no_extended_key_usage",
+            "cert.lifetime_too_long",
+        ];
         let named: Vec<&String> = found
             .iter()
             .filter(|id| profile_checks.contains(&id.as_str()))
@@ -775,6 +805,18 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
         let (severity, detail) = nonconformant(accepted);
         assert_eq!(severity, "info", "{accepted}: {detail}");
     }
+    // Safari refuses what the clients here accept: critical, since Safari decides by default.
+    let (_, port, ca) = cases.iter().find(|(c, _, _)| *c == "leaf valid for 900 days").unwrap();
+    let doc = scan_today(*port, ca);
+    let long = finding(&doc, 0, "cert.lifetime_too_long");
+    assert_eq!(long["severity"], "critical", "{long:#}");
+    assert!(
+        long["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Safari fail: refuses leaves valid for more than 825 days"),
+        "{long:#}"
+    );
     let (severity, detail) = nonconformant("empty name constraints");
     assert_eq!(severity, "warning", "{detail}");
     assert!(detail.contains("Go fail: its parser refuses"), "{detail}");
@@ -876,6 +918,7 @@ versions = "firmware 84"
 sha1 = "accepted"
 min_tls = "1.0"
 cn_fallback = true
+max_validity_days = 0
 "#,
     )
     .unwrap();

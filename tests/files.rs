@@ -133,13 +133,14 @@ fn expired_intermediate_is_reported_even_when_the_leaf_is_fine() {
     ];
     let out = certscan(&[base.as_slice(), &["--at", "2040-06-01T00:00:00Z"]].concat());
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(ids(&doc, 0), ["cert.expired"]);
+    // The leaf lives 4030 days, more than Safari accepts.
+    assert_eq!(ids(&doc, 0), ["cert.expired", "cert.lifetime_too_long"]);
     let detail = detail(&doc, 0, "cert.expired");
     assert!(detail.starts_with("intermediate #1"), "{detail}");
     // AT + 3650 days is 2040-05-29: three days before the evaluation time.
     assert_eq!(doc["targets"][0]["days_left"], -3);
     let doc = scan_file(&pki, &file, &[]);
-    assert_eq!(ids(&doc, 0), Vec::<String>::new());
+    assert_eq!(ids(&doc, 0), ["cert.lifetime_too_long"]);
 }
 
 #[test]
@@ -202,17 +203,22 @@ fn bad_files_are_reported_and_do_not_hide_the_others() {
 }
 
 #[test]
-fn profile_rules_the_validator_does_not_enforce_are_warnings() {
+fn a_leaf_without_extended_key_usage_fails_in_safari_alone_public_or_private() {
     let pki = Pki::new();
     let mut spec = LeafSpec::new(&["a.example.test"]);
     spec.extended_key_usage = false;
     let any_purpose = pki.leaf(&spec);
     let file = pki.chain_file("any-purpose.pem", &[&any_purpose, &pki.intermediate.cert]);
-    // A private chain is held to RFC 5280, which does not require an extendedKeyUsage.
+    // Apple's rule holds for private CAs too: Safari (deciding by default) fails, the others work.
     let doc = scan_file(&pki, &file, &[]);
-    assert_eq!(ids(&doc, 0), Vec::<String>::new(), "{doc:#}");
-    assert_eq!(doc["exit_code"], 0);
-    // The same chain under a root of the system store is public: the CA/Browser Forum rules apply.
+    assert_eq!(ids(&doc, 0), ["cert.no_extended_key_usage"], "{doc:#}");
+    let said = detail(&doc, 0, "cert.no_extended_key_usage");
+    assert!(
+        said.contains("Safari fail: requires serverAuth") && said.contains("Go, rustls work"),
+        "{said}"
+    );
+    assert_eq!(doc["exit_code"], 2);
+    // Under a root of the system store it is the same finding (the CA/Browser Forum's rule too).
     let run = certscan_with_env(
         &[
             "--file",
@@ -232,13 +238,15 @@ fn profile_rules_the_validator_does_not_enforce_are_warnings() {
         ],
     );
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(ids(&doc, 0), ["cert.nonconformant"], "{doc:#}");
-    assert!(detail(&doc, 0, "cert.nonconformant").contains("usable for any purpose"));
+    assert_eq!(ids(&doc, 0), ["cert.no_extended_key_usage"], "{doc:#}");
     assert_eq!(
         doc["targets"][0]["verification"]["valid"], true,
-        "clients accept it; the warning names the problem"
+        "its path is valid; Safari's own rule refuses it"
     );
-    assert_eq!(doc["exit_code"], 1);
+    // With an extendedKeyUsage, nothing to say.
+    let leaf = pki.leaf(&LeafSpec::new(&["a.example.test"]));
+    let file = pki.chain_file("server-auth.pem", &[&leaf, &pki.intermediate.cert]);
+    assert_eq!(ids(&scan_file(&pki, &file, &[]), 0), Vec::<String>::new());
 }
 
 #[test]

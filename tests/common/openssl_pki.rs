@@ -1,7 +1,8 @@
 //! Certificates made with the `openssl` command from extension lines, for the profiles rcgen
 //! does not write (a CA whose keyUsage leaves out keyCertSign, an authority key identifier that
 //! names another key, empty name constraints, a 21-octet serial...). Every certificate is valid
-//! from now for 30 days, since the real clients compared with certscan read the clock.
+//! from now (for 30 days unless asked), since the real clients compared with certscan read the
+//! clock.
 
 use std::cell::Cell;
 use std::process::Command;
@@ -49,12 +50,12 @@ impl OpensslPki {
 
     /// A self-signed certificate with these extensions.
     pub fn root(&self, name: &str, subject: &str, extensions: &[&str]) -> Made {
-        self.make(name, subject, extensions, None, None)
+        self.make(name, subject, extensions, None, None, 30)
     }
 
-    /// A certificate `issuer` signs, with these extensions.
+    /// A certificate `issuer` signs, with these extensions, valid for 30 days.
     pub fn issue(&self, name: &str, issuer: &Made, subject: &str, extensions: &[&str]) -> Made {
-        self.make(name, subject, extensions, Some(issuer), None)
+        self.make(name, subject, extensions, Some(issuer), None, 30)
     }
 
     /// As `issue`, with this serial number (`0x...`, or negative in decimal).
@@ -66,7 +67,12 @@ impl OpensslPki {
         extensions: &[&str],
         serial: &str,
     ) -> Made {
-        self.make(name, subject, extensions, Some(issuer), Some(serial))
+        self.make(name, subject, extensions, Some(issuer), Some(serial), 30)
+    }
+
+    /// As `issue`, valid from now for `days` days.
+    pub fn issue_for_days(&self, name: &str, issuer: &Made, subject: &str, extensions: &[&str], days: u32) -> Made {
+        self.make(name, subject, extensions, Some(issuer), None, days)
     }
 
     /// A file holding these PEM files one after the other.
@@ -88,6 +94,7 @@ impl OpensslPki {
         extensions: &[&str],
         issuer: Option<&Made>,
         serial: Option<&str>,
+        days: u32,
     ) -> Made {
         let (cert, key, csr, ext) = (
             self.path(&format!("{name}.pem")),
@@ -114,13 +121,14 @@ impl OpensslPki {
         self.serial.set(self.serial.get() + 1);
         let next = format!("0x{:x}", self.serial.get());
         let serial = serial.unwrap_or(&next);
+        let days = days.to_string();
         let mut args = vec![
             "x509",
             "-req",
             "-in",
             &csr,
             "-days",
-            "30",
+            &days,
             "-set_serial",
             serial,
             "-extfile",

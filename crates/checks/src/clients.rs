@@ -17,7 +17,7 @@ use certscan_model::status::Severity;
 use certscan_x509::certificate::CertInfo;
 use serde::Deserialize;
 
-use crate::{TargetResult, names};
+use crate::{TargetResult, leaf_rules, names};
 
 /// SHA-1 certificate signatures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -99,6 +99,11 @@ pub struct Family {
     pub anchor_eku: Option<bool>,
     pub refuses_negative_serial: Option<bool>,
     pub refuses_empty_name_constraints: Option<bool>,
+    pub requires_server_auth_eku: Option<bool>,
+    /// Longest validity accepted for a leaf, in days; 0 for no limit.
+    pub max_validity_days: Option<u32>,
+    /// The two rules above hold for leaves issued (notBefore) on or after this date.
+    pub leaf_rules_from: Option<toml::value::Datetime>,
     /// Where each setting comes from, by setting name.
     #[serde(default)]
     pub sources: BTreeMap<String, String>,
@@ -192,7 +197,7 @@ pub fn select(names: &[String]) -> Result<Vec<String>, String> {
 /// The families as `--list-clients` shows them: each with its members, versions, and every
 /// setting it gives with the source; settings it does not give are listed as not known.
 pub fn list() -> String {
-    const SETTINGS: [&str; 21] = [
+    const SETTINGS: [&str; 24] = [
         "aia_fetch",
         "preloaded_intermediates",
         "cn_fallback",
@@ -214,6 +219,9 @@ pub fn list() -> String {
         "anchor_eku",
         "refuses_negative_serial",
         "refuses_empty_name_constraints",
+        "requires_server_auth_eku",
+        "max_validity_days",
+        "leaf_rules_from",
     ];
     let mut out = String::new();
     for family in families() {
@@ -274,6 +282,9 @@ impl Family {
             "anchor_eku" => flag(self.anchor_eku),
             "refuses_negative_serial" => flag(self.refuses_negative_serial),
             "refuses_empty_name_constraints" => flag(self.refuses_empty_name_constraints),
+            "requires_server_auth_eku" => flag(self.requires_server_auth_eku),
+            "max_validity_days" => self.max_validity_days.map(|v| v.to_string()),
+            "leaf_rules_from" => self.leaf_rules_from.map(|v| v.to_string()),
             _ => None,
         }
     }
@@ -378,6 +389,15 @@ enum Condition {
     StrictProfile,
     NegativeSerial,
     EmptyNameConstraints,
+    /// A leaf without extendedKeyUsage, issued at this time.
+    LeafWithoutEku {
+        not_before_unix: i64,
+    },
+    /// A leaf valid for this many days, issued at this time.
+    LongLifetime {
+        days: i64,
+        not_before_unix: i64,
+    },
     Revoked,
     MustStapleMissing,
     BadHandshakeSignature,
@@ -537,6 +557,33 @@ impl Condition {
                 Some(false) => (Works, "accepts an empty name constraints extension".into()),
                 None => unknown("whether it accepts an empty name constraints extension"),
             },
+            Condition::LeafWithoutEku { not_before_unix } if !leaf_rules::rules_apply(f, *not_before_unix) => (
+                Works,
+                format!(
+                    "holds leaves issued before {} to no such rule",
+                    leaf_rules::rules_start(f)
+                ),
+            ),
+            Condition::LeafWithoutEku { .. } => match f.requires_server_auth_eku {
+                Some(true) => (Fails, "requires serverAuth in the leaf's extendedKeyUsage".into()),
+                Some(false) => (Works, "takes a leaf without extendedKeyUsage for any purpose".into()),
+                None => unknown("whether it requires an extendedKeyUsage in the leaf"),
+            },
+            Condition::LongLifetime { not_before_unix, .. } if !leaf_rules::rules_apply(f, *not_before_unix) => (
+                Works,
+                format!(
+                    "holds leaves issued before {} to no such rule",
+                    leaf_rules::rules_start(f)
+                ),
+            ),
+            Condition::LongLifetime { days, .. } => match f.max_validity_days {
+                Some(0) => (Works, "sets no longest validity".into()),
+                Some(max) if *days > i64::from(max) => {
+                    (Fails, format!("refuses leaves valid for more than {max} days"))
+                }
+                Some(max) => (Works, format!("accepts leaves valid for up to {max} days")),
+                None => unknown("the longest validity it accepts"),
+            },
             Condition::StrictProfile => match f.x509_strict {
                 Some(true) => (Fails, "its strict RFC 5280 checks refuse the chain".into()),
                 Some(false) => (Works, "makes no strict RFC 5280 checks".into()),
@@ -673,6 +720,19 @@ fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
         CheckId::ClientCertRequired => vec![Condition::ClientCertificateRequired],
         CheckId::ChainOrder | CheckId::ExtraCert => vec![Condition::ChainShape],
         CheckId::AnchorNotRoot => vec![Condition::AnchorNotRoot],
+        CheckId::NoExtendedKeyUsage => leaf
+            .map(|l| Condition::LeafWithoutEku {
+                not_before_unix: l.not_before_unix,
+            })
+            .into_iter()
+            .collect(),
+        CheckId::LifetimeTooLong => leaf
+            .map(|l| Condition::LongLifetime {
+                days: leaf_rules::validity_days(l),
+                not_before_unix: l.not_before_unix,
+            })
+            .into_iter()
+            .collect(),
         CheckId::AnchorPurpose => vec![Condition::AnchorPurpose],
         CheckId::CaCannotSign => vec![Condition::CaCannotSign],
         CheckId::Nonconformant if finding.detail.contains(crate::conformity::REFUSED_BY_STRICT_OPENSSL) => {
@@ -903,7 +963,7 @@ pub(crate) fn judge(deciding: &[String], result: &mut TargetResult) {
     result.clients = verdicts;
 }
 
-/// "Go, rustls fail: has no DHE suites; Java: works only if ...; curl/OpenSSL work": families
+/// "Go, rustls fail: has no DHE suites; Java: works only if ...; curl, OpenSSL work": families
 /// grouped by what they do and say, worst first.
 fn who_connects(effects: &[(&FamilyVerdict, Outcome, String)]) -> String {
     if let Some((_, Outcome::Fails, how)) = effects.first()

@@ -128,13 +128,7 @@ pub(crate) fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules)
     for oid in &cert.malformed_extensions {
         some(format!("its extension {oid} is malformed"), &mut problems);
     }
-    if public && is_leaf && !cert.has_extended_key_usage {
-        some(
-            "it has no extendedKeyUsage, so it is usable for any purpose (the CA/Browser Forum requires serverAuth)"
-                .into(),
-            &mut problems,
-        );
-    }
+    // A leaf without extendedKeyUsage is cert.no_extended_key_usage, which Safari refuses.
     for oid in &cert.unknown_critical_extensions {
         some(
             format!("it has a critical extension ({oid}) that clients do not understand"),

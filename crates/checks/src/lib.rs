@@ -13,6 +13,7 @@ pub(crate) mod connection;
 pub(crate) mod crypto;
 pub mod deploy;
 pub mod issuers;
+pub(crate) mod leaf_rules;
 pub(crate) mod mutual;
 pub mod names;
 pub(crate) mod observation;

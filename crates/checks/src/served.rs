@@ -488,6 +488,7 @@ fn assess_chain(result: &mut TargetResult, policy: &Policy) {
     let needed: Vec<usize> = outcome.path.clone().unwrap_or_else(|| shape.path.clone());
     let soonest = certificate_findings(served, &needed, &shape, rules, policy, &mut findings);
     let name_error = name_findings(&served[0], &result.names_checked, &mut findings);
+    findings.extend(crate::leaf_rules::leaf_findings(&served[0]));
     // A weak key or signature on a certificate clients use fails them as surely as a bad path.
     let refused = findings
         .iter()

@@ -39,6 +39,8 @@ check_ids! {
     Expired => "cert.expired",
     NotYetValid => "cert.not_yet_valid",
     ExpiresSoon => "cert.expires_soon",
+    NoExtendedKeyUsage => "cert.no_extended_key_usage",
+    LifetimeTooLong => "cert.lifetime_too_long",
     WeakKey => "key.weak",
     WeakSignature => "signature.weak",
     Unparsable => "cert.unparsable",

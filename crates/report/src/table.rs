@@ -424,7 +424,7 @@ fn connection_lines(target: &TargetResult) -> Vec<String> {
     lines
 }
 
-/// Which client families connect, worst first: "clients: fail Safari, curl/OpenSSL; work ...".
+/// Which client families connect, worst first: "clients: fail Safari, curl, OpenSSL; work ...".
 fn clients_line(target: &TargetResult) -> Option<String> {
     use certscan_checks::clients::Outcome;
     if target.chain.is_empty() || target.clients.is_empty() {
