@@ -648,6 +648,8 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
         "/CN=localhost",
         &[LEAF, &["nameConstraints=critical,permitted;DNS:localhost"]].concat(),
     );
+    // A root that expired two days ago, over an intermediate and a leaf valid today.
+    let (_expired_dir, expired_root, expired_int, expired_leaf) = under_an_expired_root();
     // What Safari refuses and the clients here accept: no extendedKeyUsage, 900 days of validity.
     let no_eku = pki.issue(
         "no-eku",
@@ -717,6 +719,12 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
             &root.cert,
         ),
         ("leaf valid for 900 days", &long_lived, chain(&intermediate), &root.cert),
+        (
+            "root that has expired",
+            &expired_leaf,
+            chain(&expired_int),
+            &expired_root.cert,
+        ),
     ];
     let servers: Vec<(&str, OpensslServer, String)> = cases
         .iter()
@@ -768,6 +776,7 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
         ("21-octet serial", None),
         ("leaf without extendedKeyUsage", Some("cert.no_extended_key_usage")),
         ("leaf valid for 900 days", Some("cert.lifetime_too_long")),
+        ("root that has expired", Some("chain.anchor_out_of_date")),
     ];
     for (case, check) in own_check {
         let (_, port, ca) = cases.iter().find(|(c, _, _)| *c == case).unwrap();
@@ -779,6 +788,7 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
             "chain.anchor_purpose",
             "cert.no_extended_key_usage",
             "cert.lifetime_too_long",
+            "chain.anchor_out_of_date",
         ];
         let named: Vec<&String> = found
             .iter()
@@ -820,6 +830,64 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
     let (severity, detail) = nonconformant("empty name constraints");
     assert_eq!(severity, "warning", "{detail}");
     assert!(detail.contains("Go fail: its parser refuses"), "{detail}");
+}
+
+/// A root that expired two days ago, an intermediate it issued and a leaf for localhost, both
+/// valid today, made with rcgen (the openssl command of Debian 12 cannot backdate).
+fn under_an_expired_root() -> (
+    tempfile::TempDir,
+    common::openssl_pki::Made,
+    common::openssl_pki::Made,
+    common::openssl_pki::Made,
+) {
+    use common::openssl_pki::Made;
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+    let dir = tempfile::tempdir().unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let ca = |cn: &str, from: i64, until: i64| {
+        let mut params = CertificateParams::default();
+        params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        params.use_authority_key_identifier_extension = true;
+        params.not_before = now + time::Duration::days(from);
+        params.not_after = now + time::Duration::days(until);
+        params
+    };
+    let write = |name: &str, pem: String, key: &KeyPair| {
+        let (cert, key_path) = (
+            dir.path().join(format!("{name}.pem")),
+            dir.path().join(format!("{name}.key")),
+        );
+        std::fs::write(&cert, pem).unwrap();
+        std::fs::write(&key_path, key.serialize_pem()).unwrap();
+        Made {
+            cert: cert.display().to_string(),
+            key: key_path.display().to_string(),
+        }
+    };
+    let (root_params, root_key) = (ca("certscan Expired Root", -400, -2), KeyPair::generate().unwrap());
+    let root = write(
+        "expired-root",
+        root_params.self_signed(&root_key).unwrap().pem(),
+        &root_key,
+    );
+    let root_issuer = Issuer::new(root_params, root_key);
+    let (int_params, int_key) = (ca("certscan Under Expired Root", -10, 30), KeyPair::generate().unwrap());
+    let intermediate = write(
+        "int",
+        int_params.signed_by(&int_key, &root_issuer).unwrap().pem(),
+        &int_key,
+    );
+    let int_issuer = Issuer::new(int_params, int_key);
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    params.use_authority_key_identifier_extension = true;
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(20);
+    let key = KeyPair::generate().unwrap();
+    let leaf = write("leaf", params.signed_by(&key, &int_issuer).unwrap().pem(), &key);
+    (dir, root, intermediate, leaf)
 }
 
 /// A leaf for localhost issued by the committed RSA test CA for the committed public key

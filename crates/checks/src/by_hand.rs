@@ -78,6 +78,12 @@ fn commands(
                     command = command.replace("KEY.pem", &quoted(&key.path));
                 }
                 commands.push(command);
+            } else if let Some(file) = &result.file
+                && manual.starts_with("openssl s_client")
+                && let Some((_, reading)) = manual.split_once("| openssl x509 ")
+            {
+                // What the endpoint form reads from the served leaf, read from the file.
+                commands.push(format!("openssl x509 -in {} {reading}", quoted(file)));
             }
         }
     }

@@ -97,6 +97,7 @@ pub struct Family {
     pub partial_chain: Option<bool>,
     pub ca_key_usage: Option<bool>,
     pub anchor_eku: Option<bool>,
+    pub anchor_dates: Option<bool>,
     pub refuses_negative_serial: Option<bool>,
     pub refuses_empty_name_constraints: Option<bool>,
     pub requires_server_auth_eku: Option<bool>,
@@ -197,7 +198,7 @@ pub fn select(names: &[String]) -> Result<Vec<String>, String> {
 /// The families as `--list-clients` shows them: each with its members, versions, and every
 /// setting it gives with the source; settings it does not give are listed as not known.
 pub fn list() -> String {
-    const SETTINGS: [&str; 24] = [
+    const SETTINGS: [&str; 25] = [
         "aia_fetch",
         "preloaded_intermediates",
         "cn_fallback",
@@ -217,6 +218,7 @@ pub fn list() -> String {
         "partial_chain",
         "ca_key_usage",
         "anchor_eku",
+        "anchor_dates",
         "refuses_negative_serial",
         "refuses_empty_name_constraints",
         "requires_server_auth_eku",
@@ -280,6 +282,7 @@ impl Family {
             "partial_chain" => flag(self.partial_chain),
             "ca_key_usage" => flag(self.ca_key_usage),
             "anchor_eku" => flag(self.anchor_eku),
+            "anchor_dates" => flag(self.anchor_dates),
             "refuses_negative_serial" => flag(self.refuses_negative_serial),
             "refuses_empty_name_constraints" => flag(self.refuses_empty_name_constraints),
             "requires_server_auth_eku" => flag(self.requires_server_auth_eku),
@@ -384,6 +387,8 @@ enum Condition {
     AnchorNotRoot,
     /// The trust anchor's extendedKeyUsage leaves out serverAuth.
     AnchorPurpose,
+    /// The trust anchor is outside its validity period.
+    AnchorOutOfDate,
     /// A CA of the path whose keyUsage leaves out keyCertSign.
     CaCannotSign,
     StrictProfile,
@@ -538,6 +543,14 @@ impl Condition {
                 ),
                 Some(false) => (Works, "does not read the trust anchor's extendedKeyUsage".into()),
                 None => unknown("whether it reads the trust anchor's extendedKeyUsage"),
+            },
+            Condition::AnchorOutOfDate => match f.anchor_dates {
+                Some(true) => (
+                    Fails,
+                    "certificate has expired (it checks the trust anchor's dates)".into(),
+                ),
+                Some(false) => (Works, "does not read the trust anchor's dates".into()),
+                None => unknown("whether it checks the trust anchor's dates"),
             },
             Condition::CaCannotSign => match f.ca_key_usage {
                 Some(true) => (
@@ -734,6 +747,7 @@ fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
             .into_iter()
             .collect(),
         CheckId::AnchorPurpose => vec![Condition::AnchorPurpose],
+        CheckId::AnchorOutOfDate => vec![Condition::AnchorOutOfDate],
         CheckId::CaCannotSign => vec![Condition::CaCannotSign],
         CheckId::Nonconformant if finding.detail.contains(crate::conformity::REFUSED_BY_STRICT_OPENSSL) => {
             vec![Condition::StrictProfile]

@@ -310,12 +310,12 @@ fn structure_findings(
         && (policy.at_unix > anchor.not_after_unix || policy.at_unix < anchor.not_before_unix)
     {
         let detail = format!(
-            "the trust anchor {} is outside its validity period ({} to {}): rustls and browsers ignore an anchor's dates, but OpenSSL-based clients reject the chain",
+            "the trust anchor {} is outside its validity period ({} to {})",
             anchor.label(),
             anchor.not_before,
             anchor.not_after
         );
-        findings.push(Finding::new(CheckId::Expired, detail).with_severity(Severity::Warning));
+        findings.push(Finding::new(CheckId::AnchorOutOfDate, detail));
     }
     malformed
 }

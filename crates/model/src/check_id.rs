@@ -33,6 +33,7 @@ check_ids! {
     ExtraCert => "chain.extra_cert",
     AnchorNotRoot => "chain.anchor_not_root",
     AnchorPurpose => "chain.anchor_purpose",
+    AnchorOutOfDate => "chain.anchor_out_of_date",
     CaCannotSign => "chain.ca_cannot_sign",
     NameMismatch => "name.mismatch",
     CnOnly => "name.cn_only",
