@@ -624,6 +624,13 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
         (root, intermediate, leaf)
     };
     let (client_root, client_int, client_leaf) = root_with("client-auth-root", "extendedKeyUsage=clientAuth");
+    let client_ca = pki.issue(
+        "client-auth-int",
+        &root,
+        "/CN=certscan Client-Auth Intermediate",
+        &[INTERMEDIATE, &["extendedKeyUsage=clientAuth"]].concat(),
+    );
+    let under_client_ca = pki.issue("under-client-ca", &client_ca, "/CN=localhost", LEAF);
     let (server_root, server_int, server_leaf) = root_with("server-auth-root", "extendedKeyUsage=serverAuth");
     // Profile breaches of the leaf and of an intermediate that Go's parser, or nobody, refuses.
     let with_serial =
@@ -724,6 +731,12 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
             &expired_leaf,
             chain(&expired_int),
             &expired_root.cert,
+        ),
+        (
+            "intermediate for client certificates only",
+            &under_client_ca,
+            chain(&client_ca),
+            &root.cert,
         ),
     ];
     let servers: Vec<(&str, OpensslServer, String)> = cases

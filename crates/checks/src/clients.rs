@@ -98,6 +98,7 @@ pub struct Family {
     pub ca_key_usage: Option<bool>,
     pub anchor_eku: Option<bool>,
     pub anchor_dates: Option<bool>,
+    pub intermediate_eku: Option<bool>,
     pub refuses_negative_serial: Option<bool>,
     pub refuses_empty_name_constraints: Option<bool>,
     pub requires_server_auth_eku: Option<bool>,
@@ -198,7 +199,7 @@ pub fn select(names: &[String]) -> Result<Vec<String>, String> {
 /// The families as `--list-clients` shows them: each with its members, versions, and every
 /// setting it gives with the source; settings it does not give are listed as not known.
 pub fn list() -> String {
-    const SETTINGS: [&str; 25] = [
+    const SETTINGS: [&str; 26] = [
         "aia_fetch",
         "preloaded_intermediates",
         "cn_fallback",
@@ -219,6 +220,7 @@ pub fn list() -> String {
         "ca_key_usage",
         "anchor_eku",
         "anchor_dates",
+        "intermediate_eku",
         "refuses_negative_serial",
         "refuses_empty_name_constraints",
         "requires_server_auth_eku",
@@ -283,6 +285,7 @@ impl Family {
             "ca_key_usage" => flag(self.ca_key_usage),
             "anchor_eku" => flag(self.anchor_eku),
             "anchor_dates" => flag(self.anchor_dates),
+            "intermediate_eku" => flag(self.intermediate_eku),
             "refuses_negative_serial" => flag(self.refuses_negative_serial),
             "refuses_empty_name_constraints" => flag(self.refuses_empty_name_constraints),
             "requires_server_auth_eku" => flag(self.requires_server_auth_eku),
@@ -389,6 +392,11 @@ enum Condition {
     AnchorPurpose,
     /// The trust anchor is outside its validity period.
     AnchorOutOfDate,
+    /// An extendedKeyUsage on the path that leaves out serverAuth: the leaf's, or an
+    /// intermediate's.
+    ServerAuthLeftOut {
+        in_leaf: bool,
+    },
     /// A CA of the path whose keyUsage leaves out keyCertSign.
     CaCannotSign,
     StrictProfile,
@@ -543,6 +551,18 @@ impl Condition {
                 ),
                 Some(false) => (Works, "does not read the trust anchor's extendedKeyUsage".into()),
                 None => unknown("whether it reads the trust anchor's extendedKeyUsage"),
+            },
+            Condition::ServerAuthLeftOut { in_leaf: true } => (
+                Fails,
+                "unsuitable certificate purpose (the leaf's extendedKeyUsage leaves out serverAuth)".into(),
+            ),
+            Condition::ServerAuthLeftOut { in_leaf: false } => match f.intermediate_eku {
+                Some(true) => (
+                    Fails,
+                    "unsuitable certificate purpose (it reads the intermediates' extendedKeyUsage)".into(),
+                ),
+                Some(false) => (Works, "does not read an intermediate's extendedKeyUsage".into()),
+                None => unknown("whether it reads an intermediate's extendedKeyUsage"),
             },
             Condition::AnchorOutOfDate => match f.anchor_dates {
                 Some(true) => (
@@ -703,6 +723,10 @@ fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
                 false => weak,
             }
         }
+        // The path validator's own words: an extendedKeyUsage on the path without serverAuth.
+        CheckId::Untrusted if finding.detail.contains("RequiredEkuNotFound") => vec![Condition::ServerAuthLeftOut {
+            in_leaf: leaf.is_some_and(|l| l.has_extended_key_usage && !l.server_auth),
+        }],
         CheckId::UnknownRoot | CheckId::Untrusted => vec![Condition::Untrusted { self_signed: false }],
         CheckId::ChainIncomplete => vec![Condition::Incomplete {
             ca_issuers_url: leaf.and_then(|l| l.ca_issuers_urls.first().cloned()),
