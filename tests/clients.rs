@@ -631,6 +631,8 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
         &[INTERMEDIATE, &["extendedKeyUsage=clientAuth"]].concat(),
     );
     let under_client_ca = pki.issue("under-client-ca", &client_ca, "/CN=localhost", LEAF);
+    let nameless_ca = pki.issue("nameless-int", &root, "/", INTERMEDIATE);
+    let under_nameless_ca = pki.issue("under-nameless", &nameless_ca, "/CN=localhost", LEAF);
     let (server_root, server_int, server_leaf) = root_with("server-auth-root", "extendedKeyUsage=serverAuth");
     // Profile breaches of the leaf and of an intermediate that Go's parser, or nobody, refuses.
     let with_serial =
@@ -736,6 +738,12 @@ fn certscan_predicts_what_real_clients_do_with_each_anchor_and_ca_profile() {
             "intermediate for client certificates only",
             &under_client_ca,
             chain(&client_ca),
+            &root.cert,
+        ),
+        (
+            "intermediate with an empty subject",
+            &under_nameless_ca,
+            chain(&nameless_ca),
             &root.cert,
         ),
     ];

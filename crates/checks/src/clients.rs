@@ -99,6 +99,7 @@ pub struct Family {
     pub anchor_eku: Option<bool>,
     pub anchor_dates: Option<bool>,
     pub intermediate_eku: Option<bool>,
+    pub refuses_empty_issuer: Option<bool>,
     pub refuses_negative_serial: Option<bool>,
     pub refuses_empty_name_constraints: Option<bool>,
     pub requires_server_auth_eku: Option<bool>,
@@ -199,7 +200,7 @@ pub fn select(names: &[String]) -> Result<Vec<String>, String> {
 /// The families as `--list-clients` shows them: each with its members, versions, and every
 /// setting it gives with the source; settings it does not give are listed as not known.
 pub fn list() -> String {
-    const SETTINGS: [&str; 26] = [
+    const SETTINGS: [&str; 27] = [
         "aia_fetch",
         "preloaded_intermediates",
         "cn_fallback",
@@ -221,6 +222,7 @@ pub fn list() -> String {
         "anchor_eku",
         "anchor_dates",
         "intermediate_eku",
+        "refuses_empty_issuer",
         "refuses_negative_serial",
         "refuses_empty_name_constraints",
         "requires_server_auth_eku",
@@ -286,6 +288,7 @@ impl Family {
             "anchor_eku" => flag(self.anchor_eku),
             "anchor_dates" => flag(self.anchor_dates),
             "intermediate_eku" => flag(self.intermediate_eku),
+            "refuses_empty_issuer" => flag(self.refuses_empty_issuer),
             "refuses_negative_serial" => flag(self.refuses_negative_serial),
             "refuses_empty_name_constraints" => flag(self.refuses_empty_name_constraints),
             "requires_server_auth_eku" => flag(self.requires_server_auth_eku),
@@ -397,6 +400,8 @@ enum Condition {
     ServerAuthLeftOut {
         in_leaf: bool,
     },
+    /// A certificate of the path with an empty issuer name (its issuer's subject is empty).
+    EmptyIssuerName,
     /// A CA of the path whose keyUsage leaves out keyCertSign.
     CaCannotSign,
     StrictProfile,
@@ -564,6 +569,11 @@ impl Condition {
                 Some(false) => (Works, "does not read an intermediate's extendedKeyUsage".into()),
                 None => unknown("whether it reads an intermediate's extendedKeyUsage"),
             },
+            Condition::EmptyIssuerName => match f.refuses_empty_issuer {
+                Some(true) => (Fails, "refuses a certificate whose issuer name is empty".into()),
+                Some(false) => (Works, "accepts an empty issuer name".into()),
+                None => unknown("whether it accepts an empty issuer name"),
+            },
             Condition::AnchorOutOfDate => match f.anchor_dates {
                 Some(true) => (
                     Fails,
@@ -727,6 +737,9 @@ fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
         CheckId::Untrusted if finding.detail.contains("RequiredEkuNotFound") => vec![Condition::ServerAuthLeftOut {
             in_leaf: leaf.is_some_and(|l| l.has_extended_key_usage && !l.server_auth),
         }],
+        CheckId::Untrusted if finding.detail.contains(crate::served::EMPTY_ISSUER_NAME) => {
+            vec![Condition::EmptyIssuerName]
+        }
         CheckId::UnknownRoot | CheckId::Untrusted => vec![Condition::Untrusted { self_signed: false }],
         CheckId::ChainIncomplete => vec![Condition::Incomplete {
             ca_issuers_url: leaf.and_then(|l| l.ca_issuers_urls.first().cloned()),

@@ -238,6 +238,10 @@ fn is_public_chain(served: &[Arc<CertInfo>], shape: &chain::Shape, outcome: &Pat
     }
 }
 
+/// What is said of a certificate whose issuer name is empty; the client families judge it by
+/// their `refuses_empty_issuer` setting.
+pub(crate) const EMPTY_ISSUER_NAME: &str = "has an empty issuer name, which RFC 5280 forbids";
+
 /// Structure that clients refuse although the path validator let it through, in the served
 /// path and in the `--ca-file` anchor it ends at (the validator reads only an anchor's name and
 /// key); the first such defect, to say why the chain is invalid.
@@ -262,10 +266,7 @@ fn structure_findings(
     let mut malformed = None;
     let mut structural = |cert: &CertInfo, who: &str| {
         if cert.parsed() && cert.issuer_raw.len() <= 2 {
-            let detail = format!(
-                "{who} {} has an empty issuer name, which RFC 5280 forbids",
-                cert.label()
-            );
+            let detail = format!("{who} {} {EMPTY_ISSUER_NAME}", cert.label());
             malformed.get_or_insert_with(|| detail.clone());
             findings.push(Finding::new(CheckId::Untrusted, detail));
         }
