@@ -50,52 +50,25 @@ impl OpensslPki {
 
     /// A self-signed certificate with these extensions.
     pub fn root(&self, name: &str, subject: &str, extensions: &[&str]) -> Made {
-        self.make(name, subject, extensions, None, None, 30)
+        self.make(name, subject, extensions, None, &[])
     }
 
     /// A certificate `issuer` signs, with these extensions, valid for 30 days.
     pub fn issue(&self, name: &str, issuer: &Made, subject: &str, extensions: &[&str]) -> Made {
-        self.make(name, subject, extensions, Some(issuer), None, 30)
+        self.make(name, subject, extensions, Some(issuer), &[])
     }
 
-    /// As `issue`, with this serial number (`0x...`, or negative in decimal).
-    pub fn issue_with_serial(
-        &self,
-        name: &str,
-        issuer: &Made,
-        subject: &str,
-        extensions: &[&str],
-        serial: &str,
-    ) -> Made {
-        self.make(name, subject, extensions, Some(issuer), Some(serial), 30)
-    }
-
-    /// As `issue`, valid from now for `days` days.
-    pub fn issue_for_days(&self, name: &str, issuer: &Made, subject: &str, extensions: &[&str], days: u32) -> Made {
-        self.make(name, subject, extensions, Some(issuer), None, days)
-    }
-
-    /// A file holding these PEM files one after the other.
-    pub fn bundle(&self, name: &str, parts: &[&str]) -> String {
-        let text: String = parts.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
-        let path = self.path(&format!("{name}.pem"));
-        std::fs::write(&path, text).unwrap();
-        path
+    /// As `issue`, with these `openssl x509` options: `-set_serial N` (a negative one in
+    /// decimal), `-days N`, `-sha1`.
+    pub fn issue_with(&self, name: &str, issuer: &Made, subject: &str, extensions: &[&str], options: &[&str]) -> Made {
+        self.make(name, subject, extensions, Some(issuer), options)
     }
 
     fn path(&self, file: &str) -> String {
         self.dir.path().join(file).display().to_string()
     }
 
-    fn make(
-        &self,
-        name: &str,
-        subject: &str,
-        extensions: &[&str],
-        issuer: Option<&Made>,
-        serial: Option<&str>,
-        days: u32,
-    ) -> Made {
+    fn make(&self, name: &str, subject: &str, extensions: &[&str], issuer: Option<&Made>, options: &[&str]) -> Made {
         let (cert, key, csr, ext) = (
             self.path(&format!("{name}.pem")),
             self.path(&format!("{name}.key")),
@@ -119,21 +92,15 @@ impl OpensslPki {
             subject,
         ]);
         self.serial.set(self.serial.get() + 1);
-        let next = format!("0x{:x}", self.serial.get());
-        let serial = serial.unwrap_or(&next);
-        let days = days.to_string();
-        let mut args = vec![
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-days",
-            &days,
-            "-set_serial",
-            serial,
-            "-extfile",
-            &ext,
-        ];
+        let serial = format!("0x{:x}", self.serial.get());
+        let mut args = vec!["x509", "-req", "-in", &csr, "-extfile", &ext];
+        if !options.contains(&"-set_serial") {
+            args.extend(["-set_serial", &serial]);
+        }
+        if !options.contains(&"-days") {
+            args.extend(["-days", "30"]);
+        }
+        args.extend(options);
         match issuer {
             Some(issuer) => args.extend(["-CA", &issuer.cert, "-CAkey", &issuer.key]),
             None => args.extend(["-signkey", &key]),
