@@ -100,6 +100,9 @@ pub struct Family {
     pub anchor_dates: Option<bool>,
     pub intermediate_eku: Option<bool>,
     pub refuses_empty_issuer: Option<bool>,
+    /// Validates paths with rustls-webpki, certscan's own validator: it refuses what certscan's
+    /// verifier refuses.
+    pub webpki: Option<bool>,
     pub refuses_negative_serial: Option<bool>,
     pub refuses_empty_name_constraints: Option<bool>,
     pub requires_server_auth_eku: Option<bool>,
@@ -200,7 +203,7 @@ pub fn select(names: &[String]) -> Result<Vec<String>, String> {
 /// The families as `--list-clients` shows them: each with its members, versions, and every
 /// setting it gives with the source; settings it does not give are listed as not known.
 pub fn list() -> String {
-    const SETTINGS: [&str; 27] = [
+    const SETTINGS: [&str; 28] = [
         "aia_fetch",
         "preloaded_intermediates",
         "cn_fallback",
@@ -223,6 +226,7 @@ pub fn list() -> String {
         "anchor_dates",
         "intermediate_eku",
         "refuses_empty_issuer",
+        "webpki",
         "refuses_negative_serial",
         "refuses_empty_name_constraints",
         "requires_server_auth_eku",
@@ -289,6 +293,7 @@ impl Family {
             "anchor_dates" => flag(self.anchor_dates),
             "intermediate_eku" => flag(self.intermediate_eku),
             "refuses_empty_issuer" => flag(self.refuses_empty_issuer),
+            "webpki" => flag(self.webpki),
             "refuses_negative_serial" => flag(self.refuses_negative_serial),
             "refuses_empty_name_constraints" => flag(self.refuses_empty_name_constraints),
             "requires_server_auth_eku" => flag(self.requires_server_auth_eku),
@@ -402,6 +407,11 @@ enum Condition {
     },
     /// A certificate of the path with an empty issuer name (its issuer's subject is empty).
     EmptyIssuerName,
+    /// certscan's path validator refused the chain for a reason other than a missing issuer
+    /// (the finding says which), and whether every path validator refuses the same.
+    PathRefused {
+        by_every_validator: bool,
+    },
     /// A CA of the path whose keyUsage leaves out keyCertSign.
     CaCannotSign,
     StrictProfile,
@@ -568,6 +578,13 @@ impl Condition {
                 ),
                 Some(false) => (Works, "does not read an intermediate's extendedKeyUsage".into()),
                 None => unknown("whether it reads an intermediate's extendedKeyUsage"),
+            },
+            Condition::PathRefused {
+                by_every_validator: true,
+            } => (Fails, "refuses the path, as every path validator does".into()),
+            Condition::PathRefused { .. } => match f.webpki {
+                Some(true) => (Fails, "refuses the path (it validates with rustls-webpki)".into()),
+                _ => unknown("whether it accepts what rustls-webpki refuses here"),
             },
             Condition::EmptyIssuerName => match f.refuses_empty_issuer {
                 Some(true) => (Fails, "refuses a certificate whose issuer name is empty".into()),
@@ -740,7 +757,8 @@ fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
         CheckId::Untrusted if finding.detail.contains(crate::served::EMPTY_ISSUER_NAME) => {
             vec![Condition::EmptyIssuerName]
         }
-        CheckId::UnknownRoot | CheckId::Untrusted => vec![Condition::Untrusted { self_signed: false }],
+        CheckId::Untrusted => vec![path_refused(&finding.detail)],
+        CheckId::UnknownRoot => vec![Condition::Untrusted { self_signed: false }],
         CheckId::ChainIncomplete => vec![Condition::Incomplete {
             ca_issuers_url: leaf.and_then(|l| l.ca_issuers_urls.first().cloned()),
         }],
@@ -799,6 +817,42 @@ fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
         CheckId::OcspMustStapleMissing => vec![Condition::MustStapleMissing],
         CheckId::SignatureInvalid => vec![Condition::BadHandshakeSignature],
         _ => vec![],
+    }
+}
+
+/// Path-validation refusals that every validator shares: RFC 5280 path validation as OpenSSL
+/// (crypto/x509/x509_vfy.c), Go (crypto/x509/verify.go), Java (PKIXCertPathValidator) and the
+/// browsers do it, like rustls-webpki; tests/clients.rs serves an unknown critical extension to
+/// the real clients.
+const REFUSED_BY_EVERY_VALIDATOR: &[&str] = &[
+    "UnknownIssuer",
+    "InvalidSignatureForPublicKey",
+    "EndEntityUsedAsCa",
+    "PathLenConstraintViolated",
+    "NameConstraintViolation",
+    "CertExpired",
+    "CertNotValidYet",
+    "UnsupportedCriticalExtension",
+];
+
+/// The condition of a chain.untrusted finding. One worded by certscan itself (a loop, no
+/// certificate) holds for every client; one in the path validator's words ends with the
+/// validator's error name in parentheses, and holds for every client only when every validator
+/// refuses the same.
+fn path_refused(detail: &str) -> Condition {
+    let validator_error = detail
+        .strip_suffix(')')
+        .and_then(|d| d.rsplit_once('('))
+        .map(|(_, name)| name)
+        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()));
+    match validator_error {
+        Some("UnknownIssuer") => Condition::Untrusted { self_signed: false },
+        Some(name) => Condition::PathRefused {
+            by_every_validator: REFUSED_BY_EVERY_VALIDATOR.contains(&name.trim_end_matches("Context")),
+        },
+        None => Condition::PathRefused {
+            by_every_validator: true,
+        },
     }
 }
 
@@ -1304,6 +1358,43 @@ mod tests {
         assert_eq!(judged.findings[0].severity, Severity::Critical);
         assert!(
             judged.findings[0].detail.contains("severity from security"),
+            "{}",
+            judged.findings[0].detail
+        );
+    }
+
+    #[test]
+    fn a_refused_path_fails_everywhere_only_when_every_validator_refuses_it() {
+        assert_eq!(
+            path_refused("no path to a trusted root (UnknownIssuer)"),
+            Condition::Untrusted { self_signed: false }
+        );
+        assert_eq!(
+            path_refused(
+                "a certificate has a critical extension that clients do not understand (UnsupportedCriticalExtension)"
+            ),
+            Condition::PathRefused {
+                by_every_validator: true
+            }
+        );
+        assert_eq!(
+            path_refused("the chain loops: #1 (CN=a) -> #2 (CN=b) -> #1 (CN=a) (each issued by the next), so ..."),
+            Condition::PathRefused {
+                by_every_validator: true
+            }
+        );
+        let mut result = result(true, &[]);
+        result.findings = vec![Finding::new(
+            CheckId::Untrusted,
+            "a name or a name constraint is malformed (MalformedDnsIdentifier)",
+        )];
+        let judged = mainstream_judged(result);
+        assert_eq!(outcome(&judged, "rustls"), Outcome::Fails);
+        assert_eq!(outcome(&judged, "openssl"), Outcome::Unknown);
+        // Only rustls is known to fail, and the deciding families are not known: a warning.
+        assert_eq!(judged.findings[0].severity, Severity::Warning);
+        assert!(
+            judged.findings[0].detail.contains("rustls fail: refuses the path"),
             "{}",
             judged.findings[0].detail
         );
