@@ -551,34 +551,28 @@ impl Condition {
                 Some(false) => (Fails, "reads the chain in the order sent".into()),
                 None => unknown("whether it reorders the chain and leaves what it does not need"),
             },
-            Condition::AnchorNotRoot => match f.partial_chain {
-                Some(true) => (Works, "ends the chain at any certificate it trusts".into()),
-                Some(false) => (
-                    Fails,
-                    "unable to get issuer certificate (it needs the self-signed root: partial chains are off)".into(),
-                ),
-                None => unknown("whether it ends the chain at a trusted certificate that is not a root"),
-            },
-            Condition::AnchorPurpose => match f.anchor_eku {
-                Some(true) => (
-                    Fails,
-                    "unsuitable certificate purpose (it reads the trust anchor's extendedKeyUsage)".into(),
-                ),
-                Some(false) => (Works, "does not read the trust anchor's extendedKeyUsage".into()),
-                None => unknown("whether it reads the trust anchor's extendedKeyUsage"),
-            },
+            Condition::AnchorNotRoot => refusal(
+                f.partial_chain.map(|on| !on),
+                "unable to get issuer certificate (it needs the self-signed root: partial chains are off)".into(),
+                "ends the chain at any certificate it trusts".into(),
+                "whether it ends the chain at a trusted certificate that is not a root",
+            ),
+            Condition::AnchorPurpose => refusal(
+                f.anchor_eku,
+                "unsuitable certificate purpose (it reads the trust anchor's extendedKeyUsage)".into(),
+                "does not read the trust anchor's extendedKeyUsage".into(),
+                "whether it reads the trust anchor's extendedKeyUsage",
+            ),
             Condition::ServerAuthLeftOut { in_leaf: true } => (
                 Fails,
                 "unsuitable certificate purpose (the leaf's extendedKeyUsage leaves out serverAuth)".into(),
             ),
-            Condition::ServerAuthLeftOut { in_leaf: false } => match f.intermediate_eku {
-                Some(true) => (
-                    Fails,
-                    "unsuitable certificate purpose (it reads the intermediates' extendedKeyUsage)".into(),
-                ),
-                Some(false) => (Works, "does not read an intermediate's extendedKeyUsage".into()),
-                None => unknown("whether it reads an intermediate's extendedKeyUsage"),
-            },
+            Condition::ServerAuthLeftOut { in_leaf: false } => refusal(
+                f.intermediate_eku,
+                "unsuitable certificate purpose (it reads the intermediates' extendedKeyUsage)".into(),
+                "does not read an intermediate's extendedKeyUsage".into(),
+                "whether it reads an intermediate's extendedKeyUsage",
+            ),
             Condition::PathRefused {
                 by_every_validator: true,
             } => (Fails, "refuses the path, as every path validator does".into()),
@@ -586,37 +580,36 @@ impl Condition {
                 Some(true) => (Fails, "refuses the path (it validates with rustls-webpki)".into()),
                 _ => unknown("whether it accepts what rustls-webpki refuses here"),
             },
-            Condition::EmptyIssuerName => match f.refuses_empty_issuer {
-                Some(true) => (Fails, "refuses a certificate whose issuer name is empty".into()),
-                Some(false) => (Works, "accepts an empty issuer name".into()),
-                None => unknown("whether it accepts an empty issuer name"),
-            },
-            Condition::AnchorOutOfDate => match f.anchor_dates {
-                Some(true) => (
-                    Fails,
-                    "certificate has expired (it checks the trust anchor's dates)".into(),
-                ),
-                Some(false) => (Works, "does not read the trust anchor's dates".into()),
-                None => unknown("whether it checks the trust anchor's dates"),
-            },
-            Condition::CaCannotSign => match f.ca_key_usage {
-                Some(true) => (
-                    Fails,
-                    "invalid CA certificate (its keyUsage forbids signing certificates)".into(),
-                ),
-                Some(false) => (Works, "does not read a CA's keyUsage".into()),
-                None => unknown("whether it reads a CA's keyUsage"),
-            },
-            Condition::NegativeSerial => match f.refuses_negative_serial {
-                Some(true) => (Fails, "its parser refuses a negative serial number".into()),
-                Some(false) => (Works, "accepts a negative serial number".into()),
-                None => unknown("whether it accepts a negative serial number"),
-            },
-            Condition::EmptyNameConstraints => match f.refuses_empty_name_constraints {
-                Some(true) => (Fails, "its parser refuses an empty name constraints extension".into()),
-                Some(false) => (Works, "accepts an empty name constraints extension".into()),
-                None => unknown("whether it accepts an empty name constraints extension"),
-            },
+            Condition::EmptyIssuerName => refusal(
+                f.refuses_empty_issuer,
+                "refuses a certificate whose issuer name is empty".into(),
+                "accepts an empty issuer name".into(),
+                "whether it accepts an empty issuer name",
+            ),
+            Condition::AnchorOutOfDate => refusal(
+                f.anchor_dates,
+                "certificate has expired (it checks the trust anchor's dates)".into(),
+                "does not read the trust anchor's dates".into(),
+                "whether it checks the trust anchor's dates",
+            ),
+            Condition::CaCannotSign => refusal(
+                f.ca_key_usage,
+                "invalid CA certificate (its keyUsage forbids signing certificates)".into(),
+                "does not read a CA's keyUsage".into(),
+                "whether it reads a CA's keyUsage",
+            ),
+            Condition::NegativeSerial => refusal(
+                f.refuses_negative_serial,
+                "its parser refuses a negative serial number".into(),
+                "accepts a negative serial number".into(),
+                "whether it accepts a negative serial number",
+            ),
+            Condition::EmptyNameConstraints => refusal(
+                f.refuses_empty_name_constraints,
+                "its parser refuses an empty name constraints extension".into(),
+                "accepts an empty name constraints extension".into(),
+                "whether it accepts an empty name constraints extension",
+            ),
             Condition::LeafWithoutEku { not_before_unix } if !leaf_rules::rules_apply(f, *not_before_unix) => (
                 Works,
                 format!(
@@ -624,11 +617,12 @@ impl Condition {
                     leaf_rules::rules_start(f)
                 ),
             ),
-            Condition::LeafWithoutEku { .. } => match f.requires_server_auth_eku {
-                Some(true) => (Fails, "requires serverAuth in the leaf's extendedKeyUsage".into()),
-                Some(false) => (Works, "takes a leaf without extendedKeyUsage for any purpose".into()),
-                None => unknown("whether it requires an extendedKeyUsage in the leaf"),
-            },
+            Condition::LeafWithoutEku { .. } => refusal(
+                f.requires_server_auth_eku,
+                "requires serverAuth in the leaf's extendedKeyUsage".into(),
+                "takes a leaf without extendedKeyUsage for any purpose".into(),
+                "whether it requires an extendedKeyUsage in the leaf",
+            ),
             Condition::LongLifetime { not_before_unix, .. } if !leaf_rules::rules_apply(f, *not_before_unix) => (
                 Works,
                 format!(
@@ -644,24 +638,24 @@ impl Condition {
                 Some(max) => (Works, format!("accepts leaves valid for up to {max} days")),
                 None => unknown("the longest validity it accepts"),
             },
-            Condition::StrictProfile => match f.x509_strict {
-                Some(true) => (Fails, "its strict RFC 5280 checks refuse the chain".into()),
-                Some(false) => (Works, "makes no strict RFC 5280 checks".into()),
-                None => unknown("whether it makes strict RFC 5280 checks"),
-            },
-            Condition::Revoked => match f.checks_revocation {
-                Some(false) => (Works, "does not check revocation by default".into()),
-                Some(true) => (Fails, "refuses the revoked certificate".into()),
-                None => unknown("whether it checks revocation"),
-            },
-            Condition::MustStapleMissing => match f.must_staple {
-                Some(true) => (
-                    Fails,
-                    "requires the stapled OCSP response a must-staple certificate asks for".into(),
-                ),
-                Some(false) => (Works, "does not enforce must-staple".into()),
-                None => unknown("whether it enforces must-staple"),
-            },
+            Condition::StrictProfile => refusal(
+                f.x509_strict,
+                "its strict RFC 5280 checks refuse the chain".into(),
+                "makes no strict RFC 5280 checks".into(),
+                "whether it makes strict RFC 5280 checks",
+            ),
+            Condition::Revoked => refusal(
+                f.checks_revocation,
+                "refuses the revoked certificate".into(),
+                "does not check revocation by default".into(),
+                "whether it checks revocation",
+            ),
+            Condition::MustStapleMissing => refusal(
+                f.must_staple,
+                "requires the stapled OCSP response a must-staple certificate asks for".into(),
+                "does not enforce must-staple".into(),
+                "whether it enforces must-staple",
+            ),
             Condition::BadHandshakeSignature => (Fails, "the handshake signature does not verify".into()),
         }
     }
@@ -695,6 +689,16 @@ impl Condition {
             Condition::OldProtocol { .. } => "RFC 8996 deprecates TLS 1.0 and 1.1",
             _ => "the suite's cipher is broken",
         }
+    }
+}
+
+/// A family's yes-or-no setting that says whether it refuses something: how it fails, how it
+/// works, and what is not known when the data does not say.
+fn refusal(refuses: Option<bool>, fails: String, works: String, not_known: &str) -> (Outcome, String) {
+    match refuses {
+        Some(true) => (Outcome::Fails, fails),
+        Some(false) => (Outcome::Works, works),
+        None => (Outcome::Unknown, format!("not known ({not_known})")),
     }
 }
 
