@@ -98,115 +98,24 @@ fn a_leaf_that_asserts_key_cert_sign_is_refused_by_strict_openssl_only() {
 #[test]
 fn an_intermediate_without_a_subject_key_identifier_is_refused_by_strict_openssl_only() {
     // Made with the openssl command, which can leave the extension out (valid from today).
-    let dir = tempfile::tempdir().unwrap();
-    let openssl = |args: &[&str]| {
-        let out = std::process::Command::new("openssl")
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .expect("the openssl command");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-    openssl(
-        &[
-            &["req", "-x509"][..],
-            &ec,
-            &[
-                "-keyout",
-                "root.key",
-                "-out",
-                "root.pem",
-                "-days",
-                "30",
-                "-subj",
-                "/CN=certscan SKI Root",
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign",
-            ],
-        ]
-        .concat(),
-    );
-    openssl(
-        &[
-            &["req", "-new"][..],
-            &ec,
-            &[
-                "-keyout",
-                "int.key",
-                "-out",
-                "int.csr",
-                "-subj",
-                "/CN=certscan No-SKI Intermediate",
-            ],
-        ]
-        .concat(),
-    );
-    write(
-        "int.ext",
-        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\nsubjectKeyIdentifier=none\nauthorityKeyIdentifier=keyid\n",
-    );
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "int.csr",
-        "-CA",
-        "root.pem",
-        "-CAkey",
-        "root.key",
-        "-set_serial",
-        "0x5c1",
-        "-days",
-        "30",
-        "-extfile",
-        "int.ext",
-        "-out",
-        "int.pem",
-    ]);
-    openssl(
-        &[
-            &["req", "-new"][..],
-            &ec,
-            &["-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost"],
-        ]
-        .concat(),
-    );
-    write(
-        "leaf.ext",
-        "subjectAltName=DNS:localhost\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    );
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "leaf.csr",
-        "-CA",
-        "int.pem",
-        "-CAkey",
-        "int.key",
-        "-set_serial",
-        "0x5c2",
-        "-days",
-        "30",
-        "-extfile",
-        "leaf.ext",
-        "-out",
-        "leaf.pem",
-    ]);
-    let leaf = CertificateDer::from_pem_file(dir.path().join("leaf.pem")).unwrap();
-    let intermediate = CertificateDer::from_pem_file(dir.path().join("int.pem")).unwrap();
-    let key = PrivateKeyDer::from_pem_file(dir.path().join("leaf.key")).unwrap();
+    use common::openssl_pki::{INTERMEDIATE, LEAF, OpensslPki, ROOT};
+    let pki = OpensslPki::new();
+    let root_made = pki.root("root", "/CN=certscan SKI Root", ROOT);
+    let no_ski = [
+        INTERMEDIATE[0],
+        INTERMEDIATE[1],
+        "subjectKeyIdentifier=none",
+        INTERMEDIATE[3],
+    ];
+    let intermediate = pki.issue("int", &root_made, "/CN=certscan No-SKI Intermediate", &no_ski);
+    // Without an issuer key id to name, the leaf has no authority key identifier either.
+    let leaf_made = pki.issue("leaf", &intermediate, "/CN=localhost", &LEAF[..5]);
+    let leaf = CertificateDer::from_pem_file(&leaf_made.cert).unwrap();
+    let intermediate = CertificateDer::from_pem_file(&intermediate.cert).unwrap();
+    let key = PrivateKeyDer::from_pem_file(&leaf_made.key).unwrap();
     let servers = Servers::new();
     let port = servers.tls(vec![leaf, intermediate], key);
-    let root = dir.path().join("root.pem");
+    let root = std::path::PathBuf::from(&root_made.cert);
     let strict = PythonSetup {
         strict: true,
         ..Default::default()
