@@ -187,7 +187,10 @@ fn ca_problems(cert: &CertInfo) -> Vec<String> {
         ));
     }
     if cert.subject_raw.len() <= 2 {
-        problems.push("it is a CA with an empty subject".into());
+        problems.push(
+            "it is a CA with an empty subject, so the certificates it issues have an empty issuer name (chain.untrusted says which clients refuse them)"
+                .into(),
+        );
     }
     problems
 }

@@ -295,9 +295,11 @@ fn structure_findings(
             ),
         ));
     }
-    // Every certificate that issues another on the path: the intermediates, then the anchor.
+    // Every certificate that issues another on the path: the intermediates, then the anchor
+    // (unless the server sent it too).
     let issuers = shape.path.iter().skip(1).map(|&i| (&*served[i], role(served, i)));
-    let issuers = issuers.chain(anchor_info.map(|a| (a, std::borrow::Cow::Borrowed("the trust anchor"))));
+    let anchor_not_sent = anchor_info.filter(|a| !shape.path.iter().any(|&i| served[i].der == a.der));
+    let issuers = issuers.chain(anchor_not_sent.map(|a| (a, std::borrow::Cow::Borrowed("the trust anchor"))));
     for (issuer, who) in issuers.filter(|(c, _)| c.parsed() && c.key_cert_sign == Some(false)) {
         findings.push(Finding::new(
             CheckId::CaCannotSign,
