@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use certscan_model::finding::{CheckId, Finding};
+use certscan_model::finding::{CheckId, Finding, Refusal};
 use certscan_model::status::Severity;
 use certscan_x509::certificate::CertInfo;
 use serde::Deserialize;
@@ -743,6 +743,15 @@ fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
         return vec![];
     }
     let leaf = result.chain.first().map(|c| &**c);
+    // What the check itself says some clients refuse, whatever its id.
+    if let Some(refusal) = finding.refusal {
+        return vec![match refusal {
+            Refusal::StrictProfile => Condition::StrictProfile,
+            Refusal::NegativeSerial => Condition::NegativeSerial,
+            Refusal::EmptyNameConstraints => Condition::EmptyNameConstraints,
+            Refusal::EmptyIssuerName => Condition::EmptyIssuerName,
+        }];
+    }
     match finding.id {
         CheckId::SelfSigned => vec![Condition::Untrusted { self_signed: true }],
         // certscan's verifier refuses what some clients accept (SHA-1, small RSA keys): the chain
@@ -758,9 +767,6 @@ fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
         CheckId::Untrusted if finding.detail.contains("RequiredEkuNotFound") => vec![Condition::ServerAuthLeftOut {
             in_leaf: leaf.is_some_and(|l| l.has_extended_key_usage && !l.server_auth),
         }],
-        CheckId::Untrusted if finding.detail.contains(crate::served::EMPTY_ISSUER_NAME) => {
-            vec![Condition::EmptyIssuerName]
-        }
         CheckId::Untrusted => vec![path_refused(&finding.detail)],
         CheckId::UnknownRoot => vec![Condition::Untrusted { self_signed: false }],
         CheckId::ChainIncomplete => vec![Condition::Incomplete {
@@ -808,15 +814,6 @@ fn conditions_of(finding: &Finding, result: &TargetResult) -> Vec<Condition> {
         CheckId::AnchorPurpose => vec![Condition::AnchorPurpose],
         CheckId::AnchorOutOfDate => vec![Condition::AnchorOutOfDate],
         CheckId::CaCannotSign => vec![Condition::CaCannotSign],
-        CheckId::Nonconformant if finding.detail.contains(crate::conformity::REFUSED_BY_STRICT_OPENSSL) => {
-            vec![Condition::StrictProfile]
-        }
-        CheckId::Nonconformant if finding.detail.contains(crate::conformity::NEGATIVE_SERIAL) => {
-            vec![Condition::NegativeSerial]
-        }
-        CheckId::Nonconformant if finding.detail.contains(crate::conformity::EMPTY_NAME_CONSTRAINTS) => {
-            vec![Condition::EmptyNameConstraints]
-        }
         CheckId::Revoked => vec![Condition::Revoked],
         CheckId::OcspMustStapleMissing => vec![Condition::MustStapleMissing],
         CheckId::SignatureInvalid => vec![Condition::BadHandshakeSignature],
@@ -1408,13 +1405,10 @@ mod tests {
     #[test]
     fn strict_profile_problems_fail_only_in_strict_families() {
         let mut strict = result(true, &[]);
-        strict.findings = vec![Finding::new(
-            CheckId::Nonconformant,
-            format!(
-                "it has no authority key identifier: {}",
-                crate::conformity::REFUSED_BY_STRICT_OPENSSL
-            ),
-        )];
+        strict.findings = vec![
+            Finding::new(CheckId::Nonconformant, "it has no authority key identifier")
+                .with_refusal(Refusal::StrictProfile),
+        ];
         let judged = mainstream_judged(strict);
         assert_eq!(outcome(&judged, "python-strict"), Outcome::Fails);
         assert_eq!(outcome(&judged, "openssl"), Outcome::Works);

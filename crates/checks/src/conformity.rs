@@ -4,7 +4,7 @@
 //! one that no client's path validation refuses is information (a rule for CAs and auditors).
 //! A problem whose enforcement is not known stays a warning.
 
-use certscan_model::finding::{CheckId, Finding};
+use certscan_model::finding::{CheckId, Finding, Refusal};
 use certscan_model::status::Severity;
 use certscan_x509::certificate::CertInfo;
 
@@ -15,20 +15,21 @@ use certscan_x509::certificate::CertInfo;
 /// 85, 86 and 89), and compared with Python's `ssl` in `tests/clients.rs`.
 pub(crate) const REFUSED_BY_STRICT_OPENSSL: &str = "Python 3.13 and later refuse it (their default context turns on OpenSSL's strict checks), as does openssl verify -x509_strict; curl and earlier Python accept it";
 
-/// What Go's parser says of a negative serial (crypto/x509/parser.go, from Go 1.23; GODEBUG
+/// Go's parser refuses a negative serial (crypto/x509/parser.go, from Go 1.23; GODEBUG
 /// x509negativeserial=1 restores the old behaviour); rustls-webpki and OpenSSL accept it. The
 /// client families judge it by their `refuses_negative_serial` setting.
-pub(crate) const NEGATIVE_SERIAL: &str = "its serial number is negative (RFC 5280 requires a positive serial)";
-/// What Go's parser says of a name constraints extension with neither subtree
+const NEGATIVE_SERIAL: &str = "its serial number is negative (RFC 5280 requires a positive serial)";
+/// Go's parser refuses a name constraints extension with neither subtree
 /// (crypto/x509/parser.go: "x509: empty name constraints extension"); the client families judge
 /// it by their `refuses_empty_name_constraints` setting.
-pub(crate) const EMPTY_NAME_CONSTRAINTS: &str = "its name constraints hold neither permitted nor excluded subtrees";
+const EMPTY_NAME_CONSTRAINTS: &str = "its name constraints hold neither permitted nor excluded subtrees";
 
 /// What a client does with a certificate that breaks a profile rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Enforced {
-    /// Some clients refuse it (the text says which), or it is not known that none does.
-    BySome,
+    /// Some clients refuse it (the text says which, and the refusal, when known, lets the client
+    /// families judge it), or it is not known that none does.
+    BySome(Option<Refusal>),
     /// No client's path validation refuses it: information, with why.
     ByNone(&'static str),
 }
@@ -77,9 +78,13 @@ pub(crate) fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules)
         return vec![];
     }
     let mut problems: Vec<(String, Enforced)> = serial_problem(&cert.serial_raw).into_iter().collect();
-    let some = |problem: String, problems: &mut Vec<(String, Enforced)>| problems.push((problem, Enforced::BySome));
+    let some =
+        |problem: String, problems: &mut Vec<(String, Enforced)>| problems.push((problem, Enforced::BySome(None)));
+    let strict = |problem: String, problems: &mut Vec<(String, Enforced)>| {
+        problems.push((problem, Enforced::BySome(Some(Refusal::StrictProfile))))
+    };
     if !cert.self_signed && cert.authority_key_id.is_none() {
-        some(
+        strict(
             format!(
                 "it has no authority key identifier, which RFC 5280 requires to pick its issuer: {REFUSED_BY_STRICT_OPENSSL}"
             ),
@@ -87,13 +92,11 @@ pub(crate) fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules)
         );
     }
     if cert.is_ca {
-        for problem in ca_problems(cert) {
-            some(problem, &mut problems);
-        }
+        problems.extend(ca_problems(cert));
     } else if cert.key_cert_sign == Some(true) {
         // OpenSSL without its strict checks accepts it (curl, Python up to 3.12); with them it is
         // error 82, "Key usage keyCertSign invalid for non-CA cert".
-        some(
+        strict(
             format!(
                 "it is not a CA but its keyUsage asserts keyCertSign, which RFC 5280 allows only in CA certificates: {REFUSED_BY_STRICT_OPENSSL}"
             ),
@@ -140,7 +143,8 @@ pub(crate) fn problems(cert: &CertInfo, role: &str, is_leaf: bool, rules: Rules)
         .map(|(problem, enforced)| {
             let finding = Finding::new(CheckId::Nonconformant, format!("{role} {}: {problem}", cert.label()));
             match enforced {
-                Enforced::BySome => finding,
+                Enforced::BySome(None) => finding,
+                Enforced::BySome(Some(refusal)) => finding.with_refusal(refusal),
                 Enforced::ByNone(why) => {
                     let detail = format!("{}: {why}", finding.detail);
                     Finding::new(CheckId::Nonconformant, detail).with_severity(Severity::Info)
@@ -158,7 +162,7 @@ fn serial_problem(serial: &[u8]) -> Option<(String, Enforced)> {
             Enforced::ByNone(ZERO_SERIAL_ACCEPTED),
         ))
     } else if serial.first().is_some_and(|b| b & 0x80 != 0) {
-        Some((NEGATIVE_SERIAL.into(), Enforced::BySome))
+        Some((NEGATIVE_SERIAL.into(), Enforced::BySome(Some(Refusal::NegativeSerial))))
     } else if serial.len() > 20 {
         Some((
             format!(
@@ -173,24 +177,30 @@ fn serial_problem(serial: &[u8]) -> Option<(String, Enforced)> {
 }
 
 /// What RFC 5280 requires of a CA certificate.
-fn ca_problems(cert: &CertInfo) -> Vec<String> {
+fn ca_problems(cert: &CertInfo) -> Vec<(String, Enforced)> {
+    let strict = Enforced::BySome(Some(Refusal::StrictProfile));
     let mut problems = Vec::new();
     if cert.subject_key_id.is_none() {
         // OpenSSL's strict checks: error 86, "Missing Subject Key Identifier".
-        problems.push(format!(
-            "it is a CA without a subject key identifier (RFC 5280 requires one): {REFUSED_BY_STRICT_OPENSSL}"
+        problems.push((
+            format!("it is a CA without a subject key identifier (RFC 5280 requires one): {REFUSED_BY_STRICT_OPENSSL}"),
+            strict,
         ));
     }
     if cert.basic_constraints_critical == Some(false) {
-        problems.push(format!(
-            "its basicConstraints extension is not marked critical, which RFC 5280 requires on CAs: {REFUSED_BY_STRICT_OPENSSL}"
+        problems.push((
+            format!(
+                "its basicConstraints extension is not marked critical, which RFC 5280 requires on CAs: {REFUSED_BY_STRICT_OPENSSL}"
+            ),
+            strict,
         ));
     }
     if cert.subject_raw.len() <= 2 {
-        problems.push(
+        problems.push((
             "it is a CA with an empty subject, so the certificates it issues have an empty issuer name (chain.untrusted says which clients refuse them)"
                 .into(),
-        );
+            Enforced::BySome(None),
+        ));
     }
     problems
 }
@@ -199,7 +209,10 @@ fn ca_problems(cert: &CertInfo) -> Vec<String> {
 fn name_constraints_problem(cert: &CertInfo) -> Option<(String, Enforced)> {
     let accepted = |problem: &str| Some((problem.to_string(), Enforced::ByNone(NAME_CONSTRAINTS_FORM_ACCEPTED)));
     match cert.name_constraints {
-        Some((_, true)) => Some((EMPTY_NAME_CONSTRAINTS.into(), Enforced::BySome)),
+        Some((_, true)) => Some((
+            EMPTY_NAME_CONSTRAINTS.into(),
+            Enforced::BySome(Some(Refusal::EmptyNameConstraints)),
+        )),
         Some(_) if !cert.is_ca => {
             accepted("it is not a CA but carries name constraints (RFC 5280 allows them only in CAs)")
         }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use certscan_model::finding::{CheckId, Finding, summarise_list};
+use certscan_model::finding::{CheckId, Finding, Refusal, summarise_list};
 use certscan_model::status::Severity;
 use certscan_x509::certificate::CertInfo;
 use certscan_x509::trust::{self, PathCheck};
@@ -238,10 +238,6 @@ fn is_public_chain(served: &[Arc<CertInfo>], shape: &chain::Shape, outcome: &Pat
     }
 }
 
-/// What is said of a certificate whose issuer name is empty; the client families judge it by
-/// their `refuses_empty_issuer` setting.
-pub(crate) const EMPTY_ISSUER_NAME: &str = "has an empty issuer name, which RFC 5280 forbids";
-
 /// Structure that clients refuse although the path validator let it through, in the served
 /// path and in the `--ca-file` anchor it ends at (the validator reads only an anchor's name and
 /// key); the first such defect, to say why the chain is invalid.
@@ -266,9 +262,13 @@ fn structure_findings(
     let mut malformed = None;
     let mut structural = |cert: &CertInfo, who: &str| {
         if cert.parsed() && cert.issuer_raw.len() <= 2 {
-            let detail = format!("{who} {} {EMPTY_ISSUER_NAME}", cert.label());
+            let detail = format!(
+                "{who} {} has an empty issuer name, which RFC 5280 forbids",
+                cert.label()
+            );
             malformed.get_or_insert_with(|| detail.clone());
-            findings.push(Finding::new(CheckId::Untrusted, detail));
+            // The client families judge it by their `refuses_empty_issuer` setting.
+            findings.push(Finding::new(CheckId::Untrusted, detail).with_refusal(Refusal::EmptyIssuerName));
         }
     };
     for &i in &shape.path {

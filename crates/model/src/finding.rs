@@ -4,6 +4,20 @@ use crate::catalog;
 pub use crate::check_id::CheckId;
 use crate::status::Severity;
 
+/// Why some clients refuse what a finding reports and others accept it, when its check id alone
+/// does not say: the client families judge the finding by the setting that matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// OpenSSL's strict RFC 5280 checks (`X509_V_FLAG_X509_STRICT`) refuse it.
+    StrictProfile,
+    /// Certificate parsers that refuse a negative serial number.
+    NegativeSerial,
+    /// Certificate parsers that refuse a name constraints extension with no subtree.
+    EmptyNameConstraints,
+    /// Clients that refuse a certificate whose issuer name is empty.
+    EmptyIssuerName,
+}
+
 /// One problem found, with what is specific to this endpoint. Title, default severity and the
 /// generic remediation come from the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +33,8 @@ pub struct Finding {
     /// Said of another certificate than the chain the report shows: the one a server with an
     /// RSA and an ECDSA certificate sends to clients of the other key type.
     pub of_other_certificate: bool,
+    /// Who refuses it, when clients differ on it for a reason its id does not say.
+    pub refusal: Option<Refusal>,
 }
 
 impl Finding {
@@ -31,7 +47,13 @@ impl Finding {
             remediation: None,
             commands: vec![],
             of_other_certificate: false,
+            refusal: None,
         }
+    }
+
+    pub fn with_refusal(mut self, refusal: Refusal) -> Finding {
+        self.refusal = Some(refusal);
+        self
     }
 
     pub fn with_severity(mut self, severity: Severity) -> Finding {
