@@ -139,6 +139,20 @@ fn an_intermediate_without_a_subject_key_identifier_is_refused_by_strict_openssl
     assert_eq!(doc["targets"][0]["status"], "warning", "{doc:#}");
 }
 
+/// A CA certificate's parameters (keyCertSign and cRLSign, an authority key identifier), valid
+/// from `from` to `until` days from now.
+fn ca_params(cn: &str, constraint: rcgen::BasicConstraints, from: i64, until: i64) -> rcgen::CertificateParams {
+    let mut params = rcgen::CertificateParams::default();
+    params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+    params.is_ca = rcgen::IsCa::Ca(constraint);
+    params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
+    params.use_authority_key_identifier_extension = true;
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now + time::Duration::days(from);
+    params.not_after = now + time::Duration::days(until);
+    params
+}
+
 /// A PKI valid today, since real clients check certificates against the clock: the committed
 /// RSA test CA as the root, an intermediate made now, and leaves issued by it.
 struct TodaysPki {
@@ -150,21 +164,17 @@ struct TodaysPki {
 
 impl TodaysPki {
     fn new() -> TodaysPki {
-        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+        use rcgen::{BasicConstraints, Issuer, KeyPair};
         let dir = tempfile::tempdir().unwrap();
         let root_key = KeyPair::from_pem(&std::fs::read_to_string(fixture("legacy/rsaca.key")).unwrap()).unwrap();
         let root_pem = std::fs::read_to_string(fixture("legacy/rsaca.pem")).unwrap();
         let root = Issuer::from_ca_cert_pem(&root_pem, root_key).unwrap();
-        let mut params = CertificateParams::default();
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "certscan Today's Intermediate");
-        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        params.use_authority_key_identifier_extension = true;
-        let now = time::OffsetDateTime::now_utc();
-        params.not_before = now - time::Duration::days(1);
-        params.not_after = now + time::Duration::days(3650);
+        let params = ca_params(
+            "certscan Today's Intermediate",
+            BasicConstraints::Constrained(0),
+            -1,
+            3650,
+        );
         let key = KeyPair::generate().unwrap();
         let cert = params.signed_by(&key, &root).unwrap();
         let intermediate = dir.path().join("intermediate.pem");
@@ -196,20 +206,11 @@ impl TodaysPki {
     /// one the lower one), and the chain file that sends them in the wrong order (upper first):
     /// (leaf, key, chain file).
     fn under_two_intermediates(&self) -> (String, String, String) {
-        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+        use rcgen::{BasicConstraints, Issuer, KeyPair};
         let root_key = KeyPair::from_pem(&std::fs::read_to_string(fixture("legacy/rsaca.key")).unwrap()).unwrap();
         let root = Issuer::from_ca_cert_pem(&std::fs::read_to_string(&self.root).unwrap(), root_key).unwrap();
         let now = time::OffsetDateTime::now_utc();
-        let ca = |cn: &str, path_len: u8| {
-            let mut params = CertificateParams::default();
-            params.distinguished_name.push(rcgen::DnType::CommonName, cn);
-            params.is_ca = IsCa::Ca(BasicConstraints::Constrained(path_len));
-            params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-            params.use_authority_key_identifier_extension = true;
-            params.not_before = now - time::Duration::days(1);
-            params.not_after = now + time::Duration::days(3650);
-            params
-        };
+        let ca = |cn: &str, path_len: u8| ca_params(cn, BasicConstraints::Constrained(path_len), -1, 3650);
         let (upper_params, upper_key) = (ca("certscan Upper Intermediate", 1), KeyPair::generate().unwrap());
         let upper = upper_params.signed_by(&upper_key, &root).unwrap();
         let upper_issuer = Issuer::new(upper_params, upper_key);
@@ -783,19 +784,10 @@ fn under_an_expired_root() -> (
     common::openssl_pki::Made,
 ) {
     use common::openssl_pki::Made;
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+    use rcgen::{BasicConstraints, CertificateParams, Issuer, KeyPair};
     let dir = tempfile::tempdir().unwrap();
     let now = time::OffsetDateTime::now_utc();
-    let ca = |cn: &str, from: i64, until: i64| {
-        let mut params = CertificateParams::default();
-        params.distinguished_name.push(rcgen::DnType::CommonName, cn);
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        params.use_authority_key_identifier_extension = true;
-        params.not_before = now + time::Duration::days(from);
-        params.not_after = now + time::Duration::days(until);
-        params
-    };
+    let ca = |cn: &str, from: i64, until: i64| ca_params(cn, BasicConstraints::Unconstrained, from, until);
     let write = |name: &str, pem: String, key: &KeyPair| {
         let (cert, key_path) = (
             dir.path().join(format!("{name}.pem")),

@@ -553,14 +553,14 @@ impl Condition {
             },
             Condition::AnchorNotRoot => refusal(
                 f.partial_chain.map(|on| !on),
-                "unable to get issuer certificate (it needs the self-signed root: partial chains are off)".into(),
-                "ends the chain at any certificate it trusts".into(),
+                "unable to get issuer certificate (it needs the self-signed root: partial chains are off)",
+                "ends the chain at any certificate it trusts",
                 "whether it ends the chain at a trusted certificate that is not a root",
             ),
             Condition::AnchorPurpose => refusal(
                 f.anchor_eku,
-                "unsuitable certificate purpose (it reads the trust anchor's extendedKeyUsage)".into(),
-                "does not read the trust anchor's extendedKeyUsage".into(),
+                "unsuitable certificate purpose (it reads the trust anchor's extendedKeyUsage)",
+                "does not read the trust anchor's extendedKeyUsage",
                 "whether it reads the trust anchor's extendedKeyUsage",
             ),
             Condition::ServerAuthLeftOut { in_leaf: true } => (
@@ -569,8 +569,8 @@ impl Condition {
             ),
             Condition::ServerAuthLeftOut { in_leaf: false } => refusal(
                 f.intermediate_eku,
-                "unsuitable certificate purpose (it reads the intermediates' extendedKeyUsage)".into(),
-                "does not read an intermediate's extendedKeyUsage".into(),
+                "unsuitable certificate purpose (it reads the intermediates' extendedKeyUsage)",
+                "does not read an intermediate's extendedKeyUsage",
                 "whether it reads an intermediate's extendedKeyUsage",
             ),
             Condition::PathRefused {
@@ -582,53 +582,50 @@ impl Condition {
             },
             Condition::EmptyIssuerName => refusal(
                 f.refuses_empty_issuer,
-                "refuses a certificate whose issuer name is empty".into(),
-                "accepts an empty issuer name".into(),
+                "refuses a certificate whose issuer name is empty",
+                "accepts an empty issuer name",
                 "whether it accepts an empty issuer name",
             ),
             Condition::AnchorOutOfDate => refusal(
                 f.anchor_dates,
-                "certificate has expired (it checks the trust anchor's dates)".into(),
-                "does not read the trust anchor's dates".into(),
+                "certificate has expired (it checks the trust anchor's dates)",
+                "does not read the trust anchor's dates",
                 "whether it checks the trust anchor's dates",
             ),
             Condition::CaCannotSign => refusal(
                 f.ca_key_usage,
-                "invalid CA certificate (its keyUsage forbids signing certificates)".into(),
-                "does not read a CA's keyUsage".into(),
+                "invalid CA certificate (its keyUsage forbids signing certificates)",
+                "does not read a CA's keyUsage",
                 "whether it reads a CA's keyUsage",
             ),
             Condition::NegativeSerial => refusal(
                 f.refuses_negative_serial,
-                "its parser refuses a negative serial number".into(),
-                "accepts a negative serial number".into(),
+                "its parser refuses a negative serial number",
+                "accepts a negative serial number",
                 "whether it accepts a negative serial number",
             ),
             Condition::EmptyNameConstraints => refusal(
                 f.refuses_empty_name_constraints,
-                "its parser refuses an empty name constraints extension".into(),
-                "accepts an empty name constraints extension".into(),
+                "its parser refuses an empty name constraints extension",
+                "accepts an empty name constraints extension",
                 "whether it accepts an empty name constraints extension",
             ),
-            Condition::LeafWithoutEku { not_before_unix } if !leaf_rules::rules_apply(f, *not_before_unix) => (
-                Works,
-                format!(
-                    "holds leaves issued before {} to no such rule",
-                    leaf_rules::rules_start(f)
-                ),
-            ),
+            Condition::LeafWithoutEku { not_before_unix } | Condition::LongLifetime { not_before_unix, .. }
+                if !leaf_rules::rules_apply(f, *not_before_unix) =>
+            {
+                (
+                    Works,
+                    format!(
+                        "holds leaves issued before {} to no such rule",
+                        leaf_rules::rules_start(f)
+                    ),
+                )
+            }
             Condition::LeafWithoutEku { .. } => refusal(
                 f.requires_server_auth_eku,
-                "requires serverAuth in the leaf's extendedKeyUsage".into(),
-                "takes a leaf without extendedKeyUsage for any purpose".into(),
+                "requires serverAuth in the leaf's extendedKeyUsage",
+                "takes a leaf without extendedKeyUsage for any purpose",
                 "whether it requires an extendedKeyUsage in the leaf",
-            ),
-            Condition::LongLifetime { not_before_unix, .. } if !leaf_rules::rules_apply(f, *not_before_unix) => (
-                Works,
-                format!(
-                    "holds leaves issued before {} to no such rule",
-                    leaf_rules::rules_start(f)
-                ),
             ),
             Condition::LongLifetime { days, .. } => match f.max_validity_days {
                 Some(0) => (Works, "sets no longest validity".into()),
@@ -640,20 +637,20 @@ impl Condition {
             },
             Condition::StrictProfile => refusal(
                 f.x509_strict,
-                "its strict RFC 5280 checks refuse the chain".into(),
-                "makes no strict RFC 5280 checks".into(),
+                "its strict RFC 5280 checks refuse the chain",
+                "makes no strict RFC 5280 checks",
                 "whether it makes strict RFC 5280 checks",
             ),
             Condition::Revoked => refusal(
                 f.checks_revocation,
-                "refuses the revoked certificate".into(),
-                "does not check revocation by default".into(),
+                "refuses the revoked certificate",
+                "does not check revocation by default",
                 "whether it checks revocation",
             ),
             Condition::MustStapleMissing => refusal(
                 f.must_staple,
-                "requires the stapled OCSP response a must-staple certificate asks for".into(),
-                "does not enforce must-staple".into(),
+                "requires the stapled OCSP response a must-staple certificate asks for",
+                "does not enforce must-staple",
                 "whether it enforces must-staple",
             ),
             Condition::BadHandshakeSignature => (Fails, "the handshake signature does not verify".into()),
@@ -694,10 +691,10 @@ impl Condition {
 
 /// A family's yes-or-no setting that says whether it refuses something: how it fails, how it
 /// works, and what is not known when the data does not say.
-fn refusal(refuses: Option<bool>, fails: String, works: String, not_known: &str) -> (Outcome, String) {
+fn refusal(refuses: Option<bool>, fails: &str, works: &str, not_known: &str) -> (Outcome, String) {
     match refuses {
-        Some(true) => (Outcome::Fails, fails),
-        Some(false) => (Outcome::Works, works),
+        Some(true) => (Outcome::Fails, fails.to_string()),
+        Some(false) => (Outcome::Works, works.to_string()),
         None => (Outcome::Unknown, format!("not known ({not_known})")),
     }
 }

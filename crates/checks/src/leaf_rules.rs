@@ -13,12 +13,13 @@ pub(crate) fn validity_days(leaf: &CertInfo) -> i64 {
     (leaf.not_after_unix - leaf.not_before_unix) / 86_400
 }
 
-/// Whether the family's leaf rules hold for a certificate issued at `not_before_unix`.
+/// Whether the family's leaf rules hold for a certificate issued at `not_before_unix`; a start
+/// date that is not a calendar date holds them for every leaf.
 pub(crate) fn rules_apply(family: &Family, not_before_unix: i64) -> bool {
-    family
-        .leaf_rules_from
-        .and_then(|from| from.date)
-        .is_none_or(|from| not_before_unix >= unix_of(from))
+    match family.leaf_rules_from.and_then(|from| from.date) {
+        Some(from) => unix_of(from).is_none_or(|from| not_before_unix >= from),
+        None => true,
+    }
 }
 
 /// The date a family's leaf rules start, as the data writes it.
@@ -26,7 +27,7 @@ pub(crate) fn rules_start(family: &Family) -> String {
     family
         .leaf_rules_from
         .and_then(|from| from.date)
-        .map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day))
+        .map(|d| d.to_string())
         .unwrap_or_default()
 }
 
@@ -71,16 +72,11 @@ pub(crate) fn leaf_findings(leaf: &CertInfo) -> Vec<Finding> {
     findings
 }
 
-/// Midnight UTC of a date, in seconds since 1970 (the civil-from-days inverse, proleptic
-/// Gregorian calendar).
-fn unix_of(date: toml::value::Date) -> i64 {
-    let (y, m, d) = (i64::from(date.year), i64::from(date.month), i64::from(date.day));
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    (era * 146_097 + day_of_era - 719_468) * 86_400
+/// Midnight UTC of a date, in seconds since 1970; `None` for a day no calendar has.
+fn unix_of(date: toml::value::Date) -> Option<i64> {
+    let month = time::Month::try_from(date.month).ok()?;
+    let day = time::Date::from_calendar_date(i32::from(date.year), month, date.day).ok()?;
+    Some(day.midnight().assume_utc().unix_timestamp())
 }
 
 #[cfg(test)]
@@ -93,9 +89,10 @@ mod tests {
 
     #[test]
     fn dates_are_midnight_utc() {
-        assert_eq!(unix_of(date(1970, 1, 1)), 0);
-        assert_eq!(unix_of(date(2019, 7, 1)), 1_561_939_200);
-        assert_eq!(unix_of(date(2000, 3, 1)), 951_868_800);
+        assert_eq!(unix_of(date(1970, 1, 1)), Some(0));
+        assert_eq!(unix_of(date(2019, 7, 1)), Some(1_561_939_200));
+        assert_eq!(unix_of(date(2000, 3, 1)), Some(951_868_800));
+        assert_eq!(unix_of(date(2019, 2, 30)), None);
     }
 
     /// A leaf valid for `days` from `not_before`, with or without an extendedKeyUsage.
