@@ -237,7 +237,7 @@ fn without_naptr_or_srv_the_domain_itself_is_scanned_on_5061_and_a_port_skips_th
 
 #[test]
 fn a_sip_domain_option_must_be_a_domain() {
-    for bad in ["voip.example.test:5061", "https://voip.example.test", "10.0.0.1"] {
+    for bad in ["voip.example.test:5061", "https://voip.example.test", "127.0.0.1"] {
         let out = certscan(&["--sip-domain", bad]);
         assert_eq!(out.code, 3, "{bad}: {}", out.stderr);
         assert!(out.stderr.contains("--sip-domain"), "{}", out.stderr);
