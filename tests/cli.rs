@@ -143,6 +143,41 @@ fn check_reference() -> String {
 }
 
 #[test]
+fn readme_first_command_reports_what_readme_says() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("cargo run --release -- "))
+        .expect("README's first command");
+    let args: Vec<&str> = line["cargo run --release -- ".len()..]
+        .split('#')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let said = &readme[readme.find("it reports").unwrap()..];
+    let said = &said[..said.find("and exits").unwrap()];
+    let named: Vec<&str> = said.split('`').skip(1).step_by(2).collect();
+    assert!(!named.is_empty(), "{said}");
+    let mut with_json = args.clone();
+    with_json.extend(["--format", "json"]);
+    let out = certscan(&with_json);
+    assert_eq!(out.code, 2, "README says it exits 2: {}", out.stdout);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        ids(&doc, 0),
+        sorted(&named),
+        "README names every finding of its first command"
+    );
+}
+
+fn sorted(ids: &[&str]) -> Vec<String> {
+    let mut ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    ids.sort();
+    ids
+}
+
+#[test]
 fn readme_check_reference_matches_the_catalog() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
     let readme = std::fs::read_to_string(path).unwrap();
